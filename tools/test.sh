@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The project's one test command (`npm test`): makes sure the real tools the
+# tests drive are present (Debian packages, installed when missing and we are
+# root), then runs jest. Extra arguments go to jest (`npm test -- test/config`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# tool on PATH -> Debian package that provides it
+declare -A NEED=(
+  [promtool]=prometheus
+  [amtool]=prometheus-alertmanager
+  [logrotate]=logrotate
+  [aws]=awscli
+  [pg_ctlcluster]=postgresql
+)
+missing=()
+for tool in "${!NEED[@]}"; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("${NEED[$tool]}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "test: installing Debian packages: ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "test: missing Debian packages: ${missing[*]} (install them, or run as root)" >&2
+    exit 1
+  fi
+fi
+exec npx jest "$@"
