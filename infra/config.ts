@@ -1,0 +1,380 @@
+/**
+ * Stack configuration: one schema, parsed and validated once, before any
+ * resource is registered.
+ *
+ * Keys live under the `med-agi:` namespace of `Pulumi.<stack>.yaml`; scalar
+ * keys are declared (with the same defaults) in `Pulumi.yaml`, structured keys
+ * are documented in README.md ("Configuration reference"). Every problem found
+ * is reported at once, each naming the key, the bad value and what is allowed.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+
+import { SERVICE_NAMES, type ServiceName } from "./runbook";
+// `isConfigSecret` is exported by the SDK's runtime but missing from its typings;
+// it reads PULUMI_CONFIG_SECRET_KEYS, which the CLI (and setAllConfig) fill in.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
+
+import { ConfigValidationError, problem, problemsFromIssues, type ConfigProblem } from "./validation";
+
+export const CONFIG_NAMESPACE = "med-agi";
+
+export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+/**
+ * Keys that hold credentials. They must be set with `pulumi config set --secret`
+ * (stored as `secure:` ciphertext); a plain-text value is rejected without
+ * echoing it.
+ */
+export const SECRET_CONFIG_KEYS = ["pagerdutyRoutingKey", "slackWebhookUrl", "siemToken"] as const;
+export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];
+
+/** The built-in defaults: the `dev` stack runs on these alone. Secure by default. */
+export const CONFIG_DEFAULTS = {
+    environment: "dev",
+    release: "v1.0.0",
+    imagePullPolicy: "IfNotPresent",
+    service: {
+        replicas: 1,
+        autoscaling: { enabled: true, maxReplicas: 3, targetCpuUtilization: 70 },
+        resources: {
+            requests: { cpu: "250m", memory: "512Mi" },
+            limits: { cpu: "1", memory: "1Gi" },
+        },
+    },
+    ingress: {
+        enabled: true,
+        className: "nginx",
+        domain: "med-agi.localhost",
+    },
+    topologySpread: { zone: "ScheduleAnyway", node: "ScheduleAnyway" },
+} as const;
+
+// ---------------------------------------------------------------------------
+// Value formats
+
+/** OCI tag grammar; `latest` is refused because it is mutable and cannot be rolled back. */
+const imageTag = z
+    .string()
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "an image tag: letters, digits, '_', '.', '-', at most 128")
+    .refine((tag) => tag !== "latest", 'a pinned release tag such as "v1.0.0"; "latest" is mutable and cannot be rolled back');
+
+const registry = z
+    .string()
+    .regex(
+        /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$/,
+        'a registry host with optional port and path, e.g. "123456789012.dkr.ecr.eu-west-1.amazonaws.com", without a trailing "/"',
+    );
+
+const dnsName = z
+    .string()
+    .regex(
+        /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/,
+        'a lower-case DNS name such as "med-agi.example.org"',
+    );
+
+const k8sName = z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, "a Kubernetes object name (lower-case letters, digits, '-', '.')");
+
+const cpuQuantity = z
+    .string()
+    .regex(/^([1-9][0-9]*m|[0-9]+(\.[0-9]{1,3})?)$/, 'a CPU quantity such as "250m" or "1.5"');
+const memoryQuantity = z
+    .string()
+    .regex(/^[1-9][0-9]*(Ki|Mi|Gi|Ti)$/, 'a memory quantity in binary units such as "512Mi" or "2Gi"');
+
+const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name");
+
+// ---------------------------------------------------------------------------
+// Schemas
+
+const resourceAmounts = z.object({ cpu: cpuQuantity.optional(), memory: memoryQuantity.optional() }).strict();
+
+/**
+ * Per-service settings as written in config: every field optional, merged
+ * over `serviceDefaults`, which is merged over the built-in defaults.
+ */
+const servicePatch = z
+    .object({
+        /** Minimum (and initial) replica count; the HPA's `minReplicas`. */
+        replicas: z.number().int().min(1).max(100).optional(),
+        autoscaling: z
+            .object({
+                enabled: z.boolean().optional(),
+                maxReplicas: z.number().int().min(1).max(100).optional(),
+                targetCpuUtilization: z.number().int().min(10).max(100).optional(),
+            })
+            .strict()
+            .optional(),
+        resources: z
+            .object({ requests: resourceAmounts.optional(), limits: resourceAmounts.optional() })
+            .strict()
+            .optional(),
+        /** Image tag for this service only; defaults to `release`. */
+        tag: imageTag.optional(),
+        /** Extra plain environment variables (never secrets: those come from Kubernetes Secrets). */
+        env: z.record(envVarName, z.string()).optional(),
+    })
+    .strict();
+type ServicePatch = z.infer<typeof servicePatch>;
+
+const whenUnsatisfiable = z.enum(["ScheduleAnyway", "DoNotSchedule"]);
+
+const secretValue = z.string().min(1);
+
+export const configSchema = z
+    .object({
+        environment: z.enum(ENVIRONMENTS).default(CONFIG_DEFAULTS.environment),
+        release: imageTag.default(CONFIG_DEFAULTS.release),
+        registry: registry.optional(),
+        imagePullPolicy: z.enum(["IfNotPresent", "Always"]).default(CONFIG_DEFAULTS.imagePullPolicy),
+        imagePullSecrets: z.array(k8sName).default([]),
+        kubeContext: z.string().min(1).optional(),
+        serviceDefaults: servicePatch.default({}),
+        services: z
+            .object(Object.fromEntries(SERVICE_NAMES.map((name) => [name, servicePatch.optional()])) as Record<
+                ServiceName,
+                z.ZodOptional<typeof servicePatch>
+            >)
+            .strict()
+            .default({}),
+        ingress: z
+            .object({
+                enabled: z.boolean().default(CONFIG_DEFAULTS.ingress.enabled),
+                className: k8sName.default(CONFIG_DEFAULTS.ingress.className),
+                /** Each service is served at `<service>.<domain>`. */
+                domain: dnsName.default(CONFIG_DEFAULTS.ingress.domain),
+                /** cert-manager ClusterIssuer that signs the TLS certificates; unset: bring your own `<service>-tls` Secrets. */
+                clusterIssuer: k8sName.optional(),
+                annotations: z.record(z.string(), z.string()).default({}),
+            })
+            .strict()
+            .default({
+                enabled: CONFIG_DEFAULTS.ingress.enabled,
+                className: CONFIG_DEFAULTS.ingress.className,
+                domain: CONFIG_DEFAULTS.ingress.domain,
+                annotations: {},
+            }),
+        topologySpread: z
+            .object({
+                zone: whenUnsatisfiable.default(CONFIG_DEFAULTS.topologySpread.zone),
+                node: whenUnsatisfiable.default(CONFIG_DEFAULTS.topologySpread.node),
+            })
+            .strict()
+            .default({ ...CONFIG_DEFAULTS.topologySpread }),
+        pagerdutyRoutingKey: secretValue.optional(),
+        slackWebhookUrl: secretValue.optional(),
+        siemToken: secretValue.optional(),
+    })
+    .strict();
+
+type ParsedConfig = z.infer<typeof configSchema>;
+
+/** A service's settings after merging built-in defaults, `serviceDefaults` and `services.<name>`. */
+export interface ServiceSettings {
+    readonly replicas: number;
+    readonly autoscaling: {
+        readonly enabled: boolean;
+        readonly maxReplicas: number;
+        readonly targetCpuUtilization: number;
+    };
+    readonly resources: {
+        readonly requests: { readonly cpu: string; readonly memory: string };
+        readonly limits: { readonly cpu: string; readonly memory: string };
+    };
+    /** The image tag: `services.<name>.tag`, else `release`. */
+    readonly tag: string;
+    readonly env: Readonly<Record<string, string>>;
+}
+
+/** The validated configuration of one stack. */
+export interface PlatformConfig {
+    readonly stack: string;
+    readonly environment: Environment;
+    readonly release: string;
+    readonly registry: string | undefined;
+    readonly imagePullPolicy: "IfNotPresent" | "Always";
+    readonly imagePullSecrets: readonly string[];
+    readonly kubeContext: string | undefined;
+    /** Stateful and shared resources get `protect: true` (prod). */
+    readonly protect: boolean;
+    readonly services: Readonly<Record<ServiceName, ServiceSettings>>;
+    readonly ingress: ParsedConfig["ingress"];
+    readonly topologySpread: ParsedConfig["topologySpread"];
+    /** Which secret keys are set (their values are read as Pulumi secrets, never here). */
+    readonly secretsSet: ReadonlySet<SecretConfigKey>;
+}
+
+// ---------------------------------------------------------------------------
+// Parsing
+
+/** Keys whose raw config string is taken as is (everything else is JSON-decoded). */
+const STRING_KEYS = new Set<string>(["environment", "release", "registry", "imagePullPolicy", "kubeContext", ...SECRET_CONFIG_KEYS]);
+
+/** Input to {@link parseConfig}: the raw config map as Pulumi hands it to the program. */
+export interface RawConfigInput {
+    /** Stack name (`pulumi.getStack()`). */
+    readonly stack: string;
+    /** `namespace:key` → string value, objects JSON-encoded (as `pulumi.runtime.allConfig()`). */
+    readonly values: Readonly<Record<string, string>>;
+    /** Whether `namespace:key` was set as a secret. */
+    readonly isSecret: (fullKey: string) => boolean;
+}
+
+/**
+ * Parses and validates the raw config of one stack. Pure: throws
+ * {@link ConfigValidationError} listing every problem, or returns the typed config.
+ */
+export function parseConfig(input: RawConfigInput): PlatformConfig {
+    const raw: Record<string, unknown> = {};
+    const problems: ConfigProblem[] = [];
+    const prefix = `${CONFIG_NAMESPACE}:`;
+    for (const [fullKey, value] of Object.entries(input.values)) {
+        if (!fullKey.startsWith(prefix)) continue; // other providers' config (aws:region, kubernetes:context)
+        const key = fullKey.slice(prefix.length);
+        raw[key] = STRING_KEYS.has(key) ? value : decode(value);
+    }
+    for (const key of SECRET_CONFIG_KEYS) {
+        if (raw[key] !== undefined && !input.isSecret(`${prefix}${key}`)) {
+            problems.push({
+                path: key,
+                message: `${key}: a plain-text value is not allowed (it is a credential: set it with \`pulumi config set --secret ${prefix}${key} <value>\`)`,
+            });
+            delete raw[key]; // never echo it in later messages
+        }
+    }
+
+    const result = configSchema.safeParse(raw, { reportInput: true });
+    if (!result.success) {
+        problems.push(...problemsFromIssues(result.error.issues, configSchema));
+        throw new ConfigValidationError(input.stack, problems);
+    }
+    const parsed = result.data;
+    const services = Object.fromEntries(
+        SERVICE_NAMES.map((name) => [name, resolveService(parsed.release, parsed.serviceDefaults, parsed.services[name])]),
+    ) as Record<ServiceName, ServiceSettings>;
+    problems.push(...crossFieldProblems(input.stack, parsed, services));
+    if (problems.length > 0) throw new ConfigValidationError(input.stack, problems);
+
+    return {
+        stack: input.stack,
+        environment: parsed.environment,
+        release: parsed.release,
+        registry: parsed.registry,
+        imagePullPolicy: parsed.imagePullPolicy,
+        imagePullSecrets: parsed.imagePullSecrets,
+        kubeContext: parsed.kubeContext,
+        protect: parsed.environment === "prod",
+        services,
+        ingress: parsed.ingress,
+        topologySpread: parsed.topologySpread,
+        secretsSet: new Set(SECRET_CONFIG_KEYS.filter((key) => parsed[key] !== undefined)),
+    };
+}
+
+/** Reads the running program's config (the real CLI, or the mock runtime) and validates it. */
+export function loadConfig(): PlatformConfig {
+    return parseConfig({
+        stack: pulumi.getStack(),
+        values: pulumi.runtime.allConfig(),
+        isSecret: (key) => runtimeConfig.isConfigSecret(key),
+    });
+}
+
+function decode(value: string): unknown {
+    try {
+        return JSON.parse(value);
+    } catch {
+        return value; // the schema reports the type mismatch with the value as written
+    }
+}
+
+function resolveService(release: string, defaults: ServicePatch, own: ServicePatch | undefined): ServiceSettings {
+    const base = CONFIG_DEFAULTS.service;
+    const pick = <T>(f: (p: ServicePatch) => T | undefined): T | undefined => (own ? f(own) : undefined) ?? f(defaults);
+    return {
+        replicas: pick((p) => p.replicas) ?? base.replicas,
+        autoscaling: {
+            enabled: pick((p) => p.autoscaling?.enabled) ?? base.autoscaling.enabled,
+            maxReplicas: pick((p) => p.autoscaling?.maxReplicas) ?? base.autoscaling.maxReplicas,
+            targetCpuUtilization: pick((p) => p.autoscaling?.targetCpuUtilization) ?? base.autoscaling.targetCpuUtilization,
+        },
+        resources: {
+            requests: {
+                cpu: pick((p) => p.resources?.requests?.cpu) ?? base.resources.requests.cpu,
+                memory: pick((p) => p.resources?.requests?.memory) ?? base.resources.requests.memory,
+            },
+            limits: {
+                cpu: pick((p) => p.resources?.limits?.cpu) ?? base.resources.limits.cpu,
+                memory: pick((p) => p.resources?.limits?.memory) ?? base.resources.limits.memory,
+            },
+        },
+        tag: own?.tag ?? release,
+        env: { ...(defaults.env ?? {}), ...(own?.env ?? {}) },
+    };
+}
+
+/** Rules that span several keys; checked on the merged per-service settings. */
+function crossFieldProblems(
+    stack: string,
+    parsed: ParsedConfig,
+    services: Record<ServiceName, ServiceSettings>,
+): ConfigProblem[] {
+    const out: ConfigProblem[] = [];
+    if ((ENVIRONMENTS as readonly string[]).includes(stack) && parsed.environment !== stack) {
+        out.push(
+            problem("environment", parsed.environment, `stack "${stack}" must run environment "${stack}"; a mismatch would deploy one environment's sizing to another`),
+        );
+    }
+    for (const name of SERVICE_NAMES) {
+        const s = services[name];
+        const key = (field: string): string => `services.${name}.${field}`;
+        const from = (field: string): string =>
+            fieldSetFor(parsed.services[name], field) ? "" : `; inherited from serviceDefaults.${field} or the built-in default`;
+        if (parsed.environment === "prod" && s.replicas < 2) {
+            out.push(
+                problem(key("replicas"), s.replicas, `prod needs ≥ 2 replicas per service so a node loss or rollout keeps it serving${from("replicas")}`),
+            );
+        }
+        if (s.autoscaling.enabled && s.autoscaling.maxReplicas < s.replicas) {
+            out.push(
+                problem(
+                    key("autoscaling.maxReplicas"),
+                    s.autoscaling.maxReplicas,
+                    `must be ≥ replicas (${s.replicas}), the autoscaler's minimum${from("autoscaling.maxReplicas")}`,
+                ),
+            );
+        }
+        for (const kind of ["cpu", "memory"] as const) {
+            const request = s.resources.requests[kind];
+            const limit = s.resources.limits[kind];
+            if (quantityValue(request) > quantityValue(limit)) {
+                out.push(
+                    problem(key(`resources.requests.${kind}`), request, `must be ≤ resources.limits.${kind} (${limit})${from(`resources.requests.${kind}`)}`),
+                );
+            }
+        }
+    }
+    return out;
+}
+
+function fieldSetFor(patch: ServicePatch | undefined, dotted: string): boolean {
+    let node: unknown = patch;
+    for (const part of dotted.split(".")) {
+        if (node === undefined || node === null || typeof node !== "object") return false;
+        node = (node as Record<string, unknown>)[part];
+    }
+    return node !== undefined;
+}
+
+const UNIT_FACTORS: Readonly<Record<string, number>> = { m: 1e-3, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+
+/** Numeric value of a CPU or memory quantity accepted by the schema (e.g. "250m" → 0.25, "1Gi" → 2^30). */
+export function quantityValue(quantity: string): number {
+    const match = /^([0-9.]+)(m|Ki|Mi|Gi|Ti)?$/.exec(quantity);
+    if (!match) throw new Error(`not a quantity: ${quantity}`);
+    return Number(match[1]) * (match[2] ? (UNIT_FACTORS[match[2]] ?? 1) : 1);
+}

@@ -1,0 +1,208 @@
+/**
+ * Pure builders for one HTTP service's Kubernetes objects. The component in
+ * `index.ts` only instantiates what these return, so every field here is
+ * tested directly (test/services/spec.test.ts).
+ */
+import type * as k8s from "@pulumi/kubernetes";
+
+import type { ServiceSettings } from "../config";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../k8s/security";
+import { selectorLabels, standardLabels } from "../k8s/labels";
+import { HTTP_PATHS, IMAGE_REPOSITORY_PREFIX } from "../runbook";
+
+
+/** Name of the container port every probe, Service and monitor refers to. */
+export const HTTP_PORT_NAME = "http";
+
+/** Probe timing: startup allows 2 minutes, then readiness every 10 s and liveness every 20 s. */
+export const PROBE_TIMING = {
+    startup: { periodSeconds: 5, failureThreshold: 24, timeoutSeconds: 2 },
+    readiness: { periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 2 },
+    liveness: { periodSeconds: 20, failureThreshold: 3, timeoutSeconds: 3 },
+} as const;
+
+/** Size of the writable `/tmp` (the root filesystem is read-only). */
+export const TMP_SIZE_LIMIT = "256Mi";
+
+/** Old ReplicaSets kept so `kubectl rollout undo deployment/<name>` has somewhere to go. */
+export const REVISION_HISTORY_LIMIT = 10;
+
+/** What identifies one service: name (Deployment, container, Service, image) and port. */
+export interface ServiceIdentity {
+    readonly name: string;
+    readonly port: number;
+}
+
+/** How pods spread over failure domains. */
+export interface TopologySpreadPolicy {
+    readonly zone: "ScheduleAnyway" | "DoNotSchedule";
+    readonly node: "ScheduleAnyway" | "DoNotSchedule";
+}
+
+/** `<registry>/med-agi/<service>:<tag>`, or `med-agi/<service>:<tag>` with no registry. */
+export function imageRef(registry: string | undefined, service: string, tag: string): string {
+    const repository = `${IMAGE_REPOSITORY_PREFIX}/${service}:${tag}`;
+    return registry === undefined ? repository : `${registry}/${repository}`;
+}
+
+export interface DeploymentSpecArgs {
+    readonly service: ServiceIdentity;
+    readonly image: string;
+    readonly settings: ServiceSettings;
+    readonly imagePullPolicy: "IfNotPresent" | "Always";
+    readonly imagePullSecrets: readonly string[];
+    readonly topologySpread: TopologySpreadPolicy;
+    readonly serviceAccountName: string;
+    /** Extra environment variables (plain values or references), after the service's own. */
+    readonly env?: readonly k8s.types.input.core.v1.EnvVar[];
+}
+
+function httpProbe(timing: { periodSeconds: number; failureThreshold: number; timeoutSeconds: number }): k8s.types.input.core.v1.Probe {
+    return { httpGet: { path: HTTP_PATHS.health, port: HTTP_PORT_NAME }, ...timing };
+}
+
+/** The Deployment spec: probes on /health, restricted security, zero-downtime rollouts. */
+export function deploymentSpec(args: DeploymentSpecArgs): k8s.types.input.apps.v1.DeploymentSpec {
+    const { service, settings } = args;
+    const selector = selectorLabels(service.name);
+    const spread = (topologyKey: string, when: TopologySpreadPolicy["zone"]): k8s.types.input.core.v1.TopologySpreadConstraint => ({
+        maxSkew: 1,
+        topologyKey,
+        whenUnsatisfiable: when,
+        labelSelector: { matchLabels: selector },
+    });
+    const env: k8s.types.input.core.v1.EnvVar[] = [
+        { name: "SERVICE_NAME", value: service.name },
+        { name: "PORT", value: String(service.port) },
+        { name: "TMPDIR", value: "/tmp" },
+        ...Object.entries(settings.env).map(([name, value]) => ({ name, value })),
+        ...(args.env ?? []),
+    ];
+    return {
+        // With the autoscaler on, it owns the replica count; setting it here too
+        // would reset the count on every `pulumi up`.
+        ...(settings.autoscaling.enabled ? {} : { replicas: settings.replicas }),
+        revisionHistoryLimit: REVISION_HISTORY_LIMIT,
+        minReadySeconds: 10,
+        progressDeadlineSeconds: 600,
+        selector: { matchLabels: selector },
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+        template: {
+            metadata: { labels: standardLabels(service.name, "api", settings.tag) },
+            spec: {
+                serviceAccountName: args.serviceAccountName,
+                automountServiceAccountToken: false,
+                enableServiceLinks: false,
+                terminationGracePeriodSeconds: 30,
+                securityContext: restrictedPodSecurityContext(),
+                ...(args.imagePullSecrets.length > 0 ? { imagePullSecrets: args.imagePullSecrets.map((name) => ({ name })) } : {}),
+                topologySpreadConstraints: [
+                    spread("topology.kubernetes.io/zone", args.topologySpread.zone),
+                    spread("kubernetes.io/hostname", args.topologySpread.node),
+                ],
+                containers: [
+                    {
+                        name: service.name,
+                        image: args.image,
+                        imagePullPolicy: args.imagePullPolicy,
+                        ports: [{ name: HTTP_PORT_NAME, containerPort: service.port, protocol: "TCP" }],
+                        env,
+                        resources: {
+                            requests: { ...settings.resources.requests },
+                            limits: { ...settings.resources.limits },
+                        },
+                        startupProbe: httpProbe(PROBE_TIMING.startup),
+                        readinessProbe: httpProbe(PROBE_TIMING.readiness),
+                        livenessProbe: httpProbe(PROBE_TIMING.liveness),
+                        securityContext: restrictedContainerSecurityContext(),
+                        volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                    },
+                ],
+                volumes: [{ name: "tmp", emptyDir: { sizeLimit: TMP_SIZE_LIMIT } }],
+            },
+        },
+    };
+}
+
+/** ClusterIP Service on the runbook port (`kubectl port-forward service/imaging 8006:8006`). */
+export function serviceSpec(service: ServiceIdentity): k8s.types.input.core.v1.ServiceSpec {
+    return {
+        type: "ClusterIP",
+        selector: selectorLabels(service.name),
+        ports: [{ name: HTTP_PORT_NAME, port: service.port, targetPort: HTTP_PORT_NAME, protocol: "TCP" }],
+    };
+}
+
+/** autoscaling/v2 HPA on CPU, between `replicas` and `autoscaling.maxReplicas`; scale-down damped. */
+export function hpaSpec(service: ServiceIdentity, settings: ServiceSettings): k8s.types.input.autoscaling.v2.HorizontalPodAutoscalerSpec {
+    return {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: service.name },
+        minReplicas: settings.replicas,
+        maxReplicas: settings.autoscaling.maxReplicas,
+        metrics: [
+            {
+                type: "Resource",
+                resource: { name: "cpu", target: { type: "Utilization", averageUtilization: settings.autoscaling.targetCpuUtilization } },
+            },
+        ],
+        behavior: {
+            scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: "Pods", value: 2, periodSeconds: 60 }] },
+            scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: "Pods", value: 1, periodSeconds: 60 }] },
+        },
+    };
+}
+
+/** A PodDisruptionBudget is only meaningful (and only safe for node drains) with more than one replica. */
+export function needsDisruptionBudget(settings: ServiceSettings): boolean {
+    return settings.replicas > 1;
+}
+
+/** Voluntary disruptions take at most one pod at a time. */
+export function pdbSpec(service: ServiceIdentity): k8s.types.input.policy.v1.PodDisruptionBudgetSpec {
+    return { maxUnavailable: 1, selector: { matchLabels: selectorLabels(service.name) } };
+}
+
+export interface IngressSpecArgs {
+    readonly service: ServiceIdentity;
+    readonly host: string;
+    readonly className: string;
+}
+
+/** One host per service (`<service>.<domain>`), TLS always on, everything under `/` (API and `/docs`). */
+export function ingressSpec(args: IngressSpecArgs): k8s.types.input.networking.v1.IngressSpec {
+    return {
+        ingressClassName: args.className,
+        tls: [{ hosts: [args.host], secretName: `${args.service.name}-tls` }],
+        rules: [
+            {
+                host: args.host,
+                http: {
+                    paths: [
+                        {
+                            path: "/",
+                            pathType: "Prefix",
+                            backend: { service: { name: args.service.name, port: { name: HTTP_PORT_NAME } } },
+                        },
+                    ],
+                },
+            },
+        ],
+    };
+}
+
+/** Ingress annotations: cert-manager issuer (when configured) plus the stack's own. */
+export function ingressAnnotations(clusterIssuer: string | undefined, extra: Readonly<Record<string, string>>): Record<string, string> {
+    return {
+        ...(clusterIssuer === undefined ? {} : { "cert-manager.io/cluster-issuer": clusterIssuer }),
+        ...extra,
+    };
+}
+
+/** ServiceMonitor spec: scrape `/metrics` on the http port every 30 s. */
+export function serviceMonitorSpec(service: ServiceIdentity, namespace: string): Record<string, unknown> {
+    return {
+        selector: { matchLabels: selectorLabels(service.name) },
+        namespaceSelector: { matchNames: [namespace] },
+        endpoints: [{ port: HTTP_PORT_NAME, path: HTTP_PATHS.metrics, interval: "30s", scrapeTimeout: "10s" }],
+    };
+}

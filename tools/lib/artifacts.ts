@@ -1,0 +1,188 @@
+/**
+ * Turns a plan into the render output files of DESIGN.md: kubernetes.yaml,
+ * prometheus-rules.yaml, annotated config files (alertmanager.yaml,
+ * logrotate/…) and summary.md. Pure functions from plan to file contents.
+ */
+import * as path from "node:path";
+import { stringify } from "yaml";
+
+import { isKubernetesObject, objectRef, SECRET_MASK, type Plan, type PlannedResource } from "./plan";
+
+/** Annotation on a ConfigMap/Secret: write each of its keys as a file into this directory of the render. */
+export const RENDER_DIR_ANNOTATION = "render.med-agi.io/dir";
+
+const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false } as const;
+
+/** A Secret whose values were masked keeps them as `stringData` so `kubectl apply --dry-run` can parse it. */
+function applyable(obj: Record<string, unknown>): Record<string, unknown> {
+    if (obj.kind !== "Secret" || obj.data === undefined) return obj;
+    const data = obj.data as Record<string, unknown> | string;
+    if (data === SECRET_MASK) {
+        const { data: _masked, ...rest } = obj;
+        return { ...rest, stringData: { ...((obj.stringData as object) ?? {}), masked: SECRET_MASK } };
+    }
+    const masked = Object.entries(data as Record<string, unknown>).filter(([, v]) => v === SECRET_MASK);
+    if (masked.length === 0) return obj;
+    return {
+        ...obj,
+        data: Object.fromEntries(Object.entries(data as Record<string, unknown>).filter(([, v]) => v !== SECRET_MASK)),
+        stringData: { ...((obj.stringData as object) ?? {}), ...Object.fromEntries(masked) },
+    };
+}
+
+/** Every Kubernetes object as a multi-document YAML stream, in registration order. */
+export function kubernetesYaml(plan: Plan): string {
+    return plan.resources
+        .filter(isKubernetesObject)
+        .map((r) => `# ${r.urn}\n${stringify(applyable(r.inputs), YAML_OPTIONS)}`)
+        .join("---\n");
+}
+
+/** All PrometheusRule groups as one rule file, or undefined when the program declares none. */
+export function prometheusRulesYaml(plan: Plan): string | undefined {
+    const groups = plan.resources
+        .filter((r) => isKubernetesObject(r) && r.inputs.kind === "PrometheusRule")
+        .flatMap((r) => ((r.inputs.spec as { groups?: unknown[] } | undefined)?.groups ?? []) as unknown[]);
+    return groups.length === 0 ? undefined : stringify({ groups }, YAML_OPTIONS);
+}
+
+/** Files declared by ConfigMaps/Secrets annotated with {@link RENDER_DIR_ANNOTATION}: relative path → content. */
+export function annotatedFiles(plan: Plan): Map<string, string> {
+    const files = new Map<string, string>();
+    for (const r of plan.resources.filter(isKubernetesObject)) {
+        const metadata = (r.inputs.metadata ?? {}) as { annotations?: Record<string, string> };
+        const dir = metadata.annotations?.[RENDER_DIR_ANNOTATION];
+        if (dir === undefined || (r.inputs.kind !== "ConfigMap" && r.inputs.kind !== "Secret")) continue;
+        const entries = { ...((r.inputs.data as object) ?? {}), ...((r.inputs.stringData as object) ?? {}) } as Record<string, unknown>;
+        for (const [key, value] of Object.entries(entries)) {
+            const rel = path.posix.normalize(path.posix.join(dir, key));
+            if (rel.startsWith("..") || path.posix.isAbsolute(rel)) {
+                throw new Error(`${r.urn}: ${RENDER_DIR_ANNOTATION}="${dir}" with key "${key}" escapes the render directory`);
+            }
+            if (files.has(rel)) throw new Error(`${r.urn}: render file ${rel} is declared twice`);
+            const content = r.inputs.kind === "Secret" && r.inputs.data !== undefined && key in (r.inputs.data as object) && value !== SECRET_MASK
+                ? Buffer.from(String(value), "base64").toString("utf8")
+                : String(value);
+            files.set(rel, content);
+        }
+    }
+    return files;
+}
+
+/** Short type name for humans: `kubernetes:apps/v1:Deployment` → `Deployment`. */
+export function shortType(type: string): string {
+    return type.split(":").pop() ?? type;
+}
+
+/** Resource count per type token, sorted by type. */
+export function countsByType(plan: Plan): [string, number][] {
+    const counts = new Map<string, number>();
+    for (const r of plan.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+    return [...counts.entries()].sort(([a], [b]) => a.localeCompare(b));
+}
+
+function componentTree(plan: Plan): string[] {
+    const children = new Map<string | undefined, PlannedResource[]>();
+    for (const r of plan.resources) {
+        const list = children.get(r.parent) ?? [];
+        list.push(r);
+        children.set(r.parent, list);
+    }
+    const lines: string[] = [];
+    const walk = (parent: string | undefined, depth: number) => {
+        for (const r of children.get(parent) ?? []) {
+            const label = isKubernetesObject(r)
+                ? `${objectRef(r).kind} \`${objectRef(r).namespace ? `${objectRef(r).namespace}/` : ""}${objectRef(r).name ?? r.name}\``
+                : `${shortType(r.type)} \`${r.name}\``;
+            lines.push(`${"  ".repeat(depth)}- ${label}${r.protect ? " 🔒 protected" : ""}`);
+            walk(r.urn, depth + 1);
+        }
+    };
+    walk(undefined, 0);
+    return lines;
+}
+
+const mermaidId = (s: string) => s.replace(/[^A-Za-z0-9_]/g, "_");
+
+/**
+ * A Mermaid flowchart derived from the plan: ingress hosts → Services →
+ * workloads, grouped by namespace, plus the scheduled jobs and Helm releases.
+ */
+export function architectureMermaid(plan: Plan): string {
+    const objects = plan.resources.filter(isKubernetesObject).map((r) => ({ r, ref: objectRef(r) }));
+    const workloads = objects.filter(({ ref }) => ["Deployment", "StatefulSet", "DaemonSet", "CronJob"].includes(ref.kind));
+    const services = objects.filter(({ ref }) => ref.kind === "Service");
+    const ingresses = objects.filter(({ ref }) => ref.kind === "Ingress");
+    const releases = plan.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
+    const lines = ["flowchart LR", "  clients((Clients))"];
+    const byNamespace = new Map<string, string[]>();
+    const add = (ns: string | undefined, line: string) => {
+        const key = ns ?? "cluster";
+        byNamespace.set(key, [...(byNamespace.get(key) ?? []), line]);
+    };
+    const portOf = new Map<string, number | undefined>();
+    for (const { r, ref } of services) {
+        portOf.set(`${ref.namespace}/${ref.name}`, ((r.inputs.spec as { ports?: { port?: number }[] } | undefined)?.ports ?? [])[0]?.port);
+    }
+    for (const { r, ref } of workloads) {
+        const spec = (r.inputs.spec ?? {}) as { replicas?: number; schedule?: string };
+        const port = portOf.get(`${ref.namespace}/${ref.name}`);
+        const detail =
+            ref.kind === "CronJob"
+                ? `CronJob ${spec.schedule ?? ""}`
+                : `${ref.kind}${spec.replicas === undefined ? "" : ` ×${spec.replicas}`}${port === undefined ? "" : ` :${port}`}`;
+        add(ref.namespace, `    ${mermaidId(`w_${ref.namespace}_${ref.name}`)}["${ref.name}<br/>${detail}"]`);
+    }
+    for (const r of releases) {
+        const inputs = r.inputs as { name?: string; chart?: string; version?: string; namespace?: string };
+        add(inputs.namespace, `    ${mermaidId(`h_${r.name}`)}[["${inputs.chart ?? r.name} ${inputs.version ?? ""}<br/>Helm release"]]`);
+    }
+    for (const [ns, nodes] of byNamespace) {
+        lines.push(`  subgraph ${mermaidId(`ns_${ns}`)}["namespace ${ns}"]`, ...nodes, "  end");
+    }
+    const edges: string[] = [];
+    for (const { r } of ingresses) {
+        const spec = (r.inputs.spec ?? {}) as { rules?: { host?: string; http?: { paths?: { backend?: { service?: { name?: string } } }[] } }[] };
+        for (const rule of spec.rules ?? []) {
+            for (const p of rule.http?.paths ?? []) {
+                const svc = p.backend?.service?.name;
+                if (svc === undefined) continue;
+                const target = workloads.find(({ ref }) => ref.name === svc && ref.namespace === objectRef(r).namespace);
+                if (target) edges.push(`  clients -->|"${rule.host ?? "*"}"| ${mermaidId(`w_${target.ref.namespace}_${target.ref.name}`)}`);
+            }
+        }
+    }
+    return [...lines, ...edges].join("\n");
+}
+
+/** What a reviewer reads first: counts per type, the component tree, the architecture, policy results. */
+export function summaryMarkdown(plan: Plan, extra: { policy?: string } = {}): string {
+    const counts = countsByType(plan);
+    const protectedCount = plan.resources.filter((r) => r.protect).length;
+    return [
+        `# ${plan.project} — stack \`${plan.stack}\``,
+        "",
+        `${plan.resources.length} resources (${protectedCount} protected). Rendered offline with Pulumi's mock runtime: ids and provider-computed fields are placeholders.`,
+        "",
+        "## Resources per type",
+        "",
+        "| type | count |",
+        "|---|---:|",
+        ...counts.map(([type, n]) => `| \`${type}\` | ${n} |`),
+        "",
+        "## Architecture",
+        "",
+        "```mermaid",
+        architectureMermaid(plan),
+        "```",
+        "",
+        "## Component tree",
+        "",
+        ...componentTree(plan),
+        "",
+        "## Policy",
+        "",
+        extra.policy ?? "The policy pack has not run on this render.",
+        "",
+    ].join("\n");
+}

@@ -1,0 +1,140 @@
+/**
+ * Runs the real program for one stack under Pulumi's own mock runtime and
+ * records what it registers: no CLI, no provider plugins, no cloud, no cluster.
+ *
+ * Mocks are process-global: call this once per process (the render tool runs
+ * one child process per stack; jest runs each test file in its own registry).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
+
+import { maskSecrets, type Plan, type PlannedResource } from "./plan";
+import type { StackConfig } from "./project";
+
+/** What the mock "provider" returns for a resource: its inputs plus computed fields. */
+export function mockState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+    const state: Record<string, unknown> = { ...inputs };
+    if (type.startsWith("kubernetes:") && inputs.metadata !== undefined) {
+        const metadata = { ...(inputs.metadata as Record<string, unknown>) };
+        metadata.name ??= `${name}-mock`; // auto-naming adds a random suffix
+        state.metadata = metadata;
+    }
+    if (type.startsWith("aws:")) {
+        state.arn ??= `arn:aws:mock:::${name}`;
+    }
+    return state;
+}
+
+const pulumiMocks: pulumi.runtime.Mocks = {
+    newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs as Record<string, unknown>) }),
+    call: (args) => args.inputs as Record<string, unknown>,
+};
+
+interface Registration {
+    readonly resource: pulumi.Resource;
+    readonly type: string;
+    readonly name: string;
+    readonly qualifiedType: string;
+    readonly urn: string;
+}
+
+export class ProgramError extends Error {
+    constructor(
+        readonly cause: unknown,
+        readonly registered: number,
+    ) {
+        super(cause instanceof Error ? cause.message : String(cause));
+        this.name = "ProgramError";
+    }
+}
+
+/**
+ * Runs `program` for `config.stack` under mocks and returns the plan.
+ * Throws {@link ProgramError} (with how many resources were registered before
+ * the failure) if the program throws.
+ */
+export async function runUnderMocks(config: StackConfig, program: () => Promise<unknown> | unknown): Promise<Plan> {
+    pulumi.runtime.setAllConfig(config.values, config.secretKeys);
+    const inputsByKey = new Map<string, Record<string, unknown>[]>();
+    const recordingMocks: pulumi.runtime.Mocks = {
+        newResource: (args) => {
+            const key = `${args.type}::${args.name}`;
+            const queue = inputsByKey.get(key) ?? [];
+            queue.push(args.inputs as Record<string, unknown>);
+            inputsByKey.set(key, queue);
+            return pulumiMocks.newResource(args);
+        },
+        call: pulumiMocks.call,
+    };
+    await pulumi.runtime.setMocks(recordingMocks, config.project, config.stack, false);
+
+    const registrations: Registration[] = [];
+    const byResource = new Map<pulumi.Resource, Registration>();
+    const record = (args: pulumi.ResourceTransformationArgs): undefined => {
+        const parent = args.opts.parent === undefined ? undefined : byResource.get(args.opts.parent);
+        const qualifiedType = parent === undefined ? args.type : `${parent.qualifiedType}$${args.type}`;
+        const registration: Registration = {
+            resource: args.resource,
+            type: args.type,
+            name: args.name,
+            qualifiedType,
+            urn: `urn:pulumi:${config.stack}::${config.project}::${qualifiedType}::${args.name}`,
+        };
+        registrations.push(registration);
+        byResource.set(args.resource, registration);
+        return undefined;
+    };
+
+    let result: unknown;
+    let failure: unknown;
+    // The program runs inside the root stack resource, as under the CLI.
+    await runInPulumiStack(async () => {
+        pulumi.runtime.registerStackTransformation(record);
+        try {
+            result = await program();
+        } catch (err) {
+            failure = err;
+            return undefined;
+        }
+        // Resources may register more children in callbacks: wait until the set is stable.
+        for (let seen = -1; seen !== registrations.length; ) {
+            seen = registrations.length;
+            await Promise.all(registrations.map((r) => settle(r.resource.urn)));
+        }
+        return undefined;
+    });
+    if (failure !== undefined) throw new ProgramError(failure, registrations.length);
+    const outputs = await resolveOutputs(result);
+
+    const resources: PlannedResource[] = registrations.map((r) => {
+        const queue = inputsByKey.get(`${r.type}::${r.name}`) ?? [];
+        const inputs = queue.shift() ?? {};
+        const internal = r.resource as unknown as { __protect?: boolean; __parentResource?: pulumi.Resource };
+        const parent = internal.__parentResource === undefined ? undefined : byResource.get(internal.__parentResource);
+        return {
+            urn: r.urn,
+            type: r.type,
+            name: r.name,
+            parent: parent?.urn,
+            protect: internal.__protect === true,
+            inputs: maskSecrets(inputs) as Record<string, unknown>,
+        };
+    });
+    return { project: config.project, stack: config.stack, resources, outputs };
+}
+
+function settle<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply((v) => resolve(v)));
+}
+
+/** Resolves stack outputs, masking secret ones. */
+async function resolveOutputs(result: unknown): Promise<Record<string, unknown>> {
+    if (result === undefined || result === null || typeof result !== "object") return {};
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(result as Record<string, unknown>)) {
+        const output = pulumi.output(value as pulumi.Input<unknown>);
+        const secret = await pulumi.isSecret(output);
+        out[key] = secret ? "[secret]" : maskSecrets(await settle(pulumi.unsecret(output)));
+    }
+    return out;
+}

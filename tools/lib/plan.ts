@@ -1,0 +1,57 @@
+/**
+ * The plan: what one stack registers, in registration order — the shape of
+ * `plan.json` (DESIGN.md "Render output contract").
+ */
+export interface PlannedResource {
+    readonly urn: string;
+    /** Pulumi type token, e.g. `kubernetes:apps/v1:Deployment`. */
+    readonly type: string;
+    /** Logical name. */
+    readonly name: string;
+    /** Parent URN; undefined for children of the stack. */
+    readonly parent: string | undefined;
+    readonly protect: boolean;
+    /** Inputs as registered, secrets replaced by `"[secret]"`. */
+    readonly inputs: Record<string, unknown>;
+}
+
+export interface Plan {
+    readonly project: string;
+    readonly stack: string;
+    readonly resources: PlannedResource[];
+    readonly outputs: Record<string, unknown>;
+}
+
+/** The string that stands for every secret value in a plan. */
+export const SECRET_MASK = "[secret]";
+
+/** Pulumi's wire signature for secret values (`{ [SIG]: SECRET_SIG, value }`). */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Deep copy of `value` with every secret replaced by {@link SECRET_MASK}. */
+export function maskSecrets(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(maskSecrets);
+    if (value !== null && typeof value === "object") {
+        const obj = value as Record<string, unknown>;
+        if (obj[SIG_KEY] === SECRET_SIG) return SECRET_MASK;
+        return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, maskSecrets(v)]));
+    }
+    return value;
+}
+
+/** Kubernetes object resources (not providers, Helm releases or components). */
+export function isKubernetesObject(r: PlannedResource): boolean {
+    return (
+        r.type.startsWith("kubernetes:") &&
+        !r.type.startsWith("kubernetes:helm.sh/") &&
+        typeof r.inputs.apiVersion === "string" &&
+        typeof r.inputs.kind === "string"
+    );
+}
+
+/** Kind/namespace/name of a Kubernetes object resource. */
+export function objectRef(r: PlannedResource): { kind: string; namespace: string | undefined; name: string | undefined } {
+    const metadata = (r.inputs.metadata ?? {}) as { name?: string; namespace?: string };
+    return { kind: String(r.inputs.kind), namespace: metadata.namespace, name: metadata.name };
+}
