@@ -1,0 +1,168 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+
+import { CONFIG_DEFAULTS, parseConfig, quantityValue, type PlatformConfig } from "../infra/config";
+import { SERVICE_NAMES } from "../infra/runbook";
+import { ConfigValidationError } from "../infra/validation";
+
+/** Parses `values` (bare keys, objects as in stack YAML) as the config of `stack`. */
+function parse_(values: Record<string, unknown>, stack = "dev", secret: string[] = []): PlatformConfig {
+    return parseConfig({
+        stack,
+        values: Object.fromEntries(
+            Object.entries(values).map(([k, v]) => [`med-agi:${k}`, typeof v === "string" ? v : JSON.stringify(v)]),
+        ),
+        isSecret: (key) => secret.includes(key.replace(/^med-agi:/, "")),
+    });
+}
+
+function problems(values: Record<string, unknown>, stack = "dev", secret: string[] = []): string[] {
+    try {
+        parse_(values, stack, secret);
+    } catch (err) {
+        if (err instanceof ConfigValidationError) return err.problems.map((p) => p.message);
+        throw err;
+    }
+    throw new Error("expected the config to be rejected");
+}
+
+const PROD = { environment: "prod", serviceDefaults: { replicas: 2 } };
+
+describe("stack configuration", () => {
+    describe("defaults", () => {
+        const config = parse_({});
+
+        it("runs dev on the built-in defaults alone", () => {
+            expect(config.environment).toBe("dev");
+            expect(config.release).toBe("v1.0.0");
+            expect(config.registry).toBeUndefined();
+            expect(config.protect).toBe(false);
+        });
+
+        it("gives every runbook service one replica, autoscaling to 3 on 70 % CPU", () => {
+            for (const name of SERVICE_NAMES) {
+                expect(config.services[name].replicas).toBe(1);
+                expect(config.services[name].autoscaling).toEqual({ enabled: true, maxReplicas: 3, targetCpuUtilization: 70 });
+                expect(config.services[name].tag).toBe("v1.0.0");
+            }
+        });
+
+        it("serves each service over TLS at <service>.med-agi.localhost through nginx", () => {
+            expect(config.ingress).toEqual({ enabled: true, className: "nginx", domain: "med-agi.localhost", annotations: {} });
+        });
+
+        it("declares the same scalar defaults in Pulumi.yaml as in code", () => {
+            const project = parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8")) as {
+                config: Record<string, { default: unknown }>;
+            };
+            expect(project.config.environment!.default).toBe(CONFIG_DEFAULTS.environment);
+            expect(project.config.release!.default).toBe(CONFIG_DEFAULTS.release);
+            expect(project.config.imagePullPolicy!.default).toBe(CONFIG_DEFAULTS.imagePullPolicy);
+        });
+    });
+
+    describe("custom values", () => {
+        const config = parse_({
+            ...PROD,
+            release: "v2.3.1",
+            registry: "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+            serviceDefaults: { replicas: 3, autoscaling: { maxReplicas: 8 }, resources: { requests: { cpu: "500m" } } },
+            services: { imaging: { tag: "v2.3.2-hotfix", replicas: 4, resources: { limits: { memory: "4Gi" } }, env: { LOG_LEVEL: "debug" } } },
+            ingress: { domain: "med-agi.example.org", clusterIssuer: "letsencrypt-prod" },
+        }, "prod");
+
+        it("merges services.<name> over serviceDefaults over the built-in defaults", () => {
+            expect(config.services.imaging).toEqual({
+                replicas: 4,
+                autoscaling: { enabled: true, maxReplicas: 8, targetCpuUtilization: 70 },
+                resources: { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "1", memory: "4Gi" } },
+                tag: "v2.3.2-hotfix",
+                env: { LOG_LEVEL: "debug" },
+            });
+            expect(config.services.ekg.replicas).toBe(3);
+            expect(config.services.ekg.tag).toBe("v2.3.1");
+        });
+
+        it("protects stateful resources in prod", () => {
+            expect(config.protect).toBe(true);
+        });
+
+        it("ignores other namespaces' keys such as aws:region", () => {
+            const c = parseConfig({ stack: "dev", values: { "aws:region": "eu-west-1", "kubernetes:context": "kind" }, isSecret: () => false });
+            expect(c.environment).toBe("dev");
+        });
+
+        it("accepts credentials set as secrets and records which are set", () => {
+            const c = parse_({ pagerdutyRoutingKey: "R0UT1NG" }, "dev", ["pagerdutyRoutingKey"]);
+            expect([...c.secretsSet]).toEqual(["pagerdutyRoutingKey"]);
+        });
+    });
+
+    describe("invalid values are rejected, naming key, value and what is allowed", () => {
+        const cases: [string, Record<string, unknown>, string, string[]][] = [
+            ["a negative replica count", { services: { imaging: { replicas: -1 } } }, "dev", ["services.imaging.replicas: -1 is not allowed (must be ≥ 1)"]],
+            ["the mutable latest tag", { release: "latest" }, "dev", ['release: "latest" is not allowed (a pinned release tag such as "v1.0.0"; "latest" is mutable and cannot be rolled back)']],
+            ["a malformed tag", { release: "v1 .0" }, "dev", ["release: \"v1 .0\" is not allowed (an image tag: letters, digits, '_', '.', '-', at most 128)"]],
+            ["latest as a per-service tag", { services: { ekg: { tag: "latest" } } }, "dev", ['services.ekg.tag: "latest" is not allowed (a pinned release tag such as "v1.0.0"; "latest" is mutable and cannot be rolled back)']],
+            ["an unknown environment", { environment: "qa" }, "qa", ['environment: "qa" is not allowed (allowed: "dev", "staging", "prod")']],
+            ["an environment that does not match the stack", { environment: "dev" }, "prod", ['environment: "dev" is not allowed (stack "prod" must run environment "prod"; a mismatch would deploy one environment\'s sizing to another)']],
+            ["a misspelt service", { services: { imagin: {} } }, "dev", ["services.imagin: unknown key (allowed: imaging, ekg, eval, anchor, modelcards, ops)"]],
+            ["a misspelt top-level key", { servces: {} }, "dev", [expect.stringMatching(/^servces: unknown key \(allowed: environment, release, registry, .*services, ingress/) as unknown as string]],
+            ["a replica count that is not an integer", { serviceDefaults: { replicas: 1.5 } }, "dev", ["serviceDefaults.replicas: 1.5 is not allowed (expected int)"]],
+            ["a replica count given as text", { serviceDefaults: { replicas: "three" } }, "dev", ['serviceDefaults.replicas: "three" is not allowed (expected number)']],
+            ["one replica in prod", { environment: "prod", services: { eval: { replicas: 1 } }, serviceDefaults: { replicas: 2 } }, "prod", ["services.eval.replicas: 1 is not allowed (prod needs ≥ 2 replicas per service so a node loss or rollout keeps it serving)"]],
+            ["prod inheriting one replica", { environment: "prod", services: { anchor: { replicas: 2 }, ekg: { replicas: 2 }, eval: { replicas: 2 }, modelcards: { replicas: 2 }, ops: { replicas: 2 } } }, "prod", ["services.imaging.replicas: 1 is not allowed (prod needs ≥ 2 replicas per service so a node loss or rollout keeps it serving; inherited from serviceDefaults.replicas or the built-in default)"]],
+            ["an autoscaler ceiling below the floor", { services: { ops: { replicas: 4, autoscaling: { maxReplicas: 2 } } } }, "dev", ["services.ops.autoscaling.maxReplicas: 2 is not allowed (must be ≥ replicas (4), the autoscaler's minimum)"]],
+            ["a CPU target outside 10–100 %", { serviceDefaults: { autoscaling: { targetCpuUtilization: 150 } } }, "dev", ["serviceDefaults.autoscaling.targetCpuUtilization: 150 is not allowed (must be ≤ 100)"]],
+            ["a request above its limit", { services: { modelcards: { resources: { requests: { memory: "2Gi" }, limits: { memory: "1Gi" } } } } }, "dev", ['services.modelcards.resources.requests.memory: "2Gi" is not allowed (must be ≤ resources.limits.memory (1Gi))']],
+            ["a memory quantity in decimal units", { serviceDefaults: { resources: { limits: { memory: "1GB" } } } }, "dev", ['serviceDefaults.resources.limits.memory: "1GB" is not allowed (a memory quantity in binary units such as "512Mi" or "2Gi")']],
+            ["a CPU quantity with a unit typo", { serviceDefaults: { resources: { requests: { cpu: "250mc" } } } }, "dev", ['serviceDefaults.resources.requests.cpu: "250mc" is not allowed (a CPU quantity such as "250m" or "1.5")']],
+            ["a registry with a trailing slash", { registry: "ghcr.io/acme/" }, "dev", ['registry: "ghcr.io/acme/" is not allowed (a registry host with optional port and path, e.g. "123456789012.dkr.ecr.eu-west-1.amazonaws.com", without a trailing "/")']],
+            ["an upper-case ingress domain", { ingress: { domain: "Med-AGI.example.org" } }, "dev", ['ingress.domain: "Med-AGI.example.org" is not allowed (a lower-case DNS name such as "med-agi.example.org")']],
+            ["an unknown pull policy", { imagePullPolicy: "Never" }, "dev", ['imagePullPolicy: "Never" is not allowed (allowed: "IfNotPresent", "Always")']],
+            ["an unknown spread policy", { topologySpread: { zone: "Sometimes" } }, "dev", ['topologySpread.zone: "Sometimes" is not allowed (allowed: "ScheduleAnyway", "DoNotSchedule")']],
+            ["an unknown per-service field", { services: { imaging: { replica: 2 } } }, "dev", ["services.imaging.replica: unknown key (allowed: replicas, autoscaling, resources, tag, env)"]],
+            ["services given as a list", { services: ["imaging"] }, "dev", ['services: ["imaging"] is not allowed (expected object)']],
+            ["an invalid environment variable name", { services: { ops: { env: { "LOG-LEVEL": "debug" } } } }, "dev", ['services.ops.env.LOG-LEVEL: "LOG-LEVEL" is not allowed (an environment variable name)']],
+            ["a credential in plain text", { slackWebhookUrl: "https://hooks.slack.com/services/T0/B0/SECRET" }, "dev", ["slackWebhookUrl: a plain-text value is not allowed (it is a credential: set it with `pulumi config set --secret med-agi:slackWebhookUrl <value>`)"]],
+        ];
+
+        it.each(cases)("rejects %s", (_what, values, stack, expected) => {
+            expect(problems(values, stack)).toEqual(expected);
+        });
+
+        it("reports every problem at once: a negative replica count and latest", () => {
+            expect(problems({ release: "latest", services: { imaging: { replicas: -1 } } })).toEqual([
+                'release: "latest" is not allowed (a pinned release tag such as "v1.0.0"; "latest" is mutable and cannot be rolled back)',
+                "services.imaging.replicas: -1 is not allowed (must be ≥ 1)",
+            ]);
+        });
+
+        it("never echoes a plain-text credential", () => {
+            const secret = "https://hooks.slack.com/services/T0/B0/SECRET";
+            let message = "";
+            try {
+                parse_({ slackWebhookUrl: secret, release: "latest" });
+            } catch (err) {
+                message = (err as Error).message;
+            }
+            expect(message).toContain("slackWebhookUrl: a plain-text value is not allowed");
+            expect(message).not.toContain("SECRET");
+        });
+
+        it("names the stack and the number of problems in the error", () => {
+            expect(() => parse_({ release: "latest" }, "dev")).toThrow(/^Invalid configuration for stack "dev" \(1 problem; keys are under "med-agi:"\):/);
+        });
+    });
+
+    describe("quantities", () => {
+        it("compares CPU and memory quantities numerically", () => {
+            expect(quantityValue("250m")).toBeCloseTo(0.25);
+            expect(quantityValue("1.5")).toBe(1.5);
+            expect(quantityValue("512Mi")).toBe(512 * 2 ** 20);
+            expect(quantityValue("1Gi")).toBeGreaterThan(quantityValue("1023Mi"));
+            expect(quantityValue("1Gi")).toBe(quantityValue("1024Mi"));
+        });
+    });
+});

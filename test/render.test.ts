@@ -1,0 +1,137 @@
+/** The render tool end to end (real worker processes) and its pure writers. */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseAllDocuments, parse } from "yaml";
+
+import { annotatedFiles, kubernetesYaml, prometheusRulesYaml, RENDER_DIR_ANNOTATION } from "../tools/lib/artifacts";
+import type { Plan, PlannedResource } from "../tools/lib/plan";
+import { ROOT } from "./support/harness";
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "render-test-"));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function render(args: string[]): { status: number | null; stdout: string; stderr: string } {
+    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "tools/render.ts"), ...args], { cwd: ROOT, encoding: "utf8" });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("npm run render", () => {
+    const out = path.join(tmp, "all");
+    let result: ReturnType<typeof render>;
+    beforeAll(() => {
+        result = render(["--out", out]);
+    });
+
+    it("renders every stack with a Pulumi.<stack>.yaml and exits 0", () => {
+        expect(result.stderr).toBe("");
+        expect(result.status).toBe(0);
+        expect(fs.readdirSync(out).sort()).toEqual(["dev", "prod", "staging"]);
+        expect(result.stdout).toMatch(/✔ dev +\d+ resources in \d+ ms/);
+        expect(result.stdout).toContain("3 of 3 stacks rendered");
+    });
+
+    it("writes plan.json with every resource in registration order", () => {
+        const plan = JSON.parse(fs.readFileSync(path.join(out, "dev", "plan.json"), "utf8")) as Plan;
+        expect(plan.project).toBe("med-agi");
+        expect(plan.stack).toBe("dev");
+        expect(plan.resources[0]!.type).toBe("pulumi:providers:kubernetes");
+        for (const r of plan.resources) expect(Object.keys(r).sort()).toEqual(["inputs", "name", "parent", "protect", "type", "urn"].filter((k) => k !== "parent" || r.parent !== undefined));
+        const deployment = plan.resources.find((r) => r.name === "imaging-deployment")!;
+        expect(deployment.type).toBe("kubernetes:apps/v1:Deployment");
+        expect(deployment.urn).toBe("urn:pulumi:dev::med-agi::med-agi:services:MedAgiService$kubernetes:apps/v1:Deployment::imaging-deployment");
+        expect(deployment.parent).toBe("urn:pulumi:dev::med-agi::med-agi:services:MedAgiService::imaging");
+    });
+
+    it("writes kubernetes.yaml with the six Deployments in med-agi, container names, runbook ports and /health probes", () => {
+        const docs = parseAllDocuments(fs.readFileSync(path.join(out, "dev", "kubernetes.yaml"), "utf8")).map((d) => d.toJS() as any);
+        const deployments = docs.filter((d) => d.kind === "Deployment");
+        expect(deployments.map((d) => [d.metadata.namespace, d.metadata.name, d.spec.template.spec.containers[0].name, d.spec.template.spec.containers[0].ports[0].containerPort, d.spec.template.spec.containers[0].livenessProbe.httpGet.path])).toEqual([
+            ["med-agi", "imaging", "imaging", 8006, "/health"],
+            ["med-agi", "ekg", "ekg", 8016, "/health"],
+            ["med-agi", "eval", "eval", 8005, "/health"],
+            ["med-agi", "anchor", "anchor", 8007, "/health"],
+            ["med-agi", "modelcards", "modelcards", 8008, "/health"],
+            ["med-agi", "ops", "ops", 8010, "/health"],
+        ]);
+        for (const d of docs) {
+            expect(typeof d.apiVersion).toBe("string");
+            expect(typeof d.kind).toBe("string");
+            expect(typeof d.metadata.name).toBe("string");
+        }
+    });
+
+    it("writes a summary with counts per type, a Mermaid diagram and the component tree", () => {
+        const summary = fs.readFileSync(path.join(out, "prod", "summary.md"), "utf8");
+        expect(summary).toContain("| `kubernetes:apps/v1:Deployment` | 6 |");
+        expect(summary).toContain("```mermaid\nflowchart LR");
+        expect(summary).toContain('clients -->|"imaging.med-agi.example.org"| w_med_agi_imaging');
+        expect(summary).toMatch(/- Namespace `med-agi` 🔒 protected/);
+    });
+});
+
+describe("npm run render with invalid configuration", () => {
+    const root = path.join(tmp, "bad-project");
+    const out = path.join(tmp, "bad-out");
+    let result: ReturnType<typeof render>;
+    beforeAll(() => {
+        fs.mkdirSync(root);
+        fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
+        fs.writeFileSync(
+            path.join(root, "Pulumi.dev.yaml"),
+            "config:\n  med-agi:release: latest\n  med-agi:services:\n    imaging:\n      replicas: -1\n",
+        );
+        result = render(["--root", root, "--stack", "dev", "--out", out]);
+    });
+
+    it("exits non-zero naming both problems", () => {
+        expect(result.status).not.toBe(0);
+        expect(result.stderr).toContain('release: "latest" is not allowed');
+        expect(result.stderr).toContain("services.imaging.replicas: -1 is not allowed (must be ≥ 1)");
+    });
+
+    it("registers nothing and writes nothing", () => {
+        expect(result.stderr).toContain("invalid configuration; 0 resources registered, nothing written");
+        expect(fs.existsSync(out)).toBe(false);
+    });
+
+    it("refuses an unknown stack, listing the known ones", () => {
+        const r = render(["--stack", "qa"]);
+        expect(r.status).toBe(2);
+        expect(r.stderr).toContain('no Pulumi.<stack>.yaml for "qa" (stacks: dev, staging, prod)');
+    });
+});
+
+describe("render writers", () => {
+    const resource = (type: string, inputs: Record<string, unknown>, name = "r"): PlannedResource => ({
+        urn: `urn:pulumi:t::p::${type}::${name}`,
+        type,
+        name,
+        parent: undefined,
+        protect: false,
+        inputs,
+    });
+    const plan = (resources: PlannedResource[]): Plan => ({ project: "p", stack: "t", resources, outputs: {} });
+
+    it("moves masked Secret data to stringData so kubectl can parse the stream", () => {
+        const yaml = kubernetesYaml(plan([resource("kubernetes:core/v1:Secret", { apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, data: { token: "[secret]", plain: "YQ==" } })]));
+        expect(parse(yaml.split("\n").slice(1).join("\n"))).toEqual({ apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, data: { plain: "YQ==" }, stringData: { token: "[secret]" } });
+    });
+
+    it("concatenates the groups of every PrometheusRule, and writes no rule file without any", () => {
+        const rule = (g: string) => resource("kubernetes:monitoring.coreos.com/v1:PrometheusRule", { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name: g }, spec: { groups: [{ name: g, rules: [] }] } }, g);
+        expect(parse(prometheusRulesYaml(plan([rule("a"), rule("b")]))!)).toEqual({ groups: [{ name: "a", rules: [] }, { name: "b", rules: [] }] });
+        expect(prometheusRulesYaml(plan([]))).toBeUndefined();
+    });
+
+    it("writes annotated ConfigMap keys into the named directory", () => {
+        const cm = resource("kubernetes:core/v1:ConfigMap", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "lr", annotations: { [RENDER_DIR_ANNOTATION]: "logrotate" } }, data: { "med-agi": "daily\n" } });
+        expect([...annotatedFiles(plan([cm]))]).toEqual([["logrotate/med-agi", "daily\n"]]);
+    });
+
+    it("refuses an annotation that escapes the render directory", () => {
+        const cm = resource("kubernetes:core/v1:ConfigMap", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x", annotations: { [RENDER_DIR_ANNOTATION]: "../.." } }, data: { passwd: "x" } });
+        expect(() => annotatedFiles(plan([cm]))).toThrow('render.med-agi.io/dir="../.." with key "passwd" escapes the render directory');
+    });
+});

@@ -1,0 +1,42 @@
+import type { Plan } from "../../tools/lib/plan";
+import { k8sObject, k8sObjects, runStack } from "../support/harness";
+import { expectRunbookServices } from "./stack-assertions";
+
+let plan: Plan;
+beforeAll(async () => {
+    plan = await runStack("dev");
+});
+
+describe("dev stack", () => {
+    it("deploys the six runbook services with their names, ports, images and /health probes", () => {
+        expectRunbookServices(plan, "v1.0.0");
+    });
+
+    it("runs one replica each and therefore no disruption budgets", () => {
+        expect(k8sObjects(plan, "HorizontalPodAutoscaler").map((h) => h.spec.minReplicas)).toEqual([1, 1, 1, 1, 1, 1]);
+        expect(k8sObjects(plan, "PodDisruptionBudget")).toEqual([]);
+    });
+
+    it("protects nothing, so a laptop cluster can be torn down", () => {
+        expect(plan.resources.filter((r) => r.protect)).toEqual([]);
+    });
+
+    it("uses the ambient kubeconfig context unless one is configured", () => {
+        const provider = plan.resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
+        expect(provider.inputs.context).toBeUndefined();
+    });
+
+    it("serves each service at <service>.med-agi.localhost", () => {
+        expect(k8sObject(plan, "Ingress", "imaging").spec.rules[0].host).toBe("imaging.med-agi.localhost");
+    });
+
+    it("exports the service endpoints as stack outputs", () => {
+        const services = plan.outputs.services as Record<string, { port: number; clusterUrl: string; url: string }>;
+        expect(services.imaging).toEqual({
+            port: 8006,
+            image: "med-agi/imaging:v1.0.0",
+            clusterUrl: "http://imaging.med-agi.svc.cluster.local:8006",
+            url: "https://imaging.med-agi.localhost",
+        });
+    });
+});

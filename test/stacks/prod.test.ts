@@ -1,0 +1,37 @@
+import type { Plan } from "../../tools/lib/plan";
+import { k8sObject, k8sObjects, runStack } from "../support/harness";
+import { expectRunbookServices } from "./stack-assertions";
+
+let plan: Plan;
+beforeAll(async () => {
+    plan = await runStack("prod");
+});
+
+describe("prod stack", () => {
+    it("deploys the six runbook services from the ECR registry", () => {
+        expectRunbookServices(plan, "v1.0.0", "123456789012.dkr.ecr.eu-west-1.amazonaws.com");
+    });
+
+    it("runs at least two replicas of every service, each behind a disruption budget", () => {
+        for (const hpa of k8sObjects(plan, "HorizontalPodAutoscaler")) expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
+        expect(k8sObjects(plan, "PodDisruptionBudget").map((p) => p.metadata.name).sort()).toEqual(
+            ["anchor", "ekg", "eval", "imaging", "modelcards", "ops"],
+        );
+    });
+
+    it("protects the namespace (deleting it would delete everything in it)", () => {
+        const ns = plan.resources.find((r) => r.type === "kubernetes:core/v1:Namespace")!;
+        expect(ns.protect).toBe(true);
+    });
+
+    it("spreads pods over zones strictly", () => {
+        const spread = k8sObject(plan, "Deployment", "ops").spec.template.spec.topologySpreadConstraints;
+        expect(spread[0]).toMatchObject({ topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule" });
+    });
+
+    it("gives imaging the larger memory of its per-service override", () => {
+        const resources = k8sObject(plan, "Deployment", "imaging").spec.template.spec.containers[0].resources;
+        expect(resources).toEqual({ requests: { cpu: "500m", memory: "2Gi" }, limits: { cpu: "2", memory: "4Gi" } });
+        expect(k8sObject(plan, "Deployment", "ekg").spec.template.spec.containers[0].resources.limits.memory).toBe("2Gi");
+    });
+});

@@ -1,0 +1,39 @@
+/**
+ * Test harness: runs the real program for a stack under Pulumi's mock runtime
+ * (with the real Pulumi.yaml + Pulumi.<stack>.yaml, plus overrides) and
+ * returns the registered resources. One stack per test file: mocks are global.
+ */
+import * as path from "node:path";
+
+import { planStack } from "../../tools/lib/render-stack";
+import { isKubernetesObject, objectRef, type Plan, type PlannedResource } from "../../tools/lib/plan";
+
+export const ROOT = path.resolve(__dirname, "../..");
+
+export function runStack(stack: string, overrides: Record<string, unknown> = {}): Promise<Plan> {
+    return planStack(ROOT, stack, overrides);
+}
+
+/** All resources of a Pulumi type token. */
+export function ofType(plan: Plan, type: string): PlannedResource[] {
+    return plan.resources.filter((r) => r.type === type);
+}
+
+/**
+ * The Kubernetes object of `kind` named `name` in `namespace` (null: a
+ * cluster-scoped object); fails the test unless exactly one exists.
+ */
+export function k8sObject(plan: Plan, kind: string, name: string, namespace: string | null = "med-agi"): Record<string, any> {
+    const found = plan.resources.filter((r) => {
+        if (!isKubernetesObject(r)) return false;
+        const ref = objectRef(r);
+        return ref.kind === kind && ref.name === name && (ref.namespace ?? null) === namespace;
+    });
+    if (found.length !== 1) throw new Error(`expected one ${kind} ${namespace}/${name}, found ${found.length}`);
+    return found[0]!.inputs as Record<string, any>;
+}
+
+/** The Kubernetes objects of `kind`. */
+export function k8sObjects(plan: Plan, kind: string): Record<string, any>[] {
+    return plan.resources.filter((r) => isKubernetesObject(r) && r.inputs.kind === kind).map((r) => r.inputs as Record<string, any>);
+}
