@@ -124,6 +124,12 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], schema: 
             case "invalid_value":
                 out.push(problem(path, input, `allowed: ${issue.values.map((v) => showValue(v)).join(", ")}`));
                 break;
+            case "invalid_key": {
+                // A record key that fails its schema: report the key's own rule.
+                const inner = issue.issues.map((i) => i.message).join("; ");
+                out.push(problem(path, input, inner));
+                break;
+            }
             case "invalid_format":
             case "custom":
             default:
