@@ -79,12 +79,8 @@ const k8sName = z
     .string()
     .regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, "a Kubernetes object name (lower-case letters, digits, '-', '.')");
 
-const cpuQuantity = z
-    .string()
-    .regex(/^([1-9][0-9]*m|[0-9]+(\.[0-9]{1,3})?)$/, 'a CPU quantity such as "250m" or "1.5"');
-const memoryQuantity = z
-    .string()
-    .regex(/^[1-9][0-9]*(Ki|Mi|Gi|Ti)$/, 'a memory quantity in binary units such as "512Mi" or "2Gi"');
+const cpuQuantity = z.string().regex(/^([1-9][0-9]*m|[0-9]+(\.[0-9]{1,3})?)$/, 'a CPU quantity such as "250m" or "1.5"');
+const memoryQuantity = z.string().regex(/^[1-9][0-9]*(Ki|Mi|Gi|Ti)$/, 'a memory quantity in binary units such as "512Mi" or "2Gi"');
 
 const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name");
 
@@ -109,10 +105,7 @@ const servicePatch = z
             })
             .strict()
             .optional(),
-        resources: z
-            .object({ requests: resourceAmounts.optional(), limits: resourceAmounts.optional() })
-            .strict()
-            .optional(),
+        resources: z.object({ requests: resourceAmounts.optional(), limits: resourceAmounts.optional() }).strict().optional(),
         /** Image tag for this service only; defaults to `release`. */
         tag: imageTag.optional(),
         /** Extra plain environment variables (never secrets: those come from Kubernetes Secrets). */
@@ -135,10 +128,12 @@ export const configSchema = z
         kubeContext: z.string().min(1).optional(),
         serviceDefaults: servicePatch.default({}),
         services: z
-            .object(Object.fromEntries(SERVICE_NAMES.map((name) => [name, servicePatch.optional()])) as Record<
-                ServiceName,
-                z.ZodOptional<typeof servicePatch>
-            >)
+            .object(
+                Object.fromEntries(SERVICE_NAMES.map((name) => [name, servicePatch.optional()])) as Record<
+                    ServiceName,
+                    z.ZodOptional<typeof servicePatch>
+                >,
+            )
             .strict()
             .default({}),
         ingress: z
@@ -243,7 +238,7 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
                 path: key,
                 message: `${key}: a plain-text value is not allowed (it is a credential: set it with \`pulumi config set --secret ${prefix}${key} <value>\`)`,
             });
-            delete raw[key]; // never echo it in later messages
+            raw[key] = undefined; // never echo it in later messages
         }
     }
 
@@ -318,15 +313,15 @@ function resolveService(release: string, defaults: ServicePatch, own: ServicePat
 }
 
 /** Rules that span several keys; checked on the merged per-service settings. */
-function crossFieldProblems(
-    stack: string,
-    parsed: ParsedConfig,
-    services: Record<ServiceName, ServiceSettings>,
-): ConfigProblem[] {
+function crossFieldProblems(stack: string, parsed: ParsedConfig, services: Record<ServiceName, ServiceSettings>): ConfigProblem[] {
     const out: ConfigProblem[] = [];
     if ((ENVIRONMENTS as readonly string[]).includes(stack) && parsed.environment !== stack) {
         out.push(
-            problem("environment", parsed.environment, `stack "${stack}" must run environment "${stack}"; a mismatch would deploy one environment's sizing to another`),
+            problem(
+                "environment",
+                parsed.environment,
+                `stack "${stack}" must run environment "${stack}"; a mismatch would deploy one environment's sizing to another`,
+            ),
         );
     }
     for (const name of SERVICE_NAMES) {
@@ -336,7 +331,11 @@ function crossFieldProblems(
             fieldSetFor(parsed.services[name], field) ? "" : `; inherited from serviceDefaults.${field} or the built-in default`;
         if (parsed.environment === "prod" && s.replicas < 2) {
             out.push(
-                problem(key("replicas"), s.replicas, `prod needs ≥ 2 replicas per service so a node loss or rollout keeps it serving${from("replicas")}`),
+                problem(
+                    key("replicas"),
+                    s.replicas,
+                    `prod needs ≥ 2 replicas per service so a node loss or rollout keeps it serving${from("replicas")}`,
+                ),
             );
         }
         if (s.autoscaling.enabled && s.autoscaling.maxReplicas < s.replicas) {
@@ -353,7 +352,11 @@ function crossFieldProblems(
             const limit = s.resources.limits[kind];
             if (quantityValue(request) > quantityValue(limit)) {
                 out.push(
-                    problem(key(`resources.requests.${kind}`), request, `must be ≤ resources.limits.${kind} (${limit})${from(`resources.requests.${kind}`)}`),
+                    problem(
+                        key(`resources.requests.${kind}`),
+                        request,
+                        `must be ≤ resources.limits.${kind} (${limit})${from(`resources.requests.${kind}`)}`,
+                    ),
                 );
             }
         }

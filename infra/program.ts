@@ -15,7 +15,10 @@ export interface PlatformOutputs {
     readonly environment: string;
     readonly release: string;
     readonly namespace: pulumi.Output<string>;
-    readonly services: Record<string, { port: number; image: string; clusterUrl: pulumi.Output<string>; url: pulumi.Output<string | undefined> }>;
+    readonly services: Record<
+        string,
+        { port: number; image: string; clusterUrl: pulumi.Output<string>; url: pulumi.Output<string | undefined> }
+    >;
 }
 
 /** Declares every resource of the stack; config is validated before the first one. */
@@ -26,11 +29,7 @@ export async function main(): Promise<PlatformOutputs> {
 
 export function declarePlatform(config: PlatformConfig): PlatformOutputs {
     const provider = clusterProvider("kubernetes", { ...(config.kubeContext === undefined ? {} : { context: config.kubeContext }) });
-    const namespace = new PlatformNamespace(
-        "platform",
-        { name: NAMESPACE },
-        { provider, protect: config.protect },
-    );
+    const namespace = new PlatformNamespace("platform", { name: NAMESPACE }, { provider, protect: config.protect });
 
     const services: PlatformOutputs["services"] = {};
     for (const name of SERVICE_NAMES) {

@@ -107,8 +107,7 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], schema: 
             case "too_small":
             case "too_big": {
                 const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
-                const op =
-                    issue.code === "too_small" ? (issue.inclusive ? "≥" : ">") : issue.inclusive ? "≤" : "<";
+                const op = issue.code === "too_small" ? (issue.inclusive ? "≥" : ">") : issue.inclusive ? "≤" : "<";
                 const what =
                     issue.origin === "string"
                         ? `must be ${issue.code === "too_small" ? "at least" : "at most"} ${String(bound)} characters`

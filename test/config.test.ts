@@ -10,9 +10,7 @@ import { ConfigValidationError } from "../infra/validation";
 function parse_(values: Record<string, unknown>, stack = "dev", secret: string[] = []): PlatformConfig {
     return parseConfig({
         stack,
-        values: Object.fromEntries(
-            Object.entries(values).map(([k, v]) => [`med-agi:${k}`, typeof v === "string" ? v : JSON.stringify(v)]),
-        ),
+        values: Object.fromEntries(Object.entries(values).map(([k, v]) => [`med-agi:${k}`, typeof v === "string" ? v : JSON.stringify(v)])),
         isSecret: (key) => secret.includes(key.replace(/^med-agi:/, "")),
     });
 }
@@ -63,14 +61,19 @@ describe("stack configuration", () => {
     });
 
     describe("custom values", () => {
-        const config = parse_({
-            ...PROD,
-            release: "v2.3.1",
-            registry: "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
-            serviceDefaults: { replicas: 3, autoscaling: { maxReplicas: 8 }, resources: { requests: { cpu: "500m" } } },
-            services: { imaging: { tag: "v2.3.2-hotfix", replicas: 4, resources: { limits: { memory: "4Gi" } }, env: { LOG_LEVEL: "debug" } } },
-            ingress: { domain: "med-agi.example.org", clusterIssuer: "letsencrypt-prod" },
-        }, "prod");
+        const config = parse_(
+            {
+                ...PROD,
+                release: "v2.3.1",
+                registry: "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+                serviceDefaults: { replicas: 3, autoscaling: { maxReplicas: 8 }, resources: { requests: { cpu: "500m" } } },
+                services: {
+                    imaging: { tag: "v2.3.2-hotfix", replicas: 4, resources: { limits: { memory: "4Gi" } }, env: { LOG_LEVEL: "debug" } },
+                },
+                ingress: { domain: "med-agi.example.org", clusterIssuer: "letsencrypt-prod" },
+            },
+            "prod",
+        );
 
         it("merges services.<name> over serviceDefaults over the built-in defaults", () => {
             expect(config.services.imaging).toEqual({
@@ -89,7 +92,11 @@ describe("stack configuration", () => {
         });
 
         it("ignores other namespaces' keys such as aws:region", () => {
-            const c = parseConfig({ stack: "dev", values: { "aws:region": "eu-west-1", "kubernetes:context": "kind" }, isSecret: () => false });
+            const c = parseConfig({
+                stack: "dev",
+                values: { "aws:region": "eu-west-1", "kubernetes:context": "kind" },
+                isSecret: () => false,
+            });
             expect(c.environment).toBe("dev");
         });
 
@@ -101,31 +108,178 @@ describe("stack configuration", () => {
 
     describe("invalid values are rejected, naming key, value and what is allowed", () => {
         const cases: [string, Record<string, unknown>, string, string[]][] = [
-            ["a negative replica count", { services: { imaging: { replicas: -1 } } }, "dev", ["services.imaging.replicas: -1 is not allowed (must be ≥ 1)"]],
-            ["the mutable latest tag", { release: "latest" }, "dev", ['release: "latest" is not allowed (a pinned release tag such as "v1.0.0"; "latest" is mutable and cannot be rolled back)']],
-            ["a malformed tag", { release: "v1 .0" }, "dev", ["release: \"v1 .0\" is not allowed (an image tag: letters, digits, '_', '.', '-', at most 128)"]],
-            ["latest as a per-service tag", { services: { ekg: { tag: "latest" } } }, "dev", ['services.ekg.tag: "latest" is not allowed (a pinned release tag such as "v1.0.0"; "latest" is mutable and cannot be rolled back)']],
-            ["an unknown environment", { environment: "qa" }, "qa", ['environment: "qa" is not allowed (allowed: "dev", "staging", "prod")']],
-            ["an environment that does not match the stack", { environment: "dev" }, "prod", ['environment: "dev" is not allowed (stack "prod" must run environment "prod"; a mismatch would deploy one environment\'s sizing to another)']],
-            ["a misspelt service", { services: { imagin: {} } }, "dev", ["services.imagin: unknown key (allowed: imaging, ekg, eval, anchor, modelcards, ops)"]],
-            ["a misspelt top-level key", { servces: {} }, "dev", [expect.stringMatching(/^servces: unknown key \(allowed: environment, release, registry, .*services, ingress/) as unknown as string]],
-            ["a replica count that is not an integer", { serviceDefaults: { replicas: 1.5 } }, "dev", ["serviceDefaults.replicas: 1.5 is not allowed (expected int)"]],
-            ["a replica count given as text", { serviceDefaults: { replicas: "three" } }, "dev", ['serviceDefaults.replicas: "three" is not allowed (expected number)']],
-            ["one replica in prod", { environment: "prod", services: { eval: { replicas: 1 } }, serviceDefaults: { replicas: 2 } }, "prod", ["services.eval.replicas: 1 is not allowed (prod needs ≥ 2 replicas per service so a node loss or rollout keeps it serving)"]],
-            ["prod inheriting one replica", { environment: "prod", services: { anchor: { replicas: 2 }, ekg: { replicas: 2 }, eval: { replicas: 2 }, modelcards: { replicas: 2 }, ops: { replicas: 2 } } }, "prod", ["services.imaging.replicas: 1 is not allowed (prod needs ≥ 2 replicas per service so a node loss or rollout keeps it serving; inherited from serviceDefaults.replicas or the built-in default)"]],
-            ["an autoscaler ceiling below the floor", { services: { ops: { replicas: 4, autoscaling: { maxReplicas: 2 } } } }, "dev", ["services.ops.autoscaling.maxReplicas: 2 is not allowed (must be ≥ replicas (4), the autoscaler's minimum)"]],
-            ["a CPU target outside 10–100 %", { serviceDefaults: { autoscaling: { targetCpuUtilization: 150 } } }, "dev", ["serviceDefaults.autoscaling.targetCpuUtilization: 150 is not allowed (must be ≤ 100)"]],
-            ["a request above its limit", { services: { modelcards: { resources: { requests: { memory: "2Gi" }, limits: { memory: "1Gi" } } } } }, "dev", ['services.modelcards.resources.requests.memory: "2Gi" is not allowed (must be ≤ resources.limits.memory (1Gi))']],
-            ["a memory quantity in decimal units", { serviceDefaults: { resources: { limits: { memory: "1GB" } } } }, "dev", ['serviceDefaults.resources.limits.memory: "1GB" is not allowed (a memory quantity in binary units such as "512Mi" or "2Gi")']],
-            ["a CPU quantity with a unit typo", { serviceDefaults: { resources: { requests: { cpu: "250mc" } } } }, "dev", ['serviceDefaults.resources.requests.cpu: "250mc" is not allowed (a CPU quantity such as "250m" or "1.5")']],
-            ["a registry with a trailing slash", { registry: "ghcr.io/acme/" }, "dev", ['registry: "ghcr.io/acme/" is not allowed (a registry host with optional port and path, e.g. "123456789012.dkr.ecr.eu-west-1.amazonaws.com", without a trailing "/")']],
-            ["an upper-case ingress domain", { ingress: { domain: "Med-AGI.example.org" } }, "dev", ['ingress.domain: "Med-AGI.example.org" is not allowed (a lower-case DNS name such as "med-agi.example.org")']],
-            ["an unknown pull policy", { imagePullPolicy: "Never" }, "dev", ['imagePullPolicy: "Never" is not allowed (allowed: "IfNotPresent", "Always")']],
-            ["an unknown spread policy", { topologySpread: { zone: "Sometimes" } }, "dev", ['topologySpread.zone: "Sometimes" is not allowed (allowed: "ScheduleAnyway", "DoNotSchedule")']],
-            ["an unknown per-service field", { services: { imaging: { replica: 2 } } }, "dev", ["services.imaging.replica: unknown key (allowed: replicas, autoscaling, resources, tag, env)"]],
+            [
+                "a negative replica count",
+                { services: { imaging: { replicas: -1 } } },
+                "dev",
+                ["services.imaging.replicas: -1 is not allowed (must be ≥ 1)"],
+            ],
+            [
+                "the mutable latest tag",
+                { release: "latest" },
+                "dev",
+                ['release: "latest" is not allowed (a pinned release tag such as "v1.0.0"; "latest" is mutable and cannot be rolled back)'],
+            ],
+            [
+                "a malformed tag",
+                { release: "v1 .0" },
+                "dev",
+                ["release: \"v1 .0\" is not allowed (an image tag: letters, digits, '_', '.', '-', at most 128)"],
+            ],
+            [
+                "latest as a per-service tag",
+                { services: { ekg: { tag: "latest" } } },
+                "dev",
+                [
+                    'services.ekg.tag: "latest" is not allowed (a pinned release tag such as "v1.0.0"; "latest" is mutable and cannot be rolled back)',
+                ],
+            ],
+            [
+                "an unknown environment",
+                { environment: "qa" },
+                "qa",
+                ['environment: "qa" is not allowed (allowed: "dev", "staging", "prod")'],
+            ],
+            [
+                "an environment that does not match the stack",
+                { environment: "dev" },
+                "prod",
+                [
+                    'environment: "dev" is not allowed (stack "prod" must run environment "prod"; a mismatch would deploy one environment\'s sizing to another)',
+                ],
+            ],
+            [
+                "a misspelt service",
+                { services: { imagin: {} } },
+                "dev",
+                ["services.imagin: unknown key (allowed: imaging, ekg, eval, anchor, modelcards, ops)"],
+            ],
+            [
+                "a misspelt top-level key",
+                { servces: {} },
+                "dev",
+                [
+                    expect.stringMatching(
+                        /^servces: unknown key \(allowed: environment, release, registry, .*services, ingress/,
+                    ) as unknown as string,
+                ],
+            ],
+            [
+                "a replica count that is not an integer",
+                { serviceDefaults: { replicas: 1.5 } },
+                "dev",
+                ["serviceDefaults.replicas: 1.5 is not allowed (expected int)"],
+            ],
+            [
+                "a replica count given as text",
+                { serviceDefaults: { replicas: "three" } },
+                "dev",
+                ['serviceDefaults.replicas: "three" is not allowed (expected number)'],
+            ],
+            [
+                "one replica in prod",
+                { environment: "prod", services: { eval: { replicas: 1 } }, serviceDefaults: { replicas: 2 } },
+                "prod",
+                [
+                    "services.eval.replicas: 1 is not allowed (prod needs ≥ 2 replicas per service so a node loss or rollout keeps it serving)",
+                ],
+            ],
+            [
+                "prod inheriting one replica",
+                {
+                    environment: "prod",
+                    services: {
+                        anchor: { replicas: 2 },
+                        ekg: { replicas: 2 },
+                        eval: { replicas: 2 },
+                        modelcards: { replicas: 2 },
+                        ops: { replicas: 2 },
+                    },
+                },
+                "prod",
+                [
+                    "services.imaging.replicas: 1 is not allowed (prod needs ≥ 2 replicas per service so a node loss or rollout keeps it serving; inherited from serviceDefaults.replicas or the built-in default)",
+                ],
+            ],
+            [
+                "an autoscaler ceiling below the floor",
+                { services: { ops: { replicas: 4, autoscaling: { maxReplicas: 2 } } } },
+                "dev",
+                ["services.ops.autoscaling.maxReplicas: 2 is not allowed (must be ≥ replicas (4), the autoscaler's minimum)"],
+            ],
+            [
+                "a CPU target outside 10–100 %",
+                { serviceDefaults: { autoscaling: { targetCpuUtilization: 150 } } },
+                "dev",
+                ["serviceDefaults.autoscaling.targetCpuUtilization: 150 is not allowed (must be ≤ 100)"],
+            ],
+            [
+                "a request above its limit",
+                { services: { modelcards: { resources: { requests: { memory: "2Gi" }, limits: { memory: "1Gi" } } } } },
+                "dev",
+                ['services.modelcards.resources.requests.memory: "2Gi" is not allowed (must be ≤ resources.limits.memory (1Gi))'],
+            ],
+            [
+                "a memory quantity in decimal units",
+                { serviceDefaults: { resources: { limits: { memory: "1GB" } } } },
+                "dev",
+                [
+                    'serviceDefaults.resources.limits.memory: "1GB" is not allowed (a memory quantity in binary units such as "512Mi" or "2Gi")',
+                ],
+            ],
+            [
+                "a CPU quantity with a unit typo",
+                { serviceDefaults: { resources: { requests: { cpu: "250mc" } } } },
+                "dev",
+                ['serviceDefaults.resources.requests.cpu: "250mc" is not allowed (a CPU quantity such as "250m" or "1.5")'],
+            ],
+            [
+                "a registry with a trailing slash",
+                { registry: "ghcr.io/acme/" },
+                "dev",
+                [
+                    'registry: "ghcr.io/acme/" is not allowed (a registry host with optional port and path, e.g. "123456789012.dkr.ecr.eu-west-1.amazonaws.com", without a trailing "/")',
+                ],
+            ],
+            [
+                "an upper-case ingress domain",
+                { ingress: { domain: "Med-AGI.example.org" } },
+                "dev",
+                ['ingress.domain: "Med-AGI.example.org" is not allowed (a lower-case DNS name such as "med-agi.example.org")'],
+            ],
+            [
+                "an unknown pull policy",
+                { imagePullPolicy: "Never" },
+                "dev",
+                ['imagePullPolicy: "Never" is not allowed (allowed: "IfNotPresent", "Always")'],
+            ],
+            [
+                "an unknown spread policy",
+                { topologySpread: { zone: "Sometimes" } },
+                "dev",
+                ['topologySpread.zone: "Sometimes" is not allowed (allowed: "ScheduleAnyway", "DoNotSchedule")'],
+            ],
+            [
+                "an unknown per-service field",
+                { services: { imaging: { replica: 2 } } },
+                "dev",
+                ["services.imaging.replica: unknown key (allowed: replicas, autoscaling, resources, tag, env)"],
+            ],
             ["services given as a list", { services: ["imaging"] }, "dev", ['services: ["imaging"] is not allowed (expected object)']],
-            ["an invalid environment variable name", { services: { ops: { env: { "LOG-LEVEL": "debug" } } } }, "dev", ['services.ops.env.LOG-LEVEL: "LOG-LEVEL" is not allowed (an environment variable name)']],
-            ["a credential in plain text", { slackWebhookUrl: "https://hooks.slack.com/services/T0/B0/SECRET" }, "dev", ["slackWebhookUrl: a plain-text value is not allowed (it is a credential: set it with `pulumi config set --secret med-agi:slackWebhookUrl <value>`)"]],
+            [
+                "an invalid environment variable name",
+                { services: { ops: { env: { "LOG-LEVEL": "debug" } } } },
+                "dev",
+                ['services.ops.env.LOG-LEVEL: "LOG-LEVEL" is not allowed (an environment variable name)'],
+            ],
+            [
+                "a credential in plain text",
+                { slackWebhookUrl: "https://hooks.slack.com/services/T0/B0/SECRET" },
+                "dev",
+                [
+                    "slackWebhookUrl: a plain-text value is not allowed (it is a credential: set it with `pulumi config set --secret med-agi:slackWebhookUrl <value>`)",
+                ],
+            ],
         ];
 
         it.each(cases)("rejects %s", (_what, values, stack, expected) => {
@@ -152,7 +306,9 @@ describe("stack configuration", () => {
         });
 
         it("names the stack and the number of problems in the error", () => {
-            expect(() => parse_({ release: "latest" }, "dev")).toThrow(/^Invalid configuration for stack "dev" \(1 problem; keys are under "med-agi:"\):/);
+            expect(() => parse_({ release: "latest" }, "dev")).toThrow(
+                /^Invalid configuration for stack "dev" \(1 problem; keys are under "med-agi:"\):/,
+            );
         });
     });
 

@@ -13,7 +13,10 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "render-test-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function render(args: string[]): { status: number | null; stdout: string; stderr: string } {
-    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "tools/render.ts"), ...args], { cwd: ROOT, encoding: "utf8" });
+    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "tools/render.ts"), ...args], {
+        cwd: ROOT,
+        encoding: "utf8",
+    });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -37,17 +40,30 @@ describe("npm run render", () => {
         expect(plan.project).toBe("med-agi");
         expect(plan.stack).toBe("dev");
         expect(plan.resources[0]!.type).toBe("pulumi:providers:kubernetes");
-        for (const r of plan.resources) expect(Object.keys(r).sort()).toEqual(["inputs", "name", "parent", "protect", "type", "urn"].filter((k) => k !== "parent" || r.parent !== undefined));
+        for (const r of plan.resources)
+            expect(Object.keys(r).sort()).toEqual(
+                ["inputs", "name", "parent", "protect", "type", "urn"].filter((k) => k !== "parent" || r.parent !== undefined),
+            );
         const deployment = plan.resources.find((r) => r.name === "imaging-deployment")!;
         expect(deployment.type).toBe("kubernetes:apps/v1:Deployment");
-        expect(deployment.urn).toBe("urn:pulumi:dev::med-agi::med-agi:services:MedAgiService$kubernetes:apps/v1:Deployment::imaging-deployment");
+        expect(deployment.urn).toBe(
+            "urn:pulumi:dev::med-agi::med-agi:services:MedAgiService$kubernetes:apps/v1:Deployment::imaging-deployment",
+        );
         expect(deployment.parent).toBe("urn:pulumi:dev::med-agi::med-agi:services:MedAgiService::imaging");
     });
 
     it("writes kubernetes.yaml with the six Deployments in med-agi, container names, runbook ports and /health probes", () => {
         const docs = parseAllDocuments(fs.readFileSync(path.join(out, "dev", "kubernetes.yaml"), "utf8")).map((d) => d.toJS() as any);
         const deployments = docs.filter((d) => d.kind === "Deployment");
-        expect(deployments.map((d) => [d.metadata.namespace, d.metadata.name, d.spec.template.spec.containers[0].name, d.spec.template.spec.containers[0].ports[0].containerPort, d.spec.template.spec.containers[0].livenessProbe.httpGet.path])).toEqual([
+        expect(
+            deployments.map((d) => [
+                d.metadata.namespace,
+                d.metadata.name,
+                d.spec.template.spec.containers[0].name,
+                d.spec.template.spec.containers[0].ports[0].containerPort,
+                d.spec.template.spec.containers[0].livenessProbe.httpGet.path,
+            ]),
+        ).toEqual([
             ["med-agi", "imaging", "imaging", 8006, "/health"],
             ["med-agi", "ekg", "ekg", 8016, "/health"],
             ["med-agi", "eval", "eval", 8005, "/health"],
@@ -115,23 +131,63 @@ describe("render writers", () => {
     const plan = (resources: PlannedResource[]): Plan => ({ project: "p", stack: "t", resources, outputs: {} });
 
     it("moves masked Secret data to stringData so kubectl can parse the stream", () => {
-        const yaml = kubernetesYaml(plan([resource("kubernetes:core/v1:Secret", { apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, data: { token: "[secret]", plain: "YQ==" } })]));
-        expect(parse(yaml.split("\n").slice(1).join("\n"))).toEqual({ apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, data: { plain: "YQ==" }, stringData: { token: "[secret]" } });
+        const yaml = kubernetesYaml(
+            plan([
+                resource("kubernetes:core/v1:Secret", {
+                    apiVersion: "v1",
+                    kind: "Secret",
+                    metadata: { name: "s" },
+                    data: { token: "[secret]", plain: "YQ==" },
+                }),
+            ]),
+        );
+        expect(parse(yaml.split("\n").slice(1).join("\n"))).toEqual({
+            apiVersion: "v1",
+            kind: "Secret",
+            metadata: { name: "s" },
+            data: { plain: "YQ==" },
+            stringData: { token: "[secret]" },
+        });
     });
 
     it("concatenates the groups of every PrometheusRule, and writes no rule file without any", () => {
-        const rule = (g: string) => resource("kubernetes:monitoring.coreos.com/v1:PrometheusRule", { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name: g }, spec: { groups: [{ name: g, rules: [] }] } }, g);
-        expect(parse(prometheusRulesYaml(plan([rule("a"), rule("b")]))!)).toEqual({ groups: [{ name: "a", rules: [] }, { name: "b", rules: [] }] });
+        const rule = (g: string) =>
+            resource(
+                "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
+                {
+                    apiVersion: "monitoring.coreos.com/v1",
+                    kind: "PrometheusRule",
+                    metadata: { name: g },
+                    spec: { groups: [{ name: g, rules: [] }] },
+                },
+                g,
+            );
+        expect(parse(prometheusRulesYaml(plan([rule("a"), rule("b")]))!)).toEqual({
+            groups: [
+                { name: "a", rules: [] },
+                { name: "b", rules: [] },
+            ],
+        });
         expect(prometheusRulesYaml(plan([]))).toBeUndefined();
     });
 
     it("writes annotated ConfigMap keys into the named directory", () => {
-        const cm = resource("kubernetes:core/v1:ConfigMap", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "lr", annotations: { [RENDER_DIR_ANNOTATION]: "logrotate" } }, data: { "med-agi": "daily\n" } });
+        const cm = resource("kubernetes:core/v1:ConfigMap", {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name: "lr", annotations: { [RENDER_DIR_ANNOTATION]: "logrotate" } },
+            data: { "med-agi": "daily\n" },
+        });
         expect([...annotatedFiles(plan([cm]))]).toEqual([["logrotate/med-agi", "daily\n"]]);
     });
 
     it("refuses an annotation that escapes the render directory", () => {
-        const cm = resource("kubernetes:core/v1:ConfigMap", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x", annotations: { [RENDER_DIR_ANNOTATION]: "../.." } }, data: { passwd: "x" } });
+        const cm = resource("kubernetes:core/v1:ConfigMap", {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name: "x", annotations: { [RENDER_DIR_ANNOTATION]: "../.." } },
+            data: { passwd: "x" },
+        });
         expect(() => annotatedFiles(plan([cm]))).toThrow('render.med-agi.io/dir="../.." with key "passwd" escapes the render directory');
     });
 });

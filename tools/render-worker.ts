@@ -22,7 +22,9 @@ async function run(): Promise<number> {
     } catch (err) {
         const kind = err instanceof RenderError ? err.kind : "program";
         const registered = err instanceof RenderError ? err.registered : undefined;
-        process.stdout.write(`${RESULT_MARKER}${JSON.stringify({ ok: false, stack: values.stack, kind, registered, message: (err as Error).message })}\n`);
+        process.stdout.write(
+            `${RESULT_MARKER}${JSON.stringify({ ok: false, stack: values.stack, kind, registered, message: (err as Error).message })}\n`,
+        );
         return kind === "config" ? 2 : 1;
     }
 }

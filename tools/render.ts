@@ -37,10 +37,14 @@ const USAGE = `usage: npm run render -- [--stack <stack>]... [--out <dir>]
 /** Runs the render of one stack in a fresh process and returns its result line. */
 export function renderInWorker(stack: string, outDir: string, root = ROOT): Promise<WorkerResult> {
     return new Promise((resolve) => {
-        const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "render-worker.ts"), "--stack", stack, "--out", outDir, "--root", root], {
-            cwd: ROOT,
-            stdio: ["ignore", "pipe", "pipe"],
-        });
+        const child = spawn(
+            process.execPath,
+            ["--import", "tsx", path.join(__dirname, "render-worker.ts"), "--stack", stack, "--out", outDir, "--root", root],
+            {
+                cwd: ROOT,
+                stdio: ["ignore", "pipe", "pipe"],
+            },
+        );
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -81,11 +85,17 @@ async function main(): Promise<number> {
     const stacks = values.stack ?? known;
     const unknown = stacks.filter((s) => !known.includes(s));
     if (unknown.length > 0) {
-        process.stderr.write(`render: no Pulumi.<stack>.yaml for ${unknown.map((s) => `"${s}"`).join(", ")} (stacks: ${known.join(", ")})\n`);
+        process.stderr.write(
+            `render: no Pulumi.<stack>.yaml for ${unknown.map((s) => `"${s}"`).join(", ")} (stacks: ${known.join(", ")})\n`,
+        );
         return 2;
     }
     const outFor = (stack: string) =>
-        values.out === undefined ? path.join(process.cwd(), "out", stack) : stacks.length === 1 ? path.resolve(values.out) : path.resolve(values.out, stack);
+        values.out === undefined
+            ? path.join(process.cwd(), "out", stack)
+            : stacks.length === 1
+              ? path.resolve(values.out)
+              : path.resolve(values.out, stack);
 
     let failed = 0;
     for (const stack of stacks) {
@@ -97,7 +107,10 @@ async function main(): Promise<number> {
             );
         } else {
             failed++;
-            const what = result.kind === "config" ? `invalid configuration; ${result.registered ?? 0} resources registered, nothing written` : "program failed; nothing written";
+            const what =
+                result.kind === "config"
+                    ? `invalid configuration; ${result.registered ?? 0} resources registered, nothing written`
+                    : "program failed; nothing written";
             process.stderr.write(`✘ ${stack}: ${what}\n${indent(result.message ?? "")}\n`);
         }
     }

@@ -10,7 +10,6 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from
 import { selectorLabels, standardLabels } from "../k8s/labels";
 import { HTTP_PATHS, IMAGE_REPOSITORY_PREFIX } from "../runbook";
 
-
 /** Name of the container port every probe, Service and monitor refers to. */
 export const HTTP_PORT_NAME = "http";
 

@@ -33,8 +33,7 @@ beforeAll(async () => {
     });
 });
 
-const kinds = (parent: string) =>
-    plan.resources.filter((r) => r.parent?.endsWith(`::${parent}`)).map((r) => String(r.inputs.kind));
+const kinds = (parent: string) => plan.resources.filter((r) => r.parent?.endsWith(`::${parent}`)).map((r) => String(r.inputs.kind));
 
 describe("MedAgiService", () => {
     it("creates a ServiceAccount, Deployment, Service, HPA and ServiceMonitor by default, and no PDB or Ingress", () => {

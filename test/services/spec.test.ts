@@ -87,7 +87,10 @@ describe("deployment spec", () => {
     });
 
     it("spreads pods over zones and nodes", () => {
-        expect(pod.topologySpreadConstraints.map((c: any) => c.topologyKey)).toEqual(["topology.kubernetes.io/zone", "kubernetes.io/hostname"]);
+        expect(pod.topologySpreadConstraints.map((c: any) => c.topologyKey)).toEqual([
+            "topology.kubernetes.io/zone",
+            "kubernetes.io/hostname",
+        ]);
         const strict = deployment({ topologySpread: { zone: "DoNotSchedule", node: "ScheduleAnyway" } });
         expect(strict.template.spec.topologySpreadConstraints[0].whenUnsatisfiable).toBe("DoNotSchedule");
     });
@@ -129,7 +132,11 @@ describe("service, autoscaler, disruption budget, ingress, monitor", () => {
     });
 
     it("scales between replicas and maxReplicas on CPU", () => {
-        const hpa: any = hpaSpec(SERVICES.eval, { ...SETTINGS, replicas: 2, autoscaling: { enabled: true, maxReplicas: 6, targetCpuUtilization: 65 } });
+        const hpa: any = hpaSpec(SERVICES.eval, {
+            ...SETTINGS,
+            replicas: 2,
+            autoscaling: { enabled: true, maxReplicas: 6, targetCpuUtilization: 65 },
+        });
         expect(hpa.minReplicas).toBe(2);
         expect(hpa.maxReplicas).toBe(6);
         expect(hpa.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: "eval" });
@@ -139,19 +146,29 @@ describe("service, autoscaler, disruption budget, ingress, monitor", () => {
     it("creates a disruption budget only with more than one replica", () => {
         expect(needsDisruptionBudget({ ...SETTINGS, replicas: 1 })).toBe(false);
         expect(needsDisruptionBudget({ ...SETTINGS, replicas: 2 })).toBe(true);
-        expect(pdbSpec(SERVICES.anchor)).toEqual({ maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "anchor", "app.kubernetes.io/part-of": "med-agi" } } });
+        expect(pdbSpec(SERVICES.anchor)).toEqual({
+            maxUnavailable: 1,
+            selector: { matchLabels: { "app.kubernetes.io/name": "anchor", "app.kubernetes.io/part-of": "med-agi" } },
+        });
     });
 
     it("serves the whole API, /docs included, on one TLS host per service", () => {
         const ing: any = ingressSpec({ service: SERVICES.modelcards, host: "modelcards.med-agi.example.org", className: "nginx" });
         expect(ing.ingressClassName).toBe("nginx");
         expect(ing.tls).toEqual([{ hosts: ["modelcards.med-agi.example.org"], secretName: "modelcards-tls" }]);
-        expect(ing.rules[0].http.paths[0]).toMatchObject({ path: "/", pathType: "Prefix", backend: { service: { name: "modelcards", port: { name: "http" } } } });
+        expect(ing.rules[0].http.paths[0]).toMatchObject({
+            path: "/",
+            pathType: "Prefix",
+            backend: { service: { name: "modelcards", port: { name: "http" } } },
+        });
     });
 
     it("asks cert-manager for the certificate only when an issuer is configured", () => {
         expect(ingressAnnotations(undefined, {})).toEqual({});
-        expect(ingressAnnotations("letsencrypt-prod", { a: "b" })).toEqual({ "cert-manager.io/cluster-issuer": "letsencrypt-prod", a: "b" });
+        expect(ingressAnnotations("letsencrypt-prod", { a: "b" })).toEqual({
+            "cert-manager.io/cluster-issuer": "letsencrypt-prod",
+            a: "b",
+        });
     });
 
     it("scrapes /metrics on the http port", () => {

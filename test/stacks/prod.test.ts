@@ -14,9 +14,11 @@ describe("prod stack", () => {
 
     it("runs at least two replicas of every service, each behind a disruption budget", () => {
         for (const hpa of k8sObjects(plan, "HorizontalPodAutoscaler")) expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
-        expect(k8sObjects(plan, "PodDisruptionBudget").map((p) => p.metadata.name).sort()).toEqual(
-            ["anchor", "ekg", "eval", "imaging", "modelcards", "ops"],
-        );
+        expect(
+            k8sObjects(plan, "PodDisruptionBudget")
+                .map((p) => p.metadata.name)
+                .sort(),
+        ).toEqual(["anchor", "ekg", "eval", "imaging", "modelcards", "ops"]);
     });
 
     it("protects the namespace (deleting it would delete everything in it)", () => {

@@ -21,7 +21,10 @@ beforeAll(() => {
 
 describe("reading the project as the CLI would", () => {
     it("takes typed defaults, bare defaults and provider values from Pulumi.yaml", () => {
-        expect(readProject(dir)).toEqual({ name: "demo", defaults: { "demo:release": "v1.0.0", "demo:tier": "small", "aws:region": "eu-west-1" } });
+        expect(readProject(dir)).toEqual({
+            name: "demo",
+            defaults: { "demo:release": "v1.0.0", "demo:tier": "small", "aws:region": "eu-west-1" },
+        });
     });
 
     it("lays stack values over project defaults and JSON-encodes objects", () => {

@@ -60,9 +60,10 @@ export function annotatedFiles(plan: Plan): Map<string, string> {
                 throw new Error(`${r.urn}: ${RENDER_DIR_ANNOTATION}="${dir}" with key "${key}" escapes the render directory`);
             }
             if (files.has(rel)) throw new Error(`${r.urn}: render file ${rel} is declared twice`);
-            const content = r.inputs.kind === "Secret" && r.inputs.data !== undefined && key in (r.inputs.data as object) && value !== SECRET_MASK
-                ? Buffer.from(String(value), "base64").toString("utf8")
-                : String(value);
+            const content =
+                r.inputs.kind === "Secret" && r.inputs.data !== undefined && key in (r.inputs.data as object) && value !== SECRET_MASK
+                    ? Buffer.from(String(value), "base64").toString("utf8")
+                    : String(value);
             files.set(rel, content);
         }
     }
@@ -142,7 +143,9 @@ export function architectureMermaid(plan: Plan): string {
     }
     const edges: string[] = [];
     for (const { r } of ingresses) {
-        const spec = (r.inputs.spec ?? {}) as { rules?: { host?: string; http?: { paths?: { backend?: { service?: { name?: string } } }[] } }[] };
+        const spec = (r.inputs.spec ?? {}) as {
+            rules?: { host?: string; http?: { paths?: { backend?: { service?: { name?: string } } }[] } }[];
+        };
         for (const rule of spec.rules ?? []) {
             for (const p of rule.http?.paths ?? []) {
                 const svc = p.backend?.service?.name;

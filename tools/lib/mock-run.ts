@@ -97,7 +97,7 @@ export async function runUnderMocks(config: StackConfig, program: () => Promise<
             return undefined;
         }
         // Resources may register more children in callbacks: wait until the set is stable.
-        for (let seen = -1; seen !== registrations.length; ) {
+        for (let seen = -1; seen !== registrations.length;) {
             seen = registrations.length;
             await Promise.all(registrations.map((r) => settle(r.resource.urn)));
         }

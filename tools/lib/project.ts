@@ -80,25 +80,26 @@ function encode(value: unknown): string {
 export function readStackConfig(root: string, stack: string, overrides: Readonly<Record<string, unknown>> = {}): StackConfig {
     const project = readProject(root);
     const stackFile = ["yaml", "yml"].map((ext) => path.join(root, `Pulumi.${stack}.${ext}`)).find((f) => fs.existsSync(f));
-    if (stackFile === undefined) throw new Error(`no Pulumi.${stack}.yaml in ${root} (stacks here: ${listStacks(root).join(", ") || "none"})`);
+    if (stackFile === undefined)
+        throw new Error(`no Pulumi.${stack}.yaml in ${root} (stacks here: ${listStacks(root).join(", ") || "none"})`);
     const doc = (readYaml(stackFile) ?? {}) as { config?: Record<string, unknown> };
 
-    const values: Record<string, string> = {};
+    const values = new Map<string, string>();
     const secretKeys: string[] = [];
-    for (const [key, value] of Object.entries(project.defaults)) values[key] = encode(value);
+    for (const [key, value] of Object.entries(project.defaults)) values.set(key, encode(value));
     const apply = (key: string, value: unknown) => {
         const full = qualify(project.name, key);
         if (value !== null && typeof value === "object" && "secure" in (value as object)) {
-            values[full] = secretPlaceholder(full);
+            values.set(full, secretPlaceholder(full));
             secretKeys.push(full);
         } else {
-            values[full] = encode(value);
+            values.set(full, encode(value));
         }
     };
     for (const [key, value] of Object.entries(doc.config ?? {})) apply(key, value);
     for (const [key, value] of Object.entries(overrides)) {
-        if (value === undefined) delete values[qualify(project.name, key)];
+        if (value === undefined) values.delete(qualify(project.name, key));
         else apply(key, value);
     }
-    return { project: project.name, stack, values, secretKeys };
+    return { project: project.name, stack, values: Object.fromEntries(values), secretKeys };
 }
