@@ -1,0 +1,30 @@
+/**
+ * Pinned third-party Helm charts. Exact versions (never ranges) so a
+ * `pulumi up` months from now installs what was reviewed; bump them in a pull
+ * request of their own.
+ */
+
+/** A Helm chart at an exact version in its repository. */
+export interface PinnedChart {
+    readonly chart: string;
+    readonly version: string;
+    readonly repo: string;
+}
+
+export const CHARTS = {
+    /**
+     * prometheus-community/kube-prometheus-stack 81.4.5 (operator v0.88.0,
+     * grafana subchart 10.5.12, kube-state-metrics 7.1.0).
+     */
+    kubePrometheusStack: {
+        chart: "kube-prometheus-stack",
+        version: "81.4.5",
+        repo: "https://prometheus-community.github.io/helm-charts",
+    },
+    /** fluent/fluent-bit 0.47.0 (Fluent Bit 3.1.0). */
+    fluentBit: {
+        chart: "fluent-bit",
+        version: "0.47.0",
+        repo: "https://fluent.github.io/helm-charts",
+    },
+} as const satisfies Record<string, PinnedChart>;

@@ -1,0 +1,149 @@
+/**
+ * Fluent Bit shipping container logs and the Kubernetes API audit log to the
+ * SIEM: the pipeline text (classic config format) and the fluent-bit chart
+ * values. Pure builders.
+ *
+ * - Inputs: every container log on every node (`/var/log/containers`), and
+ *   the API server audit log where it is a node file (kind/k3d/kubeadm
+ *   control planes). On EKS the audit log is a CloudWatch Logs stream, not a
+ *   node file; see docs/observability.md.
+ * - Filters: Kubernetes metadata (pods cannot opt out of shipping:
+ *   `K8S-Logging.Exclude Off`), plus `cluster=<environment>` on every record.
+ * - Output: HTTPS with certificate verification and a bearer token read from
+ *   the environment (`${SIEM_TOKEN}` from a Secret), or stdout in dev.
+ * - Filesystem buffering on the node so a SIEM outage does not lose records.
+ */
+import type { Environment, SiemConfig } from "./config";
+
+/** Secret holding the SIEM bearer token for Fluent Bit. */
+export const FLUENT_BIT_TOKEN_SECRET = { name: "fluent-bit-siem", key: "token", env: "SIEM_TOKEN" } as const;
+
+/** Port of Fluent Bit's HTTP server (health and Prometheus metrics). */
+export const FLUENT_BIT_METRICS_PORT = 2020;
+
+/** Retries before a chunk is dropped (and `fluentbit_output_retries_failed_total` counts it). */
+export const OUTPUT_RETRY_LIMIT = 20;
+
+/** The four sections of the chart's `config` value. */
+export interface FluentBitPipeline {
+    readonly service: string;
+    readonly inputs: string;
+    readonly filters: string;
+    readonly outputs: string;
+}
+
+/** One `[SECTION]` with its key/value lines, in classic format. */
+export function section(name: "SERVICE" | "INPUT" | "FILTER" | "OUTPUT", entries: readonly (readonly [string, string | number])[]): string {
+    const width = Math.max(...entries.map(([k]) => k.length));
+    return [`[${name}]`, ...entries.map(([k, v]) => `    ${k.padEnd(width)} ${v}`)].join("\n") + "\n";
+}
+
+/** What the pipeline depends on. */
+export interface PipelineArgs {
+    readonly environment: Environment;
+    readonly siem: SiemConfig & { readonly output: "http" | "stdout" };
+}
+
+/** The Fluent Bit pipeline for this SIEM configuration. Pure. */
+export function fluentBitPipeline(args: PipelineArgs): FluentBitPipeline {
+    const { siem } = args;
+    if (siem.output === "http" && siem.host === undefined) throw new Error('siem.host: is required when siem.output is "http"');
+    const service = section("SERVICE", [
+        ["Daemon", "Off"],
+        ["Flush", 1],
+        ["Log_Level", "info"],
+        ["Parsers_File", "/fluent-bit/etc/parsers.conf"],
+        ["HTTP_Server", "On"],
+        ["HTTP_Listen", "0.0.0.0"],
+        ["HTTP_Port", FLUENT_BIT_METRICS_PORT],
+        ["Health_Check", "On"],
+        ["storage.path", "/var/log/flb-storage/"],
+        ["storage.sync", "normal"],
+        ["storage.backlog.mem_limit", "16M"],
+    ]);
+    const inputs = [
+        section("INPUT", [
+            ["Name", "tail"],
+            ["Tag", "kube.*"],
+            ["Path", "/var/log/containers/*.log"],
+            ["multiline.parser", "docker, cri"],
+            ["DB", "/var/log/flb_kube.db"],
+            ["Mem_Buf_Limit", "50MB"],
+            ["Skip_Long_Lines", "On"],
+            ["storage.type", "filesystem"],
+        ]),
+        section("INPUT", [
+            ["Name", "tail"],
+            ["Tag", "audit.k8s"],
+            ["Path", siem.auditLogPath],
+            ["Parser", "json"],
+            ["DB", "/var/log/flb_audit.db"],
+            ["Mem_Buf_Limit", "50MB"],
+            ["Skip_Long_Lines", "Off"],
+            ["storage.type", "filesystem"],
+        ]),
+    ].join("\n");
+    const filters = [
+        section("FILTER", [
+            ["Name", "kubernetes"],
+            ["Match", "kube.*"],
+            ["Merge_Log", "On"],
+            ["Keep_Log", "Off"],
+            ["K8S-Logging.Parser", "On"],
+            ["K8S-Logging.Exclude", "Off"],
+        ]),
+        section("FILTER", [
+            ["Name", "modify"],
+            ["Match", "*"],
+            ["Add", `cluster ${args.environment}`],
+        ]),
+    ].join("\n");
+    const outputs =
+        siem.output === "http"
+            ? section("OUTPUT", [
+                  ["Name", "http"],
+                  ["Match", "*"],
+                  ["Host", String(siem.host)],
+                  ["Port", siem.port],
+                  ["URI", siem.uri],
+                  ["Format", "json_lines"],
+                  ["json_date_key", "timestamp"],
+                  ["json_date_format", "iso8601"],
+                  ["tls", siem.tls ? "On" : "Off"],
+                  ["tls.verify", siem.tlsVerify ? "On" : "Off"],
+                  ["Header", `Authorization Bearer \${${FLUENT_BIT_TOKEN_SECRET.env}}`],
+                  ["Retry_Limit", OUTPUT_RETRY_LIMIT],
+                  ["storage.total_limit_size", "5G"],
+              ])
+            : section("OUTPUT", [
+                  ["Name", "stdout"],
+                  ["Match", "*"],
+                  ["Format", "json_lines"],
+              ]);
+    return { service, inputs, filters, outputs };
+}
+
+/** fluent-bit chart values. Pure. */
+export function fluentBitValues(args: PipelineArgs): Record<string, unknown> {
+    const http = args.siem.output === "http";
+    return {
+        kind: "DaemonSet",
+        image: { pullPolicy: "IfNotPresent" },
+        testFramework: { enabled: false },
+        // Every node, including tainted GPU nodes and the control plane (audit log).
+        tolerations: [{ operator: "Exists" }],
+        // Reads host logs (root-owned) but changes nothing else on the node.
+        securityContext: {
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ["ALL"] },
+        },
+        resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+        serviceMonitor: { enabled: true },
+        metricsPort: FLUENT_BIT_METRICS_PORT,
+        config: { ...fluentBitPipeline(args), customParsers: "" },
+        env: http
+            ? [{ name: FLUENT_BIT_TOKEN_SECRET.env, valueFrom: { secretKeyRef: { name: FLUENT_BIT_TOKEN_SECRET.name, key: FLUENT_BIT_TOKEN_SECRET.key } } }]
+            : [],
+    };
+}

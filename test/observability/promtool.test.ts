@@ -1,0 +1,384 @@
+/**
+ * The alert rules under the real Prometheus rule engine: `promtool check rules`
+ * on what every stack ships, and `promtool test rules` with series just above
+ * and just below every runbook threshold, and at the edges of every `for:`
+ * window (not firing one evaluation before it ends, firing when it does).
+ */
+import { ALERT_FOR, AUTH_FAILURE_RATIO, BACKUP, KEY_METRICS, MAINTENANCE_ALERT_FOR, SERVICE_NAMES, SERVICES, VOLUME_USAGE } from "../../infra/runbook";
+import {
+    MAINTENANCE_ALERTS,
+    observabilityRuleGroups,
+    parseObservabilityConfig,
+    ruleFile,
+    ruleGroups,
+    type AlertRule,
+    type Environment,
+    type RuleGroup,
+} from "../../infra/observability";
+import { run, scratchDir, writeYaml } from "./tools";
+
+const NS = "med-agi";
+const groups = ruleGroups({ services: SERVICE_NAMES, extraVolumeNamespaces: ["monitoring"], siemShippingNamespace: "logging" });
+const allRules: AlertRule[] = Object.values(groups).flatMap((g: RuleGroup) => [...g.rules]);
+const dir = scratchDir("promtool");
+const rulesPath = writeYaml(dir, "rules.yaml", ruleFile(Object.values(groups)));
+
+/** Minutes in a Prometheus duration like `5m`, `2h`, `26h`. */
+function minutes(d: string): number {
+    const m = /^(\d+)([mh])$/.exec(d);
+    if (m === null) throw new Error(`unsupported duration ${d}`);
+    return Number(m[1]) * (m[2] === "h" ? 60 : 1);
+}
+
+/** The alert as promtool reports it: rule labels + series labels, annotations expanded. */
+function expected(alert: string, severity: string, seriesLabels: Record<string, string>): { exp_labels: Record<string, string>; exp_annotations: Record<string, string> } {
+    const rule = allRules.find((r) => r.alert === alert && r.labels.severity === severity && (seriesLabels.reason === undefined || r.labels.reason === seriesLabels.reason));
+    if (rule === undefined) throw new Error(`no rule ${alert} with severity ${severity}`);
+    const labels: Record<string, string> = {};
+    for (const [k, v] of Object.entries(rule.labels)) if (v !== undefined) labels[k] = v;
+    Object.assign(labels, seriesLabels);
+    const expand = (text: string) => text.replace(/\{\{ \$labels\.([A-Za-z_]+) \}\}/g, (_, l: string) => labels[l] ?? "");
+    const annotations = Object.fromEntries(Object.entries(rule.annotations).map(([k, v]) => [k, expand(v)]));
+    return { exp_labels: labels, exp_annotations: annotations };
+}
+
+interface Series {
+    readonly series: string;
+    readonly values: string;
+}
+interface Check {
+    readonly at: string;
+    readonly alert: string;
+    readonly fires: readonly { severity: string; labels: Record<string, string> }[];
+}
+
+/** Runs one `promtool test rules` case; returns promtool's output when it fails. */
+function promtoolTest(name: string, series: readonly Series[], checks: readonly Check[]): string | undefined {
+    const test = {
+        rule_files: [rulesPath],
+        evaluation_interval: "1m",
+        tests: [
+            {
+                name,
+                interval: "1m",
+                input_series: series,
+                alert_rule_test: checks.map((c) => ({
+                    eval_time: c.at,
+                    alertname: c.alert,
+                    exp_alerts: c.fires.map((f) => expected(c.alert, f.severity, f.labels)),
+                })),
+            },
+        ],
+    };
+    const path = writeYaml(dir, `${name.replace(/[^a-z0-9]+/gi, "-")}.test.yaml`, test);
+    const r = run("promtool", ["test", "rules", path]);
+    return r.status === 0 ? undefined : `${r.stdout}\n${r.stderr}`;
+}
+
+function expectPasses(name: string, series: readonly Series[], checks: readonly Check[]): void {
+    expect(promtoolTest(name, series, checks)).toBeUndefined();
+}
+
+const m = (n: number) => `${n}m`;
+/** Rate-based conditions first hold at 1m (two samples are needed). */
+const RATE_START = 1;
+
+describe("promtool check rules", () => {
+    it("accepts the rule file of the test fixture", () => {
+        const r = run("promtool", ["check", "rules", rulesPath]);
+        expect(r.stderr).toBe("");
+        expect(r.status).toBe(0);
+        expect(r.stdout).toContain(`SUCCESS: ${allRules.length} rules found`);
+    });
+
+    const stacks: Record<Environment, Parameters<typeof parseObservabilityConfig>[1]> = {
+        dev: {},
+        staging: { alerting: { team: { kind: "slack", channel: "#med-agi-alerts" } }, siem: { host: "siem.example.org" } },
+        prod: {
+            alerting: { team: { kind: "email", to: "oncall@example.org", from: "alertmanager@example.org", smarthost: "smtp.example.org:587" } },
+            siem: { host: "siem.example.org" },
+        },
+    };
+    it.each(Object.keys(stacks) as Environment[])("accepts the rules the %s stack ships", (environment) => {
+        const cfg = parseObservabilityConfig(environment, stacks[environment]);
+        const shipped = observabilityRuleGroups({ environment, services: SERVICE_NAMES.map((n) => SERVICES[n]), config: cfg });
+        const path = writeYaml(dir, `${environment}-rules.yaml`, ruleFile(Object.values(shipped)));
+        const r = run("promtool", ["check", "rules", path]);
+        expect(r.status).toBe(0);
+        expect(r.stdout).toContain("SUCCESS");
+    });
+});
+
+describe("MedAgiHighErrorRate (runbook: Error Rate > 1% → page on-call)", () => {
+    const k = KEY_METRICS.errorRate;
+    const forMin = minutes(ALERT_FOR.errorRate);
+    const traffic = (errorsPerMin: number): Series[] => [
+        { series: `http_requests_total{namespace="${NS}",service="imaging",code="500"}`, values: `0+${errorsPerMin}x40` },
+        { series: `http_requests_total{namespace="${NS}",service="imaging",code="200"}`, values: `0+${1000 - errorsPerMin}x40` },
+        { series: `http_requests_total{namespace="${NS}",service="ekg",code="200"}`, values: "0+1000x40" },
+    ];
+    const firing = [{ severity: k.severity, labels: { namespace: NS, service: "imaging" } }];
+
+    it("fires with severity=page for imaging at 1.2% 5xx once the for: window has elapsed", () => {
+        expectPasses("error-rate-1.2", traffic(12), [
+            { at: m(RATE_START + forMin - 1), alert: k.alert, fires: [] },
+            { at: m(RATE_START + forMin), alert: k.alert, fires: firing },
+            { at: m(30), alert: k.alert, fires: firing },
+        ]);
+    });
+
+    it("does not fire at 0.8% 5xx", () => {
+        expectPasses("error-rate-0.8", traffic(8), [{ at: m(30), alert: k.alert, fires: [] }]);
+    });
+});
+
+describe("MedAgiHighLatencyP95 (runbook: P95 Latency > 2s → alert team)", () => {
+    const k = KEY_METRICS.latencyP95;
+    const forMin = minutes(ALERT_FOR.latencyP95);
+    /** Cumulative bucket increments per minute; 100 requests/min. */
+    const histogram = (buckets: Record<string, number>): Series[] =>
+        Object.entries(buckets).map(([le, perMin]) => ({
+            series: `http_request_duration_seconds_bucket{namespace="${NS}",service="eval",le="${le}"}`,
+            values: `0+${perMin}x40`,
+        }));
+    // p95 = 2 + (95 - 90) / (100 - 90) × (3 - 2) = 2.5 s
+    const slow = histogram({ "0.5": 50, "1": 80, "2": 90, "3": 100, "+Inf": 100 });
+    // p95 = 1 + (95 - 90) / (100 - 90) × (2 - 1) = 1.5 s
+    const fast = histogram({ "0.5": 50, "1": 90, "2": 100, "3": 100, "+Inf": 100 });
+    const firing = [{ severity: k.severity, labels: { namespace: NS, service: "eval" } }];
+
+    it("fires with severity=warning for eval at a p95 of 2.5s once the for: window has elapsed", () => {
+        expectPasses("latency-2.5s", slow, [
+            { at: m(RATE_START + forMin - 1), alert: k.alert, fires: [] },
+            { at: m(RATE_START + forMin), alert: k.alert, fires: firing },
+        ]);
+    });
+
+    it("does not fire at a p95 of 1.5s", () => {
+        expectPasses("latency-1.5s", fast, [{ at: m(30), alert: k.alert, fires: [] }]);
+    });
+});
+
+describe("MedAgiGpuUtilizationHigh (runbook: GPU Utilization > 90% → scale up)", () => {
+    const k = KEY_METRICS.gpuUtilization;
+    const forMin = minutes(ALERT_FOR.gpuUtilization);
+    const gpu = (percent: number): Series[] => [{ series: 'DCGM_FI_DEV_GPU_UTIL{gpu="0",Hostname="gpu-node-1",UUID="GPU-1"}', values: `${percent}x40` }];
+    const firing = [{ severity: k.severity, labels: { namespace: NS, service: "triton", gpu: "0", Hostname: "gpu-node-1" } }];
+
+    it("fires with severity=warning at 95% utilisation once the for: window has elapsed", () => {
+        expectPasses("gpu-95", gpu(95), [
+            { at: m(forMin - 1), alert: k.alert, fires: [] },
+            { at: m(forMin), alert: k.alert, fires: firing },
+        ]);
+    });
+
+    it("does not fire at 85% utilisation", () => {
+        expectPasses("gpu-85", gpu(85), [{ at: m(30), alert: k.alert, fires: [] }]);
+    });
+});
+
+describe("MedAgiMemoryHigh (runbook: Memory Usage > 80% → investigate)", () => {
+    const k = KEY_METRICS.memoryUsage;
+    const forMin = minutes(ALERT_FOR.memoryUsage);
+    const limit = 1_000_000_000;
+    const memory = (ratio: number): Series[] => [
+        { series: `container_memory_working_set_bytes{namespace="${NS}",pod="imaging-7d9f-abcde",container="imaging",id="/kubepods/x"}`, values: `${ratio * limit}x40` },
+        { series: `container_memory_working_set_bytes{namespace="${NS}",pod="imaging-7d9f-abcde",container=""}`, values: `${2 * limit}x40` },
+        { series: `kube_pod_container_resource_limits{namespace="${NS}",pod="imaging-7d9f-abcde",container="imaging",resource="memory",unit="byte"}`, values: `${limit}x40` },
+    ];
+    const firing = [{ severity: k.severity, labels: { namespace: NS, pod: "imaging-7d9f-abcde", container: "imaging", service: "imaging" } }];
+
+    it("fires with severity=warning at 85% of the memory limit once the for: window has elapsed", () => {
+        expectPasses("memory-85", memory(0.85), [
+            { at: m(forMin - 1), alert: k.alert, fires: [] },
+            { at: m(forMin), alert: k.alert, fires: firing },
+        ]);
+    });
+
+    it("does not fire at 75% of the memory limit", () => {
+        expectPasses("memory-75", memory(0.75), [{ at: m(30), alert: k.alert, fires: [] }]);
+    });
+});
+
+describe("MedAgiTritonUnhealthy (runbook: Triton Health unhealthy → failover to CPU)", () => {
+    const k = KEY_METRICS.tritonHealth;
+    const forMin = minutes(ALERT_FOR.tritonHealth);
+    const ready = (n: number): Series[] => [{ series: `kube_deployment_status_replicas_ready{namespace="${NS}",deployment="triton"}`, values: `${n}x40` }];
+    const firing = [{ severity: k.severity, labels: { namespace: NS, service: "triton" } }];
+
+    it("fires with severity=page when no GPU Triton pod is ready, once the for: window has elapsed", () => {
+        expectPasses("triton-0-ready", ready(0), [
+            { at: m(forMin - 1), alert: k.alert, fires: [] },
+            { at: m(forMin), alert: k.alert, fires: firing },
+        ]);
+    });
+
+    it("fires when kube-state-metrics reports no triton Deployment at all", () => {
+        expectPasses("triton-absent", [], [{ at: m(forMin), alert: k.alert, fires: firing }]);
+    });
+
+    it("does not fire while one GPU Triton pod is ready", () => {
+        expectPasses("triton-1-ready", ready(1), [{ at: m(30), alert: k.alert, fires: [] }]);
+    });
+});
+
+describe("MedAgiBackupMissing (runbook: daily “Verify backup completion”)", () => {
+    const a = MAINTENANCE_ALERTS.backupMissing;
+    const maxAgeMin = BACKUP.maxAgeHours * 60;
+    const staleFor = minutes(MAINTENANCE_ALERT_FOR.backupStale);
+    const backup = 'kube_cronjob_status_last_successful_time{namespace="med-agi",cronjob="postgres-backup"}';
+    const stale = [{ severity: "warning", labels: { namespace: NS, cronjob: "postgres-backup", service: "postgres", reason: "stale" } }];
+
+    it(`fires when the last successful backup is older than ${BACKUP.maxAgeHours}h`, () => {
+        // Last success at t=0: the age passes 26h just after 26h; the condition first holds at 26h+1m.
+        expectPasses("backup-stale", [{ series: backup, values: `0x${maxAgeMin + 60}` }], [
+            { at: m(maxAgeMin + 1 + staleFor - 1), alert: a, fires: [] },
+            { at: m(maxAgeMin + 1 + staleFor), alert: a, fires: stale },
+        ]);
+    });
+
+    it("does not fire when the daily backup succeeded again after 24h", () => {
+        expectPasses("backup-fresh", [{ series: backup, values: `0x1439 86400x${maxAgeMin}` }], [{ at: m(maxAgeMin + 1 + staleFor + 30), alert: a, fires: [] }]);
+    });
+
+    it(`fires when no backup has ever succeeded for ${BACKUP.maxAgeHours}h`, () => {
+        const never = [{ severity: "warning", labels: { namespace: NS, cronjob: "postgres-backup", service: "postgres", reason: "never-succeeded" } }];
+        expectPasses("backup-never", [], [
+            { at: m(maxAgeMin - 1), alert: a, fires: [] },
+            { at: m(maxAgeMin), alert: a, fires: never },
+        ]);
+    });
+});
+
+describe("MedAgiVolumeUsageHigh (runbook: daily “Check disk usage”)", () => {
+    const a = MAINTENANCE_ALERTS.volumeUsage;
+    const warnFor = minutes(MAINTENANCE_ALERT_FOR.volumeUsageWarning);
+    const pageFor = minutes(MAINTENANCE_ALERT_FOR.volumeUsagePage);
+    const volume = (ratio: number, ns = NS): Series[] => [
+        { series: `kubelet_volume_stats_used_bytes{namespace="${ns}",persistentvolumeclaim="data-postgres-0",node="n1"}`, values: `${ratio * 100}x40` },
+        { series: `kubelet_volume_stats_capacity_bytes{namespace="${ns}",persistentvolumeclaim="data-postgres-0",node="n1"}`, values: "100x40" },
+    ];
+    const labels = { namespace: NS, persistentvolumeclaim: "data-postgres-0" };
+
+    it(`warns above ${VOLUME_USAGE.warning * 100}% full and does not page below ${VOLUME_USAGE.page * 100}%`, () => {
+        expectPasses("volume-85", volume(0.85), [
+            { at: m(warnFor - 1), alert: a, fires: [] },
+            { at: m(warnFor), alert: a, fires: [{ severity: "warning", labels }] },
+        ]);
+    });
+
+    it(`pages above ${VOLUME_USAGE.page * 100}% full`, () => {
+        expectPasses("volume-95", volume(0.95), [
+            { at: m(pageFor - 1), alert: a, fires: [] },
+            { at: m(pageFor), alert: a, fires: [{ severity: "page", labels }] },
+        ]);
+    });
+
+    it(`does not fire at 75% full`, () => {
+        expectPasses("volume-75", volume(0.75), [{ at: m(30), alert: a, fires: [] }]);
+    });
+
+    it("watches the monitoring stack's volumes too", () => {
+        expectPasses("volume-monitoring", volume(0.95, "monitoring"), [
+            { at: m(pageFor), alert: a, fires: [{ severity: "page", labels: { namespace: "monitoring", persistentvolumeclaim: "data-postgres-0" } }] },
+        ]);
+    });
+});
+
+describe("MedAgiPodCrashLooping", () => {
+    const a = MAINTENANCE_ALERTS.crashLooping;
+    const forMin = minutes(MAINTENANCE_ALERT_FOR.crashLooping);
+    const waiting = (v: number): Series[] => [
+        { series: `kube_pod_container_status_waiting_reason{namespace="${NS}",pod="ekg-5c6-xyz",container="ekg",reason="CrashLoopBackOff"}`, values: `${v}x40` },
+    ];
+
+    it("fires for a container in CrashLoopBackOff once the for: window has elapsed", () => {
+        expectPasses("crashloop", waiting(1), [
+            { at: m(forMin - 1), alert: a, fires: [] },
+            { at: m(forMin), alert: a, fires: [{ severity: "warning", labels: { namespace: NS, pod: "ekg-5c6-xyz", container: "ekg", service: "ekg" } }] },
+        ]);
+    });
+
+    it("does not fire for a container that is not waiting", () => {
+        expectPasses("no-crashloop", waiting(0), [{ at: m(30), alert: a, fires: [] }]);
+    });
+});
+
+describe("MedAgiDataStoreDown", () => {
+    const a = MAINTENANCE_ALERTS.dataStoreDown;
+    const forMin = minutes(MAINTENANCE_ALERT_FOR.dataStoreDown);
+    const ready = (n: number): Series[] => [{ series: `kube_statefulset_status_replicas_ready{namespace="${NS}",statefulset="postgres"}`, values: `${n}x40` }];
+
+    it("pages when a data store StatefulSet has no ready replica", () => {
+        expectPasses("datastore-down", ready(0), [
+            { at: m(forMin - 1), alert: a, fires: [] },
+            { at: m(forMin), alert: a, fires: [{ severity: "page", labels: { namespace: NS, statefulset: "postgres", service: "postgres" } }] },
+        ]);
+    });
+
+    it("does not fire while the data store has a ready replica", () => {
+        expectPasses("datastore-up", ready(1), [{ at: m(30), alert: a, fires: [] }]);
+    });
+});
+
+describe("MedAgiTritonCpuFailoverActive (runbook: Failover to CPU inference, automatic)", () => {
+    const a = MAINTENANCE_ALERTS.cpuFailover;
+    const forMin = minutes(MAINTENANCE_ALERT_FOR.cpuFailover);
+    const deployments = (gpu: number, cpu: number): Series[] => [
+        { series: `kube_deployment_status_replicas_ready{namespace="${NS}",deployment="triton"}`, values: `${gpu}x40` },
+        { series: `kube_deployment_status_replicas_ready{namespace="${NS}",deployment="triton-cpu"}`, values: `${cpu}x40` },
+    ];
+
+    it("fires while the GPU Triton is down and triton-cpu serves", () => {
+        expectPasses("failover-active", deployments(0, 1), [
+            { at: m(forMin - 1), alert: a, fires: [] },
+            { at: m(forMin), alert: a, fires: [{ severity: "warning", labels: { namespace: NS, service: "triton-cpu" } }] },
+        ]);
+    });
+
+    it("does not fire while the GPU Triton is ready", () => {
+        expectPasses("failover-idle", deployments(1, 1), [{ at: m(30), alert: a, fires: [] }]);
+    });
+
+    it("does not fire when the CPU fallback is not serving either", () => {
+        expectPasses("failover-none", deployments(0, 0), [{ at: m(30), alert: a, fires: [] }]);
+    });
+});
+
+describe("MedAgiHighAuthFailureRate (runbook: daily “Review security alerts”)", () => {
+    const a = MAINTENANCE_ALERTS.authFailures;
+    const forMin = minutes(MAINTENANCE_ALERT_FOR.authFailures);
+    const traffic = (refusedPerMin: number): Series[] => [
+        { series: `http_requests_total{namespace="${NS}",service="anchor",code="401"}`, values: `0+${refusedPerMin}x40` },
+        { series: `http_requests_total{namespace="${NS}",service="anchor",code="200"}`, values: `0+${100 - refusedPerMin}x40` },
+    ];
+
+    it(`fires with category=security above ${AUTH_FAILURE_RATIO * 100}% refused requests`, () => {
+        expectPasses("auth-15", traffic(15), [
+            { at: m(RATE_START + forMin - 1), alert: a, fires: [] },
+            { at: m(RATE_START + forMin), alert: a, fires: [{ severity: "warning", labels: { namespace: NS, service: "anchor" } }] },
+        ]);
+    });
+
+    it(`does not fire at 5% refused requests`, () => {
+        expectPasses("auth-5", traffic(5), [{ at: m(30), alert: a, fires: [] }]);
+    });
+});
+
+describe("MedAgiSiemShippingFailing", () => {
+    const a = MAINTENANCE_ALERTS.siemShipping;
+    const failed = (values: string): Series[] => [
+        { series: 'fluentbit_output_retries_failed_total{namespace="logging",pod="fluent-bit-abc",name="http.0"}', values },
+    ];
+
+    it("fires when Fluent Bit drops records after its retries", () => {
+        expectPasses("siem-dropping", failed("0x5 1+1x30"), [
+            { at: m(4), alert: a, fires: [] },
+            { at: m(10), alert: a, fires: [{ severity: "warning", labels: { namespace: "logging", pod: "fluent-bit-abc", name: "http.0" } }] },
+        ]);
+    });
+
+    it("does not fire while no record is dropped", () => {
+        expectPasses("siem-ok", failed("0x40"), [{ at: m(30), alert: a, fires: [] }]);
+    });
+});
