@@ -103,6 +103,9 @@ export async function runUnderMocks(config: StackConfig, program: () => Promise<
         }
         return undefined;
     });
+    // Let the runtime finish its queue (the stack's own outputs registration)
+    // and close: the process then exits without leaked promises.
+    await pulumi.runtime.disconnect();
     if (failure !== undefined) throw new ProgramError(failure, registrations.length);
     const outputs = await resolveOutputs(result);
 
