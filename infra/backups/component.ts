@@ -1,0 +1,97 @@
+/**
+ * The Backups component: the scripts ConfigMap, two ServiceAccounts (IRSA-ready),
+ * the read-only Role for config-backup, and the CronJobs postgres-backup,
+ * model-backup, config-backup, restore-drill and the suspended postgres-restore
+ * template. Backup freshness is alerted on by the observability rules
+ * (kube_cronjob_status_last_successful_time of postgres-backup).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+import { standardLabels } from "../k8s/labels";
+import { NAMESPACE } from "../runbook";
+import { validateBackupsArgs, type BackupsArgs } from "./args";
+import { backupsSchema } from "./config";
+import { CRONJOB_NAMES, SCRIPTS_CONFIGMAP_NAME, SERVICE_ACCOUNT_NAMES, type BackupJob } from "./defaults";
+import { backupCronJobs } from "./jobs";
+import { configReaderRules } from "./rbac";
+import { readScripts } from "./scripts";
+
+/** IRSA annotation on a ServiceAccount. */
+export const IRSA_ANNOTATION = "eks.amazonaws.com/role-arn";
+
+export class Backups extends pulumi.ComponentResource {
+    /** CronJob names by job (`postgres-backup`, …); empty when `config.enabled` is false. */
+    public readonly cronJobNames: pulumi.Output<Partial<Record<BackupJob, string>>>;
+    /** ServiceAccount names an IRSA trust policy must allow. */
+    public readonly serviceAccountNames: pulumi.Output<string[]>;
+    /** Name of the scripts ConfigMap. */
+    public readonly scriptsConfigMapName: pulumi.Output<string>;
+
+    constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("med-agi:backups:Backups", name, {}, opts);
+        const problems = validateBackupsArgs(args);
+        if (problems.length > 0) {
+            throw new Error(`Backups "${name}": invalid arguments:\n  - ${problems.join("\n  - ")}`);
+        }
+        const config = args.config ?? backupsSchema.parse({});
+        const namespace = args.namespace ?? NAMESPACE;
+        const labels = standardLabels("backups", "backup", args.version);
+
+        const scripts = new k8s.core.v1.ConfigMap(
+            `${name}-scripts`,
+            { metadata: { name: SCRIPTS_CONFIGMAP_NAME, namespace, labels }, data: readScripts() },
+            { parent: this },
+        );
+
+        const irsa = args.s3.roleArn === undefined ? {} : { annotations: { [IRSA_ANNOTATION]: args.s3.roleArn } };
+        const backupSa = new k8s.core.v1.ServiceAccount(
+            `${name}-sa`,
+            {
+                metadata: { name: SERVICE_ACCOUNT_NAMES.backup, namespace, labels, ...irsa },
+                automountServiceAccountToken: false,
+            },
+            { parent: this },
+        );
+        const configSa = new k8s.core.v1.ServiceAccount(
+            `${name}-config-sa`,
+            { metadata: { name: SERVICE_ACCOUNT_NAMES.configBackup, namespace, labels, ...irsa } },
+            { parent: this },
+        );
+        const role = new k8s.rbac.v1.Role(
+            `${name}-config-reader`,
+            { metadata: { name: "med-agi-config-reader", namespace, labels }, rules: configReaderRules() },
+            { parent: this },
+        );
+        const binding = new k8s.rbac.v1.RoleBinding(
+            `${name}-config-reader`,
+            {
+                metadata: { name: "med-agi-config-reader", namespace, labels },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "med-agi-config-reader" },
+                subjects: [{ kind: "ServiceAccount", name: SERVICE_ACCOUNT_NAMES.configBackup, namespace }],
+            },
+            { parent: this },
+        );
+
+        const cronJobs: Partial<Record<BackupJob, pulumi.Output<string>>> = {};
+        if (config.enabled) {
+            const specs = backupCronJobs(args, config);
+            for (const job of Object.keys(specs) as BackupJob[]) {
+                const cronJob = new k8s.batch.v1.CronJob(`${name}-${CRONJOB_NAMES[job]}`, specs[job], {
+                    parent: this,
+                    dependsOn: job === "configBackup" ? [scripts, configSa, binding, role] : [scripts, backupSa],
+                });
+                cronJobs[job] = cronJob.metadata.name;
+            }
+        }
+
+        this.cronJobNames = pulumi.output(cronJobs) as pulumi.Output<Partial<Record<BackupJob, string>>>;
+        this.serviceAccountNames = pulumi.all([backupSa.metadata.name, configSa.metadata.name]);
+        this.scriptsConfigMapName = scripts.metadata.name;
+        this.registerOutputs({
+            cronJobNames: this.cronJobNames,
+            serviceAccountNames: this.serviceAccountNames,
+            scriptsConfigMapName: this.scriptsConfigMapName,
+        });
+    }
+}

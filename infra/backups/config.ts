@@ -1,0 +1,78 @@
+/**
+ * Stack configuration of the backup jobs and of log rotation, composed by
+ * `infra/config.ts` under the keys `backups` and `logrotate`
+ * (`med-agi:backups: {...}` in `Pulumi.<stack>.yaml`). Every field has a
+ * secure default, so `{}` (or no key at all) is a complete configuration.
+ */
+import { z } from "zod";
+
+import { DEFAULT_BACKUP_IMAGES, DEFAULT_BACKUP_RESOURCES, DEFAULT_WORK_DIR_SIZE_LIMIT } from "./defaults";
+import { DEFAULT_LOGROTATE_IMAGE, DEFAULT_LOGROTATE_INTERVAL_SECONDS, DEFAULT_NODE_NAMESPACE } from "../logrotate/defaults";
+
+/** An image reference pinned by tag or digest; `latest` and untagged references are refused. */
+export const pinnedImage = z
+    .string()
+    .regex(
+        /^[a-z0-9]([a-z0-9._\/:-]*[a-z0-9])?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/,
+        'an image pinned by tag or digest, e.g. "postgres:15.13-bookworm"',
+    )
+    .refine((ref) => !/:latest$/.test(ref), '"latest" is mutable: pin a version tag or digest')
+    .refine((ref) => /@sha256:|:[^/:]+$/.test(ref), "an image with an explicit tag or digest");
+
+const cpuQuantity = z
+    .string()
+    .regex(/^([1-9][0-9]*m|[0-9]+(\.[0-9]{1,3})?)$/, 'a CPU quantity such as "250m" or "1.5"');
+const memoryQuantity = z
+    .string()
+    .regex(/^[1-9][0-9]*(Ki|Mi|Gi|Ti)$/, 'a quantity in binary units such as "512Mi" or "20Gi"');
+
+const amounts = z.object({ cpu: cpuQuantity, memory: memoryQuantity }).strict();
+
+/** `med-agi:backups` */
+export const backupsSchema = z
+    .object({
+        /** Deploy the backup CronJobs at all. */
+        enabled: z.boolean().default(true),
+        /** Pause every schedule (CronJob `suspend`), e.g. during a migration. Runs already started finish. */
+        suspend: z.boolean().default(false),
+        images: z
+            .object({
+                postgres: pinnedImage.default(DEFAULT_BACKUP_IMAGES.postgres),
+                awsCli: pinnedImage.default(DEFAULT_BACKUP_IMAGES.awsCli),
+                kubectl: pinnedImage.default(DEFAULT_BACKUP_IMAGES.kubectl),
+            })
+            .strict()
+            .prefault({}),
+        resources: z
+            .object({
+                requests: amounts.default({ ...DEFAULT_BACKUP_RESOURCES.requests }),
+                limits: amounts.default({ ...DEFAULT_BACKUP_RESOURCES.limits }),
+            })
+            .strict()
+            .prefault({}),
+        /** Size limit of the emptyDir that holds one dump while it is uploaded or restored. */
+        workDirSizeLimit: memoryQuantity.default(DEFAULT_WORK_DIR_SIZE_LIMIT),
+        /** libpq `sslmode` for the backup connections; unset: `prefer` in dev, `require` in staging/prod. */
+        postgresSslMode: z.enum(["disable", "prefer", "require", "verify-ca", "verify-full"]).optional(),
+    })
+    .strict();
+export type BackupsConfig = z.output<typeof backupsSchema>;
+
+/** `med-agi:logrotate` */
+export const logrotateSchema = z
+    .object({
+        /** Deploy the node log rotator (DaemonSet) and the rendered configs. */
+        enabled: z.boolean().default(true),
+        /** Image with /usr/sbin/logrotate (built from infra/logrotate/image/Dockerfile). */
+        image: pinnedImage.default(DEFAULT_LOGROTATE_IMAGE),
+        /** How often the DaemonSet runs logrotate; `daily` in the config decides when a file actually rotates. */
+        intervalSeconds: z.number().int().min(60).max(86400).default(DEFAULT_LOGROTATE_INTERVAL_SECONDS),
+        /** Namespace of the DaemonSet (PSA `privileged`, because of its hostPath). */
+        namespace: z
+            .string()
+            .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "a namespace name")
+            .refine((ns) => ns !== "med-agi", 'not "med-agi": that namespace enforces PSA restricted, which forbids hostPath')
+            .default(DEFAULT_NODE_NAMESPACE),
+    })
+    .strict();
+export type LogrotateConfig = z.output<typeof logrotateSchema>;

@@ -1,0 +1,141 @@
+/**
+ * The five CronJobs as pure data: which steps, images, scripts and
+ * environment each one runs. The component only turns these into resources.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+import { BACKUP, NAMESPACE, POSTGRES } from "../runbook";
+import type { BackupsArgs } from "./args";
+import type { BackupsConfig } from "./config";
+import { cronJobSpec, type ScriptStep } from "./cronjob";
+import {
+    CRONJOB_NAMES,
+    DRILL_DB_PREFIX,
+    JOB_SCHEDULES,
+    JOB_TIMINGS,
+    RETENTION_DAYS,
+    SCRIPTS_CONFIGMAP_NAME,
+    SERVICE_ACCOUNT_NAMES,
+    type BackupJob,
+} from "./defaults";
+import { configExportResources } from "./rbac";
+
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+
+/** libpq environment: host, port, database, user, and the password from its Secret. */
+export function postgresEnv(args: BackupsArgs, sslMode: string): EnvVar[] {
+    const pg = args.postgres;
+    return [
+        { name: "PGHOST", value: pg.host },
+        { name: "PGPORT", value: pulumiString(pg.port ?? 5432) },
+        { name: "PGDATABASE", value: pg.database ?? POSTGRES.database },
+        { name: "LIVE_DATABASE", value: pg.database ?? POSTGRES.database },
+        { name: "PGUSER", value: pg.user ?? POSTGRES.user },
+        { name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: pg.passwordSecret.name, key: pg.passwordSecret.key } } },
+        { name: "PGSSLMODE", value: sslMode },
+        { name: "PGCONNECT_TIMEOUT", value: "10" },
+        { name: "PGAPPNAME", value: "med-agi-backup" },
+    ];
+}
+
+/** aws CLI environment: buckets, endpoint, region, and static keys when no IRSA role is used. */
+export function s3Env(args: BackupsArgs): EnvVar[] {
+    const s3 = args.s3;
+    const env: EnvVar[] = [
+        { name: "BACKUP_BUCKET", value: s3.backupBucket },
+        { name: "MODELS_BUCKET", value: s3.modelBucket ?? BACKUP.modelBucket },
+        { name: "AWS_DEFAULT_REGION", value: s3.region ?? "us-east-1" },
+        { name: "RETENTION_DAYS", value: String(RETENTION_DAYS) },
+    ];
+    if (s3.endpointUrl !== undefined) env.push({ name: "S3_ENDPOINT_URL", value: s3.endpointUrl });
+    const creds = s3.credentialsSecret;
+    if (creds !== undefined) {
+        env.push(
+            { name: "AWS_ACCESS_KEY_ID", valueFrom: { secretKeyRef: { name: creds.name, key: creds.accessKeyIdKey ?? "AWS_ACCESS_KEY_ID" } } },
+            { name: "AWS_SECRET_ACCESS_KEY", valueFrom: { secretKeyRef: { name: creds.name, key: creds.secretAccessKeyKey ?? "AWS_SECRET_ACCESS_KEY" } } },
+        );
+    }
+    return env;
+}
+
+/** Env values are strings: a plain number converts now, an Output when it resolves. */
+function pulumiString(value: pulumi.Input<number>): pulumi.Input<string> {
+    return typeof value === "number" ? String(value) : pulumi.output(value).apply(String);
+}
+
+/** The sslmode used when config does not set one: TLS required outside dev. */
+export function defaultSslMode(environment: BackupsArgs["environment"]): string {
+    return environment === "dev" ? "prefer" : "require";
+}
+
+/** The steps of each job. */
+export function jobSteps(args: BackupsArgs, config: BackupsConfig): Record<BackupJob, ScriptStep[]> {
+    const img = config.images;
+    const pg = postgresEnv(args, config.postgresSslMode ?? defaultSslMode(args.environment));
+    const s3 = s3Env(args);
+    const namespace = args.namespace ?? NAMESPACE;
+    return {
+        postgresBackup: [
+            { name: "dump", image: img.postgres, script: "pg-dump.sh", env: [...pg, { name: "DUMP_GLOBALS", value: "true" }] },
+            { name: "upload", image: img.awsCli, script: "s3-publish.sh", env: s3 },
+        ],
+        modelBackup: [{ name: "sync", image: img.awsCli, script: "model-backup.sh", env: s3 }],
+        configBackup: [
+            {
+                name: "export",
+                image: img.kubectl,
+                script: "config-export.sh",
+                env: [
+                    { name: "NAMESPACE", value: namespace },
+                    { name: "CONFIG_RESOURCES", value: configExportResources().join(",") },
+                ],
+            },
+            { name: "upload", image: img.awsCli, script: "s3-publish.sh", env: s3 },
+        ],
+        restoreDrill: [
+            { name: "fetch", image: img.awsCli, script: "s3-fetch.sh", env: [...s3, { name: "RESTORE_RUN", value: "latest" }] },
+            { name: "drill", image: img.postgres, script: "restore-drill.sh", env: [...pg, { name: "DRILL_DB_PREFIX", value: DRILL_DB_PREFIX }] },
+        ],
+        postgresRestore: [
+            { name: "fetch", image: img.awsCli, script: "s3-fetch.sh", env: [...s3, { name: "RESTORE_RUN", value: "latest" }] },
+            {
+                name: "restore",
+                image: img.postgres,
+                script: "pg-restore.sh",
+                // Empty on purpose: tools/restore.sh sets them per run; without them the script refuses.
+                env: [...pg, { name: "RESTORE_TARGET_DB", value: "" }, { name: "RESTORE_OVERWRITE_LIVE", value: "false" }],
+            },
+        ],
+    };
+}
+
+/** The CronJob args of every job, keyed by job. */
+export function backupCronJobs(args: BackupsArgs, config: BackupsConfig): Record<BackupJob, k8s.batch.v1.CronJobArgs> {
+    const steps = jobSteps(args, config);
+    const namespace = args.namespace ?? NAMESPACE;
+    const resources = { requests: { ...config.resources.requests }, limits: { ...config.resources.limits } };
+    const build = (job: BackupJob): k8s.batch.v1.CronJobArgs =>
+        cronJobSpec({
+            name: CRONJOB_NAMES[job],
+            namespace,
+            schedule: JOB_SCHEDULES[job],
+            steps: steps[job],
+            serviceAccountName: job === "configBackup" ? SERVICE_ACCOUNT_NAMES.configBackup : SERVICE_ACCOUNT_NAMES.backup,
+            automountServiceAccountToken: job === "configBackup",
+            scriptsConfigMapName: SCRIPTS_CONFIGMAP_NAME,
+            timing: JOB_TIMINGS[job],
+            resources,
+            workDirSizeLimit: config.workDirSizeLimit,
+            // The restore template never runs on a schedule.
+            suspend: job === "postgresRestore" ? true : config.suspend,
+            ...(args.version === undefined ? {} : { version: args.version }),
+        });
+    return {
+        postgresBackup: build("postgresBackup"),
+        modelBackup: build("modelBackup"),
+        configBackup: build("configBackup"),
+        restoreDrill: build("restoreDrill"),
+        postgresRestore: build("postgresRestore"),
+    };
+}

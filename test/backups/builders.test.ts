@@ -1,0 +1,246 @@
+/** Pure builders of the backup jobs: config schema, CronJob specs, env, RBAC. */
+import * as fs from "fs";
+import * as path from "path";
+
+import {
+    backupCronJobs,
+    backupsSchema,
+    configExportResources,
+    configReaderRules,
+    cronJobSpec,
+    DEFAULT_BACKUP_IMAGES,
+    JOB_TIMINGS,
+    readScripts,
+    SCRIPT_FILES,
+    SCRIPTS_DIR,
+    validateBackupsArgs,
+    type BackupsArgs,
+} from "../../infra/backups";
+import { BACKUP, SCHEDULES } from "../../infra/runbook";
+
+/** Plain JSON view of builder output (no Inputs left in these tests). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const plain = (x: unknown): any => JSON.parse(JSON.stringify(x));
+
+const devArgs: BackupsArgs = {
+    environment: "dev",
+    postgres: { host: "postgres.med-agi.svc", passwordSecret: { name: "postgres-credentials", key: "password" } },
+    s3: {
+        backupBucket: "med-agi-backups",
+        endpointUrl: "http://minio.med-agi.svc:9000",
+        credentialsSecret: { name: "minio-credentials" },
+    },
+};
+const prodArgs: BackupsArgs = {
+    environment: "prod",
+    postgres: { host: "medagi.abc.eu-west-1.rds.amazonaws.com", port: 5433, passwordSecret: { name: "rds-medagi", key: "pw" } },
+    s3: { backupBucket: "med-agi-prod-backups", modelBucket: "med-agi-prod-models", roleArn: "arn:aws:iam::123456789012:role/med-agi-backup", region: "eu-west-1" },
+};
+
+describe("backupsSchema", () => {
+    it("fills secure defaults from {}", () => {
+        const c = backupsSchema.parse({});
+        expect(c.enabled).toBe(true);
+        expect(c.suspend).toBe(false);
+        expect(c.images).toEqual(DEFAULT_BACKUP_IMAGES);
+        expect(c.resources.limits).toEqual({ cpu: "1", memory: "1Gi" });
+        expect(c.workDirSizeLimit).toBe("20Gi");
+        expect(c.postgresSslMode).toBeUndefined();
+    });
+
+    it("keeps custom values and defaults the rest", () => {
+        const c = backupsSchema.parse({ images: { postgres: "postgres:16.9-bookworm" }, workDirSizeLimit: "50Gi", postgresSslMode: "verify-full" });
+        expect(c.images.postgres).toBe("postgres:16.9-bookworm");
+        expect(c.images.awsCli).toBe(DEFAULT_BACKUP_IMAGES.awsCli);
+        expect(c.workDirSizeLimit).toBe("50Gi");
+        expect(c.postgresSslMode).toBe("verify-full");
+    });
+
+    it("rejects unknown keys, unpinned images and bad quantities, naming each path", () => {
+        const r = backupsSchema.safeParse({ images: { postgres: "postgres:latest", kubectl: "bitnami/kubectl" }, workDirSizeLimit: "20GB", extra: true });
+        expect(r.success).toBe(false);
+        const paths = (r.error?.issues ?? []).map((i) => i.path.join("."));
+        expect(paths).toEqual(expect.arrayContaining(["images.postgres", "images.kubectl", "workDirSizeLimit", ""]));
+    });
+});
+
+describe("validateBackupsArgs", () => {
+    it("accepts dev with MinIO keys and prod with IRSA", () => {
+        expect(validateBackupsArgs(devArgs)).toEqual([]);
+        expect(validateBackupsArgs(prodArgs)).toEqual([]);
+    });
+
+    it("refuses static keys outside dev, and both or neither credential source", () => {
+        const staticProd = { ...prodArgs, s3: { ...prodArgs.s3, roleArn: undefined, credentialsSecret: { name: "keys" } } };
+        expect(validateBackupsArgs(staticProd)).toEqual(["backups.s3.credentialsSecret: static keys are not allowed in prod (use roleArn / IRSA)"]);
+        const both = { ...devArgs, s3: { ...devArgs.s3, roleArn: "arn:aws:iam::1:role/x" } };
+        expect(validateBackupsArgs(both)[0]).toContain("both credentialsSecret and roleArn");
+        const neither = { ...devArgs, s3: { backupBucket: "b" } };
+        expect(validateBackupsArgs(neither)[0]).toContain("neither credentialsSecret nor roleArn");
+    });
+
+    it("refuses sslmode disable outside dev", () => {
+        const p = validateBackupsArgs({ ...prodArgs, config: backupsSchema.parse({ postgresSslMode: "disable" }) });
+        expect(p).toEqual(['backups.postgresSslMode: "disable" is not allowed in prod (use require or verify-full)']);
+    });
+});
+
+describe("cronJobSpec", () => {
+    const base = {
+        name: "x",
+        namespace: "med-agi",
+        schedule: "0 2 * * *",
+        serviceAccountName: "sa",
+        scriptsConfigMapName: "scripts",
+        timing: JOB_TIMINGS.postgresBackup,
+        resources: { limits: { memory: "1Gi" } },
+        workDirSizeLimit: "5Gi",
+    };
+
+    it("chains steps as init containers then the container, each running its mounted script", () => {
+        const s = plain(
+            cronJobSpec({
+                ...base,
+                steps: [
+                    { name: "a", image: "postgres:15.13-bookworm", script: "pg-dump.sh", env: [] },
+                    { name: "b", image: "amazon/aws-cli:2.27.50", script: "s3-publish.sh", args: ["--x"], env: [{ name: "K", value: "v" }] },
+                ],
+            }),
+        );
+        const pod = s.spec.jobTemplate.spec.template.spec;
+        expect(pod.initContainers.map((c: { name: string }) => c.name)).toEqual(["a"]);
+        expect(pod.containers[0].command).toEqual(["bash", "/scripts/s3-publish.sh", "--x"]);
+        expect(pod.initContainers[0].command).toEqual(["bash", "/scripts/pg-dump.sh"]);
+        expect(pod.containers[0].env).toEqual(expect.arrayContaining([{ name: "K", value: "v" }, { name: "HOME", value: "/tmp" }, { name: "WORK_DIR", value: "/work" }]));
+        expect(pod.volumes).toEqual([
+            { name: "scripts", configMap: { name: "scripts", defaultMode: 0o555 } },
+            { name: "work", emptyDir: { sizeLimit: "5Gi" } },
+            { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+        ]);
+    });
+
+    it("forbids concurrency, sets deadlines and history, and runs pods under PSA restricted", () => {
+        const s = plain(cronJobSpec({ ...base, steps: [{ name: "only", image: "i:1", script: "model-backup.sh", env: [] }] }));
+        expect(s.spec.concurrencyPolicy).toBe("Forbid");
+        expect(s.spec.timeZone).toBe("Etc/UTC");
+        expect(s.spec.startingDeadlineSeconds).toBe(3600);
+        expect(s.spec.successfulJobsHistoryLimit).toBe(3);
+        expect(s.spec.failedJobsHistoryLimit).toBe(5);
+        expect(s.spec.jobTemplate.spec.backoffLimit).toBe(2);
+        expect(s.spec.jobTemplate.spec.activeDeadlineSeconds).toBe(10800);
+        const pod = s.spec.jobTemplate.spec.template.spec;
+        expect(pod.initContainers).toBeUndefined();
+        expect(pod.restartPolicy).toBe("Never");
+        expect(pod.automountServiceAccountToken).toBe(false);
+        expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } });
+        expect(pod.containers[0].securityContext).toMatchObject({
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            runAsNonRoot: true,
+            capabilities: { drop: ["ALL"] },
+        });
+    });
+
+    it("refuses a job without steps", () => {
+        expect(() => cronJobSpec({ ...base, steps: [] })).toThrow("cronJobSpec(x): at least one step is required");
+    });
+});
+
+describe("backupCronJobs", () => {
+    const dev = plain(backupCronJobs(devArgs, backupsSchema.parse({})));
+    const prod = plain(backupCronJobs(prodArgs, backupsSchema.parse({})));
+    const pod = (j: { spec: { jobTemplate: { spec: { template: { spec: unknown } } } } }): any => j.spec.jobTemplate.spec.template.spec; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const allEnv = (j: Parameters<typeof pod>[0]): { name: string; value?: string; valueFrom?: unknown }[] =>
+        [...(pod(j).initContainers ?? []), ...pod(j).containers].flatMap((c: { env: { name: string; value?: string; valueFrom?: unknown }[] }) => c.env);
+
+    it("names the CronJobs as the runbook's operators use them, on the runbook's schedules", () => {
+        expect(Object.values(dev).map((j: any) => [j.metadata.name, j.spec.schedule])).toEqual([ // eslint-disable-line @typescript-eslint/no-explicit-any
+            ["postgres-backup", SCHEDULES.postgresBackup],
+            ["model-backup", SCHEDULES.modelBackup],
+            ["config-backup", SCHEDULES.configBackup],
+            ["restore-drill", SCHEDULES.restoreDrill],
+            ["postgres-restore", SCHEDULES.restoreDrill],
+        ]);
+        for (const j of Object.values(dev) as any[]) expect(j.metadata.namespace).toBe("med-agi"); // eslint-disable-line @typescript-eslint/no-explicit-any
+    });
+
+    it("suspends only the restore template", () => {
+        expect(Object.values(dev).map((j: any) => j.spec.suspend)).toEqual([false, false, false, false, true]); // eslint-disable-line @typescript-eslint/no-explicit-any
+        const paused = plain(backupCronJobs(devArgs, backupsSchema.parse({ suspend: true })));
+        expect(Object.values(paused).every((j: any) => j.spec.suspend === true)).toBe(true); // eslint-disable-line @typescript-eslint/no-explicit-any
+    });
+
+    it("runs pg tools in the postgres image and aws in the aws-cli image, in pod order", () => {
+        const steps = (j: any) => [...(pod(j).initContainers ?? []), ...pod(j).containers].map((c: any) => `${c.name}:${c.image}:${c.command[1]}`); // eslint-disable-line @typescript-eslint/no-explicit-any
+        expect(steps(dev.postgresBackup)).toEqual([
+            `dump:${DEFAULT_BACKUP_IMAGES.postgres}:/scripts/pg-dump.sh`,
+            `upload:${DEFAULT_BACKUP_IMAGES.awsCli}:/scripts/s3-publish.sh`,
+        ]);
+        expect(steps(dev.restoreDrill)).toEqual([
+            `fetch:${DEFAULT_BACKUP_IMAGES.awsCli}:/scripts/s3-fetch.sh`,
+            `drill:${DEFAULT_BACKUP_IMAGES.postgres}:/scripts/restore-drill.sh`,
+        ]);
+        expect(steps(dev.configBackup)).toEqual([
+            `export:${DEFAULT_BACKUP_IMAGES.kubectl}:/scripts/config-export.sh`,
+            `upload:${DEFAULT_BACKUP_IMAGES.awsCli}:/scripts/s3-publish.sh`,
+        ]);
+        expect(steps(dev.modelBackup)).toEqual([`sync:${DEFAULT_BACKUP_IMAGES.awsCli}:/scripts/model-backup.sh`]);
+    });
+
+    it("takes the database password and MinIO keys from Secrets, never as values", () => {
+        const env = allEnv(dev.postgresBackup);
+        expect(env).toContainEqual({ name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: "postgres-credentials", key: "password" } } });
+        expect(env).toContainEqual({ name: "AWS_SECRET_ACCESS_KEY", valueFrom: { secretKeyRef: { name: "minio-credentials", key: "AWS_SECRET_ACCESS_KEY" } } });
+        expect(env).toContainEqual({ name: "S3_ENDPOINT_URL", value: "http://minio.med-agi.svc:9000" });
+        expect(env).toContainEqual({ name: "PGDATABASE", value: "medagi" });
+        expect(env).toContainEqual({ name: "PGSSLMODE", value: "prefer" });
+        expect(env).toContainEqual({ name: "RETENTION_DAYS", value: String(BACKUP.retentionDays) });
+        expect(env).toContainEqual({ name: "MODELS_BUCKET", value: BACKUP.modelBucket });
+    });
+
+    it("uses IRSA and TLS in prod: no static keys, no endpoint, sslmode require", () => {
+        const env = allEnv(prod.postgresBackup);
+        expect(env.map((e) => e.name)).not.toContain("AWS_ACCESS_KEY_ID");
+        expect(env.map((e) => e.name)).not.toContain("S3_ENDPOINT_URL");
+        expect(env).toContainEqual({ name: "PGSSLMODE", value: "require" });
+        expect(env).toContainEqual({ name: "PGPORT", value: "5433" });
+        expect(env).toContainEqual({ name: "MODELS_BUCKET", value: "med-agi-prod-models" });
+    });
+
+    it("gives only config-backup a Kubernetes API token, via its own ServiceAccount", () => {
+        expect(pod(dev.configBackup).serviceAccountName).toBe("med-agi-config-backup");
+        expect(pod(dev.configBackup).automountServiceAccountToken).toBe(true);
+        for (const j of [dev.postgresBackup, dev.modelBackup, dev.restoreDrill, dev.postgresRestore]) {
+            expect(pod(j).serviceAccountName).toBe("med-agi-backup");
+            expect(pod(j).automountServiceAccountToken).toBe(false);
+        }
+    });
+
+    it("leaves the restore template's target empty, so an unconfigured run refuses", () => {
+        const env = allEnv(dev.postgresRestore);
+        expect(env).toContainEqual({ name: "RESTORE_TARGET_DB", value: "" });
+        expect(env).toContainEqual({ name: "RESTORE_OVERWRITE_LIVE", value: "false" });
+        expect(dev.postgresRestore.spec.jobTemplate.spec.backoffLimit).toBe(0);
+    });
+});
+
+describe("config-backup RBAC", () => {
+    it("reads every kind of `kubectl get all` and the exported config, never Secrets, never writes", () => {
+        const rules = plain(configReaderRules()) as { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+        const resources = rules.flatMap((r) => r.resources);
+        expect(resources).toEqual(expect.arrayContaining(["pods", "services", "deployments", "statefulsets", "cronjobs", "jobs", "horizontalpodautoscalers", "configmaps", "roles"]));
+        expect(resources).not.toContain("secrets");
+        expect(resources).not.toContain("*");
+        for (const r of rules) expect(r.verbs).toEqual(["get", "list"]);
+        expect(configExportResources().join(",")).not.toMatch(/secret/);
+    });
+});
+
+describe("readScripts", () => {
+    it("ships every script file byte for byte", () => {
+        const data = readScripts();
+        expect(Object.keys(data)).toEqual([...SCRIPT_FILES]);
+        for (const f of SCRIPT_FILES) expect(data[f]).toBe(fs.readFileSync(path.join(SCRIPTS_DIR, f), "utf8"));
+        for (const f of SCRIPT_FILES.filter((f) => f !== "lib.sh")) expect(data[f]).toContain("set -euo pipefail");
+    });
+});
