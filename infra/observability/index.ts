@@ -19,7 +19,9 @@
  *   both Pod Security `privileged` (node-exporter and Fluent Bit read the host);
  * - Secret `alertmanager-med-agi-receivers` (receiver credentials, as files)
  *   and Secret `alertmanager-med-agi` (`alertmanager.yaml`, no credential
- *   inside, annotated `render.med-agi.io/dir: "."`) in `monitoring`;
+ *   inside) in `monitoring`, plus its readable copy, ConfigMap
+ *   `alertmanager-med-agi-config` (annotated `render.med-agi.io/dir: "."`:
+ *   the SDK marks all Secret data secret, so the render masks the Secret);
  * - the kube-prometheus-stack `helm.v3.Release` in `monitoring`;
  * - PrometheusRules `med-agi-key-metrics`, `med-agi-maintenance`,
  *   `med-agi-security` in `med-agi`;
@@ -62,6 +64,12 @@ export * from "./values";
 
 /** Annotation the render tool reads: write each data key of this ConfigMap/Secret as a file into that directory. */
 export const RENDER_DIR_ANNOTATION = "render.med-agi.io/dir";
+
+/** The key Alertmanager's config Secret must use (prometheus-operator), also the render's file name. */
+export const ALERTMANAGER_CONFIG_KEY = "alertmanager.yaml";
+
+/** ConfigMap with a readable copy of the Alertmanager configuration (rendered as `alertmanager.yaml`). */
+export const CONFIG_VIEW_CONFIGMAP_NAME = "alertmanager-med-agi-config";
 
 /** Name of the ConfigMap with the Grafana dashboards. */
 export const DASHBOARD_CONFIGMAP_NAME = "med-agi-dashboards";
@@ -189,9 +197,21 @@ export class Observability extends pulumi.ComponentResource {
         const configSecret = new k8s.core.v1.Secret(
             `${name}-alertmanager-config`,
             {
-                metadata: { name: CONFIG_SECRET_NAME, namespace: monNs, annotations: { [RENDER_DIR_ANNOTATION]: "." } },
+                metadata: { name: CONFIG_SECRET_NAME, namespace: monNs },
                 type: "Opaque",
-                stringData: { "alertmanager.yaml": amYaml },
+                stringData: { [ALERTMANAGER_CONFIG_KEY]: amYaml },
+            },
+            { parent: this, dependsOn: [monitoringNamespace] },
+        );
+        // The Kubernetes SDK marks all of a Secret's data secret, so the render (and anyone without
+        // Secret read access) cannot see the routing. The same text, which holds no credential, is
+        // published in a ConfigMap: `kubectl get cm alertmanager-med-agi-config` and the render's
+        // alertmanager.yaml show exactly what Alertmanager runs.
+        new k8s.core.v1.ConfigMap(
+            `${name}-alertmanager-config-view`,
+            {
+                metadata: { name: CONFIG_VIEW_CONFIGMAP_NAME, namespace: monNs, annotations: { [RENDER_DIR_ANNOTATION]: "." } },
+                data: { [ALERTMANAGER_CONFIG_KEY]: amYaml },
             },
             { parent: this, dependsOn: [monitoringNamespace] },
         );
@@ -309,13 +329,23 @@ export class Observability extends pulumi.ComponentResource {
 }
 
 /** A PrometheusRule object shipping one rule group. */
-function prometheusRule(resourceName: string, objectName: string, namespace: string, group: RuleGroup, opts: pulumi.CustomResourceOptions): k8s.apiextensions.CustomResource {
+function prometheusRule(
+    resourceName: string,
+    objectName: string,
+    namespace: string,
+    group: RuleGroup,
+    opts: pulumi.CustomResourceOptions,
+): k8s.apiextensions.CustomResource {
     return new k8s.apiextensions.CustomResource(
         resourceName,
         {
             apiVersion: "monitoring.coreos.com/v1",
             kind: "PrometheusRule",
-            metadata: { name: objectName, namespace, labels: { "app.kubernetes.io/part-of": "med-agi", "app.kubernetes.io/managed-by": "pulumi" } },
+            metadata: {
+                name: objectName,
+                namespace,
+                labels: { "app.kubernetes.io/part-of": "med-agi", "app.kubernetes.io/managed-by": "pulumi" },
+            },
             spec: { groups: [group] },
         },
         opts,

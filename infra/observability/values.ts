@@ -76,7 +76,14 @@ export function kubePrometheusStackValues(args: StackValuesArgs): KubePrometheus
         crds: { enabled: true },
         defaultRules: {
             create: true,
-            rules: { etcd: false, kubeControllerManager: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, kubeProxy: false, windows: false },
+            rules: {
+                etcd: false,
+                kubeControllerManager: false,
+                kubeSchedulerAlerting: false,
+                kubeSchedulerRecording: false,
+                kubeProxy: false,
+                windows: false,
+            },
         },
         kubeEtcd: { enabled: false },
         kubeControllerManager: { enabled: false },
@@ -116,7 +123,13 @@ export function kubePrometheusStackValues(args: StackValuesArgs): KubePrometheus
             },
             // Never the chart's well-known default password: either our Secret, or "" so the Grafana chart generates one.
             ...(args.grafanaAdminSecret
-                ? { admin: { existingSecret: GRAFANA_ADMIN_SECRET.name, userKey: GRAFANA_ADMIN_SECRET.userKey, passwordKey: GRAFANA_ADMIN_SECRET.passwordKey } }
+                ? {
+                      admin: {
+                          existingSecret: GRAFANA_ADMIN_SECRET.name,
+                          userKey: GRAFANA_ADMIN_SECRET.userKey,
+                          passwordKey: GRAFANA_ADMIN_SECRET.passwordKey,
+                      },
+                  }
                 : { adminPassword: "" }),
         },
     };

@@ -33,7 +33,13 @@ function writeConfig(name: string, config: unknown): string {
 
 /** Receivers `amtool config routes test` picks for these labels. */
 function routesTo(configPath: string, labels: Record<string, string>): string[] {
-    const r = run("amtool", ["config", "routes", "test", `--config.file=${configPath}`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)]);
+    const r = run("amtool", [
+        "config",
+        "routes",
+        "test",
+        `--config.file=${configPath}`,
+        ...Object.entries(labels).map(([k, v]) => `${k}=${v}`),
+    ]);
     expect(r.status).toBe(0);
     return r.stdout.trim().split(",").sort();
 }
@@ -62,7 +68,13 @@ describe("amtool check-config", () => {
         prod: {
             raw: {
                 alerting: {
-                    team: { kind: "email", to: "oncall@example.org", from: "alertmanager@example.org", smarthost: "smtp.example.org:587", authUsername: "am" },
+                    team: {
+                        kind: "email",
+                        to: "oncall@example.org",
+                        from: "alertmanager@example.org",
+                        smarthost: "smtp.example.org:587",
+                        authUsername: "am",
+                    },
                     siemWebhookUrl: "https://siem.example.org/alerts",
                 },
                 siem: { host: "siem.example.org" },
@@ -85,7 +97,9 @@ describe("amtool check-config", () => {
 
     it("accepts the e-mail team receiver with SMTP authentication from a file", () => {
         const config = alertmanagerConfig(
-            alertingSchema.parse({ team: { kind: "email", to: "t@example.org", from: "am@example.org", smarthost: "smtp.example.org:587", authUsername: "am" } }),
+            alertingSchema.parse({
+                team: { kind: "email", to: "t@example.org", from: "am@example.org", smarthost: "smtp.example.org:587", authUsername: "am" },
+            }),
             ALL_CREDS,
         );
         expect(run("amtool", ["check-config", writeConfig("email.yaml", config)]).status).toBe(0);
@@ -113,7 +127,10 @@ describe("amtool config routes test", () => {
     });
 
     it("routes security alerts to the SIEM as well as by severity", () => {
-        expect(routesTo(slackProdPath, { severity: "warning", category: "security", alertname: "MedAgiHighAuthFailureRate" })).toEqual(["siem", "team"]);
+        expect(routesTo(slackProdPath, { severity: "warning", category: "security", alertname: "MedAgiHighAuthFailureRate" })).toEqual([
+            "siem",
+            "team",
+        ]);
     });
 
     it("routes the chart's critical cluster alerts to the team, not to PagerDuty", () => {
@@ -123,7 +140,10 @@ describe("amtool config routes test", () => {
     it("routes pages to the team receiver when no PagerDuty key is configured (dev)", () => {
         const path = writeConfig(
             "no-pd.yaml",
-            alertmanagerConfig(alertingSchema.parse({ team: { kind: "slack", channel: "#dev" } }), { ...ALL_CREDS, pagerdutyRoutingKey: false }),
+            alertmanagerConfig(alertingSchema.parse({ team: { kind: "slack", channel: "#dev" } }), {
+                ...ALL_CREDS,
+                pagerdutyRoutingKey: false,
+            }),
         );
         expect(routesTo(path, { severity: "page", alertname: "MedAgiHighErrorRate" })).toEqual(["team"]);
     });
@@ -150,14 +170,20 @@ describe("the inhibit rule on a real Alertmanager", () => {
         // Same config, with the secrets directory moved into the scratch dir.
         const secretsDir = join(dir, "secrets");
         mkdirSync(join(secretsDir, RECEIVER_SECRET.name), { recursive: true });
-        for (const file of Object.values(RECEIVER_SECRET.keys)) writeFileSync(join(secretsDir, RECEIVER_SECRET.name, file), "test-credential\n");
+        for (const file of Object.values(RECEIVER_SECRET.keys))
+            writeFileSync(join(secretsDir, RECEIVER_SECRET.name, file), "test-credential\n");
         const localPath = join(dir, "local.yaml");
         writeFileSync(localPath, stringify(slackProd, { lineWidth: 0 }).split(ALERTMANAGER_SECRETS_DIR).join(secretsDir));
         const port = await freePort();
         url = `http://127.0.0.1:${port}`;
         alertmanager = spawn(
             "prometheus-alertmanager",
-            [`--config.file=${localPath}`, `--storage.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--cluster.listen-address="],
+            [
+                `--config.file=${localPath}`,
+                `--storage.path=${join(dir, "data")}`,
+                `--web.listen-address=127.0.0.1:${port}`,
+                "--cluster.listen-address=",
+            ],
             { stdio: "ignore" },
         );
         await new Promise<void>((resolve, reject) => {
@@ -190,15 +216,28 @@ describe("the inhibit rule on a real Alertmanager", () => {
     async function states(): Promise<Map<string, string>> {
         // Inhibition is evaluated when alerts are read; give the inhibitor a moment to index the source.
         await new Promise((r) => setTimeout(r, 500));
-        const alerts = (await (await fetch(`${url}/api/v2/alerts`)).json()) as { labels: Record<string, string>; status: { state: string } }[];
-        return new Map(alerts.map((a) => [`${a.labels.alertname}/${a.labels.severity}/${a.labels.service ?? a.labels.persistentvolumeclaim}`, a.status.state]));
+        const alerts = (await (await fetch(`${url}/api/v2/alerts`)).json()) as {
+            labels: Record<string, string>;
+            status: { state: string };
+        }[];
+        return new Map(
+            alerts.map((a) => [
+                `${a.labels.alertname}/${a.labels.severity}/${a.labels.service ?? a.labels.persistentvolumeclaim}`,
+                a.status.state,
+            ]),
+        );
     }
 
     it("silences the warning of the same alert and volume while it pages, and nothing else", async () => {
         await post([
             { alertname: "MedAgiVolumeUsageHigh", severity: "page", namespace: "med-agi", persistentvolumeclaim: "data-postgres-0" },
             { alertname: "MedAgiVolumeUsageHigh", severity: "warning", namespace: "med-agi", persistentvolumeclaim: "data-postgres-0" },
-            { alertname: "MedAgiVolumeUsageHigh", severity: "warning", namespace: "med-agi", persistentvolumeclaim: "data-elasticsearch-0" },
+            {
+                alertname: "MedAgiVolumeUsageHigh",
+                severity: "warning",
+                namespace: "med-agi",
+                persistentvolumeclaim: "data-elasticsearch-0",
+            },
         ]);
         const s = await states();
         expect(s.get("MedAgiVolumeUsageHigh/page/data-postgres-0")).toBe("active");

@@ -4,7 +4,16 @@
  * and just below every runbook threshold, and at the edges of every `for:`
  * window (not firing one evaluation before it ends, firing when it does).
  */
-import { ALERT_FOR, AUTH_FAILURE_RATIO, BACKUP, KEY_METRICS, MAINTENANCE_ALERT_FOR, SERVICE_NAMES, SERVICES, VOLUME_USAGE } from "../../infra/runbook";
+import {
+    ALERT_FOR,
+    AUTH_FAILURE_RATIO,
+    BACKUP,
+    KEY_METRICS,
+    MAINTENANCE_ALERT_FOR,
+    SERVICE_NAMES,
+    SERVICES,
+    VOLUME_USAGE,
+} from "../../infra/runbook";
 import {
     MAINTENANCE_ALERTS,
     observabilityRuleGroups,
@@ -31,8 +40,17 @@ function minutes(d: string): number {
 }
 
 /** The alert as promtool reports it: rule labels + series labels, annotations expanded. */
-function expected(alert: string, severity: string, seriesLabels: Record<string, string>): { exp_labels: Record<string, string>; exp_annotations: Record<string, string> } {
-    const rule = allRules.find((r) => r.alert === alert && r.labels.severity === severity && (seriesLabels.reason === undefined || r.labels.reason === seriesLabels.reason));
+function expected(
+    alert: string,
+    severity: string,
+    seriesLabels: Record<string, string>,
+): { exp_labels: Record<string, string>; exp_annotations: Record<string, string> } {
+    const rule = allRules.find(
+        (r) =>
+            r.alert === alert &&
+            r.labels.severity === severity &&
+            (seriesLabels.reason === undefined || r.labels.reason === seriesLabels.reason),
+    );
     if (rule === undefined) throw new Error(`no rule ${alert} with severity ${severity}`);
     const labels: Record<string, string> = {};
     for (const [k, v] of Object.entries(rule.labels)) if (v !== undefined) labels[k] = v;
@@ -95,7 +113,9 @@ describe("promtool check rules", () => {
         dev: {},
         staging: { alerting: { team: { kind: "slack", channel: "#med-agi-alerts" } }, siem: { host: "siem.example.org" } },
         prod: {
-            alerting: { team: { kind: "email", to: "oncall@example.org", from: "alertmanager@example.org", smarthost: "smtp.example.org:587" } },
+            alerting: {
+                team: { kind: "email", to: "oncall@example.org", from: "alertmanager@example.org", smarthost: "smtp.example.org:587" },
+            },
             siem: { host: "siem.example.org" },
         },
     };
@@ -162,7 +182,9 @@ describe("MedAgiHighLatencyP95 (runbook: P95 Latency > 2s → alert team)", () =
 describe("MedAgiGpuUtilizationHigh (runbook: GPU Utilization > 90% → scale up)", () => {
     const k = KEY_METRICS.gpuUtilization;
     const forMin = minutes(ALERT_FOR.gpuUtilization);
-    const gpu = (percent: number): Series[] => [{ series: 'DCGM_FI_DEV_GPU_UTIL{gpu="0",Hostname="gpu-node-1",UUID="GPU-1"}', values: `${percent}x40` }];
+    const gpu = (percent: number): Series[] => [
+        { series: 'DCGM_FI_DEV_GPU_UTIL{gpu="0",Hostname="gpu-node-1",UUID="GPU-1"}', values: `${percent}x40` },
+    ];
     const firing = [{ severity: k.severity, labels: { namespace: NS, service: "triton", gpu: "0", Hostname: "gpu-node-1" } }];
 
     it("fires with severity=warning at 95% utilisation once the for: window has elapsed", () => {
@@ -182,11 +204,22 @@ describe("MedAgiMemoryHigh (runbook: Memory Usage > 80% → investigate)", () =>
     const forMin = minutes(ALERT_FOR.memoryUsage);
     const limit = 1_000_000_000;
     const memory = (ratio: number): Series[] => [
-        { series: `container_memory_working_set_bytes{namespace="${NS}",pod="imaging-7d9f-abcde",container="imaging",id="/kubepods/x"}`, values: `${ratio * limit}x40` },
-        { series: `container_memory_working_set_bytes{namespace="${NS}",pod="imaging-7d9f-abcde",container=""}`, values: `${2 * limit}x40` },
-        { series: `kube_pod_container_resource_limits{namespace="${NS}",pod="imaging-7d9f-abcde",container="imaging",resource="memory",unit="byte"}`, values: `${limit}x40` },
+        {
+            series: `container_memory_working_set_bytes{namespace="${NS}",pod="imaging-7d9f-abcde",container="imaging",id="/kubepods/x"}`,
+            values: `${ratio * limit}x40`,
+        },
+        {
+            series: `container_memory_working_set_bytes{namespace="${NS}",pod="imaging-7d9f-abcde",container=""}`,
+            values: `${2 * limit}x40`,
+        },
+        {
+            series: `kube_pod_container_resource_limits{namespace="${NS}",pod="imaging-7d9f-abcde",container="imaging",resource="memory",unit="byte"}`,
+            values: `${limit}x40`,
+        },
     ];
-    const firing = [{ severity: k.severity, labels: { namespace: NS, pod: "imaging-7d9f-abcde", container: "imaging", service: "imaging" } }];
+    const firing = [
+        { severity: k.severity, labels: { namespace: NS, pod: "imaging-7d9f-abcde", container: "imaging", service: "imaging" } },
+    ];
 
     it("fires with severity=warning at 85% of the memory limit once the for: window has elapsed", () => {
         expectPasses("memory-85", memory(0.85), [
@@ -203,7 +236,9 @@ describe("MedAgiMemoryHigh (runbook: Memory Usage > 80% → investigate)", () =>
 describe("MedAgiTritonUnhealthy (runbook: Triton Health unhealthy → failover to CPU)", () => {
     const k = KEY_METRICS.tritonHealth;
     const forMin = minutes(ALERT_FOR.tritonHealth);
-    const ready = (n: number): Series[] => [{ series: `kube_deployment_status_replicas_ready{namespace="${NS}",deployment="triton"}`, values: `${n}x40` }];
+    const ready = (n: number): Series[] => [
+        { series: `kube_deployment_status_replicas_ready{namespace="${NS}",deployment="triton"}`, values: `${n}x40` },
+    ];
     const firing = [{ severity: k.severity, labels: { namespace: NS, service: "triton" } }];
 
     it("fires with severity=page when no GPU Triton pod is ready, once the for: window has elapsed", () => {
@@ -231,22 +266,36 @@ describe("MedAgiBackupMissing (runbook: daily “Verify backup completion”)", 
 
     it(`fires when the last successful backup is older than ${BACKUP.maxAgeHours}h`, () => {
         // Last success at t=0: the age passes 26h just after 26h; the condition first holds at 26h+1m.
-        expectPasses("backup-stale", [{ series: backup, values: `0x${maxAgeMin + 60}` }], [
-            { at: m(maxAgeMin + 1 + staleFor - 1), alert: a, fires: [] },
-            { at: m(maxAgeMin + 1 + staleFor), alert: a, fires: stale },
-        ]);
+        expectPasses(
+            "backup-stale",
+            [{ series: backup, values: `0x${maxAgeMin + 60}` }],
+            [
+                { at: m(maxAgeMin + 1 + staleFor - 1), alert: a, fires: [] },
+                { at: m(maxAgeMin + 1 + staleFor), alert: a, fires: stale },
+            ],
+        );
     });
 
     it("does not fire when the daily backup succeeded again after 24h", () => {
-        expectPasses("backup-fresh", [{ series: backup, values: `0x1439 86400x${maxAgeMin}` }], [{ at: m(maxAgeMin + 1 + staleFor + 30), alert: a, fires: [] }]);
+        expectPasses(
+            "backup-fresh",
+            [{ series: backup, values: `0x1439 86400x${maxAgeMin}` }],
+            [{ at: m(maxAgeMin + 1 + staleFor + 30), alert: a, fires: [] }],
+        );
     });
 
     it(`fires when no backup has ever succeeded for ${BACKUP.maxAgeHours}h`, () => {
-        const never = [{ severity: "warning", labels: { namespace: NS, cronjob: "postgres-backup", service: "postgres", reason: "never-succeeded" } }];
-        expectPasses("backup-never", [], [
-            { at: m(maxAgeMin - 1), alert: a, fires: [] },
-            { at: m(maxAgeMin), alert: a, fires: never },
-        ]);
+        const never = [
+            { severity: "warning", labels: { namespace: NS, cronjob: "postgres-backup", service: "postgres", reason: "never-succeeded" } },
+        ];
+        expectPasses(
+            "backup-never",
+            [],
+            [
+                { at: m(maxAgeMin - 1), alert: a, fires: [] },
+                { at: m(maxAgeMin), alert: a, fires: never },
+            ],
+        );
     });
 });
 
@@ -255,8 +304,14 @@ describe("MedAgiVolumeUsageHigh (runbook: daily “Check disk usage”)", () => 
     const warnFor = minutes(MAINTENANCE_ALERT_FOR.volumeUsageWarning);
     const pageFor = minutes(MAINTENANCE_ALERT_FOR.volumeUsagePage);
     const volume = (ratio: number, ns = NS): Series[] => [
-        { series: `kubelet_volume_stats_used_bytes{namespace="${ns}",persistentvolumeclaim="data-postgres-0",node="n1"}`, values: `${ratio * 100}x40` },
-        { series: `kubelet_volume_stats_capacity_bytes{namespace="${ns}",persistentvolumeclaim="data-postgres-0",node="n1"}`, values: "100x40" },
+        {
+            series: `kubelet_volume_stats_used_bytes{namespace="${ns}",persistentvolumeclaim="data-postgres-0",node="n1"}`,
+            values: `${ratio * 100}x40`,
+        },
+        {
+            series: `kubelet_volume_stats_capacity_bytes{namespace="${ns}",persistentvolumeclaim="data-postgres-0",node="n1"}`,
+            values: "100x40",
+        },
     ];
     const labels = { namespace: NS, persistentvolumeclaim: "data-postgres-0" };
 
@@ -280,7 +335,11 @@ describe("MedAgiVolumeUsageHigh (runbook: daily “Check disk usage”)", () => 
 
     it("watches the monitoring stack's volumes too", () => {
         expectPasses("volume-monitoring", volume(0.95, "monitoring"), [
-            { at: m(pageFor), alert: a, fires: [{ severity: "page", labels: { namespace: "monitoring", persistentvolumeclaim: "data-postgres-0" } }] },
+            {
+                at: m(pageFor),
+                alert: a,
+                fires: [{ severity: "page", labels: { namespace: "monitoring", persistentvolumeclaim: "data-postgres-0" } }],
+            },
         ]);
     });
 });
@@ -289,13 +348,20 @@ describe("MedAgiPodCrashLooping", () => {
     const a = MAINTENANCE_ALERTS.crashLooping;
     const forMin = minutes(MAINTENANCE_ALERT_FOR.crashLooping);
     const waiting = (v: number): Series[] => [
-        { series: `kube_pod_container_status_waiting_reason{namespace="${NS}",pod="ekg-5c6-xyz",container="ekg",reason="CrashLoopBackOff"}`, values: `${v}x40` },
+        {
+            series: `kube_pod_container_status_waiting_reason{namespace="${NS}",pod="ekg-5c6-xyz",container="ekg",reason="CrashLoopBackOff"}`,
+            values: `${v}x40`,
+        },
     ];
 
     it("fires for a container in CrashLoopBackOff once the for: window has elapsed", () => {
         expectPasses("crashloop", waiting(1), [
             { at: m(forMin - 1), alert: a, fires: [] },
-            { at: m(forMin), alert: a, fires: [{ severity: "warning", labels: { namespace: NS, pod: "ekg-5c6-xyz", container: "ekg", service: "ekg" } }] },
+            {
+                at: m(forMin),
+                alert: a,
+                fires: [{ severity: "warning", labels: { namespace: NS, pod: "ekg-5c6-xyz", container: "ekg", service: "ekg" } }],
+            },
         ]);
     });
 
@@ -307,12 +373,18 @@ describe("MedAgiPodCrashLooping", () => {
 describe("MedAgiDataStoreDown", () => {
     const a = MAINTENANCE_ALERTS.dataStoreDown;
     const forMin = minutes(MAINTENANCE_ALERT_FOR.dataStoreDown);
-    const ready = (n: number): Series[] => [{ series: `kube_statefulset_status_replicas_ready{namespace="${NS}",statefulset="postgres"}`, values: `${n}x40` }];
+    const ready = (n: number): Series[] => [
+        { series: `kube_statefulset_status_replicas_ready{namespace="${NS}",statefulset="postgres"}`, values: `${n}x40` },
+    ];
 
     it("pages when a data store StatefulSet has no ready replica", () => {
         expectPasses("datastore-down", ready(0), [
             { at: m(forMin - 1), alert: a, fires: [] },
-            { at: m(forMin), alert: a, fires: [{ severity: "page", labels: { namespace: NS, statefulset: "postgres", service: "postgres" } }] },
+            {
+                at: m(forMin),
+                alert: a,
+                fires: [{ severity: "page", labels: { namespace: NS, statefulset: "postgres", service: "postgres" } }],
+            },
         ]);
     });
 
@@ -374,7 +446,11 @@ describe("MedAgiSiemShippingFailing", () => {
     it("fires when Fluent Bit drops records after its retries", () => {
         expectPasses("siem-dropping", failed("0x5 1+1x30"), [
             { at: m(4), alert: a, fires: [] },
-            { at: m(10), alert: a, fires: [{ severity: "warning", labels: { namespace: "logging", pod: "fluent-bit-abc", name: "http.0" } }] },
+            {
+                at: m(10),
+                alert: a,
+                fires: [{ severity: "warning", labels: { namespace: "logging", pod: "fluent-bit-abc", name: "http.0" } }],
+            },
         ]);
     });
 

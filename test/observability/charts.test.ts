@@ -1,0 +1,183 @@
+/** Chart values: kube-prometheus-stack and Fluent Bit. */
+import {
+    CHARTS,
+    CONFIG_SECRET_NAME,
+    FLUENT_BIT_TOKEN_SECRET,
+    RECEIVER_SECRET,
+    fluentBitPipeline,
+    fluentBitValues,
+    kubePrometheusStackValues,
+    parseObservabilityConfig,
+    resolveObservabilitySettings,
+    section,
+    volumeClaim,
+} from "../../infra/observability";
+
+const settings = (environment: "dev" | "staging" | "prod", raw: Parameters<typeof parseObservabilityConfig>[1] = {}) =>
+    resolveObservabilitySettings(parseObservabilityConfig(environment, raw));
+
+describe("pinned charts", () => {
+    it("pins exact versions from the upstream repositories", () => {
+        expect(CHARTS.kubePrometheusStack).toEqual({
+            chart: "kube-prometheus-stack",
+            version: "81.4.5",
+            repo: "https://prometheus-community.github.io/helm-charts",
+        });
+        expect(CHARTS.fluentBit).toEqual({ chart: "fluent-bit", version: "0.47.0", repo: "https://fluent.github.io/helm-charts" });
+    });
+});
+
+describe("kubePrometheusStackValues", () => {
+    const dev = kubePrometheusStackValues({ settings: settings("dev"), grafanaAdminSecret: false });
+    const prod = kubePrometheusStackValues({
+        settings: settings("prod", { monitoring: { prometheus: { storageClass: "gp3" } } }),
+        grafanaAdminSecret: true,
+    });
+
+    it("selects PrometheusRules and ServiceMonitors from every namespace, not only the chart's release", () => {
+        expect(dev.prometheus.prometheusSpec).toMatchObject({
+            ruleSelectorNilUsesHelmValues: false,
+            ruleSelector: {},
+            ruleNamespaceSelector: {},
+            serviceMonitorSelectorNilUsesHelmValues: false,
+            serviceMonitorSelector: {},
+            serviceMonitorNamespaceSelector: {},
+        });
+    });
+
+    it("feeds Alertmanager our generated configuration and mounts the receiver credentials", () => {
+        expect(dev.alertmanager.alertmanagerSpec).toMatchObject({
+            useExistingSecret: true,
+            configSecret: CONFIG_SECRET_NAME,
+            secrets: [RECEIVER_SECRET.name],
+        });
+    });
+
+    it("enables Grafana's dashboard sidecar on the grafana_dashboard label in all namespaces", () => {
+        expect(dev.grafana).toMatchObject({
+            sidecar: { dashboards: { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL" } },
+        });
+    });
+
+    it("never keeps the chart's well-known Grafana password", () => {
+        expect(dev.grafana.adminPassword).toBe("");
+        expect(prod.grafana).toMatchObject({ admin: { existingSecret: "grafana-admin", passwordKey: "admin-password" } });
+        expect(prod.grafana.adminPassword).toBeUndefined();
+    });
+
+    it("keeps dev's metrics for 2 days without a volume", () => {
+        expect(dev.prometheus.prometheusSpec.retention).toBe("2d");
+        expect(dev.prometheus.prometheusSpec.storageSpec).toBeUndefined();
+        expect(dev.alertmanager.alertmanagerSpec.storage).toBeUndefined();
+    });
+
+    it("keeps prod's metrics for 30 days on a persistent volume of the configured class, with two replicas", () => {
+        expect(prod.prometheus.prometheusSpec).toMatchObject({
+            retention: "30d",
+            replicas: 2,
+            storageSpec: {
+                volumeClaimTemplate: {
+                    spec: { storageClassName: "gp3", accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "100Gi" } } },
+                },
+            },
+        });
+        expect(prod.alertmanager.alertmanagerSpec).toMatchObject({
+            replicas: 2,
+            storage: { volumeClaimTemplate: { spec: { resources: { requests: { storage: "2Gi" } } } } },
+        });
+    });
+
+    it("turns off control-plane scrapers that EKS and kind do not expose", () => {
+        expect([dev.kubeEtcd.enabled, dev.kubeControllerManager.enabled, dev.kubeScheduler.enabled, dev.kubeProxy.enabled]).toEqual([
+            false,
+            false,
+            false,
+            false,
+        ]);
+    });
+});
+
+describe("volumeClaim", () => {
+    it("leaves storageClassName out to use the cluster default", () => {
+        expect(volumeClaim("10Gi", undefined)?.volumeClaimTemplate.spec).toEqual({
+            accessModes: ["ReadWriteOnce"],
+            resources: { requests: { storage: "10Gi" } },
+        });
+    });
+});
+
+describe("fluentBitPipeline", () => {
+    const http = {
+        ...parseObservabilityConfig("prod", { siem: { host: "siem.example.org", uri: "/collector/raw" } }).siem,
+        output: "http" as const,
+    };
+
+    it("ships every record to the SIEM over verified TLS with the bearer token from the environment", () => {
+        const p = fluentBitPipeline({ environment: "prod", siem: http });
+        expect(p.outputs).toMatch(/Name\s+http\n/);
+        expect(p.outputs).toMatch(/Host\s+siem\.example\.org\n/);
+        expect(p.outputs).toMatch(/Port\s+443\n/);
+        expect(p.outputs).toMatch(/URI\s+\/collector\/raw\n/);
+        expect(p.outputs).toMatch(/tls\s+On\n/);
+        expect(p.outputs).toMatch(/tls\.verify\s+On\n/);
+        expect(p.outputs).toContain("Authorization Bearer ${SIEM_TOKEN}");
+    });
+
+    it("tails container logs and the API server audit log, buffered on disk", () => {
+        const p = fluentBitPipeline({ environment: "prod", siem: http });
+        expect(p.inputs).toMatch(/Path\s+\/var\/log\/containers\/\*\.log\n/);
+        expect(p.inputs).toMatch(/Path\s+\/var\/log\/kubernetes\/audit\/audit\.log\n/);
+        expect(p.inputs.match(/storage\.type\s+filesystem/g)).toHaveLength(2);
+        expect(p.service).toMatch(/storage\.path\s+\/var\/log\/flb-storage\/\n/);
+    });
+
+    it("does not let a pod annotation exclude its logs from the SIEM", () => {
+        expect(fluentBitPipeline({ environment: "prod", siem: http }).filters).toMatch(/K8S-Logging\.Exclude\s+Off\n/);
+    });
+
+    it("tags every record with the environment", () => {
+        expect(fluentBitPipeline({ environment: "staging", siem: http }).filters).toMatch(/Add\s+cluster staging\n/);
+    });
+
+    it("prints records to stdout in dev", () => {
+        const dev = { ...parseObservabilityConfig("dev", {}).siem, output: "stdout" as const };
+        const p = fluentBitPipeline({ environment: "dev", siem: dev });
+        expect(p.outputs).toMatch(/Name\s+stdout\n/);
+        expect(p.outputs).not.toContain("Bearer");
+    });
+
+    it("refuses http output without a host", () => {
+        const noHost = { ...parseObservabilityConfig("prod", {}).siem, output: "http" as const };
+        expect(() => fluentBitPipeline({ environment: "prod", siem: noHost })).toThrow("siem.host");
+    });
+});
+
+describe("fluentBitValues", () => {
+    const http = { ...parseObservabilityConfig("prod", { siem: { host: "siem.example.org" } }).siem, output: "http" as const };
+
+    it("reads the token from its Secret and runs on every node", () => {
+        const v = fluentBitValues({ environment: "prod", siem: http });
+        expect(v.env).toEqual([{ name: "SIEM_TOKEN", valueFrom: { secretKeyRef: { name: FLUENT_BIT_TOKEN_SECRET.name, key: "token" } } }]);
+        expect(v.tolerations).toEqual([{ operator: "Exists" }]);
+        expect(v.serviceMonitor).toEqual({ enabled: true });
+    });
+
+    it("drops every capability and keeps the root filesystem read-only", () => {
+        expect(fluentBitValues({ environment: "prod", siem: http }).securityContext).toEqual({
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ["ALL"] },
+        });
+    });
+});
+
+describe("section", () => {
+    it("aligns keys in the classic format", () => {
+        expect(
+            section("OUTPUT", [
+                ["Name", "stdout"],
+                ["Match", "*"],
+            ]),
+        ).toBe("[OUTPUT]\n    Name  stdout\n    Match *\n");
+    });
+});
