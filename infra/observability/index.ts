@@ -112,6 +112,8 @@ export interface ObservabilityArgs {
     readonly secrets?: ObservabilitySecrets;
     /** Namespace of the application (services, Triton, data stores, backups). @default NAMESPACE ("med-agi") */
     readonly namespace?: string;
+    /** Whether the backups component's `postgres-backup` CronJob exists (MedAgiBackupMissing watches it). @default true */
+    readonly backups?: boolean;
     /** In-cluster data store StatefulSets watched by MedAgiDataStoreDown. @default DATA_STORE_NAMES (postgres, elasticsearch, minio) */
     readonly dataStores?: readonly string[];
 }
@@ -144,6 +146,7 @@ export function observabilityRuleGroups(args: ObservabilityArgs): ReturnType<typ
         namespace: args.namespace ?? NAMESPACE,
         services: args.services.map((s) => s.name),
         dataStores: args.dataStores ?? DATA_STORE_NAMES,
+        backups: args.backups ?? true,
         extraVolumeNamespaces: [settings.monitoring.namespace],
         ...(settings.siem.output === "http" ? { siemShippingNamespace: settings.siem.namespace } : {}),
         ...(settings.alerting.runbookBaseUrl === undefined ? {} : { runbookBaseUrl: settings.alerting.runbookBaseUrl }),

@@ -79,6 +79,8 @@ export interface RuleBuilderArgs {
     readonly dataStores?: readonly string[];
     /** Further namespaces whose volumes are watched (the monitoring stack's). @default [] */
     readonly extraVolumeNamespaces?: readonly string[];
+    /** Whether the Postgres backup CronJob is deployed (MedAgiBackupMissing watches it). @default true */
+    readonly backups?: boolean;
     /** Namespace of Fluent Bit when it ships to the SIEM; unset: no shipping alert. @default undefined */
     readonly siemShippingNamespace?: string;
     /** Makes `runbook_url` absolute. @default undefined (repository-relative) */
@@ -234,7 +236,7 @@ export function maintenanceRules(args: RuleBuilderArgs): AlertRule[] {
         },
     });
     const dataStores = args.dataStores ?? DATA_STORE_NAMES;
-    const rules: AlertRule[] = [
+    const backupRules: AlertRule[] = [
         {
             alert: a.backupMissing,
             expr: `time() - max by (namespace, cronjob) (${backup})\n> ${BACKUP.maxAgeHours * 3600}`,
@@ -257,6 +259,9 @@ export function maintenanceRules(args: RuleBuilderArgs): AlertRule[] {
                 runbook_url: c.url(a.backupMissing),
             },
         },
+    ];
+    const rules: AlertRule[] = [
+        ...((args.backups ?? true) ? backupRules : []),
         volume("warning", VOLUME_USAGE.warning, w.volumeUsageWarning),
         volume("page", VOLUME_USAGE.page, w.volumeUsagePage),
         {

@@ -84,6 +84,10 @@ describe("maintenanceRules", () => {
         expect(backup[1]!.for).toBe(`${BACKUP.maxAgeHours}h`);
     });
 
+    it("leaves the backup alert out when no backup CronJob is deployed", () => {
+        expect(byName(maintenanceRules({ ...args, backups: false }), MAINTENANCE_ALERTS.backupMissing)).toEqual([]);
+    });
+
     it("warns and pages on volume usage under one alert name, so the page can inhibit the warning", () => {
         expect(byName(rules, MAINTENANCE_ALERTS.volumeUsage).map((r) => r.labels.severity)).toEqual(["warning", "page"]);
     });
