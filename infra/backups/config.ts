@@ -19,12 +19,8 @@ export const pinnedImage = z
     .refine((ref) => !/:latest$/.test(ref), '"latest" is mutable: pin a version tag or digest')
     .refine((ref) => /@sha256:|:[^/:]+$/.test(ref), "an image with an explicit tag or digest");
 
-const cpuQuantity = z
-    .string()
-    .regex(/^([1-9][0-9]*m|[0-9]+(\.[0-9]{1,3})?)$/, 'a CPU quantity such as "250m" or "1.5"');
-const memoryQuantity = z
-    .string()
-    .regex(/^[1-9][0-9]*(Ki|Mi|Gi|Ti)$/, 'a quantity in binary units such as "512Mi" or "20Gi"');
+const cpuQuantity = z.string().regex(/^([1-9][0-9]*m|[0-9]+(\.[0-9]{1,3})?)$/, 'a CPU quantity such as "250m" or "1.5"');
+const memoryQuantity = z.string().regex(/^[1-9][0-9]*(Ki|Mi|Gi|Ti)$/, 'a quantity in binary units such as "512Mi" or "20Gi"');
 
 const amounts = z.object({ cpu: cpuQuantity, memory: memoryQuantity }).strict();
 

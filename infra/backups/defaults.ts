@@ -77,11 +77,41 @@ const HOUR = 3600;
  * never retried automatically (an operator looks at a failed restore first).
  */
 export const JOB_TIMINGS: Readonly<Record<BackupJob, JobTiming>> = {
-    postgresBackup: { startingDeadlineSeconds: HOUR, activeDeadlineSeconds: 3 * HOUR, backoffLimit: 2, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 5 },
-    modelBackup: { startingDeadlineSeconds: HOUR, activeDeadlineSeconds: 4 * HOUR, backoffLimit: 2, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 5 },
-    configBackup: { startingDeadlineSeconds: HOUR, activeDeadlineSeconds: HOUR / 2, backoffLimit: 2, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 5 },
-    restoreDrill: { startingDeadlineSeconds: 6 * HOUR, activeDeadlineSeconds: 4 * HOUR, backoffLimit: 1, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3 },
-    postgresRestore: { startingDeadlineSeconds: HOUR, activeDeadlineSeconds: 6 * HOUR, backoffLimit: 0, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3 },
+    postgresBackup: {
+        startingDeadlineSeconds: HOUR,
+        activeDeadlineSeconds: 3 * HOUR,
+        backoffLimit: 2,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 5,
+    },
+    modelBackup: {
+        startingDeadlineSeconds: HOUR,
+        activeDeadlineSeconds: 4 * HOUR,
+        backoffLimit: 2,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 5,
+    },
+    configBackup: {
+        startingDeadlineSeconds: HOUR,
+        activeDeadlineSeconds: HOUR / 2,
+        backoffLimit: 2,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 5,
+    },
+    restoreDrill: {
+        startingDeadlineSeconds: 6 * HOUR,
+        activeDeadlineSeconds: 4 * HOUR,
+        backoffLimit: 1,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 3,
+    },
+    postgresRestore: {
+        startingDeadlineSeconds: HOUR,
+        activeDeadlineSeconds: 6 * HOUR,
+        backoffLimit: 0,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 3,
+    },
 };
 
 /** Days of dated runs kept in the backups bucket (runbook.ts BACKUP.retentionDays). */

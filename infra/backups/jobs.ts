@@ -52,8 +52,14 @@ export function s3Env(args: BackupsArgs): EnvVar[] {
     const creds = s3.credentialsSecret;
     if (creds !== undefined) {
         env.push(
-            { name: "AWS_ACCESS_KEY_ID", valueFrom: { secretKeyRef: { name: creds.name, key: creds.accessKeyIdKey ?? "AWS_ACCESS_KEY_ID" } } },
-            { name: "AWS_SECRET_ACCESS_KEY", valueFrom: { secretKeyRef: { name: creds.name, key: creds.secretAccessKeyKey ?? "AWS_SECRET_ACCESS_KEY" } } },
+            {
+                name: "AWS_ACCESS_KEY_ID",
+                valueFrom: { secretKeyRef: { name: creds.name, key: creds.accessKeyIdKey ?? "AWS_ACCESS_KEY_ID" } },
+            },
+            {
+                name: "AWS_SECRET_ACCESS_KEY",
+                valueFrom: { secretKeyRef: { name: creds.name, key: creds.secretAccessKeyKey ?? "AWS_SECRET_ACCESS_KEY" } },
+            },
         );
     }
     return env;
@@ -95,7 +101,12 @@ export function jobSteps(args: BackupsArgs, config: BackupsConfig): Record<Backu
         ],
         restoreDrill: [
             { name: "fetch", image: img.awsCli, script: "s3-fetch.sh", env: [...s3, { name: "RESTORE_RUN", value: "latest" }] },
-            { name: "drill", image: img.postgres, script: "restore-drill.sh", env: [...pg, { name: "DRILL_DB_PREFIX", value: DRILL_DB_PREFIX }] },
+            {
+                name: "drill",
+                image: img.postgres,
+                script: "restore-drill.sh",
+                env: [...pg, { name: "DRILL_DB_PREFIX", value: DRILL_DB_PREFIX }],
+            },
         ],
         postgresRestore: [
             { name: "fetch", image: img.awsCli, script: "s3-fetch.sh", env: [...s3, { name: "RESTORE_RUN", value: "latest" }] },

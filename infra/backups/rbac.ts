@@ -23,9 +23,7 @@ export const CONFIG_EXPORT: Readonly<Record<string, readonly string[]>> = {
 
 /** `kubectl get` resource list for the export (`resource.group`, fully qualified so no CRD shadows it). */
 export function configExportResources(): string[] {
-    return Object.entries(CONFIG_EXPORT).flatMap(([group, resources]) =>
-        resources.map((r) => (group === "" ? r : `${r}.${group}`)),
-    );
+    return Object.entries(CONFIG_EXPORT).flatMap(([group, resources]) => resources.map((r) => (group === "" ? r : `${r}.${group}`)));
 }
 
 /** Role rules: get/list on exactly the exported kinds. */

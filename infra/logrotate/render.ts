@@ -28,8 +28,7 @@ export interface LogrotateRenderOptions {
 /** The postrotate command that does what `docker kill -s USR1 med-agi-*` means. */
 export function postrotateCommand(): string {
     return (
-        `docker ps -q --filter name=^${LOG_ROTATION.containerNamePrefix} ` +
-        `| xargs -r docker kill -s ${LOG_ROTATION.postrotateSignal}`
+        `docker ps -q --filter name=^${LOG_ROTATION.containerNamePrefix} ` + `| xargs -r docker kill -s ${LOG_ROTATION.postrotateSignal}`
     );
 }
 
@@ -47,12 +46,12 @@ export function logrotateConfig(variant: LogrotateVariant, options: LogrotateRen
         variant === "host"
             ? [
                   "# /etc/logrotate.d/med-agi — hosts running the Docker Compose deployment.",
-                  "# Rendered from infra/runbook.ts LOG_ROTATION (runbook \"Log Rotation\"); do not edit by hand.",
+                  '# Rendered from infra/runbook.ts LOG_ROTATION (runbook "Log Rotation"); do not edit by hand.',
                   "# postrotate: the runbook's `docker kill -s USR1 med-agi-*`, made to work (docker does not glob names).",
               ]
             : [
                   "# med-agi-k8s — /var/log/med-agi on Kubernetes nodes, run by the med-agi-logrotate DaemonSet.",
-                  "# Rendered from infra/runbook.ts LOG_ROTATION (runbook \"Log Rotation\"); do not edit by hand.",
+                  '# Rendered from infra/runbook.ts LOG_ROTATION (runbook "Log Rotation"); do not edit by hand.',
                   "# copytruncate replaces create + the USR1 postrotate: a pod cannot signal the log writers.",
               ];
     const body: string[] = [LOG_ROTATION.frequency, `rotate ${LOG_ROTATION.rotate}`];

@@ -19,7 +19,7 @@ import {
 import { BACKUP, SCHEDULES } from "../../infra/runbook";
 
 /** Plain JSON view of builder output (no Inputs left in these tests). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 const plain = (x: unknown): any => JSON.parse(JSON.stringify(x));
 
 const devArgs: BackupsArgs = {
@@ -34,7 +34,12 @@ const devArgs: BackupsArgs = {
 const prodArgs: BackupsArgs = {
     environment: "prod",
     postgres: { host: "medagi.abc.eu-west-1.rds.amazonaws.com", port: 5433, passwordSecret: { name: "rds-medagi", key: "pw" } },
-    s3: { backupBucket: "med-agi-prod-backups", modelBucket: "med-agi-prod-models", roleArn: "arn:aws:iam::123456789012:role/med-agi-backup", region: "eu-west-1" },
+    s3: {
+        backupBucket: "med-agi-prod-backups",
+        modelBucket: "med-agi-prod-models",
+        roleArn: "arn:aws:iam::123456789012:role/med-agi-backup",
+        region: "eu-west-1",
+    },
 };
 
 describe("backupsSchema", () => {
@@ -49,7 +54,11 @@ describe("backupsSchema", () => {
     });
 
     it("keeps custom values and defaults the rest", () => {
-        const c = backupsSchema.parse({ images: { postgres: "postgres:16.9-bookworm" }, workDirSizeLimit: "50Gi", postgresSslMode: "verify-full" });
+        const c = backupsSchema.parse({
+            images: { postgres: "postgres:16.9-bookworm" },
+            workDirSizeLimit: "50Gi",
+            postgresSslMode: "verify-full",
+        });
         expect(c.images.postgres).toBe("postgres:16.9-bookworm");
         expect(c.images.awsCli).toBe(DEFAULT_BACKUP_IMAGES.awsCli);
         expect(c.workDirSizeLimit).toBe("50Gi");
@@ -57,7 +66,11 @@ describe("backupsSchema", () => {
     });
 
     it("rejects unknown keys, unpinned images and bad quantities, naming each path", () => {
-        const r = backupsSchema.safeParse({ images: { postgres: "postgres:latest", kubectl: "bitnami/kubectl" }, workDirSizeLimit: "20GB", extra: true });
+        const r = backupsSchema.safeParse({
+            images: { postgres: "postgres:latest", kubectl: "bitnami/kubectl" },
+            workDirSizeLimit: "20GB",
+            extra: true,
+        });
         expect(r.success).toBe(false);
         const paths = (r.error?.issues ?? []).map((i) => i.path.join("."));
         expect(paths).toEqual(expect.arrayContaining(["images.postgres", "images.kubectl", "workDirSizeLimit", ""]));
@@ -72,7 +85,9 @@ describe("validateBackupsArgs", () => {
 
     it("refuses static keys outside dev, and both or neither credential source", () => {
         const staticProd = { ...prodArgs, s3: { ...prodArgs.s3, roleArn: undefined, credentialsSecret: { name: "keys" } } };
-        expect(validateBackupsArgs(staticProd)).toEqual(["backups.s3.credentialsSecret: static keys are not allowed in prod (use roleArn / IRSA)"]);
+        expect(validateBackupsArgs(staticProd)).toEqual([
+            "backups.s3.credentialsSecret: static keys are not allowed in prod (use roleArn / IRSA)",
+        ]);
         const both = { ...devArgs, s3: { ...devArgs.s3, roleArn: "arn:aws:iam::1:role/x" } };
         expect(validateBackupsArgs(both)[0]).toContain("both credentialsSecret and roleArn");
         const neither = { ...devArgs, s3: { backupBucket: "b" } };
@@ -103,7 +118,13 @@ describe("cronJobSpec", () => {
                 ...base,
                 steps: [
                     { name: "a", image: "postgres:15.13-bookworm", script: "pg-dump.sh", env: [] },
-                    { name: "b", image: "amazon/aws-cli:2.27.50", script: "s3-publish.sh", args: ["--x"], env: [{ name: "K", value: "v" }] },
+                    {
+                        name: "b",
+                        image: "amazon/aws-cli:2.27.50",
+                        script: "s3-publish.sh",
+                        args: ["--x"],
+                        env: [{ name: "K", value: "v" }],
+                    },
                 ],
             }),
         );
@@ -111,7 +132,13 @@ describe("cronJobSpec", () => {
         expect(pod.initContainers.map((c: { name: string }) => c.name)).toEqual(["a"]);
         expect(pod.containers[0].command).toEqual(["bash", "/scripts/s3-publish.sh", "--x"]);
         expect(pod.initContainers[0].command).toEqual(["bash", "/scripts/pg-dump.sh"]);
-        expect(pod.containers[0].env).toEqual(expect.arrayContaining([{ name: "K", value: "v" }, { name: "HOME", value: "/tmp" }, { name: "WORK_DIR", value: "/work" }]));
+        expect(pod.containers[0].env).toEqual(
+            expect.arrayContaining([
+                { name: "K", value: "v" },
+                { name: "HOME", value: "/tmp" },
+                { name: "WORK_DIR", value: "/work" },
+            ]),
+        );
         expect(pod.volumes).toEqual([
             { name: "scripts", configMap: { name: "scripts", defaultMode: 0o555 } },
             { name: "work", emptyDir: { sizeLimit: "5Gi" } },
@@ -149,29 +176,32 @@ describe("cronJobSpec", () => {
 describe("backupCronJobs", () => {
     const dev = plain(backupCronJobs(devArgs, backupsSchema.parse({})));
     const prod = plain(backupCronJobs(prodArgs, backupsSchema.parse({})));
-    const pod = (j: { spec: { jobTemplate: { spec: { template: { spec: unknown } } } } }): any => j.spec.jobTemplate.spec.template.spec; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const pod = (j: { spec: { jobTemplate: { spec: { template: { spec: unknown } } } } }): any => j.spec.jobTemplate.spec.template.spec;
     const allEnv = (j: Parameters<typeof pod>[0]): { name: string; value?: string; valueFrom?: unknown }[] =>
-        [...(pod(j).initContainers ?? []), ...pod(j).containers].flatMap((c: { env: { name: string; value?: string; valueFrom?: unknown }[] }) => c.env);
+        [...(pod(j).initContainers ?? []), ...pod(j).containers].flatMap(
+            (c: { env: { name: string; value?: string; valueFrom?: unknown }[] }) => c.env,
+        );
 
     it("names the CronJobs as the runbook's operators use them, on the runbook's schedules", () => {
-        expect(Object.values(dev).map((j: any) => [j.metadata.name, j.spec.schedule])).toEqual([ // eslint-disable-line @typescript-eslint/no-explicit-any
+        expect(Object.values(dev).map((j: any) => [j.metadata.name, j.spec.schedule])).toEqual([
             ["postgres-backup", SCHEDULES.postgresBackup],
             ["model-backup", SCHEDULES.modelBackup],
             ["config-backup", SCHEDULES.configBackup],
             ["restore-drill", SCHEDULES.restoreDrill],
             ["postgres-restore", SCHEDULES.restoreDrill],
         ]);
-        for (const j of Object.values(dev) as any[]) expect(j.metadata.namespace).toBe("med-agi"); // eslint-disable-line @typescript-eslint/no-explicit-any
+        for (const j of Object.values(dev) as any[]) expect(j.metadata.namespace).toBe("med-agi");
     });
 
     it("suspends only the restore template", () => {
-        expect(Object.values(dev).map((j: any) => j.spec.suspend)).toEqual([false, false, false, false, true]); // eslint-disable-line @typescript-eslint/no-explicit-any
+        expect(Object.values(dev).map((j: any) => j.spec.suspend)).toEqual([false, false, false, false, true]);
         const paused = plain(backupCronJobs(devArgs, backupsSchema.parse({ suspend: true })));
-        expect(Object.values(paused).every((j: any) => j.spec.suspend === true)).toBe(true); // eslint-disable-line @typescript-eslint/no-explicit-any
+        expect(Object.values(paused).every((j: any) => j.spec.suspend === true)).toBe(true);
     });
 
     it("runs pg tools in the postgres image and aws in the aws-cli image, in pod order", () => {
-        const steps = (j: any) => [...(pod(j).initContainers ?? []), ...pod(j).containers].map((c: any) => `${c.name}:${c.image}:${c.command[1]}`); // eslint-disable-line @typescript-eslint/no-explicit-any
+        const steps = (j: any) =>
+            [...(pod(j).initContainers ?? []), ...pod(j).containers].map((c: any) => `${c.name}:${c.image}:${c.command[1]}`);
         expect(steps(dev.postgresBackup)).toEqual([
             `dump:${DEFAULT_BACKUP_IMAGES.postgres}:/scripts/pg-dump.sh`,
             `upload:${DEFAULT_BACKUP_IMAGES.awsCli}:/scripts/s3-publish.sh`,
@@ -190,7 +220,10 @@ describe("backupCronJobs", () => {
     it("takes the database password and MinIO keys from Secrets, never as values", () => {
         const env = allEnv(dev.postgresBackup);
         expect(env).toContainEqual({ name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: "postgres-credentials", key: "password" } } });
-        expect(env).toContainEqual({ name: "AWS_SECRET_ACCESS_KEY", valueFrom: { secretKeyRef: { name: "minio-credentials", key: "AWS_SECRET_ACCESS_KEY" } } });
+        expect(env).toContainEqual({
+            name: "AWS_SECRET_ACCESS_KEY",
+            valueFrom: { secretKeyRef: { name: "minio-credentials", key: "AWS_SECRET_ACCESS_KEY" } },
+        });
         expect(env).toContainEqual({ name: "S3_ENDPOINT_URL", value: "http://minio.med-agi.svc:9000" });
         expect(env).toContainEqual({ name: "PGDATABASE", value: "medagi" });
         expect(env).toContainEqual({ name: "PGSSLMODE", value: "prefer" });
@@ -228,7 +261,19 @@ describe("config-backup RBAC", () => {
     it("reads every kind of `kubectl get all` and the exported config, never Secrets, never writes", () => {
         const rules = plain(configReaderRules()) as { apiGroups: string[]; resources: string[]; verbs: string[] }[];
         const resources = rules.flatMap((r) => r.resources);
-        expect(resources).toEqual(expect.arrayContaining(["pods", "services", "deployments", "statefulsets", "cronjobs", "jobs", "horizontalpodautoscalers", "configmaps", "roles"]));
+        expect(resources).toEqual(
+            expect.arrayContaining([
+                "pods",
+                "services",
+                "deployments",
+                "statefulsets",
+                "cronjobs",
+                "jobs",
+                "horizontalpodautoscalers",
+                "configmaps",
+                "roles",
+            ]),
+        );
         expect(resources).not.toContain("secrets");
         expect(resources).not.toContain("*");
         for (const r of rules) expect(r.verbs).toEqual(["get", "list"]);

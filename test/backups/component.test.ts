@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 interface Registered {
     type: string;
     name: string;
-    inputs: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    inputs: any;
 }
 const registered: Registered[] = [];
 
@@ -76,7 +76,9 @@ describe("Backups component", () => {
         expect(cm[0]?.inputs.metadata.name).toBe("med-agi-backup-scripts");
         const scripts = ofType("kubernetes:batch/v1:CronJob").flatMap((j) => {
             const pod = j.inputs.spec.jobTemplate.spec.template.spec;
-            return [...(pod.initContainers ?? []), ...pod.containers].map((c: { command: string[] }) => (c.command[1] as string).replace("/scripts/", ""));
+            return [...(pod.initContainers ?? []), ...pod.containers].map((c: { command: string[] }) =>
+                (c.command[1] as string).replace("/scripts/", ""),
+            );
         });
         for (const s of scripts) expect(Object.keys(cm[0]?.inputs.data)).toContain(s);
     });
@@ -84,7 +86,10 @@ describe("Backups component", () => {
     it("annotates both ServiceAccounts for IRSA and binds the read-only Role to config-backup's", () => {
         const sas = ofType("kubernetes:core/v1:ServiceAccount");
         expect(sas.map((s) => s.inputs.metadata.name).sort()).toEqual(["med-agi-backup", "med-agi-config-backup"]);
-        for (const s of sas) expect(s.inputs.metadata.annotations).toEqual({ "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/med-agi-backup" });
+        for (const s of sas)
+            expect(s.inputs.metadata.annotations).toEqual({
+                "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/med-agi-backup",
+            });
         const binding = ofType("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")[0];
         expect(binding?.inputs.subjects).toEqual([{ kind: "ServiceAccount", name: "med-agi-config-backup", namespace: "med-agi" }]);
         const role = ofType("kubernetes:rbac.authorization.k8s.io/v1:Role")[0];

@@ -19,9 +19,7 @@ export function postgresBinDir(): string {
     const explicit = process.env.PG_BIN;
     if (explicit !== undefined && fs.existsSync(path.join(explicit, "initdb"))) return explicit;
     const root = "/usr/lib/postgresql";
-    const majors = fs.existsSync(root)
-        ? fs.readdirSync(root).filter((d) => fs.existsSync(path.join(root, d, "bin", "initdb")))
-        : [];
+    const majors = fs.existsSync(root) ? fs.readdirSync(root).filter((d) => fs.existsSync(path.join(root, d, "bin", "initdb"))) : [];
     majors.sort((a, b) => Number(b) - Number(a));
     if (majors.length === 0) {
         throw new Error("PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin (install Debian package postgresql)");
@@ -105,15 +103,32 @@ export async function startPostgres(): Promise<PgServer> {
     }
     check(
         asPostgres(path.join(binDir, "initdb"), [
-            "-D", data, "-U", "postgres", `--pwfile=${pwfile}`, "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-sync",
+            "-D",
+            data,
+            "-U",
+            "postgres",
+            `--pwfile=${pwfile}`,
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            "-E",
+            "UTF8",
+            "--no-sync",
         ]),
         "initdb",
     );
     const port = await freePort();
     check(
         asPostgres(path.join(binDir, "pg_ctl"), [
-            "-D", data, "-l", path.join(data, "server.log"), "-w", "-t", "60",
-            "-o", `-p ${port} -k ${data} -c listen_addresses=127.0.0.1 -c fsync=off`, "start",
+            "-D",
+            data,
+            "-l",
+            path.join(data, "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            `-p ${port} -k ${data} -c listen_addresses=127.0.0.1 -c fsync=off`,
+            "start",
         ]),
         "pg_ctl start",
     );
@@ -125,10 +140,33 @@ export async function startPostgres(): Promise<PgServer> {
         superPassword,
         psql(db: string, sql: string): string {
             return check(
-                spawnSync(path.join(binDir, "psql"), ["-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", db, "-c", sql], {
-                    encoding: "utf8",
-                    env: { ...process.env, PGPASSWORD: superPassword },
-                }),
+                spawnSync(
+                    path.join(binDir, "psql"),
+                    [
+                        "-X",
+                        "-q",
+                        "-A",
+                        "-t",
+                        "-F",
+                        "\t",
+                        "-v",
+                        "ON_ERROR_STOP=1",
+                        "-h",
+                        "127.0.0.1",
+                        "-p",
+                        String(port),
+                        "-U",
+                        "postgres",
+                        "-d",
+                        db,
+                        "-c",
+                        sql,
+                    ],
+                    {
+                        encoding: "utf8",
+                        env: { ...process.env, PGPASSWORD: superPassword },
+                    },
+                ),
                 `psql ${db}`,
             );
         },

@@ -84,7 +84,9 @@ function tableChecksums(db: string): Record<string, string> {
         .filter((t) => t !== "");
     const sums: Record<string, string> = {};
     for (const t of tables) {
-        sums[t] = pg.psql(db, `SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, E'\\n' ORDER BY x::text)), '-') FROM ${t} x`).trim();
+        sums[t] = pg
+            .psql(db, `SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, E'\\n' ORDER BY x::text)), '-') FROM ${t} x`)
+            .trim();
     }
     return sums;
 }
@@ -150,8 +152,24 @@ describe("postgres-backup → drop → restore, against real servers", () => {
             ),
         );
         // The manifest was uploaded after every other object.
-        const listing = s3.aws(["s3api", "list-objects-v2", "--bucket", BUCKET, "--prefix", `postgres/${run}/`, "--query", "Contents[].[Key,LastModified]", "--output", "text"]);
-        const times = Object.fromEntries(listing.stdout.trim().split("\n").map((l) => l.split("\t") as [string, string]));
+        const listing = s3.aws([
+            "s3api",
+            "list-objects-v2",
+            "--bucket",
+            BUCKET,
+            "--prefix",
+            `postgres/${run}/`,
+            "--query",
+            "Contents[].[Key,LastModified]",
+            "--output",
+            "text",
+        ]);
+        const times = Object.fromEntries(
+            listing.stdout
+                .trim()
+                .split("\n")
+                .map((l) => l.split("\t") as [string, string]),
+        );
         const manifestTime = Date.parse(times[`postgres/${run}/manifest`] as string);
         for (const t of Object.values(times)) expect(Date.parse(t)).toBeLessThanOrEqual(manifestTime);
         // Row counts in the manifest, from the dump's own snapshot.
@@ -192,16 +210,24 @@ describe("postgres-backup → drop → restore, against real servers", () => {
             env: podEnv(),
         });
         expect(refused.status).toBe(2);
-        const ok = spawnSync("bash", [path.join(REPO_ROOT, "tools", "restore.sh"), "postgres", "--local", "--run", date, "--target-db", "medagi_inspect"], {
-            encoding: "utf8",
-            env: podEnv(),
-        });
+        const ok = spawnSync(
+            "bash",
+            [path.join(REPO_ROOT, "tools", "restore.sh"), "postgres", "--local", "--run", date, "--target-db", "medagi_inspect"],
+            {
+                encoding: "utf8",
+                env: podEnv(),
+            },
+        );
         expectOk({ status: ok.status, stdout: ok.stdout, stderr: ok.stderr }, "tools/restore.sh postgres --local");
         expect(tableChecksums("medagi_inspect")).toEqual(before);
-        const wrongRun = spawnSync("bash", [path.join(REPO_ROOT, "tools", "restore.sh"), "postgres", "--local", "--run", "19990101", "--target-db", "medagi_other"], {
-            encoding: "utf8",
-            env: podEnv(),
-        });
+        const wrongRun = spawnSync(
+            "bash",
+            [path.join(REPO_ROOT, "tools", "restore.sh"), "postgres", "--local", "--run", "19990101", "--target-db", "medagi_other"],
+            {
+                encoding: "utf8",
+                env: podEnv(),
+            },
+        );
         expect(wrongRun.status).toBe(1);
         expect(wrongRun.stderr).toContain('no complete postgres backup matches "19990101"');
     });
@@ -231,7 +257,11 @@ describe("restore-drill, against real servers", () => {
     });
 
     function scratchDatabases(): string[] {
-        return pg.psql("postgres", "SELECT datname FROM pg_database WHERE datname LIKE 'medagi\\_drill%'").trim().split("\n").filter((d) => d !== "");
+        return pg
+            .psql("postgres", "SELECT datname FROM pg_database WHERE datname LIKE 'medagi\\_drill%'")
+            .trim()
+            .split("\n")
+            .filter((d) => d !== "");
     }
 
     function replaceObject(key: string, body: Buffer | string): void {
@@ -270,7 +300,10 @@ describe("restore-drill, against real servers", () => {
         const truncated = original.subarray(0, Math.floor(original.length / 2));
         const sum = createHash("sha256").update(truncated).digest("hex");
         const name = path.basename(dumpKey);
-        const forged = text.replace(new RegExp(`^file\\t${name}\\t[0-9a-f]{64}\\t\\d+$`, "m"), `file\t${name}\t${sum}\t${truncated.length}`);
+        const forged = text.replace(
+            new RegExp(`^file\\t${name}\\t[0-9a-f]{64}\\t\\d+$`, "m"),
+            `file\t${name}\t${sum}\t${truncated.length}`,
+        );
         expect(forged).not.toEqual(text);
         replaceObject(dumpKey, truncated);
         replaceObject(`postgres/${run}/manifest`, forged);
@@ -334,7 +367,12 @@ describe("model-backup and model restore, against a real S3-compatible server", 
     beforeAll(() => {
         const f = path.join(work, "model.onnx");
         fs.writeFileSync(f, Buffer.alloc(4096, 7));
-        for (const key of ["v1.0.0/densenet/1/model.onnx", "v1.0.0/densenet/config.pbtxt", "v1.1.0/ekg net/1/model.onnx", "backup-20240101/old/model.onnx"]) {
+        for (const key of [
+            "v1.0.0/densenet/1/model.onnx",
+            "v1.0.0/densenet/config.pbtxt",
+            "v1.1.0/ekg net/1/model.onnx",
+            "backup-20240101/old/model.onnx",
+        ]) {
             expect(s3.aws(["s3", "cp", f, `s3://${MODELS}/${key}`]).status).toBe(0);
         }
     });
@@ -353,7 +391,7 @@ describe("model-backup and model restore, against a real S3-compatible server", 
     it("restores a deleted model version, and refuses to overwrite an existing one", () => {
         const date = new Date().toISOString().slice(0, 10).replace(/-/g, "");
         const tool = path.join(REPO_ROOT, "tools", "restore.sh");
-                const refused = spawnSync("bash", [tool, "models", "--date", date, "--version", "v1.0.0"], { encoding: "utf8", env: podEnv() });
+        const refused = spawnSync("bash", [tool, "models", "--date", date, "--version", "v1.0.0"], { encoding: "utf8", env: podEnv() });
         expect(refused.status).toBe(2);
         expect(s3.aws(["s3", "rm", `s3://${MODELS}/v1.0.0/`, "--recursive"]).status).toBe(0);
         const ok = spawnSync("bash", [tool, "models", "--date", date, "--version", "v1.0.0"], { encoding: "utf8", env: podEnv() });

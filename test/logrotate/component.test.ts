@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 interface Registered {
     type: string;
     name: string;
-    inputs: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    inputs: any;
 }
 const registered: Registered[] = [];
 pulumi.runtime.setMocks(

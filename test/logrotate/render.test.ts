@@ -49,13 +49,20 @@ describe("logrotateConfig", () => {
     });
 
     it("builds the postrotate from the runbook's signal and container prefix", () => {
-        expect(postrotateCommand()).toBe(`docker ps -q --filter name=^${LOG_ROTATION.containerNamePrefix} | xargs -r docker kill -s ${LOG_ROTATION.postrotateSignal}`);
+        expect(postrotateCommand()).toBe(
+            `docker ps -q --filter name=^${LOG_ROTATION.containerNamePrefix} | xargs -r docker kill -s ${LOG_ROTATION.postrotateSignal}`,
+        );
     });
 });
 
 describe("logrotateSchema", () => {
     it("defaults to an hourly rotator in med-agi-node", () => {
-        expect(logrotateSchema.parse({})).toEqual({ enabled: true, image: "med-agi/logrotate:3.21.0-bookworm", intervalSeconds: 3600, namespace: "med-agi-node" });
+        expect(logrotateSchema.parse({})).toEqual({
+            enabled: true,
+            image: "med-agi/logrotate:3.21.0-bookworm",
+            intervalSeconds: 3600,
+            namespace: "med-agi-node",
+        });
     });
 
     it("accepts a custom interval and image", () => {
@@ -72,9 +79,15 @@ describe("logrotateSchema", () => {
 });
 
 describe("logrotateDaemonSetSpec", () => {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const ds: any = JSON.parse(
-        JSON.stringify(logrotateDaemonSetSpec({ namespace: "med-agi-node", image: "med-agi/logrotate:3.21.0-bookworm", intervalSeconds: 3600, configMapName: "med-agi-logrotate" })),
+        JSON.stringify(
+            logrotateDaemonSetSpec({
+                namespace: "med-agi-node",
+                image: "med-agi/logrotate:3.21.0-bookworm",
+                intervalSeconds: 3600,
+                configMapName: "med-agi-logrotate",
+            }),
+        ),
     );
     const pod = ds.spec.template.spec;
     const c = pod.containers[0];
