@@ -399,3 +399,55 @@ describe("model-backup and model restore, against a real S3-compatible server", 
         expect(s3Keys(MODELS, "v1.0.0/").sort()).toEqual(["v1.0.0/densenet/1/model.onnx", "v1.0.0/densenet/config.pbtxt"]);
     });
 });
+
+describe("config-backup (kubectl stand-in at the process boundary; real upload)", () => {
+    // No cluster here: a stand-in kubectl records its arguments and prints YAML.
+    // Everything after it — checksums, manifest, upload, completion — is real.
+    function kubectlStandIn(secretInOutput: boolean): { env: NodeJS.ProcessEnv; calls: string } {
+        const dir = fs.mkdtempSync(path.join(work, "kubectl-"));
+        const calls = path.join(dir, "calls");
+        const kind = secretInOutput ? "Secret" : "ConfigMap";
+        fs.writeFileSync(
+            path.join(dir, "kubectl"),
+            `#!/bin/sh\necho "$*" >> '${calls}'\nprintf 'apiVersion: v1\\nitems:\\n- apiVersion: v1\\n  kind: ${kind}\\n  metadata:\\n    name: x\\nkind: List\\n'\n`,
+            { mode: 0o755 },
+        );
+        return { env: { PATH: `${dir}:${pg.binDir}:${s3.env.PATH ?? ""}` }, calls };
+    }
+    const resources = "configmaps,serviceaccounts,roles.rbac.authorization.k8s.io";
+
+    it("exports with the runbook's command, then uploads a complete config run", () => {
+        const k = kubectlStandIn(false);
+        const env = podEnv({ ...k.env, NAMESPACE: "med-agi", CONFIG_RESOURCES: resources, WORK_DIR: path.join(work, "config") });
+        expectOk(runScript("config-export.sh", [], env), "config-export.sh");
+        expectOk(runScript("s3-publish.sh", [], env), "s3-publish.sh (config)");
+        expect(fs.readFileSync(k.calls, "utf8").trim().split("\n")).toEqual([
+            "get all -n med-agi -o yaml",
+            `get ${resources} -n med-agi -o yaml`,
+        ]);
+        const keys = s3Keys(BUCKET, "config/");
+        expect(keys.filter((key) => key.endsWith("/manifest"))).toHaveLength(1);
+        expect(keys.some((key) => /config\/\d{8}T\d{6}Z\/k8s_backup_\d{8}\.yaml$/.test(key))).toBe(true);
+    });
+
+    it("refuses a resource list naming Secrets, and an export that contains one", () => {
+        const k = kubectlStandIn(false);
+        const named = runScript(
+            "config-export.sh",
+            [],
+            podEnv({ ...k.env, CONFIG_RESOURCES: "configmaps,secrets", WORK_DIR: path.join(work, "cfg2") }),
+        );
+        expect(named.status).not.toBe(0);
+        expect(named.stderr).toContain("secret values are never backed up");
+        expect(fs.existsSync(k.calls)).toBe(false);
+        const leaky = kubectlStandIn(true);
+        const leaked = runScript(
+            "config-export.sh",
+            [],
+            podEnv({ ...leaky.env, CONFIG_RESOURCES: resources, WORK_DIR: path.join(work, "cfg3") }),
+        );
+        expect(leaked.status).not.toBe(0);
+        expect(leaked.stderr).toContain("contains a Secret object");
+        expect(fs.existsSync(path.join(work, "cfg3", "out", "manifest"))).toBe(false);
+    });
+});
