@@ -10,6 +10,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 
+import {
+    alertingSchema,
+    checkObservabilityConfig,
+    monitoringSchema,
+    OBSERVABILITY_SECRET_KEYS,
+    siemSchema,
+    type AlertingConfig,
+    type MonitoringConfig,
+    type SiemConfig,
+} from "./observability/config";
 import { SERVICE_NAMES, type ServiceName } from "./runbook";
 // `isConfigSecret` is exported by the SDK's runtime but missing from its typings;
 // it reads PULUMI_CONFIG_SECRET_KEYS, which the CLI (and setAllConfig) fill in.
@@ -28,7 +38,7 @@ export type Environment = (typeof ENVIRONMENTS)[number];
  * (stored as `secure:` ciphertext); a plain-text value is rejected without
  * echoing it.
  */
-export const SECRET_CONFIG_KEYS = ["pagerdutyRoutingKey", "slackWebhookUrl", "siemToken"] as const;
+export const SECRET_CONFIG_KEYS = [...OBSERVABILITY_SECRET_KEYS] as const;
 export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];
 
 /** The built-in defaults: the `dev` stack runs on these alone. Secure by default. */
@@ -160,9 +170,16 @@ export const configSchema = z
             })
             .strict()
             .default({ ...CONFIG_DEFAULTS.topologySpread }),
-        pagerdutyRoutingKey: secretValue.optional(),
-        slackWebhookUrl: secretValue.optional(),
-        siemToken: secretValue.optional(),
+        /** kube-prometheus-stack: retention, storage, replicas, Grafana (infra/observability/config.ts). */
+        monitoring: monitoringSchema.prefault({}),
+        /** Alert routing: team receiver, SIEM webhook, grouping and repeat intervals. */
+        alerting: alertingSchema.prefault({}),
+        /** Log shipping to the SIEM (Fluent Bit). */
+        siem: siemSchema.prefault({}),
+        ...(Object.fromEntries(SECRET_CONFIG_KEYS.map((key) => [key, secretValue.optional()])) as Record<
+            SecretConfigKey,
+            z.ZodOptional<typeof secretValue>
+        >),
     })
     .strict();
 
@@ -199,6 +216,9 @@ export interface PlatformConfig {
     readonly services: Readonly<Record<ServiceName, ServiceSettings>>;
     readonly ingress: ParsedConfig["ingress"];
     readonly topologySpread: ParsedConfig["topologySpread"];
+    readonly monitoring: MonitoringConfig;
+    readonly alerting: AlertingConfig;
+    readonly siem: SiemConfig;
     /** Which secret keys are set (their values are read as Pulumi secrets, never here). */
     readonly secretsSet: ReadonlySet<SecretConfigKey>;
 }
@@ -227,6 +247,7 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
     const raw: Record<string, unknown> = {};
     const problems: ConfigProblem[] = [];
     const prefix = `${CONFIG_NAMESPACE}:`;
+    const plainText = new Set<string>();
     for (const [fullKey, value] of Object.entries(input.values)) {
         if (!fullKey.startsWith(prefix)) continue; // other providers' config (aws:region, kubernetes:context)
         const key = fullKey.slice(prefix.length);
@@ -239,6 +260,7 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
                 message: `${key}: a plain-text value is not allowed (it is a credential: set it with \`pulumi config set --secret ${prefix}${key} <value>\`)`,
             });
             raw[key] = undefined; // never echo it in later messages
+            plainText.add(key);
         }
     }
 
@@ -251,7 +273,12 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
     const services = Object.fromEntries(
         SERVICE_NAMES.map((name) => [name, resolveService(parsed.release, parsed.serviceDefaults, parsed.services[name])]),
     ) as Record<ServiceName, ServiceSettings>;
+    const secretsSet = new Set(SECRET_CONFIG_KEYS.filter((key) => parsed[key] !== undefined));
     problems.push(...crossFieldProblems(input.stack, parsed, services));
+    // A credential already refused as plain text is not reported again as missing.
+    problems.push(
+        ...observabilityProblems(parsed, secretsSet).filter((p) => p.missingSecret === undefined || !plainText.has(p.missingSecret)),
+    );
     if (problems.length > 0) throw new ConfigValidationError(input.stack, problems);
 
     return {
@@ -266,7 +293,10 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
         services,
         ingress: parsed.ingress,
         topologySpread: parsed.topologySpread,
-        secretsSet: new Set(SECRET_CONFIG_KEYS.filter((key) => parsed[key] !== undefined)),
+        monitoring: parsed.monitoring,
+        alerting: parsed.alerting,
+        siem: parsed.siem,
+        secretsSet,
     };
 }
 
@@ -362,6 +392,15 @@ function crossFieldProblems(stack: string, parsed: ParsedConfig, services: Recor
         }
     }
     return out;
+}
+
+/** The observability component's cross-field rules, as config problems; a missing credential is tagged. */
+function observabilityProblems(parsed: ParsedConfig, secretsSet: ReadonlySet<SecretConfigKey>): ConfigProblem[] {
+    return checkObservabilityConfig(parsed, secretsSet).map((issue) => {
+        const path = issue.path.map(String).join(".");
+        const missingSecret = (SECRET_CONFIG_KEYS as readonly string[]).includes(path) ? (path as SecretConfigKey) : undefined;
+        return { path, message: `${path}: ${issue.message}`, ...(missingSecret === undefined ? {} : { missingSecret }) };
+    });
 }
 
 function fieldSetFor(patch: ServicePatch | undefined, dotted: string): boolean {

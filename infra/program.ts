@@ -4,9 +4,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
-import { loadConfig, type PlatformConfig } from "./config";
+import { CONFIG_NAMESPACE, loadConfig, SECRET_CONFIG_KEYS, type PlatformConfig, type SecretConfigKey } from "./config";
 import { clusterProvider } from "./k8s/provider";
 import { PlatformNamespace } from "./namespace";
+import { Observability } from "./observability";
 import { NAMESPACE, SERVICE_NAMES, SERVICES } from "./runbook";
 import { imageRef, MedAgiService } from "./services";
 
@@ -19,6 +20,7 @@ export interface PlatformOutputs {
         string,
         { port: number; image: string; clusterUrl: pulumi.Output<string>; url: pulumi.Output<string | undefined> }
     >;
+    readonly monitoring: { namespace: pulumi.Output<string>; alertRules: pulumi.Output<string[]> };
 }
 
 /** Declares every resource of the stack; config is validated before the first one. */
@@ -30,6 +32,23 @@ export async function main(): Promise<PlatformOutputs> {
 export function declarePlatform(config: PlatformConfig): PlatformOutputs {
     const provider = clusterProvider("kubernetes", { ...(config.kubeContext === undefined ? {} : { context: config.kubeContext }) });
     const namespace = new PlatformNamespace("platform", { name: NAMESPACE }, { provider, protect: config.protect });
+
+    const secrets = secretInputs(config);
+    const observability = new Observability(
+        "observability",
+        {
+            environment: config.environment,
+            services: SERVICE_NAMES.map((name) => SERVICES[name]),
+            config: { monitoring: config.monitoring, alerting: config.alerting, siem: config.siem },
+            secrets,
+            namespace: NAMESPACE,
+            // The data stores and backup jobs join with their components; until
+            // then nothing is watched that does not exist.
+            dataStores: [],
+            backups: false,
+        },
+        { provider, dependsOn: [namespace] },
+    );
 
     const services: PlatformOutputs["services"] = {};
     for (const name of SERVICE_NAMES) {
@@ -45,6 +64,8 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
                 imagePullPolicy: config.imagePullPolicy,
                 imagePullSecrets: config.imagePullSecrets,
                 topologySpread: config.topologySpread,
+                // The monitoring release installs the ServiceMonitor CRD.
+                serviceMonitor: { enabled: true, dependsOn: [observability.stack] },
                 ...(config.ingress.enabled
                     ? {
                           ingress: {
@@ -66,5 +87,14 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
         release: config.release,
         namespace: namespace.name,
         services,
+        monitoring: { namespace: observability.monitoringNamespace, alertRules: observability.prometheusRuleNames },
     };
+}
+
+/** The credentials that are set, read as Pulumi secrets (never as plain values). */
+function secretInputs(config: PlatformConfig): Partial<Record<SecretConfigKey, pulumi.Output<string>>> {
+    const stackConfig = new pulumi.Config(CONFIG_NAMESPACE);
+    return Object.fromEntries(
+        SECRET_CONFIG_KEYS.filter((key) => config.secretsSet.has(key)).map((key) => [key, stackConfig.requireSecret(key)]),
+    );
 }

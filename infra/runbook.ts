@@ -1,6 +1,6 @@
 /**
- * The operations runbook (`shared/runbook.md`, mirrored for operators in
- * `docs/runbook.md`) as typed data.
+ * The operations runbook (the user's `runbook.md`; the alert-response part is
+ * written out for on-call in `docs/runbook.md`, which alerts link to) as typed data.
  *
  * This is the single source that alert rules, autoscalers, backup jobs,
  * logrotate and the policy pack read. Every value carries a comment naming the

@@ -13,6 +13,8 @@ export interface ConfigProblem {
     readonly path: string;
     /** The full sentence shown to the operator. */
     readonly message: string;
+    /** Set when the problem is only that this credential is not configured (`pulumi config set --secret`). */
+    readonly missingSecret?: string;
 }
 
 /** Thrown before any resource is registered when the stack configuration is invalid. */

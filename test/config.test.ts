@@ -25,7 +25,16 @@ function problems(values: Record<string, unknown>, stack = "dev", secret: string
     throw new Error("expected the config to be rejected");
 }
 
-const PROD = { environment: "prod", serviceDefaults: { replicas: 2 } };
+/** What prod needs besides sizing: a team receiver, a SIEM collector and their credentials (as secrets). */
+const PROD_ROUTING = {
+    alerting: { team: { kind: "slack", channel: "#med-agi-alerts" } },
+    siem: { host: "siem.example.org" },
+    pagerdutyRoutingKey: "R0UT1NG",
+    slackWebhookUrl: "https://hooks.slack.com/services/T0/B0/X",
+    siemToken: "T0KEN",
+};
+const PROD_SECRETS = ["pagerdutyRoutingKey", "slackWebhookUrl", "siemToken"];
+const PROD = { environment: "prod", serviceDefaults: { replicas: 2 }, ...PROD_ROUTING };
 
 describe("stack configuration", () => {
     describe("defaults", () => {
@@ -73,6 +82,7 @@ describe("stack configuration", () => {
                 ingress: { domain: "med-agi.example.org", clusterIssuer: "letsencrypt-prod" },
             },
             "prod",
+            PROD_SECRETS,
         );
 
         it("merges services.<name> over serviceDefaults over the built-in defaults", () => {
@@ -178,7 +188,7 @@ describe("stack configuration", () => {
             ],
             [
                 "one replica in prod",
-                { environment: "prod", services: { eval: { replicas: 1 } }, serviceDefaults: { replicas: 2 } },
+                { ...PROD, services: { eval: { replicas: 1 } } },
                 "prod",
                 [
                     "services.eval.replicas: 1 is not allowed (prod needs ≥ 2 replicas per service so a node loss or rollout keeps it serving)",
@@ -187,7 +197,8 @@ describe("stack configuration", () => {
             [
                 "prod inheriting one replica",
                 {
-                    environment: "prod",
+                    ...PROD,
+                    serviceDefaults: {},
                     services: {
                         anchor: { replicas: 2 },
                         ekg: { replicas: 2 },
@@ -283,7 +294,27 @@ describe("stack configuration", () => {
         ];
 
         it.each(cases)("rejects %s", (_what, values, stack, expected) => {
-            expect(problems(values, stack)).toEqual(expected);
+            expect(problems(values, stack, stack === "prod" ? PROD_SECRETS : [])).toEqual(expected);
+        });
+
+        it("requires a team receiver, a SIEM collector and the credentials they need in prod, each named", () => {
+            expect(problems({ environment: "prod", serviceDefaults: { replicas: 2 } }, "prod")).toEqual([
+                'alerting.team.kind: "none" is not allowed in prod (warnings must reach the team: "slack" or "email")',
+                'siem.host: is required when siem.output is "http" (the SIEM collector host name)',
+                "pagerdutyRoutingKey: is required (PagerDuty Events v2 routing key: pages are mandatory in prod); set it with: pulumi config set --secret med-agi:pagerdutyRoutingKey <value>",
+                "siemToken: is required (bearer token of the SIEM collector (siem.output http or alerting.siemWebhookUrl)); set it with: pulumi config set --secret med-agi:siemToken <value>",
+            ]);
+        });
+
+        it("tags a missing credential so tools can tell it from a wrong value", () => {
+            try {
+                parse_({ ...PROD, pagerdutyRoutingKey: undefined }, "prod", PROD_SECRETS);
+                throw new Error("expected a rejection");
+            } catch (err) {
+                expect((err as ConfigValidationError).problems).toEqual([
+                    expect.objectContaining({ path: "pagerdutyRoutingKey", missingSecret: "pagerdutyRoutingKey" }),
+                ]);
+            }
         });
 
         it("reports every problem at once: a negative replica count and latest", () => {

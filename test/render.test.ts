@@ -7,6 +7,7 @@ import { parseAllDocuments, parse } from "yaml";
 
 import { annotatedFiles, kubernetesYaml, prometheusRulesYaml, RENDER_DIR_ANNOTATION } from "../tools/lib/artifacts";
 import type { Plan, PlannedResource } from "../tools/lib/plan";
+import { run } from "./observability/tools";
 import { ROOT } from "./support/harness";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "render-test-"));
@@ -84,6 +85,54 @@ describe("npm run render", () => {
         expect(summary).toContain("```mermaid\nflowchart LR");
         expect(summary).toContain('clients -->|"imaging.med-agi.example.org"| w_med_agi_imaging');
         expect(summary).toMatch(/- Namespace `med-agi` 🔒 protected/);
+    });
+});
+
+describe("every stack's render passes the real tools", () => {
+    const out = path.join(tmp, "all");
+    const stacks = ["dev", "staging", "prod"];
+
+    it.each(stacks)("%s: promtool check rules accepts prometheus-rules.yaml", (stack) => {
+        const r = run("promtool", ["check", "rules", path.join(out, stack, "prometheus-rules.yaml")]);
+        expect(r.stdout + r.stderr).toMatch(/SUCCESS: \d+ rules found/);
+        expect(r.status).toBe(0);
+    });
+
+    it.each(stacks)("%s: amtool check-config accepts alertmanager.yaml", (stack) => {
+        const r = run("amtool", ["check-config", path.join(out, stack, "alertmanager.yaml")]);
+        expect(r.stdout).toContain("SUCCESS");
+        expect(r.status).toBe(0);
+    });
+
+    it("routes pages to PagerDuty in prod and warnings to the team in staging", () => {
+        const prod = run("amtool", [
+            "config",
+            "routes",
+            "test",
+            `--config.file=${path.join(out, "prod", "alertmanager.yaml")}`,
+            "severity=page",
+            "alertname=MedAgiHighErrorRate",
+            "service=imaging",
+        ]);
+        expect(prod.stdout.trim()).toBe("pagerduty");
+        const staging = run("amtool", [
+            "config",
+            "routes",
+            "test",
+            `--config.file=${path.join(out, "staging", "alertmanager.yaml")}`,
+            "severity=warning",
+            "alertname=MedAgiHighLatencyP95",
+            "service=eval",
+        ]);
+        expect(staging.stdout.trim()).toBe("team");
+    });
+
+    it("stands in for credentials the committed stack files leave to `pulumi config set --secret`, and says so", () => {
+        const summary = fs.readFileSync(path.join(out, "prod", "summary.md"), "utf8");
+        expect(summary).toContain(
+            "**Credentials not in the stack file, rendered with placeholders:** `med-agi:pagerdutyRoutingKey`, `med-agi:slackWebhookUrl`, `med-agi:siemToken`.",
+        );
+        expect(fs.readFileSync(path.join(out, "dev", "summary.md"), "utf8")).not.toContain("placeholders:**");
     });
 });
 

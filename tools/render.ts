@@ -22,6 +22,7 @@ interface WorkerResult {
     resources?: number;
     files?: string[];
     millis?: number;
+    placeholderSecrets?: string[];
     kind?: "config" | "program";
     registered?: number;
     message?: string;
@@ -105,6 +106,12 @@ async function main(): Promise<number> {
             process.stdout.write(
                 `✔ ${stack.padEnd(8)} ${String(result.resources).padStart(4)} resources in ${Math.round(result.millis ?? 0)} ms → ${rel}/ (${(result.files ?? []).join(", ")})\n`,
             );
+            const placeholders = result.placeholderSecrets ?? [];
+            if (placeholders.length > 0) {
+                process.stdout.write(
+                    `  ⚠ credentials not in the stack file, rendered with placeholders (pulumi up needs them): ${placeholders.join(", ")}\n`,
+                );
+            }
         } else {
             failed++;
             const what =

@@ -39,4 +39,25 @@ describe("dev stack", () => {
             url: "https://imaging.med-agi.localhost",
         });
     });
+
+    it("declares the five runbook alerts as PrometheusRules in med-agi", () => {
+        const alerts = k8sObjects(plan, "PrometheusRule").flatMap((r) =>
+            r.spec.groups.flatMap((g: any) => g.rules.map((x: any) => x.alert)),
+        );
+        for (const name of [
+            "MedAgiHighErrorRate",
+            "MedAgiHighLatencyP95",
+            "MedAgiGpuUtilizationHigh",
+            "MedAgiMemoryHigh",
+            "MedAgiTritonUnhealthy",
+        ]) {
+            expect(alerts).toContain(name);
+        }
+    });
+
+    it("installs the monitoring stack (and with it the Prometheus Operator CRDs) from its chart", () => {
+        const releases = plan.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release").map((r) => r.inputs.chart);
+        expect(releases).toEqual(expect.arrayContaining(["kube-prometheus-stack"]));
+        expect(plan.outputs.monitoring).toEqual({ namespace: "monitoring", alertRules: expect.any(Array) });
+    });
 });

@@ -159,7 +159,8 @@ export function architectureMermaid(plan: Plan): string {
 }
 
 /** What a reviewer reads first: counts per type, the component tree, the architecture, policy results. */
-export function summaryMarkdown(plan: Plan, extra: { policy?: string } = {}): string {
+export function summaryMarkdown(plan: Plan, extra: { policy?: string; placeholderSecrets?: readonly string[] } = {}): string {
+    const placeholders = extra.placeholderSecrets ?? [];
     const counts = countsByType(plan);
     const protectedCount = plan.resources.filter((r) => r.protect).length;
     return [
@@ -167,6 +168,13 @@ export function summaryMarkdown(plan: Plan, extra: { policy?: string } = {}): st
         "",
         `${plan.resources.length} resources (${protectedCount} protected). Rendered offline with Pulumi's mock runtime: ids and provider-computed fields are placeholders.`,
         "",
+        ...(placeholders.length === 0
+            ? []
+            : [
+                  `> **Credentials not in the stack file, rendered with placeholders:** ${placeholders.map((k) => `\`${k}\``).join(", ")}.`,
+                  `> \`pulumi up\` refuses to run until each is set with \`pulumi config set --secret <key> <value>\`.`,
+                  "",
+              ]),
         "## Resources per type",
         "",
         "| type | count |",

@@ -6,11 +6,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+import { parseConfig } from "../../infra/config";
 import { ConfigValidationError } from "../../infra/validation";
 import { annotatedFiles, kubernetesYaml, prometheusRulesYaml, summaryMarkdown } from "./artifacts";
 import { ProgramError, runUnderMocks } from "./mock-run";
 import type { Plan } from "./plan";
-import { readStackConfig } from "./project";
+import { readStackConfig, type StackConfig } from "./project";
 
 export interface RenderResult {
     readonly stack: string;
@@ -18,6 +19,40 @@ export interface RenderResult {
     readonly resources: number;
     readonly files: string[];
     readonly millis: number;
+    /** Credentials the stack needs but its file does not hold, rendered with placeholders. */
+    readonly placeholderSecrets: string[];
+}
+
+/** A stack's config as rendered, and which missing credentials were stood in for. */
+export interface PreparedConfig {
+    readonly config: StackConfig;
+    readonly placeholderSecrets: string[];
+}
+
+/**
+ * Reads a stack's config for an offline render. Credentials are set per
+ * deployment with `pulumi config set --secret` and are often not in the
+ * committed stack file: when the *only* problems are missing credentials, they
+ * are stood in for by placeholders (marked secret) and listed, so the render
+ * shows what `pulumi up` creates once they are set. Any other problem is left
+ * for the program to report, together with the missing credentials.
+ */
+export function prepareStackConfig(root: string, stack: string, overrides: Readonly<Record<string, unknown>> = {}): PreparedConfig {
+    const config = readStackConfig(root, stack, overrides);
+    try {
+        parseConfig({ stack, values: config.values, isSecret: (key) => config.secretKeys.includes(key) });
+        return { config, placeholderSecrets: [] };
+    } catch (err) {
+        if (!(err instanceof ConfigValidationError)) throw err;
+        const missing = err.problems.map((p) => p.missingSecret);
+        if (missing.some((key) => key === undefined)) return { config, placeholderSecrets: [] };
+        const keys = [...new Set(missing as string[])];
+        const standIns = Object.fromEntries(keys.map((key) => [key, { secure: "offline placeholder" }]));
+        return {
+            config: readStackConfig(root, stack, { ...overrides, ...standIns }),
+            placeholderSecrets: keys.map((key) => `${config.project}:${key}`),
+        };
+    }
 }
 
 /** Why a render failed: invalid config (nothing registered) or a program error. */
@@ -34,10 +69,13 @@ export class RenderError extends Error {
 
 /** Runs the program of `root` for `stack` under mocks. */
 export async function planStack(root: string, stack: string, overrides: Record<string, unknown> = {}): Promise<Plan> {
-    const config = readStackConfig(root, stack, overrides);
+    return (await planPreparedStack(prepareStackConfig(root, stack, overrides))).plan;
+}
+
+async function planPreparedStack(prepared: PreparedConfig): Promise<{ plan: Plan; placeholderSecrets: string[] }> {
     const { main } = await import("../../infra/program");
     try {
-        return await runUnderMocks(config, main);
+        return { plan: await runUnderMocks(prepared.config, main), placeholderSecrets: prepared.placeholderSecrets };
     } catch (err) {
         if (err instanceof ProgramError) {
             const kind = err.cause instanceof ConfigValidationError ? "config" : "program";
@@ -48,7 +86,7 @@ export async function planStack(root: string, stack: string, overrides: Record<s
 }
 
 /** The files of a render: relative path → content. */
-export function renderFiles(plan: Plan): Map<string, string> {
+export function renderFiles(plan: Plan, placeholderSecrets: readonly string[] = []): Map<string, string> {
     const files = new Map<string, string>();
     files.set("plan.json", `${JSON.stringify(plan, null, 2)}\n`);
     files.set("kubernetes.yaml", kubernetesYaml(plan));
@@ -58,7 +96,7 @@ export function renderFiles(plan: Plan): Map<string, string> {
         if (files.has(rel)) throw new Error(`render file ${rel} would overwrite a generated file`);
         files.set(rel, content);
     }
-    files.set("summary.md", summaryMarkdown(plan));
+    files.set("summary.md", summaryMarkdown(plan, { placeholderSecrets }));
     return files;
 }
 
@@ -82,8 +120,8 @@ export function writeRender(outDir: string, files: Map<string, string>): void {
 
 export async function renderStack(root: string, stack: string, outDir: string): Promise<RenderResult> {
     const started = process.hrtime.bigint();
-    const plan = await planStack(root, stack);
-    const files = renderFiles(plan);
+    const { plan, placeholderSecrets } = await planPreparedStack(prepareStackConfig(root, stack));
+    const files = renderFiles(plan, placeholderSecrets);
     writeRender(outDir, files);
     return {
         stack,
@@ -91,5 +129,6 @@ export async function renderStack(root: string, stack: string, outDir: string): 
         resources: plan.resources.length,
         files: [...files.keys()].sort(),
         millis: Number(process.hrtime.bigint() - started) / 1e6,
+        placeholderSecrets,
     };
 }
