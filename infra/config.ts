@@ -20,12 +20,14 @@ import {
     type MonitoringConfig,
     type SiemConfig,
 } from "./observability/config";
-import { SERVICE_NAMES, type ServiceName } from "./runbook";
+import { backupsSchema, logrotateSchema, validateBackupsArgs, type BackupsArgs, type BackupsConfig, type LogrotateConfig } from "./backups";
+import { BACKUP, NAMESPACE, SERVICE_NAMES, type ServiceName } from "./runbook";
 // `isConfigSecret` is exported by the SDK's runtime but missing from its typings;
 // it reads PULUMI_CONFIG_SECRET_KEYS, which the CLI (and setAllConfig) fill in.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
 
+import { cpuQuantity, dnsName, hostName, httpUrl, k8sName, memoryQuantity } from "./formats";
 import { ConfigValidationError, problem, problemsFromIssues, type ConfigProblem } from "./validation";
 
 export const CONFIG_NAMESPACE = "med-agi";
@@ -78,19 +80,8 @@ const registry = z
         'a registry host with optional port and path, e.g. "123456789012.dkr.ecr.eu-west-1.amazonaws.com", without a trailing "/"',
     );
 
-const dnsName = z
-    .string()
-    .regex(
-        /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/,
-        'a lower-case DNS name such as "med-agi.example.org"',
-    );
-
-const k8sName = z
-    .string()
-    .regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, "a Kubernetes object name (lower-case letters, digits, '-', '.')");
-
-const cpuQuantity = z.string().regex(/^([1-9][0-9]*m|[0-9]+(\.[0-9]{1,3})?)$/, 'a CPU quantity such as "250m" or "1.5"');
-const memoryQuantity = z.string().regex(/^[1-9][0-9]*(Ki|Mi|Gi|Ti)$/, 'a memory quantity in binary units such as "512Mi" or "2Gi"');
+/** An S3 bucket name. */
+const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name (3–63 lower-case letters, digits, '.', '-')");
 
 const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name");
 
@@ -176,6 +167,49 @@ export const configSchema = z
         alerting: alertingSchema.prefault({}),
         /** Log shipping to the SIEM (Fluent Bit). */
         siem: siemSchema.prefault({}),
+        /**
+         * The PostgreSQL the platform uses and the backups protect. The data
+         * store and cloud layers will provide it; until then (and for an
+         * external database) it is configured here.
+         */
+        database: z
+            .object({
+                /** Host name; unset in dev: no database yet, so no backup jobs. Required in staging/prod while backups are enabled. */
+                host: hostName.optional(),
+                port: z.number().int().min(1).max(65535).default(5432),
+                /** Kubernetes Secret (in med-agi) holding the `medagi` user's password. */
+                passwordSecret: z
+                    .object({ name: k8sName.default("postgres-credentials"), key: z.string().min(1).default("password") })
+                    .strict()
+                    .prefault({}),
+            })
+            .strict()
+            .prefault({}),
+        /** The S3 buckets (MinIO in dev) holding model versions and backups. */
+        objectStorage: z
+            .object({
+                /** S3 API endpoint; unset: AWS S3. In dev, the in-cluster MinIO. */
+                endpointUrl: httpUrl.optional(),
+                region: z
+                    .string()
+                    .regex(/^[a-z]{2}(-[a-z]+)+-[0-9]$/, 'an AWS region such as "eu-west-1"')
+                    .default("us-east-1"),
+                backupBucket: bucketName.default("med-agi-backups"),
+                modelBucket: bucketName.default(BACKUP.modelBucket),
+                /** IAM role the backup jobs assume through IRSA (staging/prod). */
+                roleArn: z
+                    .string()
+                    .regex(/^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[A-Za-z0-9+=,.@_/-]+$/, "an IAM role ARN")
+                    .optional(),
+                /** Secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (dev/MinIO only). */
+                credentialsSecret: k8sName.optional(),
+            })
+            .strict()
+            .prefault({}),
+        /** Backup CronJobs (infra/backups/config.ts). */
+        backups: backupsSchema.prefault({}),
+        /** Node log rotation (infra/backups/config.ts). */
+        logrotate: logrotateSchema.prefault({}),
         ...(Object.fromEntries(SECRET_CONFIG_KEYS.map((key) => [key, secretValue.optional()])) as Record<
             SecretConfigKey,
             z.ZodOptional<typeof secretValue>
@@ -219,6 +253,10 @@ export interface PlatformConfig {
     readonly monitoring: MonitoringConfig;
     readonly alerting: AlertingConfig;
     readonly siem: SiemConfig;
+    readonly database: ParsedConfig["database"];
+    readonly objectStorage: ParsedConfig["objectStorage"];
+    readonly backups: BackupsConfig;
+    readonly logrotate: LogrotateConfig;
     /** Which secret keys are set (their values are read as Pulumi secrets, never here). */
     readonly secretsSet: ReadonlySet<SecretConfigKey>;
 }
@@ -275,6 +313,7 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
     ) as Record<ServiceName, ServiceSettings>;
     const secretsSet = new Set(SECRET_CONFIG_KEYS.filter((key) => parsed[key] !== undefined));
     problems.push(...crossFieldProblems(input.stack, parsed, services));
+    problems.push(...backupProblems(parsed));
     // A credential already refused as plain text is not reported again as missing.
     problems.push(
         ...observabilityProblems(parsed, secretsSet).filter((p) => p.missingSecret === undefined || !plainText.has(p.missingSecret)),
@@ -296,6 +335,10 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
         monitoring: parsed.monitoring,
         alerting: parsed.alerting,
         siem: parsed.siem,
+        database: parsed.database,
+        objectStorage: parsed.objectStorage,
+        backups: parsed.backups,
+        logrotate: parsed.logrotate,
         secretsSet,
     };
 }
@@ -392,6 +435,61 @@ function crossFieldProblems(stack: string, parsed: ParsedConfig, services: Recor
         }
     }
     return out;
+}
+
+/**
+ * The backup jobs' arguments for this config, or undefined when no backup jobs
+ * are deployed (backups disabled, or no database yet — dev before the data
+ * store layer).
+ */
+export function backupsArgsFor(
+    config: Pick<PlatformConfig, "environment" | "release" | "database" | "objectStorage" | "backups">,
+): BackupsArgs | undefined {
+    const { database, objectStorage: s3 } = config;
+    if (!config.backups.enabled || database.host === undefined) return undefined;
+    return {
+        environment: config.environment,
+        namespace: NAMESPACE,
+        postgres: { host: database.host, port: database.port, passwordSecret: database.passwordSecret },
+        s3: {
+            backupBucket: s3.backupBucket,
+            modelBucket: s3.modelBucket,
+            region: s3.region,
+            ...(s3.endpointUrl === undefined ? {} : { endpointUrl: s3.endpointUrl }),
+            ...(s3.roleArn === undefined ? {} : { roleArn: s3.roleArn }),
+            ...(s3.credentialsSecret === undefined ? {} : { credentialsSecret: { name: s3.credentialsSecret } }),
+        },
+        config: config.backups,
+        version: config.release,
+    };
+}
+
+/** Where the backup component's argument paths live in stack config. */
+const BACKUP_ARG_KEYS: readonly [string, string][] = [
+    ["backups.s3", "objectStorage"],
+    ["backups.postgres", "database"],
+];
+
+/** The backup jobs' rules, checked here so a bad value stops the program before anything is registered. */
+function backupProblems(parsed: ParsedConfig): ConfigProblem[] {
+    if (parsed.backups.enabled && parsed.database.host === undefined && parsed.environment !== "dev") {
+        return [
+            problem(
+                "database.host",
+                undefined,
+                `in ${parsed.environment} while backups.enabled: the PostgreSQL the daily backups protect, e.g. the RDS endpoint`,
+            ),
+        ];
+    }
+    const args = backupsArgsFor(parsed);
+    if (args === undefined) return [];
+    return validateBackupsArgs(args).map((message) => {
+        const mapped = BACKUP_ARG_KEYS.reduce(
+            (m, [from, to]) => (m.startsWith(`${from}.`) || m.startsWith(`${from}:`) ? to + m.slice(from.length) : m),
+            message,
+        );
+        return { path: mapped.slice(0, mapped.indexOf(":")), message: mapped };
+    });
 }
 
 /** The observability component's cross-field rules, as config problems; a missing credential is tagged. */

@@ -4,8 +4,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
-import { CONFIG_NAMESPACE, loadConfig, SECRET_CONFIG_KEYS, type PlatformConfig, type SecretConfigKey } from "./config";
+import { Backups } from "./backups";
+import { backupsArgsFor, CONFIG_NAMESPACE, loadConfig, SECRET_CONFIG_KEYS, type PlatformConfig, type SecretConfigKey } from "./config";
 import { clusterProvider } from "./k8s/provider";
+import { LogRotation } from "./logrotate";
 import { PlatformNamespace } from "./namespace";
 import { Observability } from "./observability";
 import { NAMESPACE, SERVICE_NAMES, SERVICES } from "./runbook";
@@ -33,6 +35,16 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
     const provider = clusterProvider("kubernetes", { ...(config.kubeContext === undefined ? {} : { context: config.kubeContext }) });
     const namespace = new PlatformNamespace("platform", { name: NAMESPACE }, { provider, protect: config.protect });
 
+    const backupArgs = backupsArgsFor(config);
+    const backups = backupArgs === undefined ? undefined : new Backups("backups", backupArgs, { provider, dependsOn: [namespace] });
+    if (config.logrotate.enabled) {
+        new LogRotation(
+            "logrotate",
+            { config: config.logrotate, image: registryImage(config.registry, config.logrotate.image), version: config.release },
+            { provider },
+        );
+    }
+
     const secrets = secretInputs(config);
     const observability = new Observability(
         "observability",
@@ -45,7 +57,7 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
             // The data stores and backup jobs join with their components; until
             // then nothing is watched that does not exist.
             dataStores: [],
-            backups: false,
+            backups: backups !== undefined,
         },
         { provider, dependsOn: [namespace] },
     );
@@ -89,6 +101,11 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
         services,
         monitoring: { namespace: observability.monitoringNamespace, alertRules: observability.prometheusRuleNames },
     };
+}
+
+/** Our own images (`med-agi/…`) come from the stack's registry when it has one. */
+function registryImage(registry: string | undefined, image: string): string {
+    return registry !== undefined && image.startsWith("med-agi/") ? `${registry}/${image}` : image;
 }
 
 /** The credentials that are set, read as Pulumi secrets (never as plain values). */

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 
-import { CONFIG_DEFAULTS, parseConfig, quantityValue, type PlatformConfig } from "../infra/config";
+import { backupsArgsFor, CONFIG_DEFAULTS, parseConfig, quantityValue, type PlatformConfig } from "../infra/config";
 import { SERVICE_NAMES } from "../infra/runbook";
 import { ConfigValidationError } from "../infra/validation";
 
@@ -34,7 +34,12 @@ const PROD_ROUTING = {
     siemToken: "T0KEN",
 };
 const PROD_SECRETS = ["pagerdutyRoutingKey", "slackWebhookUrl", "siemToken"];
-const PROD = { environment: "prod", serviceDefaults: { replicas: 2 }, ...PROD_ROUTING };
+/** What prod needs for its backups: the database and the buckets, reached through IRSA. */
+const PROD_BACKUPS = {
+    database: { host: "medagi.c1a2b3.eu-west-1.rds.amazonaws.com" },
+    objectStorage: { region: "eu-west-1", backupBucket: "med-agi-backups-prod", roleArn: "arn:aws:iam::123456789012:role/med-agi-backup" },
+};
+const PROD = { environment: "prod", serviceDefaults: { replicas: 2 }, ...PROD_ROUTING, ...PROD_BACKUPS };
 
 describe("stack configuration", () => {
     describe("defaults", () => {
@@ -234,9 +239,7 @@ describe("stack configuration", () => {
                 "a memory quantity in decimal units",
                 { serviceDefaults: { resources: { limits: { memory: "1GB" } } } },
                 "dev",
-                [
-                    'serviceDefaults.resources.limits.memory: "1GB" is not allowed (a memory quantity in binary units such as "512Mi" or "2Gi")',
-                ],
+                ['serviceDefaults.resources.limits.memory: "1GB" is not allowed (a quantity in binary units such as "512Mi" or "2Gi")'],
             ],
             [
                 "a CPU quantity with a unit typo",
@@ -293,12 +296,90 @@ describe("stack configuration", () => {
             ],
         ];
 
+        const backupCases: [string, Record<string, unknown>, string, string[]][] = [
+            [
+                "staging without the database its backups protect",
+                { environment: "staging", ...PROD_ROUTING, pagerdutyRoutingKey: undefined },
+                "staging",
+                [
+                    "database.host: is required (in staging while backups.enabled: the PostgreSQL the daily backups protect, e.g. the RDS endpoint)",
+                ],
+            ],
+            [
+                "static S3 keys in prod",
+                { ...PROD, objectStorage: { ...PROD_BACKUPS.objectStorage, roleArn: undefined, credentialsSecret: "minio-credentials" } },
+                "prod",
+                ["objectStorage.credentialsSecret: static keys are not allowed in prod (use roleArn / IRSA)"],
+            ],
+            [
+                "backups with no S3 credentials at all",
+                { database: { host: "postgres.med-agi.svc.cluster.local" } },
+                "dev",
+                ["objectStorage: neither credentialsSecret nor roleArn is set (the jobs would have no S3 credentials)"],
+            ],
+            [
+                "an unencrypted database connection in prod",
+                { ...PROD, backups: { postgresSslMode: "disable" } },
+                "prod",
+                ['backups.postgresSslMode: "disable" is not allowed in prod (use require or verify-full)'],
+            ],
+            [
+                "an invalid bucket name",
+                { objectStorage: { backupBucket: "Med_AGI" } },
+                "dev",
+                ["objectStorage.backupBucket: \"Med_AGI\" is not allowed (an S3 bucket name (3–63 lower-case letters, digits, '.', '-'))"],
+            ],
+            [
+                "log rotation in the restricted namespace",
+                { logrotate: { namespace: "med-agi" } },
+                "dev",
+                [
+                    'logrotate.namespace: "med-agi" is not allowed (not "med-agi": that namespace enforces PSA restricted, which forbids hostPath)',
+                ],
+            ],
+            [
+                "a backup image on latest",
+                { backups: { images: { postgres: "postgres:latest" } } },
+                "dev",
+                ['backups.images.postgres: "postgres:latest" is not allowed ("latest" is mutable: pin a version tag or digest)'],
+            ],
+        ];
+
+        it.each(backupCases)("rejects %s", (_what, values, stack, expected) => {
+            const parsed = JSON.parse(JSON.stringify(values)) as Record<string, unknown>; // drop undefined fields
+            expect(problems(parsed, stack, stack === "prod" ? PROD_SECRETS : ["slackWebhookUrl", "siemToken"])).toEqual(expected);
+        });
+
+        it("deploys no backup jobs in dev until there is a database, and deploys them once there is", () => {
+            expect(backupsArgsFor(parse_({}))).toBeUndefined();
+            const args = backupsArgsFor(
+                parse_({
+                    database: { host: "postgres.med-agi.svc.cluster.local" },
+                    objectStorage: { endpointUrl: "http://minio.med-agi.svc.cluster.local:9000", credentialsSecret: "minio-credentials" },
+                }),
+            );
+            expect(args).toMatchObject({
+                environment: "dev",
+                postgres: {
+                    host: "postgres.med-agi.svc.cluster.local",
+                    port: 5432,
+                    passwordSecret: { name: "postgres-credentials", key: "password" },
+                },
+                s3: {
+                    backupBucket: "med-agi-backups",
+                    modelBucket: "med-agi-models",
+                    endpointUrl: "http://minio.med-agi.svc.cluster.local:9000",
+                    credentialsSecret: { name: "minio-credentials" },
+                },
+            });
+        });
+
         it.each(cases)("rejects %s", (_what, values, stack, expected) => {
             expect(problems(values, stack, stack === "prod" ? PROD_SECRETS : [])).toEqual(expected);
         });
 
         it("requires a team receiver, a SIEM collector and the credentials they need in prod, each named", () => {
-            expect(problems({ environment: "prod", serviceDefaults: { replicas: 2 } }, "prod")).toEqual([
+            expect(problems({ environment: "prod", serviceDefaults: { replicas: 2 }, ...PROD_BACKUPS }, "prod")).toEqual([
                 'alerting.team.kind: "none" is not allowed in prod (warnings must reach the team: "slack" or "email")',
                 'siem.host: is required when siem.output is "http" (the SIEM collector host name)',
                 "pagerdutyRoutingKey: is required (PagerDuty Events v2 routing key: pages are mandatory in prod); set it with: pulumi config set --secret med-agi:pagerdutyRoutingKey <value>",

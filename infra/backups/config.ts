@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 
+import { cpuQuantity, memoryQuantity } from "../formats";
 import { DEFAULT_BACKUP_IMAGES, DEFAULT_BACKUP_RESOURCES, DEFAULT_WORK_DIR_SIZE_LIMIT } from "./defaults";
 import { DEFAULT_LOGROTATE_IMAGE, DEFAULT_LOGROTATE_INTERVAL_SECONDS, DEFAULT_NODE_NAMESPACE } from "../logrotate/defaults";
 
@@ -18,9 +19,6 @@ export const pinnedImage = z
     )
     .refine((ref) => !/:latest$/.test(ref), '"latest" is mutable: pin a version tag or digest')
     .refine((ref) => /@sha256:|:[^/:]+$/.test(ref), "an image with an explicit tag or digest");
-
-const cpuQuantity = z.string().regex(/^([1-9][0-9]*m|[0-9]+(\.[0-9]{1,3})?)$/, 'a CPU quantity such as "250m" or "1.5"');
-const memoryQuantity = z.string().regex(/^[1-9][0-9]*(Ki|Mi|Gi|Ti)$/, 'a quantity in binary units such as "512Mi" or "20Gi"');
 
 const amounts = z.object({ cpu: cpuQuantity, memory: memoryQuantity }).strict();
 

@@ -12,6 +12,7 @@
  */
 import { z } from "zod";
 
+import { hostName, httpsUrl, k8sName } from "../formats";
 import { CHARTS } from "./charts";
 
 export type Environment = "dev" | "staging" | "prod";
@@ -24,17 +25,7 @@ export const promDuration = z.string().regex(/^([0-9]+(ms|s|m|h|d|w|y))+$/, 'a P
 
 const storageQuantity = z.string().regex(/^[1-9][0-9]*(Mi|Gi|Ti)$/, 'a storage size in binary units such as "50Gi"');
 
-const k8sName = z
-    .string()
-    .regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, "a Kubernetes object name (lower-case letters, digits, '-', '.')");
-
 const chartVersion = z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, 'an exact chart version such as "81.4.5" (ranges are not reproducible)');
-
-const httpsUrl = z.url({ protocol: /^https$/, error: "an https:// URL" });
-
-const hostName = z
-    .string()
-    .regex(/^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/, "a DNS host name");
 
 const email = z.email({ error: "an e-mail address" });
 

@@ -60,4 +60,13 @@ describe("dev stack", () => {
         expect(releases).toEqual(expect.arrayContaining(["kube-prometheus-stack"]));
         expect(plan.outputs.monitoring).toEqual({ namespace: "monitoring", alertRules: expect.any(Array) });
     });
+
+    it("rotates node logs from a DaemonSet outside the restricted namespace, and has no backup jobs before there is a database", () => {
+        expect(k8sObject(plan, "DaemonSet", "med-agi-logrotate", "med-agi-node").kind).toBe("DaemonSet");
+        expect(k8sObjects(plan, "CronJob")).toEqual([]);
+        const alerts = k8sObjects(plan, "PrometheusRule").flatMap((r) =>
+            r.spec.groups.flatMap((g: any) => g.rules.map((x: any) => x.alert)),
+        );
+        expect(alerts).not.toContain("MedAgiBackupMissing");
+    });
 });

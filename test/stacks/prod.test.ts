@@ -36,4 +36,27 @@ describe("prod stack", () => {
         expect(resources).toEqual({ requests: { cpu: "500m", memory: "2Gi" }, limits: { cpu: "2", memory: "4Gi" } });
         expect(k8sObject(plan, "Deployment", "ekg").spec.template.spec.containers[0].resources.limits.memory).toBe("2Gi");
     });
+
+    it("schedules the runbook's backups and the monthly restore drill in med-agi, with IRSA credentials", () => {
+        const cronJobs = k8sObjects(plan, "CronJob").map((c) => [c.metadata.name, c.spec.schedule, c.spec.concurrencyPolicy]);
+        expect(cronJobs).toEqual(
+            expect.arrayContaining([
+                ["postgres-backup", "0 2 * * *", "Forbid"],
+                ["model-backup", "30 2 * * *", "Forbid"],
+                ["config-backup", "0 3 * * *", "Forbid"],
+                ["restore-drill", "0 4 1 * *", "Forbid"],
+            ]),
+        );
+        const accounts = k8sObjects(plan, "ServiceAccount").filter((a) => a.metadata.annotations?.["eks.amazonaws.com/role-arn"]);
+        expect(accounts.map((a) => a.metadata.annotations["eks.amazonaws.com/role-arn"])).toContain(
+            "arn:aws:iam::123456789012:role/med-agi-prod-backup",
+        );
+    });
+
+    it("watches the backup it deploys: MedAgiBackupMissing is among the rules", () => {
+        const alerts = k8sObjects(plan, "PrometheusRule").flatMap((r) =>
+            r.spec.groups.flatMap((g: any) => g.rules.map((x: any) => x.alert)),
+        );
+        expect(alerts).toContain("MedAgiBackupMissing");
+    });
 });
