@@ -25,8 +25,7 @@ export const LOGROTATE_NAMES = {
 /** Where the node keeps logrotate's state (hostPath; survives pod restarts). */
 export const STATE_HOST_PATH = "/var/lib/med-agi-logrotate";
 
-/** Annotation the render tool reads: write each data key as a file into this dir. */
-export const RENDER_DIR_ANNOTATION = "render.med-agi.io/dir";
+export { RENDER_DIR_ANNOTATION } from "../k8s/annotations";
 
 /** Capabilities logrotate keeps as root: read/replace other users' 0640 logs, chown/chmod the archives. */
 export const LOGROTATE_CAPABILITIES = ["CHOWN", "DAC_OVERRIDE", "FOWNER"] as const;

@@ -36,6 +36,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 
+import { RENDER_DIR_ANNOTATION } from "../k8s/annotations";
 import { podSecurityLabels } from "../k8s/security";
 import { DATA_STORE_NAMES, NAMESPACE } from "../runbook";
 import { CONFIG_SECRET_NAME, RECEIVER_SECRET, alertmanagerConfig, type AlertmanagerConfig, type ReceiverCredentials } from "./alertmanager";
@@ -62,8 +63,7 @@ export * from "./rules";
 export * from "./runbook-links";
 export * from "./values";
 
-/** Annotation the render tool reads: write each data key of this ConfigMap/Secret as a file into that directory. */
-export const RENDER_DIR_ANNOTATION = "render.med-agi.io/dir";
+export { RENDER_DIR_ANNOTATION };
 
 /** The key Alertmanager's config Secret must use (prometheus-operator), also the render's file name. */
 export const ALERTMANAGER_CONFIG_KEY = "alertmanager.yaml";

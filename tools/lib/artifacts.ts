@@ -6,10 +6,10 @@
 import * as path from "node:path";
 import { stringify } from "yaml";
 
+import { RENDER_DIR_ANNOTATION } from "../../infra/k8s/annotations";
 import { isKubernetesObject, objectRef, SECRET_MASK, type Plan, type PlannedResource } from "./plan";
 
-/** Annotation on a ConfigMap/Secret: write each of its keys as a file into this directory of the render. */
-export const RENDER_DIR_ANNOTATION = "render.med-agi.io/dir";
+export { RENDER_DIR_ANNOTATION };
 
 const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false } as const;
 
