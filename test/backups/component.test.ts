@@ -1,49 +1,45 @@
 /** The Backups component under Pulumi's mock runtime: what it registers. */
-import * as pulumi from "@pulumi/pulumi";
-
-interface Registered {
-    type: string;
-    name: string;
-    inputs: any;
-}
-const registered: Registered[] = [];
-
-pulumi.runtime.setMocks(
-    {
-        newResource: (args) => {
-            registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-            return { id: `${args.name}-id`, state: args.inputs };
-        },
-        call: (args) => args.inputs,
-    },
-    "med-agi",
-    "dev",
-    false,
-);
-
 import { Backups } from "../../infra/backups";
 import { SCHEDULES } from "../../infra/runbook";
+import { runUnderMocks } from "../../tools/lib/mock-run";
+import type { Plan, PlannedResource } from "../../tools/lib/plan";
 
-let component: Backups;
+let plan: Plan;
+let refusal: unknown;
 beforeAll(async () => {
-    component = new Backups("backups", {
-        environment: "staging",
-        postgres: { host: "rds.example", passwordSecret: { name: "rds-medagi", key: "password" } },
-        s3: { backupBucket: "med-agi-staging-backups", roleArn: "arn:aws:iam::123456789012:role/med-agi-backup" },
+    plan = await runUnderMocks({ project: "med-agi", stack: "dev", values: {}, secretKeys: [] }, () => {
+        const component = new Backups("backups", {
+            environment: "staging",
+            postgres: { host: "rds.example", passwordSecret: { name: "rds-medagi", key: "password" } },
+            s3: { backupBucket: "med-agi-staging-backups", roleArn: "arn:aws:iam::123456789012:role/med-agi-backup" },
+        });
+        // The error path runs in the same stack, so the plan shows what it registered.
+        try {
+            new Backups("bad", {
+                environment: "prod",
+                postgres: { host: "h", passwordSecret: { name: "s", key: "" } },
+                s3: { backupBucket: "b" },
+            });
+        } catch (err) {
+            refusal = err;
+        }
+        return { cronJobNames: component.cronJobNames, serviceAccountNames: component.serviceAccountNames };
     });
-    // Outputs resolve once their resources are registered.
-    await new Promise<void>((resolve) =>
-        pulumi.all([component.cronJobNames, component.serviceAccountNames, component.scriptsConfigMapName]).apply(() => resolve()),
-    );
 });
 
-const ofType = (t: string): Registered[] => registered.filter((r) => r.type === t);
+// Tests read deep into plain inputs.
+const ofType = (type: string): (PlannedResource & { inputs: any })[] => plan.resources.filter((r) => r.type === type);
 
 describe("Backups component", () => {
     it("registers as med-agi:backups:Backups with children named after it", () => {
-        expect(ofType("med-agi:backups:Backups").map((r) => r.name)).toEqual(["backups"]);
-        const children = registered.filter((r) => !r.type.startsWith("med-agi:"));
-        for (const c of children) expect(c.name.startsWith("backups-")).toBe(true);
+        const component = plan.resources.find((r) => r.name === "backups");
+        expect(component?.type).toBe("med-agi:backups:Backups");
+        const children = plan.resources.filter((r) => !r.type.startsWith("med-agi:"));
+        expect(children.length).toBeGreaterThan(0);
+        for (const c of children) {
+            expect(c.name.startsWith("backups-")).toBe(true);
+            expect(c.parent).toBe(component?.urn);
+        }
     });
 
     it("registers the five CronJobs with the runbook's schedules and concurrencyPolicy Forbid", () => {
@@ -96,22 +92,13 @@ describe("Backups component", () => {
         expect(role?.inputs.rules.flatMap((r: { resources: string[] }) => r.resources)).not.toContain("secrets");
     });
 
-    it("exposes the CronJob and ServiceAccount names as outputs", async () => {
-        const names = await new Promise<Record<string, string>>((resolve) => component.cronJobNames.apply(resolve));
-        expect(names.postgresBackup).toBe("postgres-backup");
-        const sas = await new Promise<string[]>((resolve) => component.serviceAccountNames.apply(resolve));
-        expect(sas).toEqual(["med-agi-backup", "med-agi-config-backup"]);
+    it("exposes the CronJob and ServiceAccount names as outputs", () => {
+        expect((plan.outputs.cronJobNames as Record<string, string>).postgresBackup).toBe("postgres-backup");
+        expect(plan.outputs.serviceAccountNames).toEqual(["med-agi-backup", "med-agi-config-backup"]);
     });
 
     it("refuses invalid arguments before registering anything", () => {
-        expect(
-            () =>
-                new Backups("bad", {
-                    environment: "prod",
-                    postgres: { host: "h", passwordSecret: { name: "s", key: "" } },
-                    s3: { backupBucket: "b" },
-                }),
-        ).toThrow(/neither credentialsSecret nor roleArn[\s\S]*passwordSecret\.key/);
-        expect(registered.some((r) => r.name.startsWith("bad-"))).toBe(false);
+        expect((refusal as Error | undefined)?.message).toMatch(/neither credentialsSecret nor roleArn[\s\S]*passwordSecret\.key/);
+        expect(plan.resources.some((r) => r.name.startsWith("bad-"))).toBe(false);
     });
 });

@@ -1,34 +1,17 @@
 /** The LogRotation component under Pulumi's mock runtime. */
-import * as pulumi from "@pulumi/pulumi";
-
-interface Registered {
-    type: string;
-    name: string;
-    inputs: any;
-}
-const registered: Registered[] = [];
-pulumi.runtime.setMocks(
-    {
-        newResource: (args) => {
-            registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-            return { id: `${args.name}-id`, state: args.inputs };
-        },
-        call: (args) => args.inputs,
-    },
-    "med-agi",
-    "dev",
-    false,
-);
-
 import { LogRotation, logrotateConfig } from "../../infra/logrotate";
+import { runUnderMocks } from "../../tools/lib/mock-run";
+import type { Plan, PlannedResource } from "../../tools/lib/plan";
 
-let component: LogRotation;
+let plan: Plan;
 beforeAll(async () => {
-    component = new LogRotation("logrotate", { image: "registry.example/med-agi/logrotate:3.21.0-bookworm" });
-    await new Promise<void>((resolve) => pulumi.all([component.namespace, component.configMapName]).apply(() => resolve()));
-    await new Promise((r) => setImmediate(r));
+    plan = await runUnderMocks({ project: "med-agi", stack: "dev", values: {}, secretKeys: [] }, () => {
+        new LogRotation("logrotate", { image: "registry.example/med-agi/logrotate:3.21.0-bookworm" });
+    });
 });
-const ofType = (t: string): Registered[] => registered.filter((r) => r.type === t);
+
+// Tests read deep into plain inputs.
+const ofType = (type: string): (PlannedResource & { inputs: any })[] => plan.resources.filter((r) => r.type === type);
 
 describe("LogRotation component", () => {
     it("puts the rotator in its own namespace with PSA privileged (hostPath is forbidden under restricted)", () => {
@@ -46,7 +29,7 @@ describe("LogRotation component", () => {
         expect(cm[0]?.inputs.metadata.namespace).toBe("med-agi-node");
     });
 
-    it("registers the DaemonSet with the given image, children named after the component", async () => {
+    it("registers the DaemonSet with the given image, children named after the component", () => {
         const ds = ofType("kubernetes:apps/v1:DaemonSet");
         expect(ds).toHaveLength(1);
         expect(ds[0]?.name).toBe("logrotate-daemonset");

@@ -2,48 +2,77 @@
  * The Observability component under Pulumi mocks with the dev stack's
  * defaults: no receivers, no secrets, SIEM to stdout.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 
+import * as obs from "../../infra/observability";
 import { SERVICE_NAMES, SERVICES } from "../../infra/runbook";
-import { installMocks, isSecretValue, object, registerAll, unwrapSecret, type Registered } from "./mocks";
+import { runUnderMocks } from "../../tools/lib/mock-run";
+import { SECRET_MASK, type Plan, type PlannedResource } from "../../tools/lib/plan";
 
-installMocks("dev");
+/**
+ * The Kubernetes SDK marks all of a Secret's data secret, so the plan shows it
+ * as "[secret]". Two tests compare the text behind it; for them only, this
+ * keeps each Secret's `stringData` as registered, to read back unsecreted.
+ */
+const secretData = new Map<string, pulumi.Input<Record<string, string>> | undefined>();
+const keepSecretData: pulumi.ResourceTransformation = (args) => {
+    if (args.type === "kubernetes:core/v1:Secret") secretData.set(args.name, args.props.stringData);
+    return undefined;
+};
+const unsecretData = (name: string) => pulumi.unsecret(pulumi.output(secretData.get(name)));
 
-// Imported after the mocks are installed, as Pulumi programs are.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const obs = require("../../infra/observability") as typeof import("../../infra/observability");
-
-let resources: Registered[] = [];
-let component: InstanceType<typeof obs.Observability>;
-
+let plan: Plan;
 beforeAll(async () => {
-    resources = await registerAll((opts) => {
-        component = new obs.Observability(
+    plan = await runUnderMocks({ project: "med-agi", stack: "dev", values: {}, secretKeys: [] }, () => {
+        const component = new obs.Observability(
             "observability",
             {
                 environment: "dev",
                 services: SERVICE_NAMES.map((n) => SERVICES[n]),
                 config: obs.parseObservabilityConfig("dev", {}),
             },
-            opts,
+            { transformations: [keepSecretData] },
         );
-        return component;
+        return {
+            monitoringNamespace: component.monitoringNamespace,
+            prometheusRuleNames: component.prometheusRuleNames,
+            siemOutput: component.siemOutput,
+            alertmanagerYaml: component.alertmanagerYaml,
+            configSecretData: unsecretData("observability-alertmanager-config"),
+            receiverSecretData: unsecretData("observability-alertmanager-receivers"),
+        };
     });
 });
 
-const ofType = (type: string) => resources.filter((r) => r.type === type);
+// Tests read deep into plain inputs.
+type Found = PlannedResource & { inputs: any };
+const component = (): PlannedResource => plan.resources.find((r) => r.type === "med-agi:observability:Observability")!;
+/** Everything the component registered: its children. */
+const children = (): Found[] => plan.resources.filter((r) => r !== component());
+const ofType = (type: string): Found[] => children().filter((r) => r.type === type);
+/** Inputs of the one Kubernetes object of `kind` named `name`. */
+const object = (kind: string, name: string): any => {
+    const found = children().filter((r) => r.inputs.kind === kind && r.inputs.metadata?.name === name);
+    expect(found).toHaveLength(1);
+    return found[0]!.inputs;
+};
 
 describe("Observability on dev", () => {
     it("names every child after the component and parents it to the component", () => {
-        expect(resources.length).toBeGreaterThan(0);
-        for (const r of resources) {
+        expect(children().length).toBeGreaterThan(0);
+        for (const r of children()) {
             expect(r.name.startsWith("observability-")).toBe(true);
-            expect(r.parent).toBe("<component>");
+            expect(r.parent).toBe(component().urn);
         }
     });
 
     it("registers the children the design lists", () => {
-        expect(resources.map((r) => r.name).sort()).toEqual(
+        expect(
+            children()
+                .map((r) => r.name)
+                .sort(),
+        ).toEqual(
             [
                 "observability-alertmanager-config",
                 "observability-alertmanager-config-view",
@@ -73,7 +102,7 @@ describe("Observability on dev", () => {
 
     it("ships the three rule groups as PrometheusRules in med-agi", () => {
         for (const name of Object.values(obs.RULE_GROUP_NAMES)) {
-            const rule = object(resources, "PrometheusRule", name);
+            const rule = object("PrometheusRule", name);
             expect(rule.apiVersion).toBe("monitoring.coreos.com/v1");
             expect(rule.metadata.namespace).toBe("med-agi");
             expect(rule.spec.groups.map((g: { name: string }) => g.name)).toEqual([name]);
@@ -81,31 +110,31 @@ describe("Observability on dev", () => {
     });
 
     it("does not ship the SIEM shipping alert when nothing ships to a SIEM", () => {
-        const security = object(resources, "PrometheusRule", "med-agi-security");
+        const security = object("PrometheusRule", "med-agi-security");
         expect(security.spec.groups[0].rules.map((r: { alert: string }) => r.alert)).toEqual(["MedAgiHighAuthFailureRate"]);
     });
 
     it("publishes alertmanager.yaml in a ConfigMap the render writes to its root", () => {
-        const view = object(resources, "ConfigMap", "alertmanager-med-agi-config");
+        const view = object("ConfigMap", "alertmanager-med-agi-config");
         expect(view.metadata).toMatchObject({ namespace: "monitoring", annotations: { "render.med-agi.io/dir": "." } });
         const config = parse(view.data["alertmanager.yaml"]);
         expect(config.receivers).toEqual([{ name: "null" }]);
     });
 
     it("gives Alertmanager the same text in the Secret it reads", () => {
-        const secret = object(resources, "Secret", "alertmanager-med-agi");
-        const view = object(resources, "ConfigMap", "alertmanager-med-agi-config");
-        expect(unwrapSecret(secret.stringData)["alertmanager.yaml"]).toBe(view.data["alertmanager.yaml"]);
+        expect(object("Secret", "alertmanager-med-agi").stringData).toBe(SECRET_MASK);
+        const view = object("ConfigMap", "alertmanager-med-agi-config");
+        expect((plan.outputs.configSecretData as Record<string, string>)["alertmanager.yaml"]).toBe(view.data["alertmanager.yaml"]);
     });
 
     it("creates the receiver Secret even without credentials, so Alertmanager can mount it", () => {
-        const receivers = object(resources, "Secret", "alertmanager-med-agi-receivers");
+        const receivers = object("Secret", "alertmanager-med-agi-receivers");
         expect(receivers.metadata.namespace).toBe("monitoring");
-        expect(unwrapSecret(receivers.stringData) ?? {}).toEqual({});
+        expect(plan.outputs.receiverSecretData ?? {}).toEqual({});
     });
 
     it("ships the dashboard as a ConfigMap labelled for Grafana's sidecar", () => {
-        const cm = object(resources, "ConfigMap", "med-agi-dashboards");
+        const cm = object("ConfigMap", "med-agi-dashboards");
         expect(cm.metadata.labels).toEqual({ grafana_dashboard: "1" });
         expect(cm.metadata.annotations).toEqual({ "render.med-agi.io/dir": "dashboards" });
         expect(JSON.parse(cm.data["med-agi-key-metrics.json"]).uid).toBe("med-agi-key-metrics");
@@ -115,24 +144,21 @@ describe("Observability on dev", () => {
         const [fb] = ofType("kubernetes:helm.sh/v3:Release").filter((r) => r.inputs.chart === "fluent-bit");
         expect(fb!.inputs.namespace).toBe("logging");
         expect(fb!.inputs.values.config.outputs).toMatch(/Name\s+stdout/);
-        expect(resources.filter((r) => r.inputs.kind === "Secret" && r.inputs.metadata?.name === "fluent-bit-siem")).toEqual([]);
+        expect(children().filter((r) => r.inputs.kind === "Secret" && r.inputs.metadata?.name === "fluent-bit-siem")).toEqual([]);
     });
 
     it("labels both host-reading namespaces Pod Security privileged", () => {
         for (const ns of ["monitoring", "logging"]) {
-            expect(object(resources, "Namespace", ns).metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("privileged");
+            expect(object("Namespace", ns).metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("privileged");
         }
     });
 
-    it("echoes its outputs", async () => {
-        const value = <T>(o: { apply: (f: (v: T) => void) => unknown }) => new Promise<T>((resolve) => o.apply(resolve));
-        expect(await value<string>(component.monitoringNamespace)).toBe("monitoring");
-        expect(await value<string[]>(component.prometheusRuleNames)).toEqual([
-            "med-agi-key-metrics",
-            "med-agi-maintenance",
-            "med-agi-security",
-        ]);
-        expect(await value<string>(component.siemOutput)).toBe("stdout");
-        expect(isSecretValue(await value<string>(component.alertmanagerYaml))).toBe(false);
+    it("echoes its outputs", () => {
+        expect(plan.outputs.monitoringNamespace).toBe("monitoring");
+        expect(plan.outputs.prometheusRuleNames).toEqual(["med-agi-key-metrics", "med-agi-maintenance", "med-agi-security"]);
+        expect(plan.outputs.siemOutput).toBe("stdout");
+        // Not a secret: the plan shows the text itself.
+        expect(plan.outputs.alertmanagerYaml).not.toBe(SECRET_MASK);
+        expect(plan.outputs.alertmanagerYaml).toBe(object("ConfigMap", "alertmanager-med-agi-config").data["alertmanager.yaml"]);
     });
 });
