@@ -85,6 +85,8 @@ describe("npm run render", () => {
         expect(summary).toContain("```mermaid\nflowchart LR");
         expect(summary).toContain('clients -->|"imaging.med-agi.example.org"| w_med_agi_imaging');
         expect(summary).toMatch(/- Namespace `med-agi` 🔒 protected/);
+        expect(summary).toContain('w_med_agi_postgres_backup["postgres-backup<br/>CronJob 0 2 * * *"]');
+        expect(summary).toContain('w_med_agi_postgres_restore["postgres-restore<br/>CronJob (suspended)"]');
     });
 });
 

@@ -126,11 +126,11 @@ export function architectureMermaid(plan: Plan): string {
         portOf.set(`${ref.namespace}/${ref.name}`, ((r.inputs.spec as { ports?: { port?: number }[] } | undefined)?.ports ?? [])[0]?.port);
     }
     for (const { r, ref } of workloads) {
-        const spec = (r.inputs.spec ?? {}) as { replicas?: number; schedule?: string };
+        const spec = (r.inputs.spec ?? {}) as { replicas?: number; schedule?: string; suspend?: boolean };
         const port = portOf.get(`${ref.namespace}/${ref.name}`);
         const detail =
             ref.kind === "CronJob"
-                ? `CronJob ${spec.schedule ?? ""}`
+                ? `CronJob ${spec.suspend === true ? "(suspended)" : (spec.schedule ?? "")}`
                 : `${ref.kind}${spec.replicas === undefined ? "" : ` ×${spec.replicas}`}${port === undefined ? "" : ` :${port}`}`;
         add(ref.namespace, `    ${mermaidId(`w_${ref.namespace}_${ref.name}`)}["${ref.name}<br/>${detail}"]`);
     }
