@@ -58,6 +58,9 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
             // then nothing is watched that does not exist.
             dataStores: [],
             backups: backups !== undefined,
+            // The Triton component joins later: until it deploys deployment/triton,
+            // only an existing, unready one may page.
+            tritonGpu: false,
         },
         { provider, dependsOn: [namespace] },
     );

@@ -114,6 +114,8 @@ export interface ObservabilityArgs {
     readonly namespace?: string;
     /** Whether the backups component's `postgres-backup` CronJob exists (MedAgiBackupMissing watches it). @default true */
     readonly backups?: boolean;
+    /** Whether the stack deploys the GPU Triton; see RuleBuilderArgs.tritonGpu. @default true */
+    readonly tritonGpu?: boolean;
     /** In-cluster data store StatefulSets watched by MedAgiDataStoreDown. @default DATA_STORE_NAMES (postgres, elasticsearch, minio) */
     readonly dataStores?: readonly string[];
 }
@@ -147,6 +149,7 @@ export function observabilityRuleGroups(args: ObservabilityArgs): ReturnType<typ
         services: args.services.map((s) => s.name),
         dataStores: args.dataStores ?? DATA_STORE_NAMES,
         backups: args.backups ?? true,
+        tritonGpu: args.tritonGpu ?? true,
         extraVolumeNamespaces: [settings.monitoring.namespace],
         ...(settings.siem.output === "http" ? { siemShippingNamespace: settings.siem.namespace } : {}),
         ...(settings.alerting.runbookBaseUrl === undefined ? {} : { runbookBaseUrl: settings.alerting.runbookBaseUrl }),

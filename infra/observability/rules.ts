@@ -81,6 +81,15 @@ export interface RuleBuilderArgs {
     readonly extraVolumeNamespaces?: readonly string[];
     /** Whether the Postgres backup CronJob is deployed (MedAgiBackupMissing watches it). @default true */
     readonly backups?: boolean;
+    /**
+     * Whether this stack deploys the GPU Triton (`deployment/triton`). When
+     * true, a missing Deployment counts as unhealthy (it was deleted or never
+     * came up); when false, MedAgiTritonUnhealthy fires only for a `triton`
+     * Deployment that exists with no ready pod, so a stack without GPU Triton
+     * (dev, or before the Triton component is deployed) does not page forever.
+     * @default true
+     */
+    readonly tritonGpu?: boolean;
     /** Namespace of Fluent Bit when it ships to the SIEM; unset: no shipping alert. @default undefined */
     readonly siemShippingNamespace?: string;
     /** Makes `runbook_url` absolute. @default undefined (repository-relative) */
@@ -199,7 +208,10 @@ export function keyMetricRules(args: RuleBuilderArgs): AlertRule[] {
         },
         {
             alert: k.tritonHealth.alert,
-            expr: `${readyReplicas(c, TRITON_DEPLOYMENTS.gpu)} < ${k.tritonHealth.threshold}`,
+            expr:
+                (args.tritonGpu ?? true)
+                    ? `${readyReplicas(c, TRITON_DEPLOYMENTS.gpu)} < ${k.tritonHealth.threshold}`
+                    : `sum(${sel("kube_deployment_status_replicas_ready", { namespace: c.ns, deployment: TRITON_DEPLOYMENTS.gpu })}) < ${k.tritonHealth.threshold}`,
             for: ALERT_FOR.tritonHealth,
             labels: { severity: k.tritonHealth.severity, namespace: c.ns, service: TRITON_DEPLOYMENTS.gpu },
             annotations: {

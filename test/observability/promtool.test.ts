@@ -71,9 +71,9 @@ interface Check {
 }
 
 /** Runs one `promtool test rules` case; returns promtool's output when it fails. */
-function promtoolTest(name: string, series: readonly Series[], checks: readonly Check[]): string | undefined {
+function promtoolTest(name: string, series: readonly Series[], checks: readonly Check[], rules = rulesPath): string | undefined {
     const test = {
-        rule_files: [rulesPath],
+        rule_files: [rules],
         evaluation_interval: "1m",
         tests: [
             {
@@ -93,8 +93,8 @@ function promtoolTest(name: string, series: readonly Series[], checks: readonly 
     return r.status === 0 ? undefined : `${r.stdout}\n${r.stderr}`;
 }
 
-function expectPasses(name: string, series: readonly Series[], checks: readonly Check[]): void {
-    expect(promtoolTest(name, series, checks)).toBeUndefined();
+function expectPasses(name: string, series: readonly Series[], checks: readonly Check[], rules = rulesPath): void {
+    expect(promtoolTest(name, series, checks, rules)).toBeUndefined();
 }
 
 const m = (n: number) => `${n}m`;
@@ -254,6 +254,30 @@ describe("MedAgiTritonUnhealthy (runbook: Triton Health unhealthy → failover t
 
     it("does not fire while one GPU Triton pod is ready", () => {
         expectPasses("triton-1-ready", ready(1), [{ at: m(30), alert: k.alert, fires: [] }]);
+    });
+
+    describe("on a stack that does not deploy the GPU Triton", () => {
+        const noGpuRules = writeYaml(
+            dir,
+            "rules-no-gpu-triton.yaml",
+            ruleFile(Object.values(ruleGroups({ services: SERVICE_NAMES, tritonGpu: false }))),
+        );
+
+        it("does not page for a triton Deployment that does not exist", () => {
+            expectPasses("no-gpu-triton-absent", [], [{ at: m(forMin + 10), alert: k.alert, fires: [] }], noGpuRules);
+        });
+
+        it("still pages when a triton Deployment exists with no ready pod", () => {
+            expectPasses(
+                "no-gpu-triton-0-ready",
+                ready(0),
+                [
+                    { at: m(forMin - 1), alert: k.alert, fires: [] },
+                    { at: m(forMin), alert: k.alert, fires: firing },
+                ],
+                noGpuRules,
+            );
+        });
     });
 });
 
