@@ -41,10 +41,8 @@ describe("npm run render", () => {
         expect(plan.project).toBe("med-agi");
         expect(plan.stack).toBe("dev");
         expect(plan.resources[0]!.type).toBe("pulumi:providers:kubernetes");
-        for (const r of plan.resources)
-            expect(Object.keys(r).sort()).toEqual(
-                ["inputs", "name", "parent", "protect", "type", "urn"].filter((k) => k !== "parent" || r.parent !== undefined),
-            );
+        for (const r of plan.resources) expect(Object.keys(r).sort()).toEqual(["inputs", "name", "parent", "protect", "type", "urn"]);
+        expect(plan.resources[0]!.parent).toBeNull();
         const deployment = plan.resources.find((r) => r.name === "imaging-deployment")!;
         expect(deployment.type).toBe("kubernetes:apps/v1:Deployment");
         expect(deployment.urn).toBe(
@@ -175,7 +173,7 @@ describe("render writers", () => {
         urn: `urn:pulumi:t::p::${type}::${name}`,
         type,
         name,
-        parent: undefined,
+        parent: null,
         protect: false,
         inputs,
     });

@@ -85,9 +85,9 @@ export function countsByType(plan: Plan): [string, number][] {
 function componentTree(plan: Plan): string[] {
     const children = new Map<string | undefined, PlannedResource[]>();
     for (const r of plan.resources) {
-        const list = children.get(r.parent) ?? [];
+        const list = children.get(r.parent ?? undefined) ?? [];
         list.push(r);
-        children.set(r.parent, list);
+        children.set(r.parent ?? undefined, list);
     }
     const lines: string[] = [];
     const walk = (parent: string | undefined, depth: number) => {

@@ -118,7 +118,7 @@ export async function runUnderMocks(config: StackConfig, program: () => Promise<
             urn: r.urn,
             type: r.type,
             name: r.name,
-            parent: parent?.urn,
+            parent: parent?.urn ?? null,
             protect: internal.__protect === true,
             inputs: maskSecrets(inputs) as Record<string, unknown>,
         };

@@ -8,8 +8,8 @@ export interface PlannedResource {
     readonly type: string;
     /** Logical name. */
     readonly name: string;
-    /** Parent URN; undefined for children of the stack. */
-    readonly parent: string | undefined;
+    /** Parent URN; null for resources directly under the stack. */
+    readonly parent: string | null;
     readonly protect: boolean;
     /** Inputs as registered, secrets replaced by `"[secret]"`. */
     readonly inputs: Record<string, unknown>;
