@@ -11,7 +11,7 @@ import { LogRotation } from "./logrotate";
 import { PlatformNamespace } from "./namespace";
 import { Observability } from "./observability";
 import { NAMESPACE, SERVICE_NAMES, SERVICES } from "./runbook";
-import { imageRef, MedAgiService } from "./services";
+import { fromRegistry, imageRef, MedAgiService } from "./services";
 
 /** Stack outputs (`pulumi stack output`). */
 export interface PlatformOutputs {
@@ -40,7 +40,7 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
     if (config.logrotate.enabled) {
         new LogRotation(
             "logrotate",
-            { config: config.logrotate, image: registryImage(config.registry, config.logrotate.image), version: config.release },
+            { config: config.logrotate, image: fromRegistry(config.registry, config.logrotate.image), version: config.release },
             { provider },
         );
     }
@@ -104,11 +104,6 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
         services,
         monitoring: { namespace: observability.monitoringNamespace, alertRules: observability.prometheusRuleNames },
     };
-}
-
-/** Our own images (`med-agi/…`) come from the stack's registry when it has one. */
-function registryImage(registry: string | undefined, image: string): string {
-    return registry !== undefined && image.startsWith("med-agi/") ? `${registry}/${image}` : image;
 }
 
 /** The credentials that are set, read as Pulumi secrets (never as plain values). */

@@ -4,6 +4,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 
+import type { Environment } from "../config";
 import type { BackupsConfig } from "./config";
 
 /** A key of a Kubernetes Secret in the backup namespace. */
@@ -56,7 +57,7 @@ export interface BackupS3Args {
 export interface BackupsArgs {
     /** Namespace of the jobs. @default NAMESPACE ("med-agi") */
     readonly namespace?: pulumi.Input<string>;
-    readonly environment: "dev" | "staging" | "prod";
+    readonly environment: Environment;
     readonly postgres: BackupPostgresArgs;
     readonly s3: BackupS3Args;
     /** Parsed `med-agi:backups` config (`backupsSchema.parse(...)`). @default backupsSchema.parse({}) */

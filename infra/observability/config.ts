@@ -12,10 +12,11 @@
  */
 import { z } from "zod";
 
+import type { Environment } from "../config";
 import { hostName, httpsUrl, k8sName } from "../formats";
 import { CHARTS } from "./charts";
 
-export type Environment = "dev" | "staging" | "prod";
+export type { Environment };
 
 // ---------------------------------------------------------------------------
 // Value formats

@@ -40,8 +40,15 @@ export interface TopologySpreadPolicy {
 
 /** `<registry>/med-agi/<service>:<tag>`, or `med-agi/<service>:<tag>` with no registry. */
 export function imageRef(registry: string | undefined, service: string, tag: string): string {
-    const repository = `${IMAGE_REPOSITORY_PREFIX}/${service}:${tag}`;
-    return registry === undefined ? repository : `${registry}/${repository}`;
+    return fromRegistry(registry, `${IMAGE_REPOSITORY_PREFIX}/${service}:${tag}`);
+}
+
+/**
+ * Our own images (`med-agi/…`) come from the stack's registry when it has one;
+ * third-party references (`postgres:15`, `registry.k8s.io/…`) are left as they are.
+ */
+export function fromRegistry(registry: string | undefined, image: string): string {
+    return registry !== undefined && image.startsWith(`${IMAGE_REPOSITORY_PREFIX}/`) ? `${registry}/${image}` : image;
 }
 
 export interface DeploymentSpecArgs {

@@ -21,13 +21,10 @@ OUT="$WORK_DIR/out"
 case ",${CONFIG_RESOURCES,,}," in
     *,secret,* | *,secrets,* | *,secret.* | *,secrets.*) die "CONFIG_RESOURCES names Secrets: secret values are never backed up" ;;
 esac
-RUN_ID=$(date -u +%Y%m%dT%H%M%SZ)
-DATE=$(run_date "$RUN_ID")
+start_run "$OUT"
 ALL="k8s_backup_${DATE}.yaml"
 CONFIG="k8s_config_${DATE}.yaml"
 
-rm -rf "$OUT"
-mkdir -p "$OUT" || die "cannot create $OUT"
 log "exporting namespace $NAMESPACE (run $RUN_ID)"
 kubectl get all -n "$NAMESPACE" -o yaml >"$OUT/$ALL" || die "kubectl get all -n $NAMESPACE failed"
 kubectl get "$CONFIG_RESOURCES" -n "$NAMESPACE" -o yaml >"$OUT/$CONFIG" ||

@@ -42,6 +42,16 @@ require_cmd() {
 # The UTC date of a run id (20240115T020000Z -> 20240115), the runbook's `date +%Y%m%d`.
 run_date() { printf '%s' "${1%%T*}"; }
 
+# Starts a run that produces files: sets RUN_ID (YYYYMMDDTHHMMSSZ, UTC) and
+# DATE (YYYYMMDD), and empties the output directory $1.
+# shellcheck disable=SC2034 # RUN_ID and DATE are read by the calling script
+start_run() {
+    RUN_ID=$(date -u +%Y%m%dT%H%M%SZ)
+    DATE=$(run_date "$RUN_ID")
+    rm -rf "$1"
+    mkdir -p "$1" || die "cannot create $1"
+}
+
 sha256_of() {
     local out
     out=$(sha256sum -- "$1") || die "sha256sum failed for $1"

@@ -22,13 +22,10 @@ require_env PGHOST PGUSER PGDATABASE
 require_cmd psql pg_dump pg_dumpall sha256sum
 WORK_DIR=${WORK_DIR:-/work}
 OUT="$WORK_DIR/out"
-RUN_ID=$(date -u +%Y%m%dT%H%M%SZ)
-DATE=$(run_date "$RUN_ID")
+start_run "$OUT"
 DUMP="backup_${DATE}.dump"
 GLOBALS="globals_${DATE}.sql"
 
-rm -rf "$OUT"
-mkdir -p "$OUT" || die "cannot create $OUT"
 check_connection "$PGDATABASE"
 log "dumping database \"$PGDATABASE\" from $PGHOST:${PGPORT:-5432} as \"$PGUSER\" (run $RUN_ID)"
 
