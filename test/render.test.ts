@@ -14,7 +14,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "render-test-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function render(args: string[]): { status: number | null; stdout: string; stderr: string } {
-    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "tools/render.ts"), ...args], {
+    const r = spawnSync(process.execPath, ["-r", path.join(ROOT, "tools/lib/ts-loader.js"), path.join(ROOT, "tools/render.ts"), ...args], {
         cwd: ROOT,
         encoding: "utf8",
     });

@@ -6,27 +6,16 @@
  * --stack, every stack with a Pulumi.<stack>.yaml. Exits non-zero when any
  * stack's config is invalid or its program fails.
  */
-import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { Worker } from "node:worker_threads";
 
 import { listStacks } from "./lib/project";
+import type { RenderJob, RenderOutcome } from "./lib/render-stack";
 
 const ROOT = path.resolve(__dirname, "..");
-const RESULT_MARKER = "@@render-result ";
-
-interface WorkerResult {
-    ok: boolean;
-    stack: string;
-    outDir?: string;
-    resources?: number;
-    files?: string[];
-    millis?: number;
-    placeholderSecrets?: string[];
-    kind?: "config" | "program";
-    registered?: number;
-    message?: string;
-}
+const LOADER = path.join(__dirname, "lib", "ts-loader.js");
+const THREAD = path.join(__dirname, "lib", "render-thread.ts");
 
 const USAGE = `usage: npm run render -- [--stack <stack>]... [--out <dir>]
 
@@ -35,30 +24,33 @@ const USAGE = `usage: npm run render -- [--stack <stack>]... [--out <dir>]
   --root <dir>     directory holding Pulumi.yaml and the stack files; default: this project
   --help           show this help`;
 
-/** Runs the render of one stack in a fresh process and returns its result line. */
-export function renderInWorker(stack: string, outDir: string, root = ROOT): Promise<WorkerResult> {
+/** Renders one stack in a worker thread of this process (its own module registry, so its own mocks). */
+function renderInThread(job: RenderJob): Promise<RenderOutcome> {
     return new Promise((resolve) => {
-        const child = spawn(
-            process.execPath,
-            ["--import", "tsx", path.join(__dirname, "render-worker.ts"), "--stack", stack, "--out", outDir, "--root", root],
-            {
-                cwd: ROOT,
-                stdio: ["ignore", "pipe", "pipe"],
-            },
-        );
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        child.on("close", (code) => {
-            const line = stdout.split("\n").find((l) => l.startsWith(RESULT_MARKER));
-            if (line !== undefined) {
-                resolve(JSON.parse(line.slice(RESULT_MARKER.length)) as WorkerResult);
-            } else {
-                resolve({ ok: false, stack, kind: "program", message: `render worker exited with code ${code}\n${stderr.trim()}` });
-            }
+        const worker = new Worker(`require(${JSON.stringify(LOADER)}); require(${JSON.stringify(THREAD)});`, {
+            eval: true,
+            workerData: job,
         });
+        let outcome: RenderOutcome | undefined;
+        worker.once("message", (message: RenderOutcome) => (outcome = message));
+        worker.once("error", (err) => (outcome ??= { ok: false, stack: job.stack, kind: "program", message: err.stack ?? String(err) }));
+        worker.once("exit", (code) =>
+            resolve(outcome ?? { ok: false, stack: job.stack, kind: "program", message: `render thread exited with code ${code}` }),
+        );
     });
+}
+
+/**
+ * Renders the stacks: one alone in this thread; several at once, each in its
+ * own worker thread, so that they use every core.
+ */
+export async function renderStacks(jobs: readonly RenderJob[]): Promise<RenderOutcome[]> {
+    const [only] = jobs;
+    if (jobs.length === 1 && only !== undefined) {
+        const { renderOutcome } = await import("./lib/render-stack");
+        return [await renderOutcome(only)];
+    }
+    return Promise.all(jobs.map(renderInThread));
 }
 
 async function main(): Promise<number> {
@@ -99,14 +91,14 @@ async function main(): Promise<number> {
               : path.resolve(values.out, stack);
 
     let failed = 0;
-    for (const stack of stacks) {
-        const result = await renderInWorker(stack, outFor(stack), root);
+    const outcomes = await renderStacks(stacks.map((stack) => ({ root, stack, outDir: outFor(stack) })));
+    for (const result of outcomes) {
         if (result.ok) {
-            const rel = path.relative(process.cwd(), result.outDir ?? "") || ".";
+            const rel = path.relative(process.cwd(), result.outDir) || ".";
             process.stdout.write(
-                `✔ ${stack.padEnd(8)} ${String(result.resources).padStart(4)} resources in ${Math.round(result.millis ?? 0)} ms → ${rel}/ (${(result.files ?? []).join(", ")})\n`,
+                `✔ ${result.stack.padEnd(8)} ${String(result.resources).padStart(4)} resources in ${Math.round(result.millis)} ms → ${rel}/ (${result.files.join(", ")})\n`,
             );
-            const placeholders = result.placeholderSecrets ?? [];
+            const placeholders = result.placeholderSecrets;
             if (placeholders.length > 0) {
                 process.stdout.write(
                     `  ⚠ credentials not in the stack file, rendered with placeholders (pulumi up needs them): ${placeholders.join(", ")}\n`,
@@ -118,7 +110,7 @@ async function main(): Promise<number> {
                 result.kind === "config"
                     ? `invalid configuration; ${result.registered ?? 0} resources registered, nothing written`
                     : "program failed; nothing written";
-            process.stderr.write(`✘ ${stack}: ${what}\n${indent(result.message ?? "")}\n`);
+            process.stderr.write(`✘ ${result.stack}: ${what}\n${indent(result.message)}\n`);
         }
     }
     process.stdout.write(`${stacks.length - failed} of ${stacks.length} stacks rendered\n`);

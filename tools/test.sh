@@ -5,6 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 15) ? 0 : 1)'; then
+  echo "test: Node.js $(node --version) is too old: this project needs ≥ 22.15 (package.json engines; see README.md \"Prerequisites\")" >&2
+  exit 1
+fi
+
 # tool on PATH -> Debian package that provides it
 declare -A NEED=(
   [promtool]=prometheus

@@ -3,7 +3,6 @@
  * component as the real six, in one namespace, with the dev defaults.
  */
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 
 import { parseConfig } from "../../infra/config";
 import { PlatformNamespace } from "../../infra/namespace";
@@ -29,16 +28,4 @@ export function declareSyntheticPlatform(count: number): void {
             { provider },
         );
     }
-}
-
-class Floor extends pulumi.ComponentResource {
-    constructor() {
-        super("med-agi:bench:Floor", "floor", {}, {});
-        this.registerOutputs({});
-    }
-}
-
-/** The floor: the smallest Pulumi program, one resource. */
-export function declareFloor(): void {
-    new Floor();
 }

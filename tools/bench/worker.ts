@@ -1,32 +1,23 @@
 /**
- * One benchmark run in its own process, doing what the render worker does
- * (mock runtime, plan, render files written to disk) for a real stack, a
- * synthetic platform or the one-resource floor. Prints `@@bench <json>`.
+ * One synthetic benchmark run in its own process: N services built by the
+ * real service component under the mock runtime, render files written to
+ * disk, as the render does. Prints `@@bench <json>`.
  */
-import * as path from "node:path";
 import { parseArgs } from "node:util";
 
 import { runUnderMocks } from "../lib/mock-run";
-import { renderFiles, renderStack, writeRender } from "../lib/render-stack";
-import { declareFloor, declareSyntheticPlatform } from "./synthetic";
+import { renderFiles, writeRender } from "../lib/render-stack";
+import { declareSyntheticPlatform } from "./synthetic";
 
 async function run(): Promise<void> {
-    const { values } = parseArgs({
-        options: { mode: { type: "string" }, stack: { type: "string" }, services: { type: "string" }, out: { type: "string" } },
-    });
-    const out = values.out ?? "";
-    let resources: number;
-    if (values.mode === "stack") {
-        resources = (await renderStack(path.resolve(__dirname, "../.."), values.stack ?? "dev", out)).resources;
-    } else {
-        const count = Number(values.services ?? "0");
-        const plan = await runUnderMocks({ project: "med-agi", stack: "bench", values: {}, secretKeys: [] }, () =>
-            values.mode === "floor" ? declareFloor() : declareSyntheticPlatform(count),
-        );
-        writeRender(out, renderFiles(plan));
-        resources = plan.resources.length;
-    }
-    process.stdout.write(`@@bench ${JSON.stringify({ resources })}\n`);
+    const { values } = parseArgs({ options: { services: { type: "string" }, out: { type: "string" } } });
+    if (values.services === undefined || values.out === undefined) throw new Error("--services and --out are required");
+    const count = Number(values.services);
+    const plan = await runUnderMocks({ project: "med-agi", stack: "bench", values: {}, secretKeys: [] }, () =>
+        declareSyntheticPlatform(count),
+    );
+    writeRender(values.out, renderFiles(plan));
+    process.stdout.write(`@@bench ${JSON.stringify({ resources: plan.resources.length })}\n`);
 }
 
 run().then(

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 import { parseConfig } from "../../infra/config";
+import { main } from "../../infra/program";
 import { ConfigValidationError } from "../../infra/validation";
 import { annotatedFiles, kubernetesYaml, prometheusRulesYaml, summaryMarkdown } from "./artifacts";
 import { ProgramError, runUnderMocks } from "./mock-run";
@@ -73,7 +74,6 @@ export async function planStack(root: string, stack: string, overrides: Record<s
 }
 
 async function planPreparedStack(prepared: PreparedConfig): Promise<{ plan: Plan; placeholderSecrets: string[] }> {
-    const { main } = await import("../../infra/program");
     try {
         return { plan: await runUnderMocks(prepared.config, main), placeholderSecrets: prepared.placeholderSecrets };
     } catch (err) {
@@ -116,6 +116,39 @@ export function writeRender(outDir: string, files: Map<string, string>): void {
     fs.rmSync(outDir, { recursive: true, force: true });
     fs.mkdirSync(path.dirname(outDir), { recursive: true });
     fs.renameSync(tmp, outDir);
+}
+
+/** One stack to render: where its project lives and where its files go. */
+export interface RenderJob {
+    readonly root: string;
+    readonly stack: string;
+    readonly outDir: string;
+}
+
+/** What a render reports to the command line: the result, or why nothing was written. */
+export type RenderOutcome =
+    | ({ readonly ok: true } & RenderResult)
+    | {
+          readonly ok: false;
+          readonly stack: string;
+          readonly kind: "config" | "program";
+          readonly registered?: number;
+          readonly message: string;
+      };
+
+/** Renders one stack and reports the outcome instead of throwing. */
+export async function renderOutcome(job: RenderJob): Promise<RenderOutcome> {
+    try {
+        return { ok: true, ...(await renderStack(job.root, job.stack, job.outDir)) };
+    } catch (err) {
+        return {
+            ok: false,
+            stack: job.stack,
+            kind: err instanceof RenderError ? err.kind : "program",
+            ...(err instanceof RenderError ? { registered: err.registered } : {}),
+            message: err instanceof Error ? err.message : String(err),
+        };
+    }
 }
 
 export async function renderStack(root: string, stack: string, outDir: string): Promise<RenderResult> {
