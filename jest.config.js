@@ -5,7 +5,7 @@ module.exports = {
     testMatch: ["**/*.test.ts"],
     transform: {
         // Type-checking is `npm run typecheck`'s job; tests only transpile.
-        "^.+\\.ts$": ["ts-jest", { diagnostics: false }],
+        "^.+\\.ts$": "<rootDir>/test/support/esbuild-transform.js",
     },
     // Each file runs the Pulumi program under its own mocks: one stack per process.
     maxWorkers: 2,
