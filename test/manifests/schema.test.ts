@@ -4,6 +4,10 @@
  * and ServiceMonitor, against the Prometheus Operator CRDs that the deployed
  * kube-prometheus-stack chart installs. Strict: unknown fields fail, as with
  * `kubectl apply` (field validation "Strict").
+ *
+ * The same rendered objects show that `/metrics` is not public: no Ingress of
+ * any stack routes to a port that a ServiceMonitor scrapes, and every
+ * ServiceMonitor still reaches a metrics port that the app is told about.
  */
 import { parseAllDocuments } from "yaml";
 
@@ -191,5 +195,156 @@ describe("the vendored schemas", () => {
                 inRange: true,
             });
         }
+    });
+});
+
+/** A container port as a Service/Ingress reference reaches it: `namespace/service:servicePort → container port`. */
+interface Reached {
+    readonly service: string;
+    readonly servicePort: number;
+    readonly containerPort: number | undefined;
+    readonly container: K8sObject | undefined;
+}
+
+const matches = (labels: Record<string, string> | undefined, selector: Record<string, string>) =>
+    Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+
+/** Follows a Service port (by name or number) to the container port of the Deployments it selects. */
+function reach(
+    docs: K8sObject[],
+    namespace: string,
+    serviceName: string,
+    port: { name?: string; number?: number } | string | number,
+): Reached[] {
+    const svc = docs.find((o) => o.kind === "Service" && o.metadata.name === serviceName && o.metadata.namespace === namespace);
+    if (svc === undefined) throw new Error(`no Service ${namespace}/${serviceName}`);
+    const wanted = typeof port === "object" ? (port.name ?? port.number) : port;
+    const sp = (svc.spec.ports as K8sObject[]).find((p) => p.name === wanted || p.port === wanted);
+    if (sp === undefined) throw new Error(`Service ${namespace}/${serviceName} has no port ${String(wanted)}`);
+    const pods = docs.filter(
+        (o) =>
+            ["Deployment", "StatefulSet", "DaemonSet"].includes(o.kind) &&
+            o.metadata.namespace === namespace &&
+            matches(o.spec.template.metadata.labels, svc.spec.selector),
+    );
+    if (pods.length === 0) throw new Error(`Service ${namespace}/${serviceName} selects no workload`);
+    return pods.flatMap((w) =>
+        (w.spec.template.spec.containers as K8sObject[]).flatMap((c) => {
+            const cp = ((c.ports ?? []) as K8sObject[]).find((p) => p.name === sp.targetPort || p.containerPort === sp.targetPort);
+            return cp === undefined
+                ? []
+                : [
+                      {
+                          service: `${namespace}/${serviceName}`,
+                          servicePort: sp.port as number,
+                          containerPort: cp.containerPort as number,
+                          container: c,
+                      },
+                  ];
+        }),
+    );
+}
+
+/** What every ServiceMonitor scrapes: the Service ports and container ports behind its endpoints. */
+function scraped(docs: K8sObject[]): (Reached & { path: string; monitor: string })[] {
+    return docs
+        .filter((o) => o.kind === "ServiceMonitor")
+        .flatMap((sm) => {
+            const namespaces: string[] = sm.spec.namespaceSelector?.matchNames ?? [sm.metadata.namespace];
+            const services = docs.filter(
+                (o) =>
+                    o.kind === "Service" &&
+                    namespaces.includes(o.metadata.namespace) &&
+                    matches(o.metadata.labels, sm.spec.selector.matchLabels),
+            );
+            if (services.length === 0) throw new Error(`ServiceMonitor ${sm.metadata.name} selects no Service`);
+            return (sm.spec.endpoints as K8sObject[]).flatMap((ep) =>
+                services.flatMap((svc) =>
+                    reach(docs, svc.metadata.namespace, svc.metadata.name, ep.port).map((r) => ({
+                        ...r,
+                        path: ep.path ?? "/metrics",
+                        monitor: sm.metadata.name,
+                    })),
+                ),
+            );
+        });
+}
+
+/** Everything any Ingress routes to. */
+function routed(docs: K8sObject[]): (Reached & { host: string; path: string })[] {
+    return docs
+        .filter((o) => o.kind === "Ingress")
+        .flatMap((ing) => {
+            const backends: { host: string; path: string; backend: K8sObject }[] = [
+                ...(ing.spec.defaultBackend === undefined ? [] : [{ host: "*", path: "/", backend: ing.spec.defaultBackend }]),
+                ...((ing.spec.rules ?? []) as K8sObject[]).flatMap((rule) =>
+                    ((rule.http?.paths ?? []) as K8sObject[]).map((p) => ({
+                        host: rule.host ?? "*",
+                        path: p.path ?? "/",
+                        backend: p.backend,
+                    })),
+                ),
+            ];
+            return backends.flatMap(({ host, path, backend }) => {
+                if (backend.service === undefined) throw new Error(`Ingress ${ing.metadata.name}: a non-Service backend; extend this test`);
+                return reach(docs, ing.metadata.namespace, backend.service.name, backend.service.port).map((r) => ({ ...r, host, path }));
+            });
+        });
+}
+
+/** Ingress routes that land on a port some ServiceMonitor scrapes (empty: /metrics is not public). */
+function publicMetrics(docs: K8sObject[]): string[] {
+    const scrapedPorts = scraped(docs);
+    return routed(docs)
+        .filter((r) =>
+            scrapedPorts.some((s) => s.service === r.service && (s.servicePort === r.servicePort || s.containerPort === r.containerPort)),
+        )
+        .map(
+            (r) =>
+                `https://${r.host}${r.path} → ${r.service}:${r.servicePort} (container ${String(r.containerPort)}), which Prometheus scrapes`,
+        );
+}
+
+describe("/metrics is not public", () => {
+    it.each(STACKS)("%s: no Ingress routes to a port that a ServiceMonitor scrapes", (stack) => {
+        const docs = objects.get(stack)!;
+        expect(publicMetrics(docs)).toEqual([]);
+        // Non-vacuous: all six runbook services are routed from outside (dev, staging and prod all configure an Ingress).
+        expect(new Set(routed(docs).map((r) => r.service)).size).toBe(6);
+    });
+
+    it.each(STACKS)("%s: every ServiceMonitor still scrapes /metrics on the port the app is told to serve it on", (stack) => {
+        const docs = objects.get(stack)!;
+        const targets = scraped(docs);
+        expect(new Set(targets.map((t) => t.monitor))).toEqual(
+            new Set(docs.filter((o) => o.kind === "ServiceMonitor").map((o) => o.metadata.name)),
+        );
+        expect(targets.length).toBeGreaterThanOrEqual(6);
+        for (const t of targets) {
+            expect(t.path).toBe("/metrics");
+            expect(t.containerPort).toBe(9464);
+            expect(t.container!.env).toContainEqual({ name: "METRICS_PORT", value: "9464" });
+        }
+    });
+
+    it("would report an Ingress routed to the metrics port, by name or by number", () => {
+        const docs = structuredClone(objects.get("prod")!);
+        const ingresses = docs.filter((o) => o.kind === "Ingress");
+        ingresses[0]!.spec.rules[0].http.paths.push({
+            path: "/metrics",
+            pathType: "Exact",
+            backend: { service: { name: ingresses[0]!.metadata.name, port: { name: "metrics" } } },
+        });
+        ingresses[1]!.spec.rules[0].http.paths[0].backend.service.port = { number: 9464 };
+        expect(publicMetrics(docs)).toEqual([
+            `https://${ingresses[0]!.spec.rules[0].host}/metrics → med-agi/${ingresses[0]!.metadata.name}:9464 (container 9464), which Prometheus scrapes`,
+            `https://${ingresses[1]!.spec.rules[0].host}/ → med-agi/${ingresses[1]!.metadata.name}:9464 (container 9464), which Prometheus scrapes`,
+        ]);
+    });
+
+    it("would report the old layout, where the Ingress and the ServiceMonitor shared the http port", () => {
+        const docs = structuredClone(objects.get("staging")!);
+        for (const sm of docs.filter((o) => o.kind === "ServiceMonitor")) sm.spec.endpoints[0].port = "http";
+        expect(publicMetrics(docs)).toHaveLength(6);
     });
 });
