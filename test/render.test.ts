@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { parseAllDocuments, parse } from "yaml";
 
 import { annotatedFiles, kubernetesYaml, prometheusRulesYaml, RENDER_DIR_ANNOTATION } from "../tools/lib/artifacts";
-import type { Plan, PlannedResource } from "../tools/lib/plan";
+import { maskSecrets, type Plan, type PlannedResource } from "../tools/lib/plan";
 import { run } from "./observability/tools";
 import { ROOT } from "./support/harness";
 
@@ -199,6 +199,18 @@ describe("render writers", () => {
         });
     });
 
+    it("refuses a Secret whose data is not a map of keys, rather than write an invalid manifest", () => {
+        const secret = resource("kubernetes:core/v1:Secret", {
+            apiVersion: "v1",
+            kind: "Secret",
+            metadata: { name: "s" },
+            stringData: "[secret]",
+        });
+        expect(() => kubernetesYaml(plan([secret]))).toThrow(
+            'urn:pulumi:t::p::kubernetes:core/v1:Secret::r: Secret stringData is "[secret]", not a map of keys',
+        );
+    });
+
     it("concatenates the groups of every PrometheusRule, and writes no rule file without any", () => {
         const rule = (g: string) =>
             resource(
@@ -238,5 +250,33 @@ describe("render writers", () => {
             data: { passwd: "x" },
         });
         expect(() => annotatedFiles(plan([cm]))).toThrow('render.med-agi.io/dir="../.." with key "passwd" escapes the render directory');
+    });
+});
+
+describe("maskSecrets", () => {
+    // Pulumi's wire form of a secret, as the mock runtime hands inputs over.
+    const secret = (value: unknown) => ({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value });
+    const VALUE = "canary-3f9c-never-rendered";
+
+    it("masks a secret scalar where it stands and leaves plain values alone", () => {
+        expect(maskSecrets({ a: secret(VALUE), b: "plain", c: [1, secret(VALUE)] })).toEqual({
+            a: "[secret]",
+            b: "plain",
+            c: [1, "[secret]"],
+        });
+    });
+
+    it("keeps the keys of a whole-object secret and masks each value, nested maps included", () => {
+        const masked = maskSecrets({ stringData: secret({ "alertmanager.yaml": VALUE, nested: { token: VALUE, list: [VALUE] } }) });
+        expect(masked).toEqual({ stringData: { "alertmanager.yaml": "[secret]", nested: { token: "[secret]", list: "[secret]" } } });
+        expect(JSON.stringify(masked)).not.toContain(VALUE);
+    });
+
+    it("unwraps a secret inside a secret", () => {
+        expect(maskSecrets(secret({ data: secret({ key: VALUE }) }))).toEqual({ data: { key: "[secret]" } });
+    });
+
+    it("masks an empty secret map as an empty map and a secret null as the mask", () => {
+        expect(maskSecrets({ stringData: secret({}), data: secret(null) })).toEqual({ stringData: {}, data: "[secret]" });
     });
 });

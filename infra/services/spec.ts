@@ -10,8 +10,21 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from
 import { selectorLabels, standardLabels } from "../k8s/labels";
 import { HTTP_PATHS, IMAGE_REPOSITORY_PREFIX } from "../runbook";
 
-/** Name of the container port every probe, Service and monitor refers to. */
+/** Name of the container port of the API (runbook port): probes, the Service's first port and the Ingress use it. */
 export const HTTP_PORT_NAME = "http";
+
+/**
+ * Where each service serves Prometheus metrics: a port of its own, which the
+ * ServiceMonitor scrapes and no Ingress routes to, so `/metrics` is never
+ * public. The app reads it from {@link METRICS_PORT_ENV} and serves `/metrics`
+ * there only (e.g. Python's `prometheus_client.start_http_server(port)`).
+ * 9464 is the port the OpenTelemetry Prometheus exporter uses by default.
+ */
+export const METRICS_PORT = 9464;
+/** Name of the metrics port on the container and the Service. */
+export const METRICS_PORT_NAME = "metrics";
+/** Environment variable that tells the app its metrics port. */
+export const METRICS_PORT_ENV = "METRICS_PORT";
 
 /** Probe timing: startup allows 2 minutes, then readiness every 10 s and liveness every 20 s. */
 export const PROBE_TIMING = {
@@ -80,6 +93,7 @@ export function deploymentSpec(args: DeploymentSpecArgs): k8s.types.input.apps.v
     const env: k8s.types.input.core.v1.EnvVar[] = [
         { name: "SERVICE_NAME", value: service.name },
         { name: "PORT", value: String(service.port) },
+        { name: METRICS_PORT_ENV, value: String(METRICS_PORT) },
         { name: "TMPDIR", value: "/tmp" },
         ...Object.entries(settings.env).map(([name, value]) => ({ name, value })),
         ...(args.env ?? []),
@@ -111,7 +125,10 @@ export function deploymentSpec(args: DeploymentSpecArgs): k8s.types.input.apps.v
                         name: service.name,
                         image: args.image,
                         imagePullPolicy: args.imagePullPolicy,
-                        ports: [{ name: HTTP_PORT_NAME, containerPort: service.port, protocol: "TCP" }],
+                        ports: [
+                            { name: HTTP_PORT_NAME, containerPort: service.port, protocol: "TCP" },
+                            { name: METRICS_PORT_NAME, containerPort: METRICS_PORT, protocol: "TCP" },
+                        ],
                         env,
                         resources: {
                             requests: { ...settings.resources.requests },
@@ -130,12 +147,18 @@ export function deploymentSpec(args: DeploymentSpecArgs): k8s.types.input.apps.v
     };
 }
 
-/** ClusterIP Service on the runbook port (`kubectl port-forward service/imaging 8006:8006`). */
+/**
+ * ClusterIP Service on the runbook port (`kubectl port-forward service/imaging 8006:8006`),
+ * plus the metrics port for Prometheus (in-cluster only: no Ingress routes to it).
+ */
 export function serviceSpec(service: ServiceIdentity): k8s.types.input.core.v1.ServiceSpec {
     return {
         type: "ClusterIP",
         selector: selectorLabels(service.name),
-        ports: [{ name: HTTP_PORT_NAME, port: service.port, targetPort: HTTP_PORT_NAME, protocol: "TCP" }],
+        ports: [
+            { name: HTTP_PORT_NAME, port: service.port, targetPort: HTTP_PORT_NAME, protocol: "TCP" },
+            { name: METRICS_PORT_NAME, port: METRICS_PORT, targetPort: METRICS_PORT_NAME, protocol: "TCP" },
+        ],
     };
 }
 
@@ -174,7 +197,11 @@ export interface IngressSpecArgs {
     readonly className: string;
 }
 
-/** One host per service (`<service>.<domain>`), TLS always on, everything under `/` (API and `/docs`). */
+/**
+ * One host per service (`<service>.<domain>`), TLS always on, everything under
+ * `/` (API and `/docs`) to the `http` port. Metrics live on their own port, which
+ * this never routes to, so `https://<host>/metrics` reaches the API, not Prometheus' data.
+ */
 export function ingressSpec(args: IngressSpecArgs): k8s.types.input.networking.v1.IngressSpec {
     return {
         ingressClassName: args.className,
@@ -204,11 +231,11 @@ export function ingressAnnotations(clusterIssuer: string | undefined, extra: Rea
     };
 }
 
-/** ServiceMonitor spec: scrape `/metrics` on the http port every 30 s. */
+/** ServiceMonitor spec: scrape `/metrics` on the metrics port every 30 s. */
 export function serviceMonitorSpec(service: ServiceIdentity, namespace: string): Record<string, unknown> {
     return {
         selector: { matchLabels: selectorLabels(service.name) },
         namespaceSelector: { matchNames: [namespace] },
-        endpoints: [{ port: HTTP_PORT_NAME, path: HTTP_PATHS.metrics, interval: "30s", scrapeTimeout: "10s" }],
+        endpoints: [{ port: METRICS_PORT_NAME, path: HTTP_PATHS.metrics, interval: "30s", scrapeTimeout: "10s" }],
     };
 }

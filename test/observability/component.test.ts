@@ -11,8 +11,8 @@ import { runUnderMocks } from "../../tools/lib/mock-run";
 import { SECRET_MASK, type Plan, type PlannedResource } from "../../tools/lib/plan";
 
 /**
- * The Kubernetes SDK marks all of a Secret's data secret, so the plan shows it
- * as "[secret]". Two tests compare the text behind it; for them only, this
+ * The Kubernetes SDK marks all of a Secret's data secret, so the plan shows
+ * each of its values as "[secret]" (keys kept). Two tests compare the text behind it; for them only, this
  * keeps each Secret's `stringData` as registered, to read back unsecreted.
  */
 const secretData = new Map<string, pulumi.Input<Record<string, string>> | undefined>();
@@ -122,7 +122,7 @@ describe("Observability on dev", () => {
     });
 
     it("gives Alertmanager the same text in the Secret it reads", () => {
-        expect(object("Secret", "alertmanager-med-agi").stringData).toBe(SECRET_MASK);
+        expect(object("Secret", "alertmanager-med-agi").stringData).toEqual({ "alertmanager.yaml": SECRET_MASK });
         const view = object("ConfigMap", "alertmanager-med-agi-config");
         expect((plan.outputs.configSecretData as Record<string, string>)["alertmanager.yaml"]).toBe(view.data["alertmanager.yaml"]);
     });
@@ -130,6 +130,7 @@ describe("Observability on dev", () => {
     it("creates the receiver Secret even without credentials, so Alertmanager can mount it", () => {
         const receivers = object("Secret", "alertmanager-med-agi-receivers");
         expect(receivers.metadata.namespace).toBe("monitoring");
+        expect(receivers.stringData).toEqual({});
         expect(plan.outputs.receiverSecretData ?? {}).toEqual({});
     });
 

@@ -50,9 +50,16 @@ describe("deployment spec", () => {
     const pod = spec.template.spec;
     const container = pod.containers[0];
 
-    it("names the first container after the service on the runbook port", () => {
+    it("names the first container after the service on the runbook port, with metrics on a port of their own", () => {
         expect(container.name).toBe("imaging");
-        expect(container.ports).toEqual([{ name: "http", containerPort: 8006, protocol: "TCP" }]);
+        expect(container.ports).toEqual([
+            { name: "http", containerPort: 8006, protocol: "TCP" },
+            { name: "metrics", containerPort: 9464, protocol: "TCP" },
+        ]);
+    });
+
+    it("tells the app its metrics port in METRICS_PORT", () => {
+        expect(container.env).toContainEqual({ name: "METRICS_PORT", value: "9464" });
     });
 
     it("probes /health for startup, readiness and liveness", () => {
@@ -114,6 +121,7 @@ describe("deployment spec", () => {
         expect(custom.template.spec.containers[0].env).toEqual([
             { name: "SERVICE_NAME", value: "imaging" },
             { name: "PORT", value: "8006" },
+            { name: "METRICS_PORT", value: "9464" },
             { name: "TMPDIR", value: "/tmp" },
             { name: "LOG_LEVEL", value: "debug" },
             { name: "TRITON_URL", value: "http://triton:8000" },
@@ -127,8 +135,14 @@ describe("deployment spec", () => {
 });
 
 describe("service, autoscaler, disruption budget, ingress, monitor", () => {
-    it("exposes the runbook port on a ClusterIP Service", () => {
-        expect(serviceSpec(SERVICES.ekg)).toMatchObject({ type: "ClusterIP", ports: [{ name: "http", port: 8016, targetPort: "http" }] });
+    it("exposes the runbook port and the metrics port on a ClusterIP Service", () => {
+        expect(serviceSpec(SERVICES.ekg)).toMatchObject({
+            type: "ClusterIP",
+            ports: [
+                { name: "http", port: 8016, targetPort: "http" },
+                { name: "metrics", port: 9464, targetPort: "metrics" },
+            ],
+        });
     });
 
     it("scales between replicas and maxReplicas on CPU", () => {
@@ -171,10 +185,12 @@ describe("service, autoscaler, disruption budget, ingress, monitor", () => {
         });
     });
 
-    it("scrapes /metrics on the http port", () => {
+    it("scrapes /metrics on the metrics port, not on the port the Ingress routes to", () => {
         expect(serviceMonitorSpec(SERVICES.ops, "med-agi")).toMatchObject({
             namespaceSelector: { matchNames: ["med-agi"] },
-            endpoints: [{ port: "http", path: "/metrics" }],
+            endpoints: [{ port: "metrics", path: "/metrics" }],
         });
+        const ing: any = ingressSpec({ service: SERVICES.ops, host: "ops.example.org", className: "nginx" });
+        expect(ing.rules[0].http.paths.map((p: any) => p.backend.service.port)).toEqual([{ name: "http" }]);
     });
 });

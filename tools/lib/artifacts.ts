@@ -13,20 +13,33 @@ export { RENDER_DIR_ANNOTATION };
 
 const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false } as const;
 
-/** A Secret whose values were masked keeps them as `stringData` so `kubectl apply --dry-run` can parse it. */
-function applyable(obj: Record<string, unknown>): Record<string, unknown> {
-    if (obj.kind !== "Secret" || obj.data === undefined) return obj;
-    const data = obj.data as Record<string, unknown> | string;
-    if (data === SECRET_MASK) {
-        const { data: _masked, ...rest } = obj;
-        return { ...rest, stringData: { ...((obj.stringData as object) ?? {}), masked: SECRET_MASK } };
+/**
+ * A Secret's masked values as `kubectl apply` accepts them: `data` holds
+ * base64, which `"[secret]"` is not, so masked `data` entries move to
+ * `stringData` under the same key. The plan masks per key, so the keys always
+ * survive; a Secret whose `data`/`stringData` is not a map cannot be written
+ * as a valid manifest, and is refused rather than guessed at.
+ */
+function applyable(urn: string, obj: Record<string, unknown>): Record<string, unknown> {
+    if (obj.kind !== "Secret") return obj;
+    for (const field of ["data", "stringData"] as const) {
+        const value = obj[field];
+        if (value !== undefined && (value === null || typeof value !== "object" || Array.isArray(value))) {
+            throw new Error(
+                `${urn}: Secret ${field} is ${JSON.stringify(value)}, not a map of keys; it cannot be rendered as a valid Secret`,
+            );
+        }
     }
-    const masked = Object.entries(data as Record<string, unknown>).filter(([, v]) => v === SECRET_MASK);
+    if (obj.data === undefined) return obj;
+    const data = Object.entries(obj.data as Record<string, unknown>);
+    const masked = data.filter(([, v]) => v === SECRET_MASK);
     if (masked.length === 0) return obj;
+    const { data: _data, ...rest } = obj;
+    const plain = data.filter(([, v]) => v !== SECRET_MASK);
     return {
-        ...obj,
-        data: Object.fromEntries(Object.entries(data as Record<string, unknown>).filter(([, v]) => v !== SECRET_MASK)),
-        stringData: { ...((obj.stringData as object) ?? {}), ...Object.fromEntries(masked) },
+        ...rest,
+        ...(plain.length === 0 ? {} : { data: Object.fromEntries(plain) }),
+        stringData: { ...((obj.stringData as object | undefined) ?? {}), ...Object.fromEntries(masked) },
     };
 }
 
@@ -34,7 +47,7 @@ function applyable(obj: Record<string, unknown>): Record<string, unknown> {
 export function kubernetesYaml(plan: Plan): string {
     return plan.resources
         .filter(isKubernetesObject)
-        .map((r) => `# ${r.urn}\n${stringify(applyable(r.inputs), YAML_OPTIONS)}`)
+        .map((r) => `# ${r.urn}\n${stringify(applyable(r.urn, r.inputs), YAML_OPTIONS)}`)
         .join("---\n");
 }
 

@@ -8,7 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
 
-import { maskSecrets, type Plan, type PlannedResource } from "./plan";
+import { maskAll, maskSecrets, type Plan, type PlannedResource } from "./plan";
 import type { StackConfig } from "./project";
 
 /** What the mock "provider" returns for a resource: its inputs plus computed fields. */
@@ -130,14 +130,15 @@ function settle<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => output.apply((v) => resolve(v)));
 }
 
-/** Resolves stack outputs, masking secret ones. */
+/** Resolves stack outputs, masking secret ones (an object keeps its keys, as in resource inputs). */
 async function resolveOutputs(result: unknown): Promise<Record<string, unknown>> {
     if (result === undefined || result === null || typeof result !== "object") return {};
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(result as Record<string, unknown>)) {
         const output = pulumi.output(value as pulumi.Input<unknown>);
         const secret = await pulumi.isSecret(output);
-        out[key] = secret ? "[secret]" : maskSecrets(await settle(pulumi.unsecret(output)));
+        const plain = await settle(pulumi.unsecret(output));
+        out[key] = secret ? maskAll(plain) : maskSecrets(plain);
     }
     return out;
 }

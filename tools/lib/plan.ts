@@ -29,15 +29,34 @@ export const SECRET_MASK = "[secret]";
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
-/** Deep copy of `value` with every secret replaced by {@link SECRET_MASK}. */
+/**
+ * Deep copy of `value` with every secret value replaced by {@link SECRET_MASK}.
+ *
+ * A secret that wraps a whole object (the Kubernetes SDK marks a Secret's
+ * entire `data` and `stringData` secret) keeps its keys, and each value under
+ * them is masked: `stringData: {"alertmanager.yaml": "[secret]"}`. The keys are
+ * what a reviewer needs to see, and what keeps the object a valid manifest; no
+ * value under a secret is ever copied.
+ */
 export function maskSecrets(value: unknown): unknown {
     if (Array.isArray(value)) return value.map(maskSecrets);
-    if (value !== null && typeof value === "object") {
-        const obj = value as Record<string, unknown>;
-        if (obj[SIG_KEY] === SECRET_SIG) return SECRET_MASK;
-        return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, maskSecrets(v)]));
+    if (isPlainObject(value)) {
+        if (value[SIG_KEY] === SECRET_SIG) return maskAll(value.value);
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v)]));
     }
     return value;
+}
+
+/** Everything under a secret: objects keep their keys, every other value (arrays included) is masked. */
+export function maskAll(value: unknown): unknown {
+    if (!isPlainObject(value)) return SECRET_MASK;
+    // A secret nested inside a secret: unwrap it too (its keys are as knowable).
+    if (value[SIG_KEY] === SECRET_SIG) return maskAll(value.value);
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskAll(v)]));
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+    return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 /** Kubernetes object resources (not providers, Helm releases or components). */

@@ -1,0 +1,350 @@
+/**
+ * Every object of every stack's kubernetes.yaml is valid against the schema
+ * of Kubernetes 1.35 (staging and prod run EKS 1.35) or, for PrometheusRule
+ * and ServiceMonitor, against the Prometheus Operator CRDs that the deployed
+ * kube-prometheus-stack chart installs. Strict: unknown fields fail, as with
+ * `kubectl apply` (field validation "Strict").
+ *
+ * The same rendered objects show that `/metrics` is not public: no Ingress of
+ * any stack routes to a port that a ServiceMonitor scrapes, and every
+ * ServiceMonitor still reaches a metrics port that the app is told about.
+ */
+import { parseAllDocuments } from "yaml";
+
+import { CHARTS } from "../../infra/observability/charts";
+import { kubernetesYaml } from "../../tools/lib/artifacts";
+import type { Plan } from "../../tools/lib/plan";
+import { runStack } from "../support/harness";
+import {
+    CRD_CHART_RANGE,
+    fixtureSha256,
+    KUBERNETES_VERSION,
+    ManifestValidator,
+    SCHEMA_FILES,
+    UNVALIDATED_KINDS,
+    type ObjectProblem,
+} from "../support/manifest-schema";
+
+type K8sObject = Record<string, any>;
+
+const STACKS = ["dev", "staging", "prod"] as const;
+const plans = new Map<string, Plan>();
+const objects = new Map<string, K8sObject[]>();
+let validator: ManifestValidator;
+
+beforeAll(async () => {
+    validator = new ManifestValidator();
+    // The mock runtime is reset per run, so the three stacks render one after the other in this process.
+    for (const stack of STACKS) {
+        const plan = await runStack(stack);
+        const docs = parseAllDocuments(kubernetesYaml(plan));
+        for (const doc of docs) expect(doc.errors).toEqual([]);
+        plans.set(stack, plan);
+        objects.set(
+            stack,
+            docs.map((d) => d.toJS() as K8sObject),
+        );
+    }
+});
+
+const first = (stack: string, kind: string): K8sObject => {
+    const found = objects.get(stack)!.find((o) => o.kind === kind);
+    if (found === undefined) throw new Error(`${stack} renders no ${kind}`);
+    return structuredClone(found);
+};
+const problemsOf = (obj: K8sObject): ObjectProblem[] => validator.validate(obj) ?? [];
+
+describe(`kubernetes.yaml against the Kubernetes ${KUBERNETES_VERSION} and Prometheus Operator schemas`, () => {
+    it.each(STACKS)("%s: every object is valid", (stack) => {
+        const docs = objects.get(stack)!;
+        const invalid = docs
+            .map((o) => ({ object: `${o.kind} ${o.metadata?.namespace ?? ""}/${o.metadata?.name}`, problems: validator.validate(o) }))
+            .filter((r) => r.problems === undefined || r.problems.length > 0);
+        expect(invalid).toEqual([]);
+        // Every object was checked against a schema (no kind is on the unvalidated list today).
+        expect(docs.every((o) => validator.has(o.apiVersion, o.kind))).toBe(true);
+        expect(docs.length).toBeGreaterThanOrEqual(40);
+    });
+
+    it.each(STACKS)(
+        "%s: the validated objects include Secrets, Deployments, Services, Ingresses and both Prometheus Operator kinds",
+        (stack) => {
+            const kinds = new Set(objects.get(stack)!.map((o) => o.kind));
+            for (const kind of ["Secret", "Deployment", "Service", "Ingress", "PrometheusRule", "ServiceMonitor"]) {
+                expect(kinds).toContain(kind);
+            }
+        },
+    );
+
+    it("lists no kind as unvalidated", () => {
+        expect(UNVALIDATED_KINDS).toEqual({});
+    });
+});
+
+describe("the validator is strict", () => {
+    it("accepts the unmodified Deployment, Secret, PrometheusRule and ServiceMonitor it is then shown mutated", () => {
+        for (const kind of ["Deployment", "Secret", "PrometheusRule", "ServiceMonitor"])
+            expect(problemsOf(first("prod", kind))).toEqual([]);
+    });
+
+    it("rejects a misspelt field deep in a pod template", () => {
+        const d = first("prod", "Deployment");
+        d.spec.template.spec.containers[0].imagePullPolicyy = "Always";
+        expect(problemsOf(d)).toContainEqual({
+            path: "/spec/template/spec/containers/0",
+            message: 'must NOT have additional properties "imagePullPolicyy"',
+        });
+    });
+
+    it("rejects a string where an integer belongs, and an unknown top-level field", () => {
+        const d = first("prod", "Deployment");
+        d.spec.revisionHistoryLimit = "10";
+        d.spex = {};
+        expect(problemsOf(d)).toEqual(
+            expect.arrayContaining([
+                { path: "/spec/revisionHistoryLimit", message: "must be integer" },
+                { path: "/", message: 'must NOT have additional properties "spex"' },
+            ]),
+        );
+    });
+
+    it("rejects a Service port given as a string and a container without its required name", () => {
+        const svc = first("prod", "Service");
+        svc.spec.ports[0].port = "8006";
+        expect(problemsOf(svc)).toContainEqual({ path: "/spec/ports/0/port", message: "must be integer" });
+        const d = first("dev", "Deployment");
+        delete d.spec.template.spec.containers[0].name;
+        expect(problemsOf(d)).toContainEqual({ path: "/spec/template/spec/containers/0", message: "must have required property 'name'" });
+    });
+
+    it("rejects a masked value left in a Secret's data, which must be base64", () => {
+        const s = first("prod", "Secret");
+        s.data = { token: "[secret]" };
+        expect(problemsOf(s)).toContainEqual({ path: "/data/token", message: 'must match format "byte"' });
+        s.data = { token: "c2VjcmV0" };
+        expect(problemsOf(s)).toEqual([]);
+    });
+
+    it("rejects a Secret whose stringData is a single masked string instead of a map of keys", () => {
+        const s = first("prod", "Secret");
+        s.stringData = "[secret]";
+        expect(problemsOf(s)).toContainEqual({ path: "/stringData", message: "must be object" });
+    });
+
+    it("checks ServiceMonitors against the CRD: a misspelt endpoint field and a bad scheme fail", () => {
+        const sm = first("prod", "ServiceMonitor");
+        sm.spec.endpoints[0].intervall = "30s";
+        sm.spec.endpoints[0].scheme = "gopher";
+        const problems = problemsOf(sm);
+        expect(problems).toContainEqual({ path: "/spec/endpoints/0", message: 'must NOT have additional properties "intervall"' });
+        expect(problems.some((p) => p.path === "/spec/endpoints/0/scheme")).toBe(true);
+    });
+
+    it("checks PrometheusRules against the CRD: a misspelt rule field and a list where the groups' name belongs fail", () => {
+        const rule = first("prod", "PrometheusRule");
+        rule.spec.groups[0].rules[0].alertt = "x";
+        rule.spec.groups[0].name = ["a"];
+        const problems = problemsOf(rule);
+        expect(problems).toContainEqual({ path: "/spec/groups/0/rules/0", message: 'must NOT have additional properties "alertt"' });
+        expect(problems).toContainEqual({ path: "/spec/groups/0/name", message: "must be string" });
+    });
+
+    it("checks a custom resource's metadata as a Kubernetes ObjectMeta", () => {
+        const sm = first("prod", "ServiceMonitor");
+        sm.metadata.labelz = { a: "b" };
+        sm.metadata.labels = { a: 1 };
+        const problems = problemsOf(sm);
+        expect(problems).toContainEqual({ path: "/metadata", message: 'must NOT have additional properties "labelz"' });
+        expect(problems).toContainEqual({ path: "/metadata/labels/a", message: "must be string" });
+    });
+
+    it("refuses a kind it has no schema for, rather than passing it", () => {
+        expect(() => validator.validate({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" } })).toThrow(
+            "no schema for example.com/v1 Widget",
+        );
+        // A removed API version is no schema either: autoscaling/v2beta2 went in Kubernetes 1.26.
+        expect(() => validator.validate({ ...first("prod", "HorizontalPodAutoscaler"), apiVersion: "autoscaling/v2beta2" })).toThrow(
+            "no schema for autoscaling/v2beta2 HorizontalPodAutoscaler",
+        );
+    });
+});
+
+describe("the vendored schemas", () => {
+    it("are the recorded upstream files, unedited", () => {
+        for (const { file, sha256 } of Object.values(SCHEMA_FILES)) expect(fixtureSha256(file)).toBe(sha256);
+    });
+
+    it("match the Prometheus Operator CRDs of the kube-prometheus-stack release every stack deploys", () => {
+        const semver = (v: string) => v.split(".").map(Number) as [number, number, number];
+        const cmp = (a: string, b: string) => {
+            const [x, y] = [semver(a), semver(b)];
+            return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+        };
+        const versions: string[] = [CHARTS.kubePrometheusStack.version];
+        for (const plan of plans.values()) {
+            const release = plan.resources.find(
+                (r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === CRD_CHART_RANGE.chart,
+            );
+            expect(release).toBeDefined();
+            versions.push(String(release!.inputs.version));
+        }
+        for (const version of versions) {
+            // Outside this range the chart ships other CRDs: vendor them from that release (test/fixtures/schemas/SOURCES.md).
+            expect({ version, inRange: cmp(version, CRD_CHART_RANGE.from) >= 0 && cmp(version, CRD_CHART_RANGE.to) <= 0 }).toEqual({
+                version,
+                inRange: true,
+            });
+        }
+    });
+});
+
+/** A container port as a Service/Ingress reference reaches it: `namespace/service:servicePort → container port`. */
+interface Reached {
+    readonly service: string;
+    readonly servicePort: number;
+    readonly containerPort: number | undefined;
+    readonly container: K8sObject | undefined;
+}
+
+const matches = (labels: Record<string, string> | undefined, selector: Record<string, string>) =>
+    Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+
+/** Follows a Service port (by name or number) to the container port of the Deployments it selects. */
+function reach(
+    docs: K8sObject[],
+    namespace: string,
+    serviceName: string,
+    port: { name?: string; number?: number } | string | number,
+): Reached[] {
+    const svc = docs.find((o) => o.kind === "Service" && o.metadata.name === serviceName && o.metadata.namespace === namespace);
+    if (svc === undefined) throw new Error(`no Service ${namespace}/${serviceName}`);
+    const wanted = typeof port === "object" ? (port.name ?? port.number) : port;
+    const sp = (svc.spec.ports as K8sObject[]).find((p) => p.name === wanted || p.port === wanted);
+    if (sp === undefined) throw new Error(`Service ${namespace}/${serviceName} has no port ${String(wanted)}`);
+    const pods = docs.filter(
+        (o) =>
+            ["Deployment", "StatefulSet", "DaemonSet"].includes(o.kind) &&
+            o.metadata.namespace === namespace &&
+            matches(o.spec.template.metadata.labels, svc.spec.selector),
+    );
+    if (pods.length === 0) throw new Error(`Service ${namespace}/${serviceName} selects no workload`);
+    return pods.flatMap((w) =>
+        (w.spec.template.spec.containers as K8sObject[]).flatMap((c) => {
+            const cp = ((c.ports ?? []) as K8sObject[]).find((p) => p.name === sp.targetPort || p.containerPort === sp.targetPort);
+            return cp === undefined
+                ? []
+                : [
+                      {
+                          service: `${namespace}/${serviceName}`,
+                          servicePort: sp.port as number,
+                          containerPort: cp.containerPort as number,
+                          container: c,
+                      },
+                  ];
+        }),
+    );
+}
+
+/** What every ServiceMonitor scrapes: the Service ports and container ports behind its endpoints. */
+function scraped(docs: K8sObject[]): (Reached & { path: string; monitor: string })[] {
+    return docs
+        .filter((o) => o.kind === "ServiceMonitor")
+        .flatMap((sm) => {
+            const namespaces: string[] = sm.spec.namespaceSelector?.matchNames ?? [sm.metadata.namespace];
+            const services = docs.filter(
+                (o) =>
+                    o.kind === "Service" &&
+                    namespaces.includes(o.metadata.namespace) &&
+                    matches(o.metadata.labels, sm.spec.selector.matchLabels),
+            );
+            if (services.length === 0) throw new Error(`ServiceMonitor ${sm.metadata.name} selects no Service`);
+            return (sm.spec.endpoints as K8sObject[]).flatMap((ep) =>
+                services.flatMap((svc) =>
+                    reach(docs, svc.metadata.namespace, svc.metadata.name, ep.port).map((r) => ({
+                        ...r,
+                        path: ep.path ?? "/metrics",
+                        monitor: sm.metadata.name,
+                    })),
+                ),
+            );
+        });
+}
+
+/** Everything any Ingress routes to. */
+function routed(docs: K8sObject[]): (Reached & { host: string; path: string })[] {
+    return docs
+        .filter((o) => o.kind === "Ingress")
+        .flatMap((ing) => {
+            const backends: { host: string; path: string; backend: K8sObject }[] = [
+                ...(ing.spec.defaultBackend === undefined ? [] : [{ host: "*", path: "/", backend: ing.spec.defaultBackend }]),
+                ...((ing.spec.rules ?? []) as K8sObject[]).flatMap((rule) =>
+                    ((rule.http?.paths ?? []) as K8sObject[]).map((p) => ({
+                        host: rule.host ?? "*",
+                        path: p.path ?? "/",
+                        backend: p.backend,
+                    })),
+                ),
+            ];
+            return backends.flatMap(({ host, path, backend }) => {
+                if (backend.service === undefined) throw new Error(`Ingress ${ing.metadata.name}: a non-Service backend; extend this test`);
+                return reach(docs, ing.metadata.namespace, backend.service.name, backend.service.port).map((r) => ({ ...r, host, path }));
+            });
+        });
+}
+
+/** Ingress routes that land on a port some ServiceMonitor scrapes (empty: /metrics is not public). */
+function publicMetrics(docs: K8sObject[]): string[] {
+    const scrapedPorts = scraped(docs);
+    return routed(docs)
+        .filter((r) =>
+            scrapedPorts.some((s) => s.service === r.service && (s.servicePort === r.servicePort || s.containerPort === r.containerPort)),
+        )
+        .map(
+            (r) =>
+                `https://${r.host}${r.path} → ${r.service}:${r.servicePort} (container ${String(r.containerPort)}), which Prometheus scrapes`,
+        );
+}
+
+describe("/metrics is not public", () => {
+    it.each(STACKS)("%s: no Ingress routes to a port that a ServiceMonitor scrapes", (stack) => {
+        const docs = objects.get(stack)!;
+        expect(publicMetrics(docs)).toEqual([]);
+        // Non-vacuous: all six runbook services are routed from outside (dev, staging and prod all configure an Ingress).
+        expect(new Set(routed(docs).map((r) => r.service)).size).toBe(6);
+    });
+
+    it.each(STACKS)("%s: every ServiceMonitor still scrapes /metrics on the port the app is told to serve it on", (stack) => {
+        const docs = objects.get(stack)!;
+        const targets = scraped(docs);
+        expect(new Set(targets.map((t) => t.monitor))).toEqual(
+            new Set(docs.filter((o) => o.kind === "ServiceMonitor").map((o) => o.metadata.name)),
+        );
+        expect(targets.length).toBeGreaterThanOrEqual(6);
+        for (const t of targets) {
+            expect(t.path).toBe("/metrics");
+            expect(t.containerPort).toBe(9464);
+            expect(t.container!.env).toContainEqual({ name: "METRICS_PORT", value: "9464" });
+        }
+    });
+
+    it("would report an Ingress routed to the metrics port, by name or by number", () => {
+        const docs = structuredClone(objects.get("prod")!);
+        const ingresses = docs.filter((o) => o.kind === "Ingress");
+        ingresses[0]!.spec.rules[0].http.paths.push({
+            path: "/metrics",
+            pathType: "Exact",
+            backend: { service: { name: ingresses[0]!.metadata.name, port: { name: "metrics" } } },
+        });
+        ingresses[1]!.spec.rules[0].http.paths[0].backend.service.port = { number: 9464 };
+        expect(publicMetrics(docs)).toEqual([
+            `https://${ingresses[0]!.spec.rules[0].host}/metrics → med-agi/${ingresses[0]!.metadata.name}:9464 (container 9464), which Prometheus scrapes`,
+            `https://${ingresses[1]!.spec.rules[0].host}/ → med-agi/${ingresses[1]!.metadata.name}:9464 (container 9464), which Prometheus scrapes`,
+        ]);
+    });
+
+    it("would report the old layout, where the Ingress and the ServiceMonitor shared the http port", () => {
+        const docs = structuredClone(objects.get("staging")!);
+        for (const sm of docs.filter((o) => o.kind === "ServiceMonitor")) sm.spec.endpoints[0].port = "http";
+        expect(publicMetrics(docs)).toHaveLength(6);
+    });
+});

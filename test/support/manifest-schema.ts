@@ -1,0 +1,221 @@
+/**
+ * Strict schema validation of rendered Kubernetes objects, the way
+ * `kubectl apply --validate=strict` and the API server judge them, offline.
+ *
+ * - Built-in kinds: the Kubernetes 1.35.0 OpenAPI definitions as JSON Schema
+ *   (test/fixtures/schemas/kubernetes-v1.35.0.json, see SOURCES.md there).
+ * - PrometheusRule and ServiceMonitor: the `openAPIV3Schema` of the CRDs that
+ *   the kube-prometheus-stack chart installs (prometheus-operator v0.88.1),
+ *   with `metadata` checked as a Kubernetes ObjectMeta, as the API server does.
+ *
+ * ajv does the validating (with RE2JS for the Go regular expressions of CRD patterns). "Strict" is what kubeconform and openapi2jsonschema
+ * `--strict` mean by it: every schema that lists its `properties` and says
+ * nothing about others gets `additionalProperties: false`, so an unknown or
+ * misspelt field is an error (kubectl's default field validation since 1.27)
+ * rather than being silently dropped. Schemas that are free-form maps
+ * (`additionalProperties: {…}`) or `x-kubernetes-preserve-unknown-fields` stay open.
+ */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
+import addFormats from "ajv-formats";
+import { RE2JS } from "re2js";
+import { parse } from "yaml";
+
+/** The Kubernetes version the manifests are validated against (staging and prod run EKS 1.35). */
+export const KUBERNETES_VERSION = "1.35.0";
+
+export const SCHEMA_DIR = path.resolve(__dirname, "../fixtures/schemas");
+
+/**
+ * The vendored schema files and their SHA-256, as recorded in SOURCES.md: a
+ * hand edit (or a silent swap) of a fixture fails the test that checks these.
+ */
+export const SCHEMA_FILES = {
+    kubernetes: {
+        file: `kubernetes-v${KUBERNETES_VERSION}.json`,
+        sha256: "8390593209c0aa7d759c14b4f8609f2f7b1ecb010d1b99cf1ce29643a14870bb",
+    },
+    prometheusRules: { file: "crd-prometheusrules.yaml", sha256: "c53489c680df0b199176bed36a3314f7dba87c4e2cb739c6ac47586f0b0d38e7" },
+    serviceMonitors: { file: "crd-servicemonitors.yaml", sha256: "4a17f9c905a2a2919e1035a267348619ed89dac45f037059e79d93129fd340fe" },
+} as const;
+
+/**
+ * kube-prometheus-stack releases whose PrometheusRule and ServiceMonitor CRDs
+ * are byte-identical to the vendored ones (prometheus-operator v0.88.1): every
+ * tag from 81.2.5 to 81.6.9 ships the same two blobs. 82.0.0 moves to v0.89.0.
+ */
+export const CRD_CHART_RANGE = { chart: "kube-prometheus-stack", from: "81.2.5", to: "81.6.9", operator: "v0.88.1" } as const;
+
+/**
+ * Kinds that are deliberately not schema-checked, with the reason. Anything
+ * else without a schema fails validation. Empty: every kind the program
+ * renders today has its schema here.
+ */
+export const UNVALIDATED_KINDS: Readonly<Record<string, string>> = {};
+
+const K8S_SCHEMA_ID = `urn:med-agi:schema:kubernetes:v${KUBERNETES_VERSION}`;
+const OBJECT_META = `${K8S_SCHEMA_ID}#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`;
+
+/** OpenAPI vendor extensions that carry no validation ajv could apply: declared so ajv's own strict mode accepts them. */
+const VENDOR_KEYWORDS = [
+    "x-kubernetes-group-version-kind",
+    "x-kubernetes-list-map-keys",
+    "x-kubernetes-list-type",
+    "x-kubernetes-map-type",
+    "x-kubernetes-patch-merge-key",
+    "x-kubernetes-patch-strategy",
+    "x-kubernetes-unions",
+    "x-kubernetes-int-or-string",
+    "x-kubernetes-preserve-unknown-fields",
+    "x-kubernetes-embedded-resource",
+    "x-kubernetes-validations",
+];
+
+type Schema = Record<string, unknown>;
+
+/**
+ * CRD `pattern`s are Go regular expressions (RE2: `(?i)` and friends), which
+ * the API server evaluates with Go's regexp; RE2JS is the same engine in
+ * JavaScript, so patterns match here exactly as there.
+ */
+const re2 = Object.assign(
+    (pattern: string) => {
+        const re = RE2JS.compile(pattern);
+        return { test: (s: string) => re.matcher(s).find() };
+    },
+    { code: "re2js" },
+);
+
+const isObject = (v: unknown): v is Schema => v !== null && typeof v === "object" && !Array.isArray(v);
+const mapValues = (o: Schema, f: (v: unknown) => unknown): Schema => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
+
+/**
+ * The strict flavour of a schema: `additionalProperties: false` wherever
+ * `properties` are listed and nothing is said about others. Values under
+ * `enum`, `default` and `example` are data, not schemas, and are left alone;
+ * `properties` and `definitions` are maps of schemas.
+ */
+export function strictSchema(schema: unknown): unknown {
+    if (Array.isArray(schema)) return schema.map(strictSchema);
+    if (!isObject(schema)) return schema;
+    const out: Schema = {};
+    for (const [key, value] of Object.entries(schema)) {
+        if (key === "enum" || key === "default" || key === "example" || key.startsWith("x-kubernetes-")) out[key] = value;
+        else if ((key === "properties" || key === "definitions") && isObject(value)) out[key] = mapValues(value, strictSchema);
+        else out[key] = strictSchema(value);
+    }
+    if (out.properties !== undefined && out.additionalProperties === undefined && out["x-kubernetes-preserve-unknown-fields"] !== true) {
+        out.additionalProperties = false;
+    }
+    return out;
+}
+
+/** `group/version` + kind, the key objects are looked up by (`v1/Secret`, `apps/v1/Deployment`). */
+const gvk = (apiVersion: string, kind: string) => `${apiVersion}/${kind}`;
+
+interface CustomResourceDefinition {
+    spec: { group: string; names: { kind: string }; versions: { name: string; served: boolean; schema?: { openAPIV3Schema?: Schema } }[] };
+}
+
+export interface ObjectProblem {
+    /** JSON pointer into the object, e.g. `/spec/template/spec/containers/0`. */
+    readonly path: string;
+    readonly message: string;
+}
+
+function describe(error: ErrorObject): ObjectProblem {
+    const params = error.params as Record<string, unknown>;
+    const detail =
+        error.keyword === "additionalProperties"
+            ? ` "${String(params.additionalProperty)}"`
+            : error.keyword === "enum"
+              ? ` (${JSON.stringify(params.allowedValues)})`
+              : "";
+    return { path: error.instancePath || "/", message: `${error.message ?? error.keyword}${detail}` };
+}
+
+/** Validates Kubernetes objects (plain JSON, as parsed from kubernetes.yaml) against their schemas. */
+export class ManifestValidator {
+    private readonly ajv: Ajv;
+    /** GVK → schema reference (`kubernetes#/definitions/…` or a CRD version's `$id`). */
+    private readonly refs = new Map<string, string>();
+    private readonly compiled = new Map<string, ValidateFunction>();
+
+    constructor(dir: string = SCHEMA_DIR) {
+        this.ajv = new Ajv({
+            allErrors: true,
+            strict: true,
+            strictTypes: false,
+            validateFormats: true,
+            inlineRefs: false,
+            code: { regExp: re2 },
+        });
+        addFormats(this.ajv);
+        this.ajv.addVocabulary(VENDOR_KEYWORDS);
+
+        const k8s = JSON.parse(fs.readFileSync(path.join(dir, SCHEMA_FILES.kubernetes.file), "utf8")) as { definitions: Schema };
+        this.ajv.addSchema({ $id: K8S_SCHEMA_ID, ...(strictSchema(k8s) as Schema) });
+        for (const [name, def] of Object.entries(k8s.definitions)) {
+            const kinds = (def as { "x-kubernetes-group-version-kind"?: { group: string; version: string; kind: string }[] })[
+                "x-kubernetes-group-version-kind"
+            ];
+            // Shared meta types (DeleteOptions, WatchEvent) claim every group; the first claim wins and none is a kind we render.
+            for (const k of kinds ?? []) {
+                const key = gvk(k.group === "" ? k.version : `${k.group}/${k.version}`, k.kind);
+                if (!this.refs.has(key)) this.refs.set(key, `${K8S_SCHEMA_ID}#/definitions/${name}`);
+            }
+        }
+
+        for (const file of [SCHEMA_FILES.prometheusRules.file, SCHEMA_FILES.serviceMonitors.file]) {
+            const crd = parse(fs.readFileSync(path.join(dir, file), "utf8")) as CustomResourceDefinition;
+            for (const version of crd.spec.versions.filter((v) => v.served)) {
+                const schema = version.schema?.openAPIV3Schema;
+                if (schema === undefined) throw new Error(`${file}: version ${version.name} has no openAPIV3Schema`);
+                const id = `urn:med-agi:schema:crd:${crd.spec.group}:${version.name}:${crd.spec.names.kind}`;
+                const properties = { ...(schema.properties as Schema), metadata: { $ref: OBJECT_META } };
+                this.ajv.addSchema({ $id: id, ...(strictSchema({ ...schema, properties }) as Schema) });
+                this.refs.set(gvk(`${crd.spec.group}/${version.name}`, crd.spec.names.kind), id);
+            }
+        }
+    }
+
+    /** Whether objects of this apiVersion and kind have a schema here. */
+    has(apiVersion: string, kind: string): boolean {
+        return this.refs.has(gvk(apiVersion, kind));
+    }
+
+    /**
+     * Problems of one object (empty: valid). Throws for an object without
+     * apiVersion/kind, or of a kind that has no schema and is not listed in
+     * {@link UNVALIDATED_KINDS}; returns `undefined` for a listed one.
+     */
+    validate(obj: unknown): ObjectProblem[] | undefined {
+        if (!isObject(obj) || typeof obj.apiVersion !== "string" || typeof obj.kind !== "string") {
+            throw new Error(`not a Kubernetes object (no apiVersion/kind): ${JSON.stringify(obj).slice(0, 200)}`);
+        }
+        const key = gvk(obj.apiVersion, obj.kind);
+        const ref = this.refs.get(key);
+        if (ref === undefined) {
+            if (obj.kind in UNVALIDATED_KINDS) return undefined;
+            throw new Error(
+                `no schema for ${obj.apiVersion} ${obj.kind} (Kubernetes ${KUBERNETES_VERSION} or a vendored CRD); add its CRD or list it in UNVALIDATED_KINDS with the reason`,
+            );
+        }
+        let validate = this.compiled.get(key);
+        if (validate === undefined) {
+            validate = this.ajv.compile({ $ref: ref });
+            this.compiled.set(key, validate);
+        }
+        return validate(obj) ? [] : (validate.errors ?? []).map(describe);
+    }
+}
+
+/** SHA-256 of a fixture file, to compare with {@link SCHEMA_FILES}. */
+export function fixtureSha256(file: string, dir: string = SCHEMA_DIR): string {
+    return createHash("sha256")
+        .update(fs.readFileSync(path.join(dir, file)))
+        .digest("hex");
+}
