@@ -12,7 +12,7 @@
  */
 import { z } from "zod";
 
-import type { Environment } from "../config";
+import type { Environment } from "../environment";
 import { hostName, httpsUrl, k8sName } from "../formats";
 import { CHARTS } from "./charts";
 

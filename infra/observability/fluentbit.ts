@@ -13,7 +13,8 @@
  *   the environment (`${SIEM_TOKEN}` from a Secret), or stdout in dev.
  * - Filesystem buffering on the node so a SIEM outage does not lose records.
  */
-import type { Environment, SiemConfig } from "./config";
+import type { Environment } from "../environment";
+import type { SiemConfig } from "./config";
 
 /** Secret holding the SIEM bearer token for Fluent Bit. */
 export const FLUENT_BIT_TOKEN_SECRET = { name: "fluent-bit-siem", key: "token", env: "SIEM_TOKEN" } as const;
