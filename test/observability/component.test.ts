@@ -28,9 +28,8 @@ beforeAll(async () => {
         const component = new obs.Observability(
             "observability",
             {
-                environment: "dev",
+                settings: obs.resolveObservabilitySettings(obs.parseObservabilityConfig("dev", {})),
                 services: SERVICE_NAMES.map((n) => SERVICES[n]),
-                config: obs.parseObservabilityConfig("dev", {}),
             },
             { transformations: [keepSecretData] },
         );

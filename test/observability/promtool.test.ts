@@ -18,6 +18,7 @@ import {
     MAINTENANCE_ALERTS,
     observabilityRuleGroups,
     parseObservabilityConfig,
+    resolveObservabilitySettings,
     ruleFile,
     ruleGroups,
     type AlertRule,
@@ -121,7 +122,10 @@ describe("promtool check rules", () => {
     };
     it.each(Object.keys(stacks) as Environment[])("accepts the rules the %s stack ships", (environment) => {
         const cfg = parseObservabilityConfig(environment, stacks[environment]);
-        const shipped = observabilityRuleGroups({ environment, services: SERVICE_NAMES.map((n) => SERVICES[n]), config: cfg });
+        const shipped = observabilityRuleGroups({
+            settings: resolveObservabilitySettings(cfg),
+            services: SERVICE_NAMES.map((n) => SERVICES[n]),
+        });
         const path = writeYaml(dir, `${environment}-rules.yaml`, ruleFile(Object.values(shipped)));
         const r = run("promtool", ["check", "rules", path]);
         expect(r.status).toBe(0);
