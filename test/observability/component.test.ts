@@ -129,7 +129,9 @@ describe("Observability on dev", () => {
     it("creates the receiver Secret even without credentials, so Alertmanager can mount it", () => {
         const receivers = object("Secret", "alertmanager-med-agi-receivers");
         expect(receivers.metadata.namespace).toBe("monitoring");
-        expect(plan.outputs.receiverSecretData ?? {}).toEqual({});
+        // The output must be there (a missing one is a failure, not an empty Secret).
+        expect(plan.outputs).toHaveProperty("receiverSecretData");
+        expect(plan.outputs.receiverSecretData).toEqual({});
     });
 
     it("ships the dashboard as a ConfigMap labelled for Grafana's sidecar", () => {
