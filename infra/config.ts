@@ -2,6 +2,19 @@
  * Stack configuration: one schema, parsed and validated once, before any
  * resource is registered.
  *
+ * This module only composes: each component owns the schema of its section
+ * next to its code, and nothing under `infra/` imports this file except the
+ * program (imports go one way, checked by `npm run lint`):
+ *
+ * | key(s) | schema |
+ * |---|---|
+ * | `serviceDefaults`, `services`, `ingress`, `topologySpread` | `infra/services/config.ts` |
+ * | `monitoring`, `alerting`, `siem` and the credentials | `infra/observability/config.ts` |
+ * | `backups` | `infra/backups/config.ts` |
+ * | `logrotate` | `infra/logrotate/config.ts` |
+ * | `database`, `objectStorage` | `infra/datastores/config.ts` |
+ * | `environment`, `release`, `registry`, `imagePullPolicy`, `imagePullSecrets`, `kubeContext` | here |
+ *
  * Keys live under the `med-agi:` namespace of `Pulumi.<stack>.yaml`; scalar
  * keys are declared (with the same defaults) in `Pulumi.yaml`, structured keys
  * are documented in README.md ("Configuration reference"). Every problem found
@@ -10,6 +23,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 
+import { validateBackupsArgs, type BackupsArgs } from "./backups/args";
+import { backupsSchema, type BackupsConfig } from "./backups/config";
+import { databaseSchema, objectStorageSchema, type DatabaseConfig, type ObjectStorageConfig } from "./datastores/config";
+import { ENVIRONMENTS, type Environment } from "./environment";
+import { imageTag, k8sName } from "./formats";
+import { logrotateSchema, type LogrotateConfig } from "./logrotate/config";
 import {
     alertingSchema,
     checkObservabilityConfig,
@@ -20,20 +39,31 @@ import {
     type MonitoringConfig,
     type SiemConfig,
 } from "./observability/config";
-import { backupsSchema, logrotateSchema, validateBackupsArgs, type BackupsArgs, type BackupsConfig, type LogrotateConfig } from "./backups";
-import { BACKUP, NAMESPACE, SERVICE_NAMES, type ServiceName } from "./runbook";
+import { NAMESPACE, type ServiceName } from "./runbook";
+import {
+    INGRESS_DEFAULTS,
+    ingressSchema,
+    resolveServices,
+    SERVICE_DEFAULTS,
+    serviceProblems,
+    servicePatchSchema,
+    servicesSchema,
+    TOPOLOGY_SPREAD_DEFAULTS,
+    topologySpreadSchema,
+    type IngressConfig,
+    type ServiceSettings,
+    type TopologySpreadConfig,
+} from "./services/config";
+import { ConfigValidationError, problem, problemsFromIssues, type ConfigProblem } from "./validation";
 // `isConfigSecret` is exported by the SDK's runtime but missing from its typings;
 // it reads PULUMI_CONFIG_SECRET_KEYS, which the CLI (and setAllConfig) fill in.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
 
-import { cpuQuantity, dnsName, hostName, httpUrl, k8sName, memoryQuantity } from "./formats";
-import { ConfigValidationError, problem, problemsFromIssues, type ConfigProblem } from "./validation";
+export { ENVIRONMENTS, type Environment } from "./environment";
+export { quantityValue, type ServiceSettings } from "./services/config";
 
 export const CONFIG_NAMESPACE = "med-agi";
-
-export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
-export type Environment = (typeof ENVIRONMENTS)[number];
 
 /**
  * Keys that hold credentials. They must be set with `pulumi config set --secret`
@@ -48,30 +78,13 @@ export const CONFIG_DEFAULTS = {
     environment: "dev",
     release: "v1.0.0",
     imagePullPolicy: "IfNotPresent",
-    service: {
-        replicas: 1,
-        autoscaling: { enabled: true, maxReplicas: 3, targetCpuUtilization: 70 },
-        resources: {
-            requests: { cpu: "250m", memory: "512Mi" },
-            limits: { cpu: "1", memory: "1Gi" },
-        },
-    },
-    ingress: {
-        enabled: true,
-        className: "nginx",
-        domain: "med-agi.localhost",
-    },
-    topologySpread: { zone: "ScheduleAnyway", node: "ScheduleAnyway" },
+    service: SERVICE_DEFAULTS,
+    ingress: INGRESS_DEFAULTS,
+    topologySpread: TOPOLOGY_SPREAD_DEFAULTS,
 } as const;
 
 // ---------------------------------------------------------------------------
-// Value formats
-
-/** OCI tag grammar; `latest` is refused because it is mutable and cannot be rolled back. */
-const imageTag = z
-    .string()
-    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "an image tag: letters, digits, '_', '.', '-', at most 128")
-    .refine((tag) => tag !== "latest", 'a pinned release tag such as "v1.0.0"; "latest" is mutable and cannot be rolled back');
+// Value formats of the top-level keys
 
 const registry = z
     .string()
@@ -80,42 +93,8 @@ const registry = z
         'a registry host with optional port and path, e.g. "123456789012.dkr.ecr.eu-west-1.amazonaws.com", without a trailing "/"',
     );
 
-/** An S3 bucket name. */
-const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name (3–63 lower-case letters, digits, '.', '-')");
-
-const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name");
-
 // ---------------------------------------------------------------------------
 // Schemas
-
-const resourceAmounts = z.object({ cpu: cpuQuantity.optional(), memory: memoryQuantity.optional() }).strict();
-
-/**
- * Per-service settings as written in config: every field optional, merged
- * over `serviceDefaults`, which is merged over the built-in defaults.
- */
-const servicePatch = z
-    .object({
-        /** Minimum (and initial) replica count; the HPA's `minReplicas`. */
-        replicas: z.number().int().min(1).max(100).optional(),
-        autoscaling: z
-            .object({
-                enabled: z.boolean().optional(),
-                maxReplicas: z.number().int().min(1).max(100).optional(),
-                targetCpuUtilization: z.number().int().min(10).max(100).optional(),
-            })
-            .strict()
-            .optional(),
-        resources: z.object({ requests: resourceAmounts.optional(), limits: resourceAmounts.optional() }).strict().optional(),
-        /** Image tag for this service only; defaults to `release`. */
-        tag: imageTag.optional(),
-        /** Extra plain environment variables (never secrets: those come from Kubernetes Secrets). */
-        env: z.record(envVarName, z.string()).optional(),
-    })
-    .strict();
-type ServicePatch = z.infer<typeof servicePatch>;
-
-const whenUnsatisfiable = z.enum(["ScheduleAnyway", "DoNotSchedule"]);
 
 const secretValue = z.string().min(1);
 
@@ -127,88 +106,24 @@ export const configSchema = z
         imagePullPolicy: z.enum(["IfNotPresent", "Always"]).default(CONFIG_DEFAULTS.imagePullPolicy),
         imagePullSecrets: z.array(k8sName).default([]),
         kubeContext: z.string().min(1).optional(),
-        serviceDefaults: servicePatch.default({}),
-        services: z
-            .object(
-                Object.fromEntries(SERVICE_NAMES.map((name) => [name, servicePatch.optional()])) as Record<
-                    ServiceName,
-                    z.ZodOptional<typeof servicePatch>
-                >,
-            )
-            .strict()
-            .default({}),
-        ingress: z
-            .object({
-                enabled: z.boolean().default(CONFIG_DEFAULTS.ingress.enabled),
-                className: k8sName.default(CONFIG_DEFAULTS.ingress.className),
-                /** Each service is served at `<service>.<domain>`. */
-                domain: dnsName.default(CONFIG_DEFAULTS.ingress.domain),
-                /** cert-manager ClusterIssuer that signs the TLS certificates; unset: bring your own `<service>-tls` Secrets. */
-                clusterIssuer: k8sName.optional(),
-                annotations: z.record(z.string(), z.string()).default({}),
-            })
-            .strict()
-            .default({
-                enabled: CONFIG_DEFAULTS.ingress.enabled,
-                className: CONFIG_DEFAULTS.ingress.className,
-                domain: CONFIG_DEFAULTS.ingress.domain,
-                annotations: {},
-            }),
-        topologySpread: z
-            .object({
-                zone: whenUnsatisfiable.default(CONFIG_DEFAULTS.topologySpread.zone),
-                node: whenUnsatisfiable.default(CONFIG_DEFAULTS.topologySpread.node),
-            })
-            .strict()
-            .default({ ...CONFIG_DEFAULTS.topologySpread }),
+        /** Settings every service gets unless `services.<name>` overrides them (infra/services/config.ts). */
+        serviceDefaults: servicePatchSchema.default({}),
+        services: servicesSchema.default({}),
+        ingress: ingressSchema.default({ ...INGRESS_DEFAULTS, annotations: {} }),
+        topologySpread: topologySpreadSchema.default({ ...TOPOLOGY_SPREAD_DEFAULTS }),
         /** kube-prometheus-stack: retention, storage, replicas, Grafana (infra/observability/config.ts). */
         monitoring: monitoringSchema.prefault({}),
         /** Alert routing: team receiver, SIEM webhook, grouping and repeat intervals. */
         alerting: alertingSchema.prefault({}),
         /** Log shipping to the SIEM (Fluent Bit). */
         siem: siemSchema.prefault({}),
-        /**
-         * The PostgreSQL the platform uses and the backups protect. The data
-         * store and cloud layers will provide it; until then (and for an
-         * external database) it is configured here.
-         */
-        database: z
-            .object({
-                /** Host name; unset in dev: no database yet, so no backup jobs. Required in staging/prod while backups are enabled. */
-                host: hostName.optional(),
-                port: z.number().int().min(1).max(65535).default(5432),
-                /** Kubernetes Secret (in med-agi) holding the `medagi` user's password. */
-                passwordSecret: z
-                    .object({ name: k8sName.default("postgres-credentials"), key: z.string().min(1).default("password") })
-                    .strict()
-                    .prefault({}),
-            })
-            .strict()
-            .prefault({}),
-        /** The S3 buckets (MinIO in dev) holding model versions and backups. */
-        objectStorage: z
-            .object({
-                /** S3 API endpoint; unset: AWS S3. In dev, the in-cluster MinIO. */
-                endpointUrl: httpUrl.optional(),
-                region: z
-                    .string()
-                    .regex(/^[a-z]{2}(-[a-z]+)+-[0-9]$/, 'an AWS region such as "eu-west-1"')
-                    .default("us-east-1"),
-                backupBucket: bucketName.default("med-agi-backups"),
-                modelBucket: bucketName.default(BACKUP.modelBucket),
-                /** IAM role the backup jobs assume through IRSA (staging/prod). */
-                roleArn: z
-                    .string()
-                    .regex(/^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[A-Za-z0-9+=,.@_/-]+$/, "an IAM role ARN")
-                    .optional(),
-                /** Secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (dev/MinIO only). */
-                credentialsSecret: k8sName.optional(),
-            })
-            .strict()
-            .prefault({}),
+        /** The PostgreSQL the platform uses and the backups protect (infra/datastores/config.ts). */
+        database: databaseSchema.prefault({}),
+        /** The S3 buckets (MinIO in dev) holding model versions and backups (infra/datastores/config.ts). */
+        objectStorage: objectStorageSchema.prefault({}),
         /** Backup CronJobs (infra/backups/config.ts). */
         backups: backupsSchema.prefault({}),
-        /** Node log rotation (infra/backups/config.ts). */
+        /** Node log rotation (infra/logrotate/config.ts). */
         logrotate: logrotateSchema.prefault({}),
         ...(Object.fromEntries(SECRET_CONFIG_KEYS.map((key) => [key, secretValue.optional()])) as Record<
             SecretConfigKey,
@@ -218,23 +133,6 @@ export const configSchema = z
     .strict();
 
 type ParsedConfig = z.infer<typeof configSchema>;
-
-/** A service's settings after merging built-in defaults, `serviceDefaults` and `services.<name>`. */
-export interface ServiceSettings {
-    readonly replicas: number;
-    readonly autoscaling: {
-        readonly enabled: boolean;
-        readonly maxReplicas: number;
-        readonly targetCpuUtilization: number;
-    };
-    readonly resources: {
-        readonly requests: { readonly cpu: string; readonly memory: string };
-        readonly limits: { readonly cpu: string; readonly memory: string };
-    };
-    /** The image tag: `services.<name>.tag`, else `release`. */
-    readonly tag: string;
-    readonly env: Readonly<Record<string, string>>;
-}
 
 /** The validated configuration of one stack. */
 export interface PlatformConfig {
@@ -248,13 +146,13 @@ export interface PlatformConfig {
     /** Stateful and shared resources get `protect: true` (prod). */
     readonly protect: boolean;
     readonly services: Readonly<Record<ServiceName, ServiceSettings>>;
-    readonly ingress: ParsedConfig["ingress"];
-    readonly topologySpread: ParsedConfig["topologySpread"];
+    readonly ingress: IngressConfig;
+    readonly topologySpread: TopologySpreadConfig;
     readonly monitoring: MonitoringConfig;
     readonly alerting: AlertingConfig;
     readonly siem: SiemConfig;
-    readonly database: ParsedConfig["database"];
-    readonly objectStorage: ParsedConfig["objectStorage"];
+    readonly database: DatabaseConfig;
+    readonly objectStorage: ObjectStorageConfig;
     readonly backups: BackupsConfig;
     readonly logrotate: LogrotateConfig;
     /** Which secret keys are set (their values are read as Pulumi secrets, never here). */
@@ -308,9 +206,7 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
         throw new ConfigValidationError(input.stack, problems);
     }
     const parsed = result.data;
-    const services = Object.fromEntries(
-        SERVICE_NAMES.map((name) => [name, resolveService(parsed.release, parsed.serviceDefaults, parsed.services[name])]),
-    ) as Record<ServiceName, ServiceSettings>;
+    const services = resolveServices(parsed.release, parsed.serviceDefaults, parsed.services);
     const secretsSet = new Set(SECRET_CONFIG_KEYS.filter((key) => parsed[key] !== undefined));
     problems.push(...crossFieldProblems(input.stack, parsed, services));
     problems.push(...backupProblems(parsed));
@@ -360,31 +256,6 @@ function decode(value: string): unknown {
     }
 }
 
-function resolveService(release: string, defaults: ServicePatch, own: ServicePatch | undefined): ServiceSettings {
-    const base = CONFIG_DEFAULTS.service;
-    const pick = <T>(f: (p: ServicePatch) => T | undefined): T | undefined => (own ? f(own) : undefined) ?? f(defaults);
-    return {
-        replicas: pick((p) => p.replicas) ?? base.replicas,
-        autoscaling: {
-            enabled: pick((p) => p.autoscaling?.enabled) ?? base.autoscaling.enabled,
-            maxReplicas: pick((p) => p.autoscaling?.maxReplicas) ?? base.autoscaling.maxReplicas,
-            targetCpuUtilization: pick((p) => p.autoscaling?.targetCpuUtilization) ?? base.autoscaling.targetCpuUtilization,
-        },
-        resources: {
-            requests: {
-                cpu: pick((p) => p.resources?.requests?.cpu) ?? base.resources.requests.cpu,
-                memory: pick((p) => p.resources?.requests?.memory) ?? base.resources.requests.memory,
-            },
-            limits: {
-                cpu: pick((p) => p.resources?.limits?.cpu) ?? base.resources.limits.cpu,
-                memory: pick((p) => p.resources?.limits?.memory) ?? base.resources.limits.memory,
-            },
-        },
-        tag: own?.tag ?? release,
-        env: { ...(defaults.env ?? {}), ...(own?.env ?? {}) },
-    };
-}
-
 /** Rules that span several keys; checked on the merged per-service settings. */
 function crossFieldProblems(stack: string, parsed: ParsedConfig, services: Record<ServiceName, ServiceSettings>): ConfigProblem[] {
     const out: ConfigProblem[] = [];
@@ -397,43 +268,7 @@ function crossFieldProblems(stack: string, parsed: ParsedConfig, services: Recor
             ),
         );
     }
-    for (const name of SERVICE_NAMES) {
-        const s = services[name];
-        const key = (field: string): string => `services.${name}.${field}`;
-        const from = (field: string): string =>
-            fieldSetFor(parsed.services[name], field) ? "" : `; inherited from serviceDefaults.${field} or the built-in default`;
-        if (parsed.environment === "prod" && s.replicas < 2) {
-            out.push(
-                problem(
-                    key("replicas"),
-                    s.replicas,
-                    `prod needs ≥ 2 replicas per service so a node loss or rollout keeps it serving${from("replicas")}`,
-                ),
-            );
-        }
-        if (s.autoscaling.enabled && s.autoscaling.maxReplicas < s.replicas) {
-            out.push(
-                problem(
-                    key("autoscaling.maxReplicas"),
-                    s.autoscaling.maxReplicas,
-                    `must be ≥ replicas (${s.replicas}), the autoscaler's minimum${from("autoscaling.maxReplicas")}`,
-                ),
-            );
-        }
-        for (const kind of ["cpu", "memory"] as const) {
-            const request = s.resources.requests[kind];
-            const limit = s.resources.limits[kind];
-            if (quantityValue(request) > quantityValue(limit)) {
-                out.push(
-                    problem(
-                        key(`resources.requests.${kind}`),
-                        request,
-                        `must be ≤ resources.limits.${kind} (${limit})${from(`resources.requests.${kind}`)}`,
-                    ),
-                );
-            }
-        }
-    }
+    out.push(...serviceProblems(parsed.environment, parsed.services, services));
     return out;
 }
 
@@ -499,22 +334,4 @@ function observabilityProblems(parsed: ParsedConfig, secretsSet: ReadonlySet<Sec
         const missingSecret = (SECRET_CONFIG_KEYS as readonly string[]).includes(path) ? (path as SecretConfigKey) : undefined;
         return { path, message: `${path}: ${issue.message}`, ...(missingSecret === undefined ? {} : { missingSecret }) };
     });
-}
-
-function fieldSetFor(patch: ServicePatch | undefined, dotted: string): boolean {
-    let node: unknown = patch;
-    for (const part of dotted.split(".")) {
-        if (node === undefined || node === null || typeof node !== "object") return false;
-        node = (node as Record<string, unknown>)[part];
-    }
-    return node !== undefined;
-}
-
-const UNIT_FACTORS: Readonly<Record<string, number>> = { m: 1e-3, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
-
-/** Numeric value of a CPU or memory quantity accepted by the schema (e.g. "250m" → 0.25, "1Gi" → 2^30). */
-export function quantityValue(quantity: string): number {
-    const match = /^([0-9.]+)(m|Ki|Mi|Gi|Ti)?$/.exec(quantity);
-    if (!match) throw new Error(`not a quantity: ${quantity}`);
-    return Number(match[1]) * (match[2] ? (UNIT_FACTORS[match[2]] ?? 1) : 1);
 }

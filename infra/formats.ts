@@ -34,3 +34,24 @@ export const httpsUrl = z.url({ protocol: /^https$/, error: "an https:// URL" })
 
 /** An http:// or https:// URL (in-cluster endpoints may be plain http). */
 export const httpUrl = z.url({ protocol: /^https?$/, error: "an http:// or https:// URL" });
+
+/** OCI tag grammar; `latest` is refused because it is mutable and cannot be rolled back. */
+export const imageTag = z
+    .string()
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "an image tag: letters, digits, '_', '.', '-', at most 128")
+    .refine((tag) => tag !== "latest", 'a pinned release tag such as "v1.0.0"; "latest" is mutable and cannot be rolled back');
+
+/** An image reference pinned by tag or digest; `latest` and untagged references are refused. */
+export const pinnedImage = z
+    .string()
+    .regex(
+        /^[a-z0-9]([a-z0-9._\/:-]*[a-z0-9])?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/,
+        'an image pinned by tag or digest, e.g. "postgres:15.13-bookworm"',
+    )
+    .refine((ref) => !/:latest$/.test(ref), '"latest" is mutable: pin a version tag or digest')
+    .refine((ref) => /@sha256:|:[^/:]+$/.test(ref), "an image with an explicit tag or digest");
+
+/** An S3 bucket name. */
+export const bucketName = z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name (3–63 lower-case letters, digits, '.', '-')");

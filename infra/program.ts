@@ -9,7 +9,7 @@ import { backupsArgsFor, CONFIG_NAMESPACE, loadConfig, SECRET_CONFIG_KEYS, type 
 import { clusterProvider } from "./k8s/provider";
 import { LogRotation } from "./logrotate";
 import { PlatformNamespace } from "./namespace";
-import { Observability } from "./observability";
+import { Observability, resolveObservabilitySettings } from "./observability";
 import { NAMESPACE, SERVICE_NAMES, SERVICES } from "./runbook";
 import { fromRegistry, imageRef, MedAgiService } from "./services";
 
@@ -49,9 +49,9 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
     const observability = new Observability(
         "observability",
         {
-            environment: config.environment,
+            // Resolved once, here at the edge; the component only reads the result.
+            settings: resolveObservabilitySettings(config),
             services: SERVICE_NAMES.map((name) => SERVICES[name]),
-            config: { monitoring: config.monitoring, alerting: config.alerting, siem: config.siem },
             secrets,
             namespace: NAMESPACE,
             // The data stores and backup jobs join with their components; until

@@ -4,7 +4,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 
-import type { Environment } from "../config";
+import type { Environment } from "../environment";
 import type { BackupsConfig } from "./config";
 
 /** A key of a Kubernetes Secret in the backup namespace. */

@@ -1,24 +1,13 @@
 /**
- * Stack configuration of the backup jobs and of log rotation, composed by
- * `infra/config.ts` under the keys `backups` and `logrotate`
- * (`med-agi:backups: {...}` in `Pulumi.<stack>.yaml`). Every field has a
- * secure default, so `{}` (or no key at all) is a complete configuration.
+ * Stack configuration of the backup jobs, composed by `infra/config.ts` under
+ * the key `backups` (`med-agi:backups: {...}` in `Pulumi.<stack>.yaml`).
+ * Every field has a secure default, so `{}` (or no key at all) is a complete
+ * configuration. Log rotation's section lives in `infra/logrotate/config.ts`.
  */
 import { z } from "zod";
 
-import { cpuQuantity, memoryQuantity } from "../formats";
+import { cpuQuantity, memoryQuantity, pinnedImage } from "../formats";
 import { DEFAULT_BACKUP_IMAGES, DEFAULT_BACKUP_RESOURCES, DEFAULT_WORK_DIR_SIZE_LIMIT } from "./defaults";
-import { DEFAULT_LOGROTATE_IMAGE, DEFAULT_LOGROTATE_INTERVAL_SECONDS, DEFAULT_NODE_NAMESPACE } from "../logrotate/defaults";
-
-/** An image reference pinned by tag or digest; `latest` and untagged references are refused. */
-export const pinnedImage = z
-    .string()
-    .regex(
-        /^[a-z0-9]([a-z0-9._\/:-]*[a-z0-9])?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/,
-        'an image pinned by tag or digest, e.g. "postgres:15.13-bookworm"',
-    )
-    .refine((ref) => !/:latest$/.test(ref), '"latest" is mutable: pin a version tag or digest')
-    .refine((ref) => /@sha256:|:[^/:]+$/.test(ref), "an image with an explicit tag or digest");
 
 const amounts = z.object({ cpu: cpuQuantity, memory: memoryQuantity }).strict();
 
@@ -51,22 +40,3 @@ export const backupsSchema = z
     })
     .strict();
 export type BackupsConfig = z.output<typeof backupsSchema>;
-
-/** `med-agi:logrotate` */
-export const logrotateSchema = z
-    .object({
-        /** Deploy the node log rotator (DaemonSet) and the rendered configs. */
-        enabled: z.boolean().default(true),
-        /** Image with /usr/sbin/logrotate (built from infra/logrotate/image/Dockerfile). */
-        image: pinnedImage.default(DEFAULT_LOGROTATE_IMAGE),
-        /** How often the DaemonSet runs logrotate; `daily` in the config decides when a file actually rotates. */
-        intervalSeconds: z.number().int().min(60).max(86400).default(DEFAULT_LOGROTATE_INTERVAL_SECONDS),
-        /** Namespace of the DaemonSet (PSA `privileged`, because of its hostPath). */
-        namespace: z
-            .string()
-            .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "a namespace name")
-            .refine((ns) => ns !== "med-agi", 'not "med-agi": that namespace enforces PSA restricted, which forbids hostPath')
-            .default(DEFAULT_NODE_NAMESPACE),
-    })
-    .strict();
-export type LogrotateConfig = z.output<typeof logrotateSchema>;

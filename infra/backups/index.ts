@@ -2,8 +2,8 @@
 export { Backups, IRSA_ANNOTATION } from "./component";
 export { validateBackupsArgs } from "./args";
 export type { BackupsArgs, BackupPostgresArgs, BackupS3Args, S3CredentialsSecret, SecretKeyRef } from "./args";
-export { backupsSchema, logrotateSchema, pinnedImage } from "./config";
-export type { BackupsConfig, LogrotateConfig } from "./config";
+export { backupsSchema } from "./config";
+export type { BackupsConfig } from "./config";
 export { cronJobSpec, baseEnv } from "./cronjob";
 export type { CronJobSpecOptions, ScriptStep } from "./cronjob";
 export * from "./defaults";

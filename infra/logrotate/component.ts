@@ -7,7 +7,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import { logrotateSchema, type LogrotateConfig } from "../backups/config";
+import { logrotateSchema, type LogrotateConfig } from "./config";
 import { standardLabels } from "../k8s/labels";
 import { PlatformNamespace } from "../namespace";
 import { logrotateDaemonSetSpec } from "./daemonset";

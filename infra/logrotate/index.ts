@@ -5,4 +5,6 @@ export { logrotateConfig, postrotateCommand } from "./render";
 export type { LogrotateRenderOptions, LogrotateVariant } from "./render";
 export { logrotateDaemonSetSpec, rotatorCommand, ROTATOR_PATHS } from "./daemonset";
 export type { LogrotateDaemonSetOptions } from "./daemonset";
+export { logrotateSchema } from "./config";
+export type { LogrotateConfig } from "./config";
 export * from "./defaults";

@@ -13,15 +13,18 @@ export interface PinnedChart {
 
 export const CHARTS = {
     /**
-     * prometheus-community/kube-prometheus-stack 81.4.5 (operator v0.88.0,
-     * grafana subchart 10.5.12, kube-state-metrics 7.1.0).
+     * prometheus-community/kube-prometheus-stack 81.4.3, tag
+     * `kube-prometheus-stack-81.4.3` (operator v0.88.1, Prometheus v3.9.1,
+     * Alertmanager v0.30.1, grafana subchart 10.5.15 / Grafana 12.3.1,
+     * kube-state-metrics 7.1.0, prometheus-node-exporter 4.51.0). 81.4.5 was
+     * never released (the tags go 81.4.3 → 81.5.0). docs/versions.md.
      */
     kubePrometheusStack: {
         chart: "kube-prometheus-stack",
-        version: "81.4.5",
+        version: "81.4.3",
         repo: "https://prometheus-community.github.io/helm-charts",
     },
-    /** fluent/fluent-bit 0.47.0 (Fluent Bit 3.1.0). */
+    /** fluent/fluent-bit 0.47.0, tag `fluent-bit-0.47.0` (Fluent Bit 3.1.0). docs/versions.md. */
     fluentBit: {
         chart: "fluent-bit",
         version: "0.47.0",

@@ -12,7 +12,7 @@
  */
 import { z } from "zod";
 
-import type { Environment } from "../config";
+import type { Environment } from "../environment";
 import { hostName, httpsUrl, k8sName } from "../formats";
 import { CHARTS } from "./charts";
 
@@ -26,7 +26,7 @@ export const promDuration = z.string().regex(/^([0-9]+(ms|s|m|h|d|w|y))+$/, 'a P
 
 const storageQuantity = z.string().regex(/^[1-9][0-9]*(Mi|Gi|Ti)$/, 'a storage size in binary units such as "50Gi"');
 
-const chartVersion = z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, 'an exact chart version such as "81.4.5" (ranges are not reproducible)');
+const chartVersion = z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, 'an exact chart version such as "81.4.3" (ranges are not reproducible)');
 
 const email = z.email({ error: "an e-mail address" });
 

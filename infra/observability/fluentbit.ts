@@ -13,7 +13,8 @@
  *   the environment (`${SIEM_TOKEN}` from a Secret), or stdout in dev.
  * - Filesystem buffering on the node so a SIEM outage does not lose records.
  */
-import type { Environment, SiemConfig } from "./config";
+import type { Environment } from "../environment";
+import type { SiemConfig } from "./config";
 
 /** Secret holding the SIEM bearer token for Fluent Bit. */
 export const FLUENT_BIT_TOKEN_SECRET = { name: "fluent-bit-siem", key: "token", env: "SIEM_TOKEN" } as const;
@@ -23,6 +24,20 @@ export const FLUENT_BIT_METRICS_PORT = 2020;
 
 /** Retries before a chunk is dropped (and `fluentbit_output_retries_failed_total` counts it). */
 export const OUTPUT_RETRY_LIMIT = 20;
+
+/**
+ * Read buffer of the audit-log tail input (Fluent Bit unit sizes). The tail
+ * plugin's default is 32k for both, and one audit event is one line: at
+ * `RequestResponse` level an event carries the request and response bodies,
+ * so a single write of an object near etcd's 1.5 MiB request limit makes a
+ * line of about 3 MiB. The buffer starts at `chunk` and grows by `chunk` up
+ * to `max` per file; only the one audit file is tailed, so this costs at
+ * most 4 MiB of memory. A line longer than `max` is skipped (`Skip_Long_Lines
+ * On`), and Fluent Bit logs "requires a larger buffer size": with the option
+ * Off it would stop tailing the whole file at that line, and ship no later
+ * audit event. See docs/observability.md ("Audit log buffer").
+ */
+export const AUDIT_BUFFER = { chunk: "1M", max: "4M" } as const;
 
 /** The four sections of the chart's `config` value. */
 export interface FluentBitPipeline {
@@ -78,8 +93,10 @@ export function fluentBitPipeline(args: PipelineArgs): FluentBitPipeline {
             ["Path", siem.auditLogPath],
             ["Parser", "json"],
             ["DB", "/var/log/flb_audit.db"],
+            ["Buffer_Chunk_Size", AUDIT_BUFFER.chunk],
+            ["Buffer_Max_Size", AUDIT_BUFFER.max],
             ["Mem_Buf_Limit", "50MB"],
-            ["Skip_Long_Lines", "Off"],
+            ["Skip_Long_Lines", "On"],
             ["storage.type", "filesystem"],
         ]),
     ].join("\n");

@@ -7,10 +7,10 @@
  *
  * ```ts
  * const observability = new Observability("observability", {
- *     environment: cfg.environment,
+ *     // Resolved once, here at the edge: per-environment defaults applied.
+ *     settings: resolveObservabilitySettings(config),
  *     services: SERVICE_NAMES.map((n) => SERVICES[n]),
- *     config: { monitoring: cfg.monitoring, alerting: cfg.alerting, siem: cfg.siem },
- *     secrets: { pagerdutyRoutingKey: cfg.pagerdutyRoutingKey, slackWebhookUrl: cfg.slackWebhookUrl, siemToken: cfg.siemToken },
+ *     secrets, // the credentials that are set, as Pulumi secrets
  * }, { provider, dependsOn: [namespace] });
  * ```
  *
@@ -41,14 +41,7 @@ import { podSecurityLabels } from "../k8s/security";
 import { DATA_STORE_NAMES, NAMESPACE } from "../runbook";
 import { CONFIG_SECRET_NAME, RECEIVER_SECRET, alertmanagerConfig, type AlertmanagerConfig, type ReceiverCredentials } from "./alertmanager";
 import { CHARTS } from "./charts";
-import {
-    resolveObservabilitySettings,
-    type AlertingConfig,
-    type Environment,
-    type MonitoringConfig,
-    type ObservabilitySecretKey,
-    type SiemConfig,
-} from "./config";
+import type { ObservabilitySecretKey, ObservabilitySettings } from "./config";
 import { DASHBOARD_LABEL, DASHBOARD_UID, dashboard } from "./dashboard";
 import { FLUENT_BIT_TOKEN_SECRET, fluentBitValues } from "./fluentbit";
 import { RULE_GROUP_NAMES, ruleGroups, type RuleGroup } from "./rules";
@@ -98,16 +91,14 @@ export interface ObservabilitySecrets {
 
 /** Arguments of {@link Observability}. */
 export interface ObservabilityArgs {
-    /** Which stack this is: sizes retention/storage and the SIEM output default. */
-    readonly environment: Environment;
+    /**
+     * The `monitoring`, `alerting` and `siem` config sections with the
+     * environment's defaults applied: `resolveObservabilitySettings(config)`,
+     * called once by the caller. Nothing in the component resolves them again.
+     */
+    readonly settings: ObservabilitySettings;
     /** Services whose request metrics are alerted on and charted. */
     readonly services: readonly ObservedService[];
-    /** The parsed `monitoring`, `alerting` and `siem` config sections (schemas in `./config`). */
-    readonly config: {
-        readonly monitoring: MonitoringConfig;
-        readonly alerting: AlertingConfig;
-        readonly siem: SiemConfig;
-    };
     /** Receiver, SIEM and Grafana credentials. @default {} */
     readonly secrets?: ObservabilitySecrets;
     /** Namespace of the application (services, Triton, data stores, backups). @default NAMESPACE ("med-agi") */
@@ -143,7 +134,7 @@ export function receiverSecretData(secrets: ObservabilitySecrets): Record<string
 
 /** The rule groups the component ships for these args. Pure. */
 export function observabilityRuleGroups(args: ObservabilityArgs): ReturnType<typeof ruleGroups> {
-    const settings = resolveObservabilitySettings({ environment: args.environment, ...args.config });
+    const { settings } = args;
     return ruleGroups({
         namespace: args.namespace ?? NAMESPACE,
         services: args.services.map((s) => s.name),
@@ -158,8 +149,7 @@ export function observabilityRuleGroups(args: ObservabilityArgs): ReturnType<typ
 
 /** The `alertmanager.yaml` object the component ships for these args. Pure. */
 export function observabilityAlertmanagerConfig(args: ObservabilityArgs): AlertmanagerConfig {
-    const settings = resolveObservabilitySettings({ environment: args.environment, ...args.config });
-    return alertmanagerConfig(settings.alerting, credentialsPresent(args.secrets ?? {}));
+    return alertmanagerConfig(args.settings.alerting, credentialsPresent(args.secrets ?? {}));
 }
 
 export class Observability extends pulumi.ComponentResource {
@@ -182,7 +172,7 @@ export class Observability extends pulumi.ComponentResource {
         super("med-agi:observability:Observability", name, {}, opts);
         const appNs = args.namespace ?? NAMESPACE;
         const secrets = args.secrets ?? {};
-        const settings = resolveObservabilitySettings({ environment: args.environment, ...args.config });
+        const { settings } = args;
         const creds = credentialsPresent(secrets);
         const monNs = settings.monitoring.namespace;
         const serviceNames = args.services.map((s) => s.name);
@@ -311,7 +301,7 @@ export class Observability extends pulumi.ComponentResource {
                     chart: fb.chart,
                     version: siem.chartVersion,
                     repositoryOpts: { repo: fb.repo },
-                    values: fluentBitValues({ environment: args.environment, siem: { ...siem, output: siem.output } }),
+                    values: fluentBitValues({ environment: settings.environment, siem: { ...siem, output: siem.output } }),
                 },
                 { parent: this, dependsOn: fbDeps },
             );

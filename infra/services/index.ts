@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import type { ServiceSettings } from "../config";
+import type { ServiceSettings } from "./config";
 import { standardLabels } from "../k8s/labels";
 import {
     deploymentSpec,
@@ -21,6 +21,7 @@ import {
     type TopologySpreadPolicy,
 } from "./spec";
 
+export * from "./config";
 export * from "./spec";
 
 /** Where and how a service is exposed outside the cluster. */

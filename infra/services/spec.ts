@@ -5,7 +5,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 
-import type { ServiceSettings } from "../config";
+import type { ServiceSettings } from "./config";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../k8s/security";
 import { selectorLabels, standardLabels } from "../k8s/labels";
 import { HTTP_PATHS, IMAGE_REPOSITORY_PREFIX } from "../runbook";

@@ -227,7 +227,7 @@ describe("backupCronJobs", () => {
         expect(env).toContainEqual({ name: "S3_ENDPOINT_URL", value: "http://minio.med-agi.svc:9000" });
         expect(env).toContainEqual({ name: "PGDATABASE", value: "medagi" });
         expect(env).toContainEqual({ name: "PGSSLMODE", value: "prefer" });
-        expect(env).toContainEqual({ name: "RETENTION_DAYS", value: String(BACKUP.retentionDays) });
+        expect(env).toContainEqual({ name: "RETENTION_DAYS", value: "30" }); // 30 days of dumps, as the runbook keeps 30 days of logs
         expect(env).toContainEqual({ name: "MODELS_BUCKET", value: BACKUP.modelBucket });
     });
 

@@ -1,6 +1,6 @@
 /** The logrotate configs rendered from runbook.ts, and the rotator DaemonSet spec. */
 import { logrotateConfig, logrotateDaemonSetSpec, postrotateCommand, rotatorCommand } from "../../infra/logrotate";
-import { logrotateSchema } from "../../infra/backups";
+import { logrotateSchema } from "../../infra/logrotate";
 import { LOG_ROTATION } from "../../infra/runbook";
 
 /** The directive lines inside the `{ ... }` block, trimmed. */

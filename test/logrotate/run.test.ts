@@ -10,7 +10,6 @@ import * as os from "os";
 import * as path from "path";
 
 import { logrotateConfig, type LogrotateVariant } from "../../infra/logrotate";
-import { LOG_ROTATION } from "../../infra/runbook";
 
 const ROTATIONS = 35;
 let scratch: string;
@@ -77,17 +76,17 @@ describe.each<LogrotateVariant>(["host", "kubernetes"])("the %s config under rea
         }
     });
 
-    it(`keeps exactly ${LOG_ROTATION.rotate} archives after ${ROTATIONS} forced rotations`, () => {
-        expect(archives(s.dir, "app.log")).toHaveLength(LOG_ROTATION.rotate);
+    it(`keeps exactly 30 archives (rotate 30) after ${ROTATIONS} forced rotations`, () => {
+        expect(archives(s.dir, "app.log")).toHaveLength(30);
     });
 
     it("compresses all but the newest archive (delaycompress)", () => {
         const names = archives(s.dir, "app.log").sort((a, b) => Number(a.split(".")[2]) - Number(b.split(".")[2]));
         expect(names[0]).toBe("app.log.1");
-        expect(names.slice(1)).toEqual(Array.from({ length: LOG_ROTATION.rotate - 1 }, (_, i) => `app.log.${i + 2}.gz`));
+        expect(names.slice(1)).toEqual(Array.from({ length: 30 - 1 }, (_, i) => `app.log.${i + 2}.gz`));
         expect(fs.readFileSync(path.join(s.dir, "app.log.1"), "utf8")).toBe(`entry ${ROTATIONS}\n`);
-        const oldest = spawnSync("gzip", ["-dc", path.join(s.dir, `app.log.${LOG_ROTATION.rotate}.gz`)], { encoding: "utf8" });
-        expect(oldest.stdout).toBe(`entry ${ROTATIONS - LOG_ROTATION.rotate + 1}\n`);
+        const oldest = spawnSync("gzip", ["-dc", path.join(s.dir, "app.log.30.gz")], { encoding: "utf8" });
+        expect(oldest.stdout).toBe(`entry ${ROTATIONS - 30 + 1}\n`);
     });
 
     it("leaves every archive and the live log with mode 0640", () => {

@@ -17,6 +17,7 @@ import {
     alertingSchema,
     observabilityAlertmanagerConfig,
     parseObservabilityConfig,
+    resolveObservabilitySettings,
     type Environment,
     type ReceiverCredentials,
 } from "../../infra/observability";
@@ -85,9 +86,8 @@ describe("amtool check-config", () => {
     it.each(Object.keys(stacks) as Environment[])("accepts the alertmanager.yaml the %s stack ships", (environment) => {
         const { raw, secrets } = stacks[environment];
         const config = observabilityAlertmanagerConfig({
-            environment,
+            settings: resolveObservabilitySettings(parseObservabilityConfig(environment, raw)),
             services: SERVICE_NAMES.map((n) => SERVICES[n]),
-            config: parseObservabilityConfig(environment, raw),
             secrets,
         });
         const r = run("amtool", ["check-config", writeConfig(`${environment}.yaml`, config)]);

@@ -20,7 +20,7 @@ describe("pinned charts", () => {
     it("pins exact versions from the upstream repositories", () => {
         expect(CHARTS.kubePrometheusStack).toEqual({
             chart: "kube-prometheus-stack",
-            version: "81.4.5",
+            version: "81.4.3",
             repo: "https://prometheus-community.github.io/helm-charts",
         });
         expect(CHARTS.fluentBit).toEqual({ chart: "fluent-bit", version: "0.47.0", repo: "https://fluent.github.io/helm-charts" });
@@ -129,6 +129,90 @@ describe("fluentBitPipeline", () => {
         expect(p.inputs).toMatch(/Path\s+\/var\/log\/kubernetes\/audit\/audit\.log\n/);
         expect(p.inputs.match(/storage\.type\s+filesystem/g)).toHaveLength(2);
         expect(p.service).toMatch(/storage\.path\s+\/var\/log\/flb-storage\/\n/);
+    });
+
+    describe("audit log input", () => {
+        /** The `[INPUT]` sections as key → value maps (keys lower-cased: Fluent Bit reads them case-insensitively). */
+        const inputs = (text: string): Map<string, string>[] =>
+            text
+                .split("[INPUT]")
+                .slice(1)
+                .map(
+                    (body) =>
+                        new Map(
+                            body
+                                .trim()
+                                .split("\n")
+                                .map(
+                                    (line) =>
+                                        line
+                                            .trim()
+                                            .split(/\s+(.*)/)
+                                            .slice(0, 2) as [string, string],
+                                )
+                                .map(([k, v]) => [k.toLowerCase(), v]),
+                        ),
+                );
+        /** Fluent Bit's unit sizes (docs: "Unit sizes"); K/M/G read as powers of 1000, the smaller reading. */
+        const bytes = (size: string): number => {
+            const m = /^([0-9]+)([KMG]?)B?$/i.exec(size);
+            if (!m) throw new Error(`not a Fluent Bit size: ${size}`);
+            return Number(m[1]) * ({ "": 1, K: 1e3, M: 1e6, G: 1e9 } as const)[m[2]!.toUpperCase() as "" | "K" | "M" | "G"];
+        };
+        const audit = () =>
+            inputs(fluentBitPipeline({ environment: "prod", siem: http }).inputs).find((i) => i.get("tag") === "audit.k8s")!;
+        /** One audit event at RequestResponse level for an update of a ConfigMap near etcd's 1.5 MiB limit: one line. */
+        const bigEvent = JSON.stringify({
+            kind: "Event",
+            apiVersion: "audit.k8s.io/v1",
+            level: "RequestResponse",
+            verb: "update",
+            requestURI: "/api/v1/namespaces/med-agi/configmaps/big",
+            requestObject: { kind: "ConfigMap", data: { blob: "x".repeat(1.5 * 2 ** 20) } },
+            responseObject: { kind: "ConfigMap", data: { blob: "x".repeat(1.5 * 2 ** 20) } },
+        });
+
+        it("sets only tail options the Fluent Bit docs list", () => {
+            // docs.fluentbit.io/manual/pipeline/inputs/tail (3.x, 4.x): the keys used here, as documented.
+            const documented = [
+                "name",
+                "tag",
+                "path",
+                "parser",
+                "multiline.parser",
+                "db",
+                "buffer_chunk_size",
+                "buffer_max_size",
+                "mem_buf_limit",
+                "skip_long_lines",
+                "storage.type",
+            ];
+            for (const input of inputs(fluentBitPipeline({ environment: "prod", siem: http }).inputs)) {
+                for (const key of input.keys()) expect(documented).toContain(key);
+            }
+        });
+
+        it("reads audit events of 1 MB and more: buffer from 1M up to 4M, not the 32k default", () => {
+            const input = audit();
+            expect(input.get("buffer_chunk_size")).toBe("1M");
+            expect(input.get("buffer_max_size")).toBe("4M");
+            expect(bytes(input.get("buffer_chunk_size")!)).toBeGreaterThanOrEqual(1e6);
+            expect(bytes(input.get("buffer_max_size")!)).toBeGreaterThanOrEqual(bytes(input.get("buffer_chunk_size")!));
+            expect(bytes(input.get("mem_buf_limit")!)).toBeGreaterThanOrEqual(bytes(input.get("buffer_max_size")!));
+        });
+
+        it("fits a RequestResponse event of a 1.5 MiB object in the buffer, which the 32k default would not", () => {
+            const line = Buffer.byteLength(bigEvent) + 1;
+            expect(line).toBeGreaterThan(bytes("32k"));
+            expect(line).toBeLessThanOrEqual(bytes(audit().get("buffer_max_size")!));
+        });
+
+        it("skips only an event longer than the buffer, never the rest of the file", () => {
+            expect(audit().get("skip_long_lines")).toBe("On");
+            for (const input of inputs(fluentBitPipeline({ environment: "prod", siem: http }).inputs)) {
+                expect(input.get("skip_long_lines")).toBe("On");
+            }
+        });
     });
 
     it("does not let a pod annotation exclude its logs from the SIEM", () => {

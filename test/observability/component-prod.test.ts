@@ -17,15 +17,17 @@ const CREDENTIALS = {
     grafanaAdminPassword: "grafana-password-value",
 };
 
-const config = obs.parseObservabilityConfig("prod", {
-    monitoring: { prometheus: { storageClass: "gp3" } },
-    alerting: {
-        team: { kind: "slack", channel: "#med-agi-alerts" },
-        siemWebhookUrl: "https://siem.example.org/alerts",
-        runbookBaseUrl: "https://git.example.org/med-agi/infra/blob/main/",
-    },
-    siem: { host: "siem.example.org", uri: "/collector" },
-});
+const settings = obs.resolveObservabilitySettings(
+    obs.parseObservabilityConfig("prod", {
+        monitoring: { prometheus: { storageClass: "gp3" } },
+        alerting: {
+            team: { kind: "slack", channel: "#med-agi-alerts" },
+            siemWebhookUrl: "https://siem.example.org/alerts",
+            runbookBaseUrl: "https://git.example.org/med-agi/infra/blob/main/",
+        },
+        siem: { host: "siem.example.org", uri: "/collector" },
+    }),
+);
 
 /**
  * The plan shows each Secret value as "[secret]" under its key; the credential
@@ -46,9 +48,8 @@ beforeAll(async () => {
         new obs.Observability(
             "observability",
             {
-                environment: "prod",
+                settings,
                 services: SERVICE_NAMES.map((n) => SERVICES[n]),
-                config,
                 secrets: {
                     pagerdutyRoutingKey: pulumi.secret(CREDENTIALS.pagerdutyRoutingKey),
                     slackWebhookUrl: pulumi.secret(CREDENTIALS.slackWebhookUrl),
@@ -62,9 +63,8 @@ beforeAll(async () => {
         // The error path runs in the same stack; the tests below read only "observability"'s children.
         try {
             new obs.Observability("no-token", {
-                environment: "prod",
+                settings,
                 services: [SERVICES.imaging],
-                config,
                 secrets: { pagerdutyRoutingKey: "x", slackWebhookUrl: "y" },
             });
         } catch (err) {

@@ -1,7 +1,7 @@
 /** The MedAgiService component under Pulumi's mock runtime, outside the full program. */
 import * as pulumi from "@pulumi/pulumi";
 
-import type { ServiceSettings } from "../../infra/config";
+import type { ServiceSettings } from "../../infra/services";
 import { SERVICES } from "../../infra/runbook";
 import { MedAgiService } from "../../infra/services";
 import { runUnderMocks } from "../../tools/lib/mock-run";

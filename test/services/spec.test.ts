@@ -1,4 +1,4 @@
-import type { ServiceSettings } from "../../infra/config";
+import type { ServiceSettings } from "../../infra/services";
 import { SERVICES } from "../../infra/runbook";
 import {
     deploymentSpec,

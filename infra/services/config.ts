@@ -1,0 +1,221 @@
+/**
+ * Stack configuration of the HTTP services, composed by `infra/config.ts`
+ * under the keys `serviceDefaults`, `services`, `ingress` and
+ * `topologySpread` (`med-agi:services: {...}` in `Pulumi.<stack>.yaml`).
+ *
+ * Per-service settings are patches: every field optional, merged as
+ * `services.<name>` over `serviceDefaults` over {@link SERVICE_DEFAULTS}
+ * ({@link resolveServices}). The rules that need the merged result (prod
+ * replicas, requests ≤ limits, max ≥ min replicas) are {@link serviceProblems}.
+ */
+import { z } from "zod";
+
+import type { Environment } from "../environment";
+import { cpuQuantity, dnsName, imageTag, k8sName, memoryQuantity } from "../formats";
+import { SERVICE_NAMES, type ServiceName } from "../runbook";
+import { problem, type ConfigProblem } from "../validation";
+
+/** Built-in per-service defaults: the `dev` stack runs on these alone. */
+export const SERVICE_DEFAULTS = {
+    replicas: 1,
+    autoscaling: { enabled: true, maxReplicas: 3, targetCpuUtilization: 70 },
+    resources: {
+        requests: { cpu: "250m", memory: "512Mi" },
+        limits: { cpu: "1", memory: "1Gi" },
+    },
+} as const;
+
+/** Built-in ingress defaults: every service at `<service>.med-agi.localhost` through nginx. */
+export const INGRESS_DEFAULTS = {
+    enabled: true,
+    className: "nginx",
+    domain: "med-agi.localhost",
+} as const;
+
+/** Built-in topology spread: prefer spreading over zones and nodes, never block scheduling. */
+export const TOPOLOGY_SPREAD_DEFAULTS = { zone: "ScheduleAnyway", node: "ScheduleAnyway" } as const;
+
+const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name");
+
+const resourceAmounts = z.object({ cpu: cpuQuantity.optional(), memory: memoryQuantity.optional() }).strict();
+
+/**
+ * Per-service settings as written in config (`serviceDefaults`, `services.<name>`):
+ * every field optional, merged over `serviceDefaults`, which is merged over
+ * {@link SERVICE_DEFAULTS}.
+ */
+export const servicePatchSchema = z
+    .object({
+        /** Minimum (and initial) replica count; the HPA's `minReplicas`. */
+        replicas: z.number().int().min(1).max(100).optional(),
+        autoscaling: z
+            .object({
+                enabled: z.boolean().optional(),
+                maxReplicas: z.number().int().min(1).max(100).optional(),
+                targetCpuUtilization: z.number().int().min(10).max(100).optional(),
+            })
+            .strict()
+            .optional(),
+        resources: z.object({ requests: resourceAmounts.optional(), limits: resourceAmounts.optional() }).strict().optional(),
+        /** Image tag for this service only; defaults to `release`. */
+        tag: imageTag.optional(),
+        /** Extra plain environment variables (never secrets: those come from Kubernetes Secrets). */
+        env: z.record(envVarName, z.string()).optional(),
+    })
+    .strict();
+export type ServicePatch = z.infer<typeof servicePatchSchema>;
+
+/** `med-agi:services`: one optional patch per runbook service; any other name is an error. */
+export const servicesSchema = z
+    .object(
+        Object.fromEntries(SERVICE_NAMES.map((name) => [name, servicePatchSchema.optional()])) as Record<
+            ServiceName,
+            z.ZodOptional<typeof servicePatchSchema>
+        >,
+    )
+    .strict();
+export type ServicesPatch = z.infer<typeof servicesSchema>;
+
+/** `med-agi:ingress` */
+export const ingressSchema = z
+    .object({
+        enabled: z.boolean().default(INGRESS_DEFAULTS.enabled),
+        className: k8sName.default(INGRESS_DEFAULTS.className),
+        /** Each service is served at `<service>.<domain>`. */
+        domain: dnsName.default(INGRESS_DEFAULTS.domain),
+        /** cert-manager ClusterIssuer that signs the TLS certificates; unset: bring your own `<service>-tls` Secrets. */
+        clusterIssuer: k8sName.optional(),
+        annotations: z.record(z.string(), z.string()).default({}),
+    })
+    .strict();
+export type IngressConfig = z.infer<typeof ingressSchema>;
+
+const whenUnsatisfiable = z.enum(["ScheduleAnyway", "DoNotSchedule"]);
+
+/** `med-agi:topologySpread` */
+export const topologySpreadSchema = z
+    .object({
+        zone: whenUnsatisfiable.default(TOPOLOGY_SPREAD_DEFAULTS.zone),
+        node: whenUnsatisfiable.default(TOPOLOGY_SPREAD_DEFAULTS.node),
+    })
+    .strict();
+export type TopologySpreadConfig = z.infer<typeof topologySpreadSchema>;
+
+/** A service's settings after merging built-in defaults, `serviceDefaults` and `services.<name>`. */
+export interface ServiceSettings {
+    readonly replicas: number;
+    readonly autoscaling: {
+        readonly enabled: boolean;
+        readonly maxReplicas: number;
+        readonly targetCpuUtilization: number;
+    };
+    readonly resources: {
+        readonly requests: { readonly cpu: string; readonly memory: string };
+        readonly limits: { readonly cpu: string; readonly memory: string };
+    };
+    /** The image tag: `services.<name>.tag`, else `release`. */
+    readonly tag: string;
+    readonly env: Readonly<Record<string, string>>;
+}
+
+/** One service's settings: `own` over `defaults` over {@link SERVICE_DEFAULTS}; the tag defaults to `release`. Pure. */
+export function resolveService(release: string, defaults: ServicePatch, own: ServicePatch | undefined): ServiceSettings {
+    const base = SERVICE_DEFAULTS;
+    const pick = <T>(f: (p: ServicePatch) => T | undefined): T | undefined => (own ? f(own) : undefined) ?? f(defaults);
+    return {
+        replicas: pick((p) => p.replicas) ?? base.replicas,
+        autoscaling: {
+            enabled: pick((p) => p.autoscaling?.enabled) ?? base.autoscaling.enabled,
+            maxReplicas: pick((p) => p.autoscaling?.maxReplicas) ?? base.autoscaling.maxReplicas,
+            targetCpuUtilization: pick((p) => p.autoscaling?.targetCpuUtilization) ?? base.autoscaling.targetCpuUtilization,
+        },
+        resources: {
+            requests: {
+                cpu: pick((p) => p.resources?.requests?.cpu) ?? base.resources.requests.cpu,
+                memory: pick((p) => p.resources?.requests?.memory) ?? base.resources.requests.memory,
+            },
+            limits: {
+                cpu: pick((p) => p.resources?.limits?.cpu) ?? base.resources.limits.cpu,
+                memory: pick((p) => p.resources?.limits?.memory) ?? base.resources.limits.memory,
+            },
+        },
+        tag: own?.tag ?? release,
+        env: { ...(defaults.env ?? {}), ...(own?.env ?? {}) },
+    };
+}
+
+/** Every runbook service's merged settings. Pure. */
+export function resolveServices(release: string, defaults: ServicePatch, services: ServicesPatch): Record<ServiceName, ServiceSettings> {
+    return Object.fromEntries(SERVICE_NAMES.map((name) => [name, resolveService(release, defaults, services[name])])) as Record<
+        ServiceName,
+        ServiceSettings
+    >;
+}
+
+/**
+ * Rules on the merged per-service settings, each naming the `services.<name>`
+ * key and, when the value was inherited, where it came from.
+ */
+export function serviceProblems(
+    environment: Environment,
+    patches: ServicesPatch,
+    services: Readonly<Record<ServiceName, ServiceSettings>>,
+): ConfigProblem[] {
+    const out: ConfigProblem[] = [];
+    for (const name of SERVICE_NAMES) {
+        const s = services[name];
+        const key = (field: string): string => `services.${name}.${field}`;
+        const from = (field: string): string =>
+            fieldSetFor(patches[name], field) ? "" : `; inherited from serviceDefaults.${field} or the built-in default`;
+        if (environment === "prod" && s.replicas < 2) {
+            out.push(
+                problem(
+                    key("replicas"),
+                    s.replicas,
+                    `prod needs ≥ 2 replicas per service so a node loss or rollout keeps it serving${from("replicas")}`,
+                ),
+            );
+        }
+        if (s.autoscaling.enabled && s.autoscaling.maxReplicas < s.replicas) {
+            out.push(
+                problem(
+                    key("autoscaling.maxReplicas"),
+                    s.autoscaling.maxReplicas,
+                    `must be ≥ replicas (${s.replicas}), the autoscaler's minimum${from("autoscaling.maxReplicas")}`,
+                ),
+            );
+        }
+        for (const kind of ["cpu", "memory"] as const) {
+            const request = s.resources.requests[kind];
+            const limit = s.resources.limits[kind];
+            if (quantityValue(request) > quantityValue(limit)) {
+                out.push(
+                    problem(
+                        key(`resources.requests.${kind}`),
+                        request,
+                        `must be ≤ resources.limits.${kind} (${limit})${from(`resources.requests.${kind}`)}`,
+                    ),
+                );
+            }
+        }
+    }
+    return out;
+}
+
+function fieldSetFor(patch: ServicePatch | undefined, dotted: string): boolean {
+    let node: unknown = patch;
+    for (const part of dotted.split(".")) {
+        if (node === undefined || node === null || typeof node !== "object") return false;
+        node = (node as Record<string, unknown>)[part];
+    }
+    return node !== undefined;
+}
+
+const UNIT_FACTORS: Readonly<Record<string, number>> = { m: 1e-3, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+
+/** Numeric value of a CPU or memory quantity accepted by the schema (e.g. "250m" → 0.25, "1Gi" → 2^30). */
+export function quantityValue(quantity: string): number {
+    const match = /^([0-9.]+)(m|Ki|Mi|Gi|Ti)?$/.exec(quantity);
+    if (!match) throw new Error(`not a quantity: ${quantity}`);
+    return Number(match[1]) * (match[2] ? (UNIT_FACTORS[match[2]] ?? 1) : 1);
+}
