@@ -250,3 +250,24 @@ export const TRITON_DEPLOYMENTS = { gpu: "triton", cpu: "triton-cpu" } as const;
 
 /** The CronJob whose last success proves daily "Verify backup completion" (`pg_dump -U medagi -d medagi`). */
 export const POSTGRES_BACKUP_CRONJOB = "postgres-backup";
+
+/**
+ * DESIGN.md "prod: sized and protected for production (… ≥2 replicas, PDBs)":
+ * the fewest pods of a service in prod, so that a node loss or a rollout
+ * keeps it serving (the runbook's "Scale horizontally" assumes more than one).
+ */
+export const PROD_MIN_REPLICAS = 2;
+
+/**
+ * Daily "Verify backup completion" for the managed database: days of
+ * automated RDS backups kept (chosen: a week of point-in-time recovery; the
+ * 30-day history is the nightly dumps of {@link BACKUP}).
+ */
+export const RDS_BACKUP_RETENTION_DAYS = 7;
+
+/**
+ * "NVIDIA Triton Server for GPU inference" / "Triton Failure → Check GPU status":
+ * the extended resource GPU pods request and the taint that keeps every other
+ * pod off the GPU nodes (the NVIDIA device plugin's names).
+ */
+export const GPU_SCHEDULING = { resource: "nvidia.com/gpu", taintKey: "nvidia.com/gpu", taintEffect: "NoSchedule" } as const;

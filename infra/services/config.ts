@@ -12,7 +12,7 @@ import { z } from "zod";
 
 import type { Environment } from "../environment";
 import { cpuQuantity, dnsName, imageTag, k8sName, memoryQuantity } from "../formats";
-import { SERVICE_NAMES, type ServiceName } from "../runbook";
+import { PROD_MIN_REPLICAS, SERVICE_NAMES, type ServiceName } from "../runbook";
 import { problem, type ConfigProblem } from "../validation";
 
 /** Built-in per-service defaults: the `dev` stack runs on these alone. */
@@ -167,12 +167,12 @@ export function serviceProblems(
         const key = (field: string): string => `services.${name}.${field}`;
         const from = (field: string): string =>
             fieldSetFor(patches[name], field) ? "" : `; inherited from serviceDefaults.${field} or the built-in default`;
-        if (environment === "prod" && s.replicas < 2) {
+        if (environment === "prod" && s.replicas < PROD_MIN_REPLICAS) {
             out.push(
                 problem(
                     key("replicas"),
                     s.replicas,
-                    `prod needs ≥ 2 replicas per service so a node loss or rollout keeps it serving${from("replicas")}`,
+                    `prod needs ≥ ${PROD_MIN_REPLICAS} replicas per service so a node loss or rollout keeps it serving${from("replicas")}`,
                 ),
             );
         }
