@@ -4,7 +4,8 @@
  * Evaluates the real program offline (Pulumi's mock runtime; no CLI, cloud or
  * cluster) for each stack and writes the render output of DESIGN.md. Without
  * --stack, every stack with a Pulumi.<stack>.yaml. Exits non-zero when any
- * stack's config is invalid or its program fails.
+ * stack's config is invalid, its program fails or the policy pack finds a
+ * mandatory violation (the files are written either way: policy.json says why).
  */
 import * as path from "node:path";
 import { parseArgs } from "node:util";
@@ -98,6 +99,14 @@ async function main(): Promise<number> {
             process.stdout.write(
                 `✔ ${result.stack.padEnd(8)} ${String(result.resources).padStart(4)} resources in ${Math.round(result.millis)} ms → ${rel}/ (${result.files.join(", ")})\n`,
             );
+            const { mandatory, advisory, policies } = result.policy;
+            const verdict = `policy: ${policies} policies, ${mandatory} mandatory, ${advisory} advisory violation(s)`;
+            if (mandatory > 0) {
+                failed++;
+                process.stderr.write(`  ✘ ${verdict} — see ${rel}/policy.json or run: npm run check -- ${rel}\n`);
+            } else {
+                process.stdout.write(`  ${verdict}${advisory > 0 ? ` (npm run check -- ${rel})` : ""}\n`);
+            }
             const placeholders = result.placeholderSecrets;
             if (placeholders.length > 0) {
                 process.stdout.write(
@@ -113,7 +122,7 @@ async function main(): Promise<number> {
             process.stderr.write(`✘ ${result.stack}: ${what}\n${indent(result.message)}\n`);
         }
     }
-    process.stdout.write(`${stacks.length - failed} of ${stacks.length} stacks rendered\n`);
+    process.stdout.write(`${stacks.length - failed} of ${stacks.length} stacks rendered and passed the policy pack\n`);
     return failed === 0 ? 0 : 1;
 }
 

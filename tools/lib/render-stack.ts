@@ -12,6 +12,7 @@ import { ConfigValidationError } from "../../infra/validation";
 import { annotatedFiles, kubernetesYaml, prometheusRulesYaml, summaryMarkdown } from "./artifacts";
 import { ProgramError, runUnderMocks } from "./mock-run";
 import type { Plan } from "./plan";
+import { policyMarkdown, runPolicies, type PolicyReport } from "./policy-run";
 import { readStackConfig, type StackConfig } from "./project";
 
 export interface RenderResult {
@@ -22,6 +23,8 @@ export interface RenderResult {
     readonly millis: number;
     /** Credentials the stack needs but its file does not hold, rendered with placeholders. */
     readonly placeholderSecrets: string[];
+    /** The policy pack's verdict on the render (policy.json). */
+    readonly policy: { readonly mandatory: number; readonly advisory: number; readonly policies: number };
 }
 
 /** A stack's config as rendered, and which missing credentials were stood in for. */
@@ -85,10 +88,11 @@ async function planPreparedStack(prepared: PreparedConfig): Promise<{ plan: Plan
     }
 }
 
-/** The files of a render: relative path → content. */
-export function renderFiles(plan: Plan, placeholderSecrets: readonly string[] = []): Map<string, string> {
+/** The files of a render: relative path → content (policy.json when the pack has run on it). */
+export function renderFiles(plan: Plan, placeholderSecrets: readonly string[] = [], policy?: PolicyReport): Map<string, string> {
     const files = new Map<string, string>();
     files.set("plan.json", `${JSON.stringify(plan, null, 2)}\n`);
+    if (policy !== undefined) files.set("policy.json", `${JSON.stringify(policy, null, 2)}\n`);
     files.set("kubernetes.yaml", kubernetesYaml(plan));
     const rules = prometheusRulesYaml(plan);
     if (rules !== undefined) files.set("prometheus-rules.yaml", rules);
@@ -96,7 +100,7 @@ export function renderFiles(plan: Plan, placeholderSecrets: readonly string[] = 
         if (files.has(rel)) throw new Error(`render file ${rel} would overwrite a generated file`);
         files.set(rel, content);
     }
-    files.set("summary.md", summaryMarkdown(plan, { placeholderSecrets }));
+    files.set("summary.md", summaryMarkdown(plan, { placeholderSecrets, ...(policy === undefined ? {} : { policy: policyMarkdown(policy) }) }));
     return files;
 }
 
@@ -154,7 +158,8 @@ export async function renderOutcome(job: RenderJob): Promise<RenderOutcome> {
 export async function renderStack(root: string, stack: string, outDir: string): Promise<RenderResult> {
     const started = process.hrtime.bigint();
     const { plan, placeholderSecrets } = await planPreparedStack(prepareStackConfig(root, stack));
-    const files = renderFiles(plan, placeholderSecrets);
+    const policy = await runPolicies(plan);
+    const files = renderFiles(plan, placeholderSecrets, policy);
     writeRender(outDir, files);
     return {
         stack,
@@ -163,5 +168,6 @@ export async function renderStack(root: string, stack: string, outDir: string): 
         files: [...files.keys()].sort(),
         millis: Number(process.hrtime.bigint() - started) / 1e6,
         placeholderSecrets,
+        policy: { mandatory: policy.mandatory, advisory: policy.advisory, policies: policy.policies },
     };
 }

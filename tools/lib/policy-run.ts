@@ -1,0 +1,213 @@
+/**
+ * Runs the policy pack over a plan offline, through the engine's own request
+ * handlers of `@pulumi/policy` (`makeAnalyzeRpcFun` per resource,
+ * `makeAnalyzeStackRpcFun` once for the stack) on the same `AnalyzeRequest`
+ * protobufs the Pulumi CLI sends: the real unknown-value proxy, secret
+ * unwrapping, type filtering and not-applicable handling, without the gRPC
+ * server that `new PolicyPack` would start.
+ *
+ * `@pulumi/policy` and the protobuf modules are loaded on the first run only,
+ * so that importing this module costs nothing.
+ */
+import * as fs from "node:fs";
+import { createRequire } from "node:module";
+import * as path from "node:path";
+
+import { PACK_NAME, POLICIES, type MedAgiPolicy } from "../../policies/all";
+import type { Plan, PlannedResource } from "./plan";
+
+export type Level = "mandatory" | "advisory";
+
+/** One violation, with what a reviewer needs to act on it. */
+export interface Finding {
+    readonly policy: string;
+    readonly area: string;
+    readonly level: Level;
+    /** The resource (its URN), or the stack for a stack-wide finding. */
+    readonly urn: string;
+    readonly message: string;
+    /** The runbook line or standard the policy enforces. */
+    readonly rationale: string;
+    /** How to fix it. */
+    readonly remediation: string;
+}
+
+export interface PolicyReport {
+    readonly pack: string;
+    readonly version: string;
+    readonly stack: string;
+    readonly policies: number;
+    readonly resources: number;
+    readonly mandatory: number;
+    readonly advisory: number;
+    readonly findings: Finding[];
+}
+
+/** The pack's version, from policies/package.json (what `new PolicyPack` reads under the CLI). */
+export const PACK_VERSION: string = (
+    JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../policies/package.json"), "utf8")) as { version: string }
+).version;
+
+type Handler = (call: { request: unknown }, cb: (err: unknown, resp: any) => void) => void;
+
+interface Engine {
+    /** The engine's per-resource handler over the policies that can apply to a type. */
+    analyze: (type: string) => Handler | undefined;
+    analyzeStack: Handler;
+    proto: any;
+    struct: any;
+}
+
+let engineFor: WeakMap<readonly MedAgiPolicy[], Engine> | undefined;
+
+function engine(policies: readonly MedAgiPolicy[]): Engine {
+    engineFor ??= new WeakMap();
+    const cached = engineFor.get(policies);
+    if (cached !== undefined) return cached;
+    // The same protobuf modules the handlers use: resolved from @pulumi/pulumi, as @pulumi/policy does.
+    const fromPulumi = createRequire(require.resolve("@pulumi/pulumi/package.json"));
+    const server = require("@pulumi/policy/server") as Record<string, (...a: unknown[]) => Engine["analyze"]>;
+    // Per type, the handler gets only the resource policies that can apply to it: the others
+    // would answer "not applicable" after deserializing the resource once each. Findings are the same.
+    const byType = new Map<string, Handler | undefined>();
+    const analyze = (type: string) => {
+        if (!byType.has(type)) {
+            const subset = policies.filter((p) => "validateResource" in p && (p.appliesTo === undefined || p.appliesTo.includes(type)));
+            byType.set(type, subset.length === 0 ? undefined : server.makeAnalyzeRpcFun!(PACK_NAME, PACK_VERSION, "advisory", subset));
+        }
+        return byType.get(type);
+    };
+    const stackPolicies = policies.filter((p) => "validateStack" in p);
+    const made: Engine = {
+        analyze,
+        analyzeStack: server.makeAnalyzeStackRpcFun!(PACK_NAME, PACK_VERSION, "advisory", stackPolicies),
+        proto: fromPulumi("@pulumi/pulumi/proto/analyzer_pb"),
+        struct: fromPulumi("google-protobuf/google/protobuf/struct_pb"),
+    };
+    engineFor.set(policies, made);
+    return made;
+}
+
+function call(fn: Handler, request: unknown): Promise<any> {
+    return new Promise((resolve, reject) => fn({ request }, (err, resp) => (err ? reject(err) : resolve(resp))));
+}
+
+function options(e: Engine, r: PlannedResource): unknown {
+    const opts = new e.proto.AnalyzerResourceOptions();
+    opts.setProtect(r.protect);
+    if (r.parent !== null) opts.setParent(r.parent);
+    return opts;
+}
+
+/**
+ * The resource's properties as the engine sends them: a protobuf Struct of
+ * plain JSON (no `undefined`). Each policy's handler decodes it again; the
+ * decoded value is the same every time (the handler copies it before use),
+ * so it is decoded once per resource.
+ */
+function properties(e: Engine, r: PlannedResource): unknown {
+    const plain = JSON.parse(JSON.stringify(r.inputs)) as Record<string, unknown>;
+    const struct = e.struct.Struct.fromJavaScript(plain);
+    let decoded: unknown;
+    return Object.assign(struct, { toJavaScript: () => (decoded ??= e.struct.Struct.prototype.toJavaScript.call(struct)) });
+}
+
+const LEVELS: Record<number, Level | undefined> = { 0: "advisory", 1: "mandatory" };
+
+/** Runs `policies` (default: the whole pack) over `plan`. Throws when a policy crashes. */
+export async function runPolicies(plan: Plan, policies: readonly MedAgiPolicy[] = POLICIES): Promise<PolicyReport> {
+    const e = engine(policies);
+    const byName = new Map(policies.map((p) => [p.name, p]));
+    const stackUrn = `urn:pulumi:${plan.stack}::${plan.project}::pulumi:pulumi:Stack::${plan.project}-${plan.stack}`;
+    const findings: Finding[] = [];
+    const collect = (resp: any, fallbackUrn: string) => {
+        for (const d of resp.getDiagnosticsList()) {
+            const policy = byName.get(d.getPolicyname());
+            findings.push({
+                policy: d.getPolicyname(),
+                area: policy?.area ?? "",
+                level: LEVELS[d.getEnforcementlevel()] ?? "advisory",
+                urn: d.getUrn() || fallbackUrn,
+                message: d.getMessage(),
+                rationale: policy?.rationale ?? "",
+                remediation: policy?.remediationSteps ?? "",
+            });
+        }
+    };
+
+    const props = plan.resources.map((r) => properties(e, r));
+    for (const [i, r] of plan.resources.entries()) {
+        const handler = e.analyze(r.type);
+        if (handler === undefined) continue;
+        const req = new e.proto.AnalyzeRequest();
+        req.setType(r.type);
+        req.setUrn(r.urn);
+        req.setName(r.name);
+        req.setProperties(props[i]);
+        req.setOptions(options(e, r));
+        collect(await call(handler, req), r.urn);
+    }
+
+    const stackReq = new e.proto.AnalyzeStackRequest();
+    stackReq.setResourcesList(
+        plan.resources.map((r, i) => {
+            const res = new e.proto.AnalyzerResource();
+            res.setType(r.type);
+            res.setUrn(r.urn);
+            res.setName(r.name);
+            res.setProperties(props[i]);
+            res.setOptions(options(e, r));
+            if (r.parent !== null) res.setParent(r.parent);
+            return res;
+        }),
+    );
+    collect(await call(e.analyzeStack, stackReq), stackUrn);
+
+    const mandatory = findings.filter((f) => f.level === "mandatory").length;
+    return {
+        pack: PACK_NAME,
+        version: PACK_VERSION,
+        stack: plan.stack,
+        policies: policies.length,
+        resources: plan.resources.length,
+        mandatory,
+        advisory: findings.length - mandatory,
+        findings,
+    };
+}
+
+/** The policy's own description is the first line of every engine message; drop it (the report names the policy). */
+function detail(f: Finding): string {
+    const lines = f.message.split("\n");
+    return lines.length > 1 ? lines.slice(1).join("\n") : lines[0]!;
+}
+
+/** Human-readable report: each finding names the resource, the policy, what it enforces and the fix. */
+export function formatReport(report: PolicyReport): string {
+    const head = `policy pack ${report.pack}@${report.version} on stack ${report.stack}: ${report.policies} policies, ${report.resources} resources — ${report.mandatory} mandatory, ${report.advisory} advisory violation(s)`;
+    const blocks = [...report.findings]
+        .sort((a, b) => (a.level === b.level ? a.policy.localeCompare(b.policy) : a.level === "mandatory" ? -1 : 1))
+        .map((f) =>
+            [
+                `${f.level === "mandatory" ? "✘ MANDATORY" : "⚠ advisory"} [${f.policy}] ${detail(f)}`,
+                `    resource: ${f.urn}`,
+                `    enforces: ${f.rationale}`,
+                `    fix:      ${f.remediation}`,
+            ].join("\n"),
+        );
+    return [head, ...blocks].join("\n\n") + "\n";
+}
+
+/** The summary.md section. */
+export function policyMarkdown(report: PolicyReport): string {
+    const head = `Policy pack \`${report.pack}@${report.version}\`: ${report.policies} policies over ${report.resources} resources — **${report.mandatory} mandatory**, ${report.advisory} advisory violation(s).`;
+    if (report.findings.length === 0) return head;
+    const esc = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+    return [
+        head,
+        "",
+        "| level | policy | resource | finding | fix |",
+        "|---|---|---|---|---|",
+        ...report.findings.map((f) => `| ${f.level} | \`${f.policy}\` | \`${esc(f.urn.split("::").pop() ?? f.urn)}\` | ${esc(detail(f))} | ${esc(f.remediation)} |`),
+    ].join("\n");
+}
