@@ -21,6 +21,7 @@ import {
     type SiemConfig,
 } from "./observability/config";
 import { backupsSchema, logrotateSchema, validateBackupsArgs, type BackupsArgs, type BackupsConfig, type LogrotateConfig } from "./backups";
+import { inferenceProblems, inferenceSchema, type InferenceConfig } from "./inference/config";
 import { BACKUP, NAMESPACE, SERVICE_NAMES, type ServiceName } from "./runbook";
 // `isConfigSecret` is exported by the SDK's runtime but missing from its typings;
 // it reads PULUMI_CONFIG_SECRET_KEYS, which the CLI (and setAllConfig) fill in.
@@ -210,6 +211,8 @@ export const configSchema = z
         backups: backupsSchema.prefault({}),
         /** Node log rotation (infra/backups/config.ts). */
         logrotate: logrotateSchema.prefault({}),
+        /** Triton on the GPU pool with CPU failover (infra/inference/config.ts). */
+        inference: inferenceSchema.prefault({}),
         ...(Object.fromEntries(SECRET_CONFIG_KEYS.map((key) => [key, secretValue.optional()])) as Record<
             SecretConfigKey,
             z.ZodOptional<typeof secretValue>
@@ -257,6 +260,7 @@ export interface PlatformConfig {
     readonly objectStorage: ParsedConfig["objectStorage"];
     readonly backups: BackupsConfig;
     readonly logrotate: LogrotateConfig;
+    readonly inference: InferenceConfig;
     /** Which secret keys are set (their values are read as Pulumi secrets, never here). */
     readonly secretsSet: ReadonlySet<SecretConfigKey>;
 }
@@ -314,6 +318,7 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
     const secretsSet = new Set(SECRET_CONFIG_KEYS.filter((key) => parsed[key] !== undefined));
     problems.push(...crossFieldProblems(input.stack, parsed, services));
     problems.push(...backupProblems(parsed));
+    problems.push(...inferenceProblems(parsed.environment, parsed.inference));
     // A credential already refused as plain text is not reported again as missing.
     problems.push(
         ...observabilityProblems(parsed, secretsSet).filter((p) => p.missingSecret === undefined || !plainText.has(p.missingSecret)),
@@ -339,6 +344,7 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
         objectStorage: parsed.objectStorage,
         backups: parsed.backups,
         logrotate: parsed.logrotate,
+        inference: parsed.inference,
         secretsSet,
     };
 }
