@@ -12,6 +12,7 @@ declare -A NEED=(
   [logrotate]=logrotate
   [aws]=awscli
   [pg_ctlcluster]=postgresql
+  [busybox]=busybox
 )
 missing=()
 for tool in "${!NEED[@]}"; do

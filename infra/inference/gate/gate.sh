@@ -11,7 +11,9 @@
 # access is needed. Flap damping is the probe's thresholds
 # (failureThreshold/successThreshold), not this script.
 #
-# Runs in the BusyBox image (sh + wget); every wget flag used is in BusyBox.
+# Runs in the BusyBox image with its applets only (sh, wget, timeout, sleep).
+# The request timeout is `timeout`, not `wget -T`: wget's -T is a build option
+# (FEATURE_WGET_TIMEOUT) that some BusyBox builds lack.
 #
 #   gate.sh          one check, exit status as above (the readiness probe)
 #   gate.sh idle     the container's main process: wait until terminated
@@ -34,9 +36,10 @@ local_url=${GATE_LOCAL_URL:-http://127.0.0.1:8000/v2/health/ready}
 gpu_url=${GATE_GPU_URL:?GATE_GPU_URL is required}
 timeout=${GATE_TIMEOUT_SECONDS:-2}
 
-# Success only on a 2xx answer: wget exits non-zero on refusal, timeout and 4xx/5xx.
+# Success only on a 2xx answer: non-zero on refusal, on 4xx/5xx, and when no
+# answer came within the timeout.
 ready() {
-    wget -q -T "$timeout" -O /dev/null "$1" 2>/dev/null
+    timeout "$timeout" wget -q -O /dev/null "$1" 2>/dev/null
 }
 
 if ! ready "$local_url"; then
