@@ -55,6 +55,7 @@ import {
     type TopologySpreadConfig,
 } from "./services/config";
 import { ConfigValidationError, problem, problemsFromIssues, type ConfigProblem } from "./validation";
+import { inferenceProblems, inferenceSchema, type InferenceConfig } from "./inference/config";
 // `isConfigSecret` is exported by the SDK's runtime but missing from its typings;
 // it reads PULUMI_CONFIG_SECRET_KEYS, which the CLI (and setAllConfig) fill in.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -125,6 +126,8 @@ export const configSchema = z
         backups: backupsSchema.prefault({}),
         /** Node log rotation (infra/logrotate/config.ts). */
         logrotate: logrotateSchema.prefault({}),
+        /** Triton on the GPU pool with CPU failover (infra/inference/config.ts). */
+        inference: inferenceSchema.prefault({}),
         ...(Object.fromEntries(SECRET_CONFIG_KEYS.map((key) => [key, secretValue.optional()])) as Record<
             SecretConfigKey,
             z.ZodOptional<typeof secretValue>
@@ -155,6 +158,7 @@ export interface PlatformConfig {
     readonly objectStorage: ObjectStorageConfig;
     readonly backups: BackupsConfig;
     readonly logrotate: LogrotateConfig;
+    readonly inference: InferenceConfig;
     /** Which secret keys are set (their values are read as Pulumi secrets, never here). */
     readonly secretsSet: ReadonlySet<SecretConfigKey>;
 }
@@ -210,6 +214,7 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
     const secretsSet = new Set(SECRET_CONFIG_KEYS.filter((key) => parsed[key] !== undefined));
     problems.push(...crossFieldProblems(input.stack, parsed, services));
     problems.push(...backupProblems(parsed));
+    problems.push(...inferenceProblems(parsed.environment, parsed.inference));
     // A credential already refused as plain text is not reported again as missing.
     problems.push(
         ...observabilityProblems(parsed, secretsSet).filter((p) => p.missingSecret === undefined || !plainText.has(p.missingSecret)),
@@ -235,6 +240,7 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
         objectStorage: parsed.objectStorage,
         backups: parsed.backups,
         logrotate: parsed.logrotate,
+        inference: parsed.inference,
         secretsSet,
     };
 }

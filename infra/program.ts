@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { Backups } from "./backups";
 import { backupsArgsFor, CONFIG_NAMESPACE, loadConfig, SECRET_CONFIG_KEYS, type PlatformConfig, type SecretConfigKey } from "./config";
+import { deploysGpuTriton, resolveInferenceSettings, Triton, tritonClientEnv, type TritonEndpoints } from "./inference";
 import { clusterProvider } from "./k8s/provider";
 import { LogRotation } from "./logrotate";
 import { PlatformNamespace } from "./namespace";
@@ -23,6 +24,7 @@ export interface PlatformOutputs {
         { port: number; image: string; clusterUrl: pulumi.Output<string>; url: pulumi.Output<string | undefined> }
     >;
     readonly monitoring: { namespace: pulumi.Output<string>; alertRules: pulumi.Output<string[]> };
+    readonly inference: { tritonGpu: boolean; modelsVersion: string; endpoints: TritonEndpoints };
 }
 
 /** Declares every resource of the stack; config is validated before the first one. */
@@ -45,6 +47,8 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
         );
     }
 
+    // Resolved once: the same settings decide the Triton component and its alerts.
+    const inference = resolveInferenceSettings(config.environment, config.inference, config.objectStorage);
     const secrets = secretInputs(config);
     const observability = new Observability(
         "observability",
@@ -58,9 +62,18 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
             // then nothing is watched that does not exist.
             dataStores: [],
             backups: backups !== undefined,
-            // The Triton component joins later: until it deploys deployment/triton,
-            // only an existing, unready one may page.
-            tritonGpu: false,
+            // Where the GPU Triton is deployed, a missing or unready deployment/triton pages.
+            tritonGpu: deploysGpuTriton(inference),
+        },
+        { provider, dependsOn: [namespace] },
+    );
+
+    const triton = new Triton(
+        "triton",
+        {
+            settings: inference,
+            namespace: NAMESPACE,
+            monitoring: { namespace: config.monitoring.namespace, dependsOn: [observability.stack] },
         },
         { provider, dependsOn: [namespace] },
     );
@@ -79,6 +92,8 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
                 imagePullPolicy: config.imagePullPolicy,
                 imagePullSecrets: config.imagePullSecrets,
                 topologySpread: config.topologySpread,
+                // Imaging calls Triton through the failover Service, and may reach either pool directly.
+                ...(name === "imaging" ? { env: tritonClientEnv(triton.endpoints) } : {}),
                 // The monitoring release installs the ServiceMonitor CRD.
                 serviceMonitor: { enabled: true, dependsOn: [observability.stack] },
                 ...(config.ingress.enabled
@@ -103,6 +118,7 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
         namespace: namespace.name,
         services,
         monitoring: { namespace: observability.monitoringNamespace, alertRules: observability.prometheusRuleNames },
+        inference: { tritonGpu: triton.tritonGpu, modelsVersion: inference.models.version, endpoints: triton.endpoints },
     };
 }
 

@@ -12,16 +12,16 @@ describe("prod stack", () => {
         expectRunbookServices(plan, "v1.0.0", "123456789012.dkr.ecr.eu-west-1.amazonaws.com");
     });
 
-    it("runs at least two replicas of every service, each behind a disruption budget", () => {
+    it("runs at least two replicas of every service and of the GPU Triton, each behind a disruption budget", () => {
         const hpas = k8sObjects(plan, "HorizontalPodAutoscaler");
-        // One autoscaler per runbook service: the loop below must have something to check.
-        expect(hpas.map((h) => h.metadata.name).sort()).toEqual(["anchor", "ekg", "eval", "imaging", "modelcards", "ops"]);
+        // One autoscaler per runbook service and the GPU Triton: the loop below must have something to check.
+        expect(hpas.map((h) => h.metadata.name).sort()).toEqual(["anchor", "ekg", "eval", "imaging", "modelcards", "ops", "triton"]);
         for (const hpa of hpas) expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
         expect(
             k8sObjects(plan, "PodDisruptionBudget")
                 .map((p) => p.metadata.name)
                 .sort(),
-        ).toEqual(["anchor", "ekg", "eval", "imaging", "modelcards", "ops"]);
+        ).toEqual(["anchor", "ekg", "eval", "imaging", "modelcards", "ops", "triton"]);
     });
 
     it("protects the namespace (deleting it would delete everything in it)", () => {
