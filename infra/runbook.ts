@@ -264,10 +264,3 @@ export const PROD_MIN_REPLICAS = 2;
  * 30-day history is the nightly dumps of {@link BACKUP}).
  */
 export const RDS_BACKUP_RETENTION_DAYS = 7;
-
-/**
- * "NVIDIA Triton Server for GPU inference" / "Triton Failure → Check GPU status":
- * the extended resource GPU pods request and the taint that keeps every other
- * pod off the GPU nodes (the NVIDIA device plugin's names).
- */
-export const GPU_SCHEDULING = { resource: "nvidia.com/gpu", taintKey: "nvidia.com/gpu", taintEffect: "NoSchedule" } as const;

@@ -5,7 +5,8 @@
  * policy and lifecycle are resources of their own that name the bucket by its
  * id (= its name): whether a bucket has them is a stack policy.
  */
-import { BACKUP, GPU_SCHEDULING, RDS_BACKUP_RETENTION_DAYS } from "../infra/runbook";
+import { DEFAULT_GPU_POOL } from "../infra/inference/defaults";
+import { BACKUP, RDS_BACKUP_RETENTION_DAYS } from "../infra/runbook";
 import { ENVIRONMENT_DEFAULTS, ENVIRONMENT_SCHEMA, environmentOf } from "./matchers";
 import { isOneOf, resourcePolicy, stackPolicy, type MedAgiPolicy, type PolicyResource, type ReportViolation, type StackValidationArgs } from "./policy";
 
@@ -334,9 +335,9 @@ const gpuTaint = resourcePolicy({
     area: "aws",
     description: "The GPU node group is tainted so that only pods that tolerate the GPU taint (Triton) land there.",
     rationale: 'runbook "Triton GPU cluster": GPU nodes are for inference; an untainted GPU pool fills with other pods and "GPU Utilization > 90% → Scale up" scales the wrong thing.',
-    remediationSteps: `Add taint {key: "${GPU_SCHEDULING.taintKey}", effect: "NO_SCHEDULE"} to the GPU node group.`,
+    remediationSteps: `Add taint {key: "${DEFAULT_GPU_POOL.taint.key}", effect: "NO_SCHEDULE"} to the GPU node group.`,
     enforcementLevel: "mandatory",
-    defaults: { taintKey: GPU_SCHEDULING.taintKey as string },
+    defaults: { taintKey: DEFAULT_GPU_POOL.taint.key as string },
     schema: { taintKey: { type: "string" } },
     types: [AWS.nodeGroup],
     validate: (props, args, report, config) => {

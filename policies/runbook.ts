@@ -3,10 +3,10 @@
  * is imported from infra/runbook.ts (or the component defaults built on it).
  */
 import { CRONJOB_NAMES } from "../infra/backups/defaults";
+import { DEFAULT_GPU_POOL, GPU_RESOURCE } from "../infra/inference/defaults";
 import {
     ALERT_FOR,
     BACKUP,
-    GPU_SCHEDULING,
     HTTP_PATHS,
     KEY_METRICS,
     LOG_ROTATION,
@@ -268,9 +268,16 @@ const tritonGpu = resourcePolicy({
     area: "runbook",
     description: "Outside dev, deployment/triton's pods request a GPU and tolerate the GPU nodes' taint.",
     rationale: 'runbook "System Overview": "Triton GPU cluster", "NVIDIA Triton Server for GPU inference"; "Triton Failure → 1. Check GPU status: nvidia-smi".',
-    remediationSteps: `Set resources.limits["${GPU_SCHEDULING.resource}"] ≥ 1 on the Triton container and a toleration {key: "${GPU_SCHEDULING.taintKey}", operator: Exists, effect: ${GPU_SCHEDULING.taintEffect}} (infra/inference).`,
+    remediationSteps: `Set resources.limits["${GPU_RESOURCE}"] ≥ 1 on the Triton container and a toleration {key: "${DEFAULT_GPU_POOL.taint.key}", operator: Exists, effect: ${DEFAULT_GPU_POOL.taint.effect}} (infra/inference, inference.gpu in the stack file).`,
     enforcementLevel: "mandatory",
-    defaults: { ...ENVIRONMENT_DEFAULTS, deployment: TRITON_DEPLOYMENTS.gpu, namespace: NAMESPACE, ...GPU_SCHEDULING },
+    defaults: {
+        ...ENVIRONMENT_DEFAULTS,
+        deployment: TRITON_DEPLOYMENTS.gpu as string,
+        namespace: NAMESPACE,
+        resource: GPU_RESOURCE,
+        taintKey: DEFAULT_GPU_POOL.taint.key as string,
+        taintEffect: DEFAULT_GPU_POOL.taint.effect as string,
+    },
     schema: {
         ...ENVIRONMENT_SCHEMA,
         deployment: { type: "string" },
@@ -304,7 +311,7 @@ const tritonFallback = stackPolicy({
     rationale: 'runbook "Triton Failure → 3. Failover to CPU inference (automatic)"; "Key Metrics: Triton Health | Unhealthy | Failover to CPU".',
     remediationSteps: "Keep the CPU fallback Deployment triton-cpu of infra/inference enabled in staging and prod, without GPU limits.",
     enforcementLevel: "mandatory",
-    defaults: { ...ENVIRONMENT_DEFAULTS, gpu: TRITON_DEPLOYMENTS.gpu, cpu: TRITON_DEPLOYMENTS.cpu, namespace: NAMESPACE, resource: GPU_SCHEDULING.resource },
+    defaults: { ...ENVIRONMENT_DEFAULTS, gpu: TRITON_DEPLOYMENTS.gpu, cpu: TRITON_DEPLOYMENTS.cpu, namespace: NAMESPACE, resource: GPU_RESOURCE },
     schema: { ...ENVIRONMENT_SCHEMA, gpu: { type: "string" }, cpu: { type: "string" }, namespace: { type: "string" }, resource: { type: "string" } },
     validate: (args, report, config) => {
         const deployments = objectsOf(args.resources, K8S.deployment).filter((d) => ref(d.props).namespace === config.namespace);

@@ -31,6 +31,9 @@ export const CHARTS = {
     },
 } as const satisfies Record<string, PinnedChart>;
 
+/** The extended resource the NVIDIA device plugin advertises; a Triton GPU pod requests it. */
+export const GPU_RESOURCE = "nvidia.com/gpu";
+
 /** The GPU pool as the cloud layer (issue 8) labels and taints it. */
 export const DEFAULT_GPU_POOL = {
     nodeSelector: { "nvidia.com/gpu.present": "true" },

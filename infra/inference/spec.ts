@@ -15,6 +15,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../k8s/security";
 import { PART_OF, selectorLabels, standardLabels } from "../k8s/labels";
 import type { GpuSettings, InferenceSettings } from "./config";
+import { GPU_RESOURCE } from "./defaults";
 
 type Container = k8s.types.input.core.v1.Container;
 type EnvVar = k8s.types.input.core.v1.EnvVar;
@@ -217,8 +218,8 @@ export function gpuDeploymentSpec(settings: InferenceSettings, gpu: GpuSettings)
                         settings,
                         pool: "gpu",
                         resources: {
-                            requests: { ...gpu.resources.requests, "nvidia.com/gpu": gpus },
-                            limits: { ...gpu.resources.limits, "nvidia.com/gpu": gpus },
+                            requests: { ...gpu.resources.requests, [GPU_RESOURCE]: gpus },
+                            limits: { ...gpu.resources.limits, [GPU_RESOURCE]: gpus },
                         },
                         readiness: httpProbe(TRITON_PATHS.ready, FAILOVER_TIMING.gpuReadiness),
                     }),

@@ -66,7 +66,7 @@ function engine(policies: readonly MedAgiPolicy[]): Engine {
     if (cached !== undefined) return cached;
     // The same protobuf modules the handlers use: resolved from @pulumi/pulumi, as @pulumi/policy does.
     const fromPulumi = createRequire(require.resolve("@pulumi/pulumi/package.json"));
-    const server = require("@pulumi/policy/server") as Record<string, (...a: unknown[]) => Engine["analyze"]>;
+    const server = require("@pulumi/policy/server") as Record<string, (...a: unknown[]) => Handler>;
     // Per type, the handler gets only the resource policies that can apply to it: the others
     // would answer "not applicable" after deserializing the resource once each. Findings are the same.
     const byType = new Map<string, Handler | undefined>();
