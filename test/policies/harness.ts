@@ -1,0 +1,67 @@
+/**
+ * Policy test support: real renders of the three stacks (the render tool's
+ * own worker threads, once per test file), copies of their plans to mutate,
+ * and the pack run over them through the engine's handlers.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+import { renderStacks } from "../../tools/render";
+import type { Plan, PlannedResource } from "../../tools/lib/plan";
+import { runPolicies, type Finding } from "../../tools/lib/policy-run";
+import { ROOT } from "../support/harness";
+
+export type Stack = "dev" | "staging" | "prod";
+export const STACKS: readonly Stack[] = ["dev", "staging", "prod"];
+
+/** Renders the stacks (in parallel worker threads) and returns their plans and render directories. */
+export async function renderAll(): Promise<{ plans: Record<Stack, Plan>; dirs: Record<Stack, string>; cleanup: () => void }> {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "policy-test-"));
+    const outcomes = await renderStacks(STACKS.map((stack) => ({ root: ROOT, stack, outDir: path.join(tmp, stack) })));
+    for (const o of outcomes) if (!o.ok) throw new Error(`render of ${o.stack} failed: ${o.message}`);
+    const dirs = Object.fromEntries(STACKS.map((s) => [s, path.join(tmp, s)])) as Record<Stack, string>;
+    const plans = Object.fromEntries(STACKS.map((s) => [s, JSON.parse(fs.readFileSync(path.join(dirs[s], "plan.json"), "utf8"))])) as Record<
+        Stack,
+        Plan
+    >;
+    return { plans, dirs, cleanup: () => fs.rmSync(tmp, { recursive: true, force: true }) };
+}
+
+/** A deep copy of a plan, safe to mutate. */
+export function copy(plan: Plan): Plan {
+    return structuredClone(plan);
+}
+
+/** The Kubernetes object `kind namespace/name` of a plan (fails unless exactly one). */
+export function obj(plan: Plan, kind: string, name: string, namespace: string | null = "med-agi"): PlannedResource & { inputs: any } {
+    const found = plan.resources.filter((r) => {
+        const m = (r.inputs.metadata ?? {}) as { name?: string; namespace?: string };
+        return r.inputs.kind === kind && m.name === name && (m.namespace ?? null) === namespace;
+    });
+    if (found.length !== 1) throw new Error(`expected one ${kind} ${namespace}/${name} in ${plan.stack}, found ${found.length}`);
+    return found[0] as PlannedResource & { inputs: any };
+}
+
+/** The resource of a plan with logical name `name` (fails unless exactly one). */
+export function named(plan: Plan, name: string): PlannedResource & { inputs: any } {
+    const found = plan.resources.filter((r) => r.name === name);
+    if (found.length !== 1) throw new Error(`expected one resource named ${name} in ${plan.stack}, found ${found.length}`);
+    return found[0] as PlannedResource & { inputs: any };
+}
+
+/** Removes the resources matching `pred` (at least one). */
+export function remove(plan: Plan, pred: (r: PlannedResource & { inputs: any }) => boolean): void {
+    const before = plan.resources.length;
+    plan.resources = plan.resources.filter((r) => !pred(r as PlannedResource & { inputs: any }));
+    if (plan.resources.length === before) throw new Error(`nothing to remove in ${plan.stack}`);
+}
+
+/** The pod spec of a workload's inputs. */
+export function pod(inputs: any): any {
+    return inputs.kind === "CronJob" ? inputs.spec.jobTemplate.spec.template.spec : inputs.spec.template.spec;
+}
+
+export async function findings(plan: Plan): Promise<Finding[]> {
+    return (await runPolicies(plan)).findings;
+}
