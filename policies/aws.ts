@@ -8,7 +8,15 @@
 import { DEFAULT_GPU_POOL } from "../infra/inference/defaults";
 import { BACKUP, RDS_BACKUP_RETENTION_DAYS } from "../infra/runbook";
 import { ENVIRONMENT_DEFAULTS, ENVIRONMENT_SCHEMA, environmentOf } from "./matchers";
-import { isOneOf, resourcePolicy, stackPolicy, type MedAgiPolicy, type PolicyResource, type ReportViolation, type StackValidationArgs } from "./policy";
+import {
+    isOneOf,
+    resourcePolicy,
+    stackPolicy,
+    type MedAgiPolicy,
+    type PolicyResource,
+    type ReportViolation,
+    type StackValidationArgs,
+} from "./policy";
 
 export const AWS = {
     bucket: "aws:s3/bucket:Bucket",
@@ -147,7 +155,8 @@ const s3Tls = bucketPolicy(
     'Declare aws.s3.BucketPolicy with a statement {Effect: Deny, Principal: "*", Action: "s3:*", Condition: {Bool: {"aws:SecureTransport": "false"}}}.',
     [AWS.bucketPolicy],
     (bucket, found, report) => {
-        if (!found.some((p) => deniesInsecureTransport(p.props.policy))) report(`${bucketName(bucket)} accepts requests without TLS.`, found[0]?.urn ?? bucket.urn);
+        if (!found.some((p) => deniesInsecureTransport(p.props.policy)))
+            report(`${bucketName(bucket)} accepts requests without TLS.`, found[0]?.urn ?? bucket.urn);
     },
 );
 
@@ -155,7 +164,8 @@ const s3Lifecycle = stackPolicy({
     name: "aws-s3-lifecycle",
     area: "aws",
     description: `Every S3 bucket has an enabled lifecycle rule, and no rule expires objects before ${BACKUP.retentionDays} days.`,
-    rationale: 'runbook "Weekly: Clean up old logs and artifacts" and "Backup Procedures" (dated backups kept BACKUP.retentionDays = 30 days).',
+    rationale:
+        'runbook "Weekly: Clean up old logs and artifacts" and "Backup Procedures" (dated backups kept BACKUP.retentionDays = 30 days).',
     remediationSteps: `Declare aws.s3.BucketLifecycleConfiguration with an Enabled rule (expire old versions/backups) whose expiration.days ≥ ${BACKUP.retentionDays}.`,
     enforcementLevel: "mandatory",
     defaults: { minExpirationDays: BACKUP.retentionDays },
@@ -163,11 +173,15 @@ const s3Lifecycle = stackPolicy({
     validate: (args, report, config) => {
         for (const { bucket, found } of companions(args, [AWS.lifecycle, AWS.lifecycleV2])) {
             const rules = found.flatMap((l) => ((l.props.rules ?? []) as Record<string, any>[]).map((rule) => ({ rule, urn: l.urn })));
-            if (!rules.some(({ rule }) => rule.status === "Enabled")) report(`${bucketName(bucket)} has no enabled lifecycle rule.`, found[0]?.urn ?? bucket.urn);
+            if (!rules.some(({ rule }) => rule.status === "Enabled"))
+                report(`${bucketName(bucket)} has no enabled lifecycle rule.`, found[0]?.urn ?? bucket.urn);
             for (const { rule, urn } of rules) {
                 const days = rule.expiration?.days;
                 if (typeof days === "number" && days < config.minExpirationDays) {
-                    report(`${bucketName(bucket)}: lifecycle rule "${rule.id}" expires objects after ${days} days, fewer than ${config.minExpirationDays}.`, urn);
+                    report(
+                        `${bucketName(bucket)}: lifecycle rule "${rule.id}" expires objects after ${days} days, fewer than ${config.minExpirationDays}.`,
+                        urn,
+                    );
                 }
             }
         }
@@ -220,11 +234,15 @@ const rdsPrivate = rdsPolicy({
 const rdsBackups = rdsPolicy({
     name: "aws-rds-backup-retention",
     description: `RDS keeps automated backups for at least ${RDS_BACKUP_RETENTION_DAYS} days.`,
-    rationale: 'runbook "Daily: Verify backup completion" and "Database Rollback → restore from backup"; RDS_BACKUP_RETENTION_DAYS in infra/runbook.ts.',
+    rationale:
+        'runbook "Daily: Verify backup completion" and "Database Rollback → restore from backup"; RDS_BACKUP_RETENTION_DAYS in infra/runbook.ts.',
     remediationSteps: `Set backupRetentionPeriod ≥ ${RDS_BACKUP_RETENTION_DAYS}.`,
     defaults: { minDays: RDS_BACKUP_RETENTION_DAYS },
     schema: { minDays: { type: "integer", minimum: 1 } },
-    check: (p, _urn, c) => (Number(p.backupRetentionPeriod ?? 0) >= c.minDays ? undefined : `backupRetentionPeriod ${p.backupRetentionPeriod ?? "unset"} < ${c.minDays}.`),
+    check: (p, _urn, c) =>
+        Number(p.backupRetentionPeriod ?? 0) >= c.minDays
+            ? undefined
+            : `backupRetentionPeriod ${p.backupRetentionPeriod ?? "unset"} < ${c.minDays}.`,
 });
 
 const rdsProd = rdsPolicy({
@@ -266,10 +284,19 @@ const rdsManagedPassword = rdsPolicy({
     remediationSteps: "Set manageMasterUserPassword: true and remove password.",
     defaults: {},
     schema: {},
-    check: (p) => (p.manageMasterUserPassword === true && p.password === undefined ? undefined : "manageMasterUserPassword is not true (or a password is set)."),
+    check: (p) =>
+        p.manageMasterUserPassword === true && p.password === undefined
+            ? undefined
+            : "manageMasterUserPassword is not true (or a password is set).",
 });
 
-function eksPolicy(name: string, description: string, rationale: string, remediationSteps: string, check: (p: Record<string, any>) => string | undefined): MedAgiPolicy {
+function eksPolicy(
+    name: string,
+    description: string,
+    rationale: string,
+    remediationSteps: string,
+    check: (p: Record<string, any>) => string | undefined,
+): MedAgiPolicy {
     return resourcePolicy({
         name,
         area: "aws",
@@ -334,7 +361,8 @@ const gpuTaint = resourcePolicy({
     name: "aws-eks-gpu-taint",
     area: "aws",
     description: "The GPU node group is tainted so that only pods that tolerate the GPU taint (Triton) land there.",
-    rationale: 'runbook "Triton GPU cluster": GPU nodes are for inference; an untainted GPU pool fills with other pods and "GPU Utilization > 90% → Scale up" scales the wrong thing.',
+    rationale:
+        'runbook "Triton GPU cluster": GPU nodes are for inference; an untainted GPU pool fills with other pods and "GPU Utilization > 90% → Scale up" scales the wrong thing.',
     remediationSteps: `Add taint {key: "${DEFAULT_GPU_POOL.taint.key}", effect: "NO_SCHEDULE"} to the GPU node group.`,
     enforcementLevel: "mandatory",
     defaults: { taintKey: DEFAULT_GPU_POOL.taint.key as string },
@@ -380,7 +408,8 @@ const iamNoAdmin = resourcePolicy({
     schema: {},
     types: [AWS.iamPolicy, AWS.iamRolePolicy, AWS.iamUserPolicy, AWS.iamGroupPolicy, AWS.iamRole],
     validate: (props, args, report) => {
-        const documents: unknown[] = args.type === AWS.iamRole ? ((props.inlinePolicies ?? []) as Record<string, any>[]).map((p) => p.policy) : [props.policy];
+        const documents: unknown[] =
+            args.type === AWS.iamRole ? ((props.inlinePolicies ?? []) as Record<string, any>[]).map((p) => p.policy) : [props.policy];
         for (const doc of documents) if (adminStatements(doc).length > 0) report(`${args.name}: a statement Allows "*" on "*".`);
     },
 });

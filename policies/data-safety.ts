@@ -32,7 +32,8 @@ export const STATEFUL_TYPES = [
 const dataProtect = resourcePolicy({
     name: "data-prod-protect",
     area: "data-safety",
-    description: "In prod every stateful resource (RDS, buckets, KMS keys, volumes, data-store StatefulSets and custom resources, the namespace) is protected.",
+    description:
+        "In prod every stateful resource (RDS, buckets, KMS keys, volumes, data-store StatefulSets and custom resources, the namespace) is protected.",
     rationale:
         'runbook "Incident Response → P1: Complete service outage, data loss risk"; DESIGN.md "prod: … protected for production (… protect)"; STYLE: "Stateful resources protected in prod".',
     remediationSteps: "Pass `protect: config.protect` (true in prod) in the resource options of the component that creates it.",
@@ -44,7 +45,8 @@ const dataProtect = resourcePolicy({
         namespaces: { type: "array", items: { type: "string" }, description: "Namespaces whose deletion deletes the data in them." },
     },
     // Which types hold data is config; a namespace is one when listed.
-    types: (args, config) => config.types.includes(args.type) || (args.type === K8S.namespace && config.namespaces.includes(ref(args.props).name ?? "")),
+    types: (args, config) =>
+        config.types.includes(args.type) || (args.type === K8S.namespace && config.namespaces.includes(ref(args.props).name ?? "")),
     validate: (_props, args, report, config) => {
         if (environmentOf(args.urn, config) !== "prod") return args.notApplicable("not prod");
         if (args.opts.protect !== true) report(`${args.type} ${args.name} is not protected in prod: deleting it loses data.`);

@@ -10,6 +10,7 @@ import { PolicyPack } from "@pulumi/policy";
 import { PACK_NAME, POLICIES } from "./all";
 
 new PolicyPack(PACK_NAME, {
-    description: "Med-AGI: the operations runbook's thresholds, procedures and names, Kubernetes restricted security, AWS baselines and data safety.",
+    description:
+        "Med-AGI: the operations runbook's thresholds, procedures and names, Kubernetes restricted security, AWS baselines and data safety.",
     policies: [...POLICIES],
 });

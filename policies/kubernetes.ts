@@ -162,7 +162,8 @@ const seccomp = containerPolicy({
 const readOnlyRoot = containerPolicy({
     name: "k8s-read-only-root-filesystem",
     description: "Containers have a read-only root filesystem (writable paths are emptyDir volumes).",
-    rationale: "kube-score container-security-context-readonlyrootfilesystem; Polaris notReadOnlyRootFilesystem; CIS Kubernetes Benchmark 5.7.3.",
+    rationale:
+        "kube-score container-security-context-readonlyrootfilesystem; Polaris notReadOnlyRootFilesystem; CIS Kubernetes Benchmark 5.7.3.",
     remediationSteps: "Set securityContext.readOnlyRootFilesystem: true and mount an emptyDir where the process writes (/tmp).",
     defaults: {},
     schema: {},
@@ -189,7 +190,9 @@ const resources = containerPolicy({
     schema: {},
     check: (c) => {
         const r = c.container.resources ?? {};
-        const missing = ["requests", "limits"].flatMap((k) => ["cpu", "memory"].filter((q) => r[k]?.[q] === undefined).map((q) => `${k}.${q}`));
+        const missing = ["requests", "limits"].flatMap((k) =>
+            ["cpu", "memory"].filter((q) => r[k]?.[q] === undefined).map((q) => `${k}.${q}`),
+        );
         return missing.length === 0 ? undefined : `resources ${missing.join(", ")} missing.`;
     },
 });
@@ -207,13 +210,16 @@ export function isPinnedImage(image: string): boolean {
 const pinnedImages = containerPolicy({
     name: "k8s-pinned-images",
     description: "Every image is pinned: a tag other than `latest`, or a digest.",
-    rationale: 'runbook "Production Deployment": `docker build -t med-agi/imaging:v1.0.0` and `kubectl set image … :v1.0.0`; kube-score container-image-tag; Polaris tagNotSpecified.',
+    rationale:
+        'runbook "Production Deployment": `docker build -t med-agi/imaging:v1.0.0` and `kubectl set image … :v1.0.0`; kube-score container-image-tag; Polaris tagNotSpecified.',
     remediationSteps: "Set release (or services.<name>.tag) to a release tag such as v1.0.0, and pin third-party images to a version.",
     defaults: {},
     schema: {},
     check: (c) => {
         const image = c.container.image;
-        return typeof image === "string" && isPinnedImage(image) ? undefined : `image ${JSON.stringify(image)} is not pinned (no tag, or latest).`;
+        return typeof image === "string" && isPinnedImage(image)
+            ? undefined
+            : `image ${JSON.stringify(image)} is not pinned (no tag, or latest).`;
     },
 });
 
@@ -244,7 +250,8 @@ const hostPath = resourcePolicy({
     area: "kubernetes",
     description: "No pod mounts a hostPath volume, except the exact paths of an allow-listed workload.",
     rationale: `${PSS} (and baseline): "HostPath Volumes"; kube-score / Polaris hostPath checks.`,
-    remediationSteps: "Use a PersistentVolumeClaim, emptyDir, ConfigMap or Secret instead; node-level agents belong in the allow-list with a justification.",
+    remediationSteps:
+        "Use a PersistentVolumeClaim, emptyDir, ConfigMap or Secret instead; node-level agents belong in the allow-list with a justification.",
     enforcementLevel: "mandatory",
     defaults: EXEMPTION_DEFAULTS,
     schema: EXEMPTION_SCHEMA,
@@ -266,11 +273,17 @@ const INTERNAL_LB_ANNOTATIONS: Readonly<Record<string, string>> = {
     "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
 };
 
-function checkService(props: Record<string, any>, report: ReportViolation, allowedPublic: readonly string[], rule: "nodeport" | "lb"): void {
+function checkService(
+    props: Record<string, any>,
+    report: ReportViolation,
+    allowedPublic: readonly string[],
+    rule: "nodeport" | "lb",
+): void {
     const spec = props.spec ?? {};
     if (rule === "nodeport") {
         if (spec.type === "NodePort") report(`${describe(props)} is of type NodePort.`);
-        for (const p of spec.ports ?? []) if (p.nodePort !== undefined) report(`${describe(props)} port ${p.name ?? p.port} pins nodePort ${p.nodePort}.`);
+        for (const p of spec.ports ?? [])
+            if (p.nodePort !== undefined) report(`${describe(props)} port ${p.name ?? p.port} pins nodePort ${p.nodePort}.`);
         return;
     }
     if (spec.type !== "LoadBalancer") return;
@@ -299,7 +312,8 @@ const noPublicLb = resourcePolicy({
     name: "k8s-no-public-loadbalancer",
     area: "kubernetes",
     description: "No Service is an internet-facing LoadBalancer unless it is allow-listed.",
-    rationale: "Only the Ingress (TLS, one audited entry point) is public; CIS EKS Benchmark 5.4.5 (encrypt traffic to HTTPS load balancers).",
+    rationale:
+        "Only the Ingress (TLS, one audited entry point) is public; CIS EKS Benchmark 5.4.5 (encrypt traffic to HTTPS load balancers).",
     remediationSteps:
         'Use ClusterIP behind the Ingress, or annotate service.beta.kubernetes.io/aws-load-balancer-scheme: internal; a deliberate public LB goes into allowedPublic ("namespace/name").',
     enforcementLevel: "mandatory",
@@ -331,8 +345,10 @@ const defaultDeny = stackPolicy({
     name: "k8s-default-deny-network-policy",
     area: "kubernetes",
     description: "Every namespace that runs a workload has a default-deny ingress NetworkPolicy (podSelector {}, policyTypes Ingress).",
-    rationale: "Kubernetes NetworkPolicy guide (default deny); CIS Kubernetes Benchmark 5.3.2 (all namespaces have NetworkPolicies); NSA/CISA Kubernetes Hardening Guide.",
-    remediationSteps: "Declare a NetworkPolicy with podSelector {} and policyTypes [Ingress] in each workload namespace, then allow the flows each service needs (infra/identity).",
+    rationale:
+        "Kubernetes NetworkPolicy guide (default deny); CIS Kubernetes Benchmark 5.3.2 (all namespaces have NetworkPolicies); NSA/CISA Kubernetes Hardening Guide.",
+    remediationSteps:
+        "Declare a NetworkPolicy with podSelector {} and policyTypes [Ingress] in each workload namespace, then allow the flows each service needs (infra/identity).",
     // Advisory until the identity component (infra/identity: network policies) lands: the program
     // declares no NetworkPolicy yet, and a mandatory level would block every stack. Raise it then.
     enforcementLevel: "advisory",
@@ -340,17 +356,21 @@ const defaultDeny = stackPolicy({
     schema: {},
     validate: (args, report) => {
         const workloadNamespaces = new Set<string>();
-        for (const token of WORKLOAD_TYPES) for (const w of objectsOf(args.resources, token)) workloadNamespaces.add(ref(w.props).namespace ?? "default");
+        for (const token of WORKLOAD_TYPES)
+            for (const w of objectsOf(args.resources, token)) workloadNamespaces.add(ref(w.props).namespace ?? "default");
         const denied = new Set(
             objectsOf(args.resources, K8S.networkPolicy)
                 .filter((p) => {
                     const spec = p.props.spec ?? {};
-                    const selectsAll = Object.keys(spec.podSelector?.matchLabels ?? {}).length === 0 && (spec.podSelector?.matchExpressions ?? []).length === 0;
+                    const selectsAll =
+                        Object.keys(spec.podSelector?.matchLabels ?? {}).length === 0 &&
+                        (spec.podSelector?.matchExpressions ?? []).length === 0;
                     return selectsAll && ((spec.policyTypes ?? []) as string[]).includes("Ingress") && (spec.ingress ?? []).length === 0;
                 })
                 .map((p) => ref(p.props).namespace ?? "default"),
         );
-        for (const ns of [...workloadNamespaces].sort()) if (!denied.has(ns)) report(`namespace ${ns} runs workloads without a default-deny ingress NetworkPolicy.`);
+        for (const ns of [...workloadNamespaces].sort())
+            if (!denied.has(ns)) report(`namespace ${ns} runs workloads without a default-deny ingress NetworkPolicy.`);
     },
 });
 
@@ -370,4 +390,3 @@ export const KUBERNETES_POLICIES: readonly MedAgiPolicy[] = [
     namespacePss,
     defaultDeny,
 ];
-

@@ -131,7 +131,7 @@ export function durationSeconds(text: string): number {
     let total = 0;
     let consumed = 0;
     for (const m of text.matchAll(re)) {
-        total += Number(m[1]) * (unit[m[2]!] ?? NaN);
+        total += Number(m[1]) * (unit[m[2] ?? ""] ?? NaN);
         consumed += m[0].length;
     }
     return consumed === text.length && consumed > 0 ? total : NaN;

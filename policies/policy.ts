@@ -99,7 +99,10 @@ export function resourcePolicy<C extends object>(
     const validateResource = (args: ResourceValidationArgs, report: ReportViolation) => {
         const config = effectiveConfig(spec.defaults, () => args.getConfig());
         const applies = typeof types === "function" ? types(args, config) : isOneOf(args, types);
-        if (!applies) return args.notApplicable(typeof types === "function" ? "not a resource this policy's config lists" : `applies to ${types.join(", ")}`);
+        if (!applies)
+            return args.notApplicable(
+                typeof types === "function" ? "not a resource this policy's config lists" : `applies to ${types.join(", ")}`,
+            );
         return spec.validate(args.props, args, report, config);
     };
     // One type: let the engine skip other resources without calling us (the SDK's own fast path).
@@ -131,7 +134,12 @@ export function stackPolicy<C extends object>(
         remediationSteps: spec.remediationSteps,
         enforcementLevel: spec.enforcementLevel,
         configSchema: configSchema(spec),
-        validateStack: (args, report) => spec.validate(args, report, effectiveConfig(spec.defaults, () => args.getConfig())),
+        validateStack: (args, report) =>
+            spec.validate(
+                args,
+                report,
+                effectiveConfig(spec.defaults, () => args.getConfig()),
+            ),
     };
 }
 

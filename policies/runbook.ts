@@ -56,13 +56,14 @@ function alertRules(resources: readonly PolicyResource[]): { rule: AlertRule; ur
 /** The final comparison of a PromQL alert expression: `… > 0.01` → [">", 0.01]. */
 export function finalComparison(expr: string): { op: string; value: number } | undefined {
     const m = /(>=|<=|>|<|==)\s*(-?[0-9.]+(?:e-?[0-9]+)?)\s*\)*\s*$/i.exec(expr.trim());
-    return m === null ? undefined : { op: m[1]!, value: Number(m[2]) };
+    return m === null ? undefined : { op: m[1] ?? "", value: Number(m[2]) };
 }
 
 const keyAlerts = stackPolicy({
     name: "runbook-key-alerts",
     area: "runbook",
-    description: "The five runbook alerts exist, with thresholds and `for:` windows no looser than the runbook, its severities and a runbook link.",
+    description:
+        "The five runbook alerts exist, with thresholds and `for:` windows no looser than the runbook, its severities and a runbook link.",
     rationale:
         'runbook "Monitoring & Alerts → Key Metrics": Error Rate > 1% → Page on-call; P95 Latency > 2s → Alert team; GPU Utilization > 90% → Scale up; Memory Usage > 80% → Investigate; Triton Health Unhealthy → Failover to CPU (DESIGN.md "Metrics and alerts contract").',
     remediationSteps:
@@ -94,7 +95,10 @@ const keyAlerts = stackPolicy({
                 // Triton fires when fewer than `limit` GPU pods are ready; the others above their threshold.
                 const below = key === "tritonHealth";
                 if (cmp === undefined) {
-                    report(`${metric.alert}: expression does not end in a comparison with a number, so its threshold cannot be checked.`, urn);
+                    report(
+                        `${metric.alert}: expression does not end in a comparison with a number, so its threshold cannot be checked.`,
+                        urn,
+                    );
                 } else if (below ? !(cmp.op === "<" && cmp.value >= limit) : !((cmp.op === ">" || cmp.op === ">=") && cmp.value <= limit)) {
                     report(
                         `${metric.alert} fires at \`${cmp.op} ${cmp.value}\`, looser than the runbook's ${below ? `< ${limit}` : `> ${limit}`} (${metric.unit}).`,
@@ -103,7 +107,10 @@ const keyAlerts = stackPolicy({
                 }
                 const severity = rule.labels?.severity;
                 if (severity !== config.severities[key]) {
-                    report(`${metric.alert} has severity "${severity}", the runbook's action "${metric.action}" needs "${config.severities[key]}".`, urn);
+                    report(
+                        `${metric.alert} has severity "${severity}", the runbook's action "${metric.action}" needs "${config.severities[key]}".`,
+                        urn,
+                    );
                 }
                 const maxFor = durationSeconds(config.maxFor[key]);
                 const window = rule.for === undefined ? 0 : durationSeconds(rule.for);
@@ -120,7 +127,8 @@ const keyAlerts = stackPolicy({
 const healthProbes = resourcePolicy({
     name: "runbook-health-probes",
     area: "runbook",
-    description: "Every runbook service's Deployment probes GET /health (liveness and readiness) on its first container, named as the Deployment.",
+    description:
+        "Every runbook service's Deployment probes GET /health (liveness and readiness) on its first container, named as the Deployment.",
     rationale:
         'runbook "Health Check Endpoints": `curl -s http://localhost:$port/health` for every service; "Deploy with rolling update": `kubectl set image deployment/imaging imaging=…` (first container named as the service).',
     remediationSteps:
@@ -140,11 +148,14 @@ const healthProbes = resourcePolicy({
         }
         const [first] = props.spec?.template?.spec?.containers ?? [];
         if (first === undefined) return report(`${describe(props)} has no container.`);
-        if (first.name !== name) report(`${describe(props)}: first container is "${first.name}", the runbook's \`kubectl set image\` needs "${name}".`);
+        if (first.name !== name)
+            report(`${describe(props)}: first container is "${first.name}", the runbook's \`kubectl set image\` needs "${name}".`);
         for (const probe of ["livenessProbe", "readinessProbe"] as const) {
             const path = first[probe]?.httpGet?.path;
             if (path !== config.healthPath) {
-                report(`${describe(props)}: ${probe} ${path === undefined ? "is missing or not HTTP" : `checks ${path}`}; it must GET ${config.healthPath}.`);
+                report(
+                    `${describe(props)}: ${probe} ${path === undefined ? "is missing or not HTTP" : `checks ${path}`}; it must GET ${config.healthPath}.`,
+                );
             }
         }
     },
@@ -158,7 +169,12 @@ function serviceDeployments(resources: readonly PolicyResource[], services: read
     });
 }
 
-function hpaFor(resources: readonly PolicyResource[], kind: string, name: string, namespace: string | undefined): PolicyResource | undefined {
+function hpaFor(
+    resources: readonly PolicyResource[],
+    kind: string,
+    name: string,
+    namespace: string | undefined,
+): PolicyResource | undefined {
     return objectsOf(resources, K8S.hpa).find((h) => {
         const target = h.props.spec?.scaleTargetRef ?? {};
         return target.kind === kind && target.name === name && ref(h.props).namespace === namespace;
@@ -186,7 +202,7 @@ const prodReplicas = stackPolicy({
         if (first === undefined || environmentOf(first.urn, config) !== "prod") return args.notApplicable("not a prod stack");
         for (const d of deployments) {
             const { name, namespace } = ref(d.props);
-            const hpa = hpaFor(args.resources, "Deployment", name!, namespace);
+            const hpa = hpaFor(args.resources, "Deployment", name ?? "", namespace);
             const min = hpa === undefined ? (d.props.spec?.replicas ?? 1) : (hpa.props.spec?.minReplicas ?? 1);
             if (min < config.minReplicas) {
                 report(
@@ -230,10 +246,12 @@ const prodPdb = stackPolicy({
 const hpaBounds = stackPolicy({
     name: "runbook-hpa-bounds",
     area: "runbook",
-    description: "Every HorizontalPodAutoscaler targets a Deployment of the stack, with 1 ≤ minReplicas ≤ maxReplicas ≤ the cap, and prod minimums of at least 2.",
+    description:
+        "Every HorizontalPodAutoscaler targets a Deployment of the stack, with 1 ≤ minReplicas ≤ maxReplicas ≤ the cap, and prod minimums of at least 2.",
     rationale:
         'runbook "Alert Response → Scale horizontally if load-related" and `kubectl scale deployment/imaging --replicas=3`: autoscaling must stay within bounds a human chose.',
-    remediationSteps: "Fix services.<name>.replicas / autoscaling.maxReplicas in the stack file (maxReplicas ≥ replicas; prod replicas ≥ 2).",
+    remediationSteps:
+        "Fix services.<name>.replicas / autoscaling.maxReplicas in the stack file (maxReplicas ≥ replicas; prod replicas ≥ 2).",
     enforcementLevel: "mandatory",
     defaults: { ...ENVIRONMENT_DEFAULTS, maxReplicasCap: 100, prodMinReplicas: PROD_MIN_REPLICAS },
     schema: { ...ENVIRONMENT_SCHEMA, maxReplicasCap: { type: "integer", minimum: 1 }, prodMinReplicas: { type: "integer", minimum: 1 } },
@@ -252,7 +270,10 @@ const hpaBounds = stackPolicy({
             const max = spec.maxReplicas;
             const floor = environmentOf(h.urn, config) === "prod" ? config.prodMinReplicas : 1;
             if (!(typeof max === "number" && min >= floor && min <= max && max <= config.maxReplicasCap)) {
-                report(`${describe(h.props)} has minReplicas ${min}, maxReplicas ${max}; needs ${floor} ≤ min ≤ max ≤ ${config.maxReplicasCap}.`, h.urn);
+                report(
+                    `${describe(h.props)} has minReplicas ${min}, maxReplicas ${max}; needs ${floor} ≤ min ≤ max ≤ ${config.maxReplicasCap}.`,
+                    h.urn,
+                );
             }
         }
     },
@@ -267,7 +288,8 @@ const tritonGpu = resourcePolicy({
     name: "runbook-triton-gpu",
     area: "runbook",
     description: "Outside dev, deployment/triton's pods request a GPU and tolerate the GPU nodes' taint.",
-    rationale: 'runbook "System Overview": "Triton GPU cluster", "NVIDIA Triton Server for GPU inference"; "Triton Failure → 1. Check GPU status: nvidia-smi".',
+    rationale:
+        'runbook "System Overview": "Triton GPU cluster", "NVIDIA Triton Server for GPU inference"; "Triton Failure → 1. Check GPU status: nvidia-smi".',
     remediationSteps: `Set resources.limits["${GPU_RESOURCE}"] ≥ 1 on the Triton container and a toleration {key: "${DEFAULT_GPU_POOL.taint.key}", operator: Exists, effect: ${DEFAULT_GPU_POOL.taint.effect}} (infra/inference, inference.gpu in the stack file).`,
     enforcementLevel: "mandatory",
     defaults: {
@@ -298,7 +320,9 @@ const tritonGpu = resourcePolicy({
         }
         const tolerations: Record<string, any>[] = pod.tolerations ?? [];
         const tolerates = tolerations.some(
-            (t) => (t.key === config.taintKey || (t.key === undefined && t.operator === "Exists")) && (t.effect === undefined || t.effect === config.taintEffect),
+            (t) =>
+                (t.key === config.taintKey || (t.key === undefined && t.operator === "Exists")) &&
+                (t.effect === undefined || t.effect === config.taintEffect),
         );
         if (!tolerates) report(`${describe(props)} does not tolerate the taint ${config.taintKey}:${config.taintEffect} of the GPU nodes.`);
     },
@@ -308,11 +332,24 @@ const tritonFallback = stackPolicy({
     name: "runbook-triton-cpu-fallback",
     area: "runbook",
     description: "Outside dev, a CPU Triton (deployment/triton-cpu, no GPU request, ≥ 1 replica) exists beside the GPU one.",
-    rationale: 'runbook "Triton Failure → 3. Failover to CPU inference (automatic)"; "Key Metrics: Triton Health | Unhealthy | Failover to CPU".',
+    rationale:
+        'runbook "Triton Failure → 3. Failover to CPU inference (automatic)"; "Key Metrics: Triton Health | Unhealthy | Failover to CPU".',
     remediationSteps: "Keep the CPU fallback Deployment triton-cpu of infra/inference enabled in staging and prod, without GPU limits.",
     enforcementLevel: "mandatory",
-    defaults: { ...ENVIRONMENT_DEFAULTS, gpu: TRITON_DEPLOYMENTS.gpu, cpu: TRITON_DEPLOYMENTS.cpu, namespace: NAMESPACE, resource: GPU_RESOURCE },
-    schema: { ...ENVIRONMENT_SCHEMA, gpu: { type: "string" }, cpu: { type: "string" }, namespace: { type: "string" }, resource: { type: "string" } },
+    defaults: {
+        ...ENVIRONMENT_DEFAULTS,
+        gpu: TRITON_DEPLOYMENTS.gpu,
+        cpu: TRITON_DEPLOYMENTS.cpu,
+        namespace: NAMESPACE,
+        resource: GPU_RESOURCE,
+    },
+    schema: {
+        ...ENVIRONMENT_SCHEMA,
+        gpu: { type: "string" },
+        cpu: { type: "string" },
+        namespace: { type: "string" },
+        resource: { type: "string" },
+    },
     validate: (args, report, config) => {
         const deployments = objectsOf(args.resources, K8S.deployment).filter((d) => ref(d.props).namespace === config.namespace);
         const gpu = deployments.find((d) => ref(d.props).name === config.gpu);
@@ -332,14 +369,14 @@ const tritonFallback = stackPolicy({
 
 /** `m h dom mon dow`: daily when minute and hour are fixed and the rest is `*`. */
 export function isDaily(schedule: string): boolean {
-    const f = schedule.trim().split(/\s+/);
-    return f.length === 5 && /^\d+$/.test(f[0]!) && /^\d+$/.test(f[1]!) && f[2] === "*" && f[3] === "*" && f[4] === "*";
+    const [minute = "", hour = "", dom, month, dow, ...rest] = schedule.trim().split(/\s+/);
+    return rest.length === 0 && /^\d+$/.test(minute) && /^\d+$/.test(hour) && dom === "*" && month === "*" && dow === "*";
 }
 
 /** At least monthly: fixed minute and hour, and every month. */
 export function isAtLeastMonthly(schedule: string): boolean {
-    const f = schedule.trim().split(/\s+/);
-    return f.length === 5 && /^\d+$/.test(f[0]!) && /^\d+$/.test(f[1]!) && f[3] === "*";
+    const [minute = "", hour = "", dom, month, dow, ...rest] = schedule.trim().split(/\s+/);
+    return rest.length === 0 && dow !== undefined && dom !== undefined && /^\d+$/.test(minute) && /^\d+$/.test(hour) && month === "*";
 }
 
 const backupJobs = stackPolicy({
@@ -375,15 +412,24 @@ const backupJobs = stackPolicy({
         for (const name of names) {
             const job = cronJobs.find((c) => ref(c.props).name === name);
             if (job === undefined) {
-                report(`CronJob ${config.namespace}/${name} is missing${name === config.drill ? ": the restore drill proves the backups restore" : ""}.`);
+                report(
+                    `CronJob ${config.namespace}/${name} is missing${name === config.drill ? ": the restore drill proves the backups restore" : ""}.`,
+                );
                 continue;
             }
             const spec = job.props.spec ?? {};
             const schedule = String(spec.schedule ?? "");
             const ok = name === config.drill ? isAtLeastMonthly(schedule) : isDaily(schedule);
-            if (!ok) report(`${describe(job.props)} runs on "${schedule}", not ${name === config.drill ? "at least monthly" : "daily"}.`, job.urn);
+            if (!ok)
+                report(
+                    `${describe(job.props)} runs on "${schedule}", not ${name === config.drill ? "at least monthly" : "daily"}.`,
+                    job.urn,
+                );
             if (spec.concurrencyPolicy !== "Forbid") {
-                report(`${describe(job.props)} has concurrencyPolicy ${spec.concurrencyPolicy ?? "Allow (default)"}: two runs could overlap.`, job.urn);
+                report(
+                    `${describe(job.props)} has concurrencyPolicy ${spec.concurrencyPolicy ?? "Allow (default)"}: two runs could overlap.`,
+                    job.urn,
+                );
             }
             if (spec.suspend === true) report(`${describe(job.props)} is suspended.`, job.urn);
         }
@@ -394,7 +440,8 @@ const backupRetention = resourcePolicy({
     name: "runbook-backup-retention",
     area: "runbook",
     description: `Backup jobs keep at least ${BACKUP.retentionDays} days of dated backups (their RETENTION_DAYS).`,
-    rationale: 'runbook "Backup Procedures": dated `backup_$(date +%Y%m%d)` dumps; BACKUP.retentionDays in infra/runbook.ts (30 days, matching the logs).',
+    rationale:
+        'runbook "Backup Procedures": dated `backup_$(date +%Y%m%d)` dumps; BACKUP.retentionDays in infra/runbook.ts (30 days, matching the logs).',
     remediationSteps: "Set RETENTION_DAYS from BACKUP.retentionDays (infra/backups builds it); never lower it in a stack.",
     enforcementLevel: "mandatory",
     defaults: { minDays: BACKUP.retentionDays, variable: "RETENTION_DAYS" },
@@ -403,7 +450,9 @@ const backupRetention = resourcePolicy({
     validate: (props, args, report, config) => {
         const pod = podSpecOf(props) ?? {};
         const settings = containersOf(pod).flatMap(({ container, where }) =>
-            ((container.env ?? []) as Record<string, any>[]).filter((e) => e.name === config.variable).map((e) => ({ where, value: e.value })),
+            ((container.env ?? []) as Record<string, any>[])
+                .filter((e) => e.name === config.variable)
+                .map((e) => ({ where, value: e.value })),
         );
         if (settings.length === 0) return args.notApplicable(`no ${config.variable}`);
         for (const { where, value } of settings) {
@@ -420,9 +469,15 @@ export function logrotateStanzas(text: string): { paths: string[]; directives: s
     const body = text.replace(/#.*$/gm, "");
     const re = /([^{}]+)\{([^}]*)\}/g;
     for (const m of body.matchAll(re)) {
-        const paths = m[1]!.trim().split(/\s+/).filter(Boolean);
-        const block = m[2]!.replace(/postrotate[\s\S]*?endscript/g, "");
-        out.push({ paths, directives: block.split("\n").map((l) => l.trim()).filter(Boolean) });
+        const paths = (m[1] ?? "").trim().split(/\s+/).filter(Boolean);
+        const block = (m[2] ?? "").replace(/postrotate[\s\S]*?endscript/g, "");
+        out.push({
+            paths,
+            directives: block
+                .split("\n")
+                .map((l) => l.trim())
+                .filter(Boolean),
+        });
     }
     return out;
 }
@@ -432,7 +487,8 @@ const logRotation = stackPolicy({
     area: "runbook",
     description: `The logrotate configuration for ${LOG_ROTATION.path} is deployed and keeps at least ${LOG_ROTATION.rotate} daily, compressed rotations.`,
     rationale: 'runbook "Maintenance Tasks → Log Rotation" (`/etc/logrotate.d/med-agi`): `daily`, `rotate 30`, `compress`.',
-    remediationSteps: "Render the file from LOG_ROTATION in infra/runbook.ts (infra/logrotate/render.ts) and keep logrotate.enabled in the stack file.",
+    remediationSteps:
+        "Render the file from LOG_ROTATION in infra/runbook.ts (infra/logrotate/render.ts) and keep logrotate.enabled in the stack file.",
     enforcementLevel: "mandatory",
     defaults: { path: LOG_ROTATION.path, minRotate: LOG_ROTATION.rotate, frequency: LOG_ROTATION.frequency },
     schema: { path: { type: "string" }, minRotate: { type: "integer", minimum: 1 }, frequency: { type: "string" } },

@@ -16,7 +16,11 @@ import type { Plan } from "../../tools/lib/plan";
 
 function program(): void {
     const protect = true;
-    const key = new kms.Key("platform-key", { description: "med-agi data", enableKeyRotation: true, deletionWindowInDays: 30 }, { protect });
+    const key = new kms.Key(
+        "platform-key",
+        { description: "med-agi data", enableKeyRotation: true, deletionWindowInDays: 30 },
+        { protect },
+    );
     const bucket = new s3.Bucket("models", { bucket: "med-agi-models" }, { protect });
     new s3.BucketPublicAccessBlock("models-public-access", {
         bucket: bucket.id,
@@ -87,7 +91,12 @@ function program(): void {
     const cluster = new eks.Cluster("cluster", {
         name: "med-agi-prod",
         roleArn: role.arn,
-        vpcConfig: { subnetIds: ["subnet-a", "subnet-b"], endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] },
+        vpcConfig: {
+            subnetIds: ["subnet-a", "subnet-b"],
+            endpointPrivateAccess: true,
+            endpointPublicAccess: true,
+            publicAccessCidrs: ["203.0.113.0/24"],
+        },
         encryptionConfig: { resources: ["secrets"], provider: { keyArn: key.arn } },
         enabledClusterLogTypes: ["api", "audit", "authenticator"],
     });

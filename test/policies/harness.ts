@@ -21,10 +21,9 @@ export async function renderAll(): Promise<{ plans: Record<Stack, Plan>; dirs: R
     const outcomes = await renderStacks(STACKS.map((stack) => ({ root: ROOT, stack, outDir: path.join(tmp, stack) })));
     for (const o of outcomes) if (!o.ok) throw new Error(`render of ${o.stack} failed: ${o.message}`);
     const dirs = Object.fromEntries(STACKS.map((s) => [s, path.join(tmp, s)])) as Record<Stack, string>;
-    const plans = Object.fromEntries(STACKS.map((s) => [s, JSON.parse(fs.readFileSync(path.join(dirs[s], "plan.json"), "utf8"))])) as Record<
-        Stack,
-        Plan
-    >;
+    const plans = Object.fromEntries(
+        STACKS.map((s) => [s, JSON.parse(fs.readFileSync(path.join(dirs[s], "plan.json"), "utf8"))]),
+    ) as Record<Stack, Plan>;
     return { plans, dirs, cleanup: () => fs.rmSync(tmp, { recursive: true, force: true }) };
 }
 
@@ -52,9 +51,9 @@ export function named(plan: Plan, name: string): PlannedResource & { inputs: any
 
 /** Removes the resources matching `pred` (at least one). */
 export function remove(plan: Plan, pred: (r: PlannedResource & { inputs: any }) => boolean): void {
-    const before = plan.resources.length;
-    plan.resources = plan.resources.filter((r) => !pred(r as PlannedResource & { inputs: any }));
-    if (plan.resources.length === before) throw new Error(`nothing to remove in ${plan.stack}`);
+    const kept = plan.resources.filter((r) => !pred(r as PlannedResource & { inputs: any }));
+    if (kept.length === plan.resources.length) throw new Error(`nothing to remove in ${plan.stack}`);
+    plan.resources.splice(0, plan.resources.length, ...kept);
 }
 
 /** The pod spec of a workload's inputs. */

@@ -23,7 +23,8 @@ const rule = (plan: Plan, alert: string): any =>
     obj(plan, "PrometheusRule", "med-agi-key-metrics")
         .inputs.spec.groups.flatMap((g: any) => g.rules)
         .find((r: any) => r.alert === alert);
-const container = (plan: Plan, kind: string, name: string, namespace = "med-agi"): any => pod(obj(plan, kind, name, namespace).inputs).containers[0];
+const container = (plan: Plan, kind: string, name: string, namespace = "med-agi"): any =>
+    pod(obj(plan, kind, name, namespace).inputs).containers[0];
 const logrotateText = (plan: Plan, edit: (t: string) => string) => {
     const cm = obj(plan, "ConfigMap", "med-agi-logrotate", "med-agi-node");
     for (const k of Object.keys(cm.inputs.data)) cm.inputs.data[k] = edit(cm.inputs.data[k]);
@@ -55,29 +56,95 @@ function defaultDeny(stack: string, namespace: string): PlannedResource {
 
 const MUTATIONS: Mutation[] = [
     // runbook-key-alerts
-    { name: "loosen the error-rate threshold to 5 %", base: "prod", policy: "runbook-key-alerts", mutate: (p) => void (rule(p, "MedAgiHighErrorRate").expr = rule(p, "MedAgiHighErrorRate").expr.replace(/> 0\.01$/, "> 0.05")) },
-    { name: "loosen p95 latency to 5 s", base: "staging", policy: "runbook-key-alerts", mutate: (p) => void (rule(p, "MedAgiHighLatencyP95").expr = rule(p, "MedAgiHighLatencyP95").expr.replace(/> 2$/, "> 5")) },
-    { name: "loosen GPU utilisation to 95 %", base: "prod", policy: "runbook-key-alerts", mutate: (p) => void (rule(p, "MedAgiGpuUtilizationHigh").expr = rule(p, "MedAgiGpuUtilizationHigh").expr.replace(/> 90$/, "> 95")) },
-    { name: "loosen memory to 95 % of the limit", base: "dev", policy: "runbook-key-alerts", mutate: (p) => void (rule(p, "MedAgiMemoryHigh").expr = rule(p, "MedAgiMemoryHigh").expr.replace(/> 0\.8$/, "> 0.95")) },
-    { name: "Triton alert never fires (< 0 ready)", base: "prod", policy: "runbook-key-alerts", mutate: (p) => void (rule(p, "MedAgiTritonUnhealthy").expr = rule(p, "MedAgiTritonUnhealthy").expr.replace(/< 1$/, "< 0")) },
-    { name: "error-rate alert demoted to warning", base: "prod", policy: "runbook-key-alerts", mutate: (p) => void (rule(p, "MedAgiHighErrorRate").labels.severity = "warning") },
-    { name: "error-rate alert loses its runbook link", base: "staging", policy: "runbook-key-alerts", mutate: (p) => void delete rule(p, "MedAgiHighErrorRate").annotations.runbook_url },
-    { name: "error-rate alert waits an hour", base: "prod", policy: "runbook-key-alerts", mutate: (p) => void (rule(p, "MedAgiHighErrorRate").for = "1h") },
+    {
+        name: "loosen the error-rate threshold to 5 %",
+        base: "prod",
+        policy: "runbook-key-alerts",
+        mutate: (p) => void (rule(p, "MedAgiHighErrorRate").expr = rule(p, "MedAgiHighErrorRate").expr.replace(/> 0\.01$/, "> 0.05")),
+    },
+    {
+        name: "loosen p95 latency to 5 s",
+        base: "staging",
+        policy: "runbook-key-alerts",
+        mutate: (p) => void (rule(p, "MedAgiHighLatencyP95").expr = rule(p, "MedAgiHighLatencyP95").expr.replace(/> 2$/, "> 5")),
+    },
+    {
+        name: "loosen GPU utilisation to 95 %",
+        base: "prod",
+        policy: "runbook-key-alerts",
+        mutate: (p) => void (rule(p, "MedAgiGpuUtilizationHigh").expr = rule(p, "MedAgiGpuUtilizationHigh").expr.replace(/> 90$/, "> 95")),
+    },
+    {
+        name: "loosen memory to 95 % of the limit",
+        base: "dev",
+        policy: "runbook-key-alerts",
+        mutate: (p) => void (rule(p, "MedAgiMemoryHigh").expr = rule(p, "MedAgiMemoryHigh").expr.replace(/> 0\.8$/, "> 0.95")),
+    },
+    {
+        name: "Triton alert never fires (< 0 ready)",
+        base: "prod",
+        policy: "runbook-key-alerts",
+        mutate: (p) => void (rule(p, "MedAgiTritonUnhealthy").expr = rule(p, "MedAgiTritonUnhealthy").expr.replace(/< 1$/, "< 0")),
+    },
+    {
+        name: "error-rate alert demoted to warning",
+        base: "prod",
+        policy: "runbook-key-alerts",
+        mutate: (p) => void (rule(p, "MedAgiHighErrorRate").labels.severity = "warning"),
+    },
+    {
+        name: "error-rate alert loses its runbook link",
+        base: "staging",
+        policy: "runbook-key-alerts",
+        mutate: (p) => void delete rule(p, "MedAgiHighErrorRate").annotations.runbook_url,
+    },
+    {
+        name: "error-rate alert waits an hour",
+        base: "prod",
+        policy: "runbook-key-alerts",
+        mutate: (p) => void (rule(p, "MedAgiHighErrorRate").for = "1h"),
+    },
     {
         name: "delete the latency alert",
         base: "dev",
         policy: "runbook-key-alerts",
         mutate: (p) => {
-            for (const g of obj(p, "PrometheusRule", "med-agi-key-metrics").inputs.spec.groups) g.rules = g.rules.filter((r: any) => r.alert !== "MedAgiHighLatencyP95");
+            for (const g of obj(p, "PrometheusRule", "med-agi-key-metrics").inputs.spec.groups)
+                g.rules = g.rules.filter((r: any) => r.alert !== "MedAgiHighLatencyP95");
         },
     },
     // runbook-health-probes
-    { name: "drop imaging's readiness probe", base: "prod", policy: "runbook-health-probes", mutate: (p) => void delete container(p, "Deployment", "imaging").readinessProbe },
-    { name: "ekg's liveness probe checks /", base: "staging", policy: "runbook-health-probes", mutate: (p) => void (container(p, "Deployment", "ekg").livenessProbe.httpGet.path = "/") },
-    { name: "rename imaging's container (breaks kubectl set image)", base: "dev", policy: "runbook-health-probes", mutate: (p) => void (container(p, "Deployment", "imaging").name = "app") },
+    {
+        name: "drop imaging's readiness probe",
+        base: "prod",
+        policy: "runbook-health-probes",
+        mutate: (p) => void delete container(p, "Deployment", "imaging").readinessProbe,
+    },
+    {
+        name: "ekg's liveness probe checks /",
+        base: "staging",
+        policy: "runbook-health-probes",
+        mutate: (p) => void (container(p, "Deployment", "ekg").livenessProbe.httpGet.path = "/"),
+    },
+    {
+        name: "rename imaging's container (breaks kubectl set image)",
+        base: "dev",
+        policy: "runbook-health-probes",
+        mutate: (p) => void (container(p, "Deployment", "imaging").name = "app"),
+    },
     // runbook-prod-replicas / pdb / hpa
-    { name: "prod imaging autoscaler may go down to 1 pod", base: "prod", policy: "runbook-prod-replicas", mutate: (p) => void (obj(p, "HorizontalPodAutoscaler", "imaging").inputs.spec.minReplicas = 1) },
-    { name: "delete the PDB of ekg", base: "prod", policy: "runbook-prod-pdb", mutate: (p) => remove(p, (r) => r.inputs.kind === "PodDisruptionBudget" && r.inputs.metadata.name === "ekg") },
+    {
+        name: "prod imaging autoscaler may go down to 1 pod",
+        base: "prod",
+        policy: "runbook-prod-replicas",
+        mutate: (p) => void (obj(p, "HorizontalPodAutoscaler", "imaging").inputs.spec.minReplicas = 1),
+    },
+    {
+        name: "delete the PDB of ekg",
+        base: "prod",
+        policy: "runbook-prod-pdb",
+        mutate: (p) => remove(p, (r) => r.inputs.kind === "PodDisruptionBudget" && r.inputs.metadata.name === "ekg"),
+    },
     {
         name: "imaging's PDB keeps no pod (minAvailable 0)",
         base: "prod",
@@ -88,10 +155,25 @@ const MUTATIONS: Mutation[] = [
             spec.minAvailable = 0;
         },
     },
-    { name: "HPA maxReplicas below minReplicas", base: "staging", policy: "runbook-hpa-bounds", mutate: (p) => void (obj(p, "HorizontalPodAutoscaler", "eval").inputs.spec.maxReplicas = 0) },
-    { name: "HPA scales a Deployment that does not exist", base: "dev", policy: "runbook-hpa-bounds", mutate: (p) => void (obj(p, "HorizontalPodAutoscaler", "ops").inputs.spec.scaleTargetRef.name = "opps") },
+    {
+        name: "HPA maxReplicas below minReplicas",
+        base: "staging",
+        policy: "runbook-hpa-bounds",
+        mutate: (p) => void (obj(p, "HorizontalPodAutoscaler", "eval").inputs.spec.maxReplicas = 0),
+    },
+    {
+        name: "HPA scales a Deployment that does not exist",
+        base: "dev",
+        policy: "runbook-hpa-bounds",
+        mutate: (p) => void (obj(p, "HorizontalPodAutoscaler", "ops").inputs.spec.scaleTargetRef.name = "opps"),
+    },
     // Triton
-    { name: "remove the GPU toleration", base: "prod", policy: "runbook-triton-gpu", mutate: (p) => void (pod(obj(p, "Deployment", "triton").inputs).tolerations = []) },
+    {
+        name: "remove the GPU toleration",
+        base: "prod",
+        policy: "runbook-triton-gpu",
+        mutate: (p) => void (pod(obj(p, "Deployment", "triton").inputs).tolerations = []),
+    },
     {
         name: "Triton stops requesting a GPU",
         base: "staging",
@@ -102,7 +184,12 @@ const MUTATIONS: Mutation[] = [
             delete r.requests["nvidia.com/gpu"];
         },
     },
-    { name: "delete the CPU fallback", base: "prod", policy: "runbook-triton-cpu-fallback", mutate: (p) => remove(p, (r) => r.inputs.kind === "Deployment" && r.inputs.metadata.name === "triton-cpu") },
+    {
+        name: "delete the CPU fallback",
+        base: "prod",
+        policy: "runbook-triton-cpu-fallback",
+        mutate: (p) => remove(p, (r) => r.inputs.kind === "Deployment" && r.inputs.metadata.name === "triton-cpu"),
+    },
     {
         name: "the CPU fallback requests a GPU",
         base: "staging",
@@ -110,11 +197,36 @@ const MUTATIONS: Mutation[] = [
         mutate: (p) => void (container(p, "Deployment", "triton-cpu").resources.limits["nvidia.com/gpu"] = "1"),
     },
     // Backups
-    { name: "delete the restore drill", base: "prod", policy: "runbook-backup-jobs", mutate: (p) => remove(p, (r) => r.inputs.kind === "CronJob" && r.inputs.metadata.name === "restore-drill") },
-    { name: "Postgres backup runs weekly", base: "staging", policy: "runbook-backup-jobs", mutate: (p) => void (obj(p, "CronJob", "postgres-backup").inputs.spec.schedule = "0 2 * * 0") },
-    { name: "model backups may overlap (Allow)", base: "prod", policy: "runbook-backup-jobs", mutate: (p) => void (obj(p, "CronJob", "model-backup").inputs.spec.concurrencyPolicy = "Allow") },
-    { name: "config backup suspended", base: "prod", policy: "runbook-backup-jobs", mutate: (p) => void (obj(p, "CronJob", "config-backup").inputs.spec.suspend = true) },
-    { name: "delete every backup CronJob in staging", base: "staging", policy: "runbook-backup-jobs", mutate: (p) => remove(p, (r) => r.inputs.kind === "CronJob") },
+    {
+        name: "delete the restore drill",
+        base: "prod",
+        policy: "runbook-backup-jobs",
+        mutate: (p) => remove(p, (r) => r.inputs.kind === "CronJob" && r.inputs.metadata.name === "restore-drill"),
+    },
+    {
+        name: "Postgres backup runs weekly",
+        base: "staging",
+        policy: "runbook-backup-jobs",
+        mutate: (p) => void (obj(p, "CronJob", "postgres-backup").inputs.spec.schedule = "0 2 * * 0"),
+    },
+    {
+        name: "model backups may overlap (Allow)",
+        base: "prod",
+        policy: "runbook-backup-jobs",
+        mutate: (p) => void (obj(p, "CronJob", "model-backup").inputs.spec.concurrencyPolicy = "Allow"),
+    },
+    {
+        name: "config backup suspended",
+        base: "prod",
+        policy: "runbook-backup-jobs",
+        mutate: (p) => void (obj(p, "CronJob", "config-backup").inputs.spec.suspend = true),
+    },
+    {
+        name: "delete every backup CronJob in staging",
+        base: "staging",
+        policy: "runbook-backup-jobs",
+        mutate: (p) => remove(p, (r) => r.inputs.kind === "CronJob"),
+    },
     {
         name: "backups kept 7 days",
         base: "prod",
@@ -125,13 +237,43 @@ const MUTATIONS: Mutation[] = [
         },
     },
     // Log rotation
-    { name: "rotate 7", base: "dev", policy: "runbook-log-rotation", mutate: (p) => logrotateText(p, (t) => t.replace(/rotate 30/g, "rotate 7")) },
-    { name: "rotate weekly", base: "staging", policy: "runbook-log-rotation", mutate: (p) => logrotateText(p, (t) => t.replace(/\bdaily\b/g, "weekly")) },
-    { name: "stop compressing rotated logs", base: "prod", policy: "runbook-log-rotation", mutate: (p) => logrotateText(p, (t) => t.replace(/^\s*compress\n/gm, "")) },
-    { name: "delete the logrotate ConfigMap", base: "prod", policy: "runbook-log-rotation", mutate: (p) => remove(p, (r) => r.inputs.kind === "ConfigMap" && r.inputs.metadata.name === "med-agi-logrotate") },
+    {
+        name: "rotate 7",
+        base: "dev",
+        policy: "runbook-log-rotation",
+        mutate: (p) => logrotateText(p, (t) => t.replace(/rotate 30/g, "rotate 7")),
+    },
+    {
+        name: "rotate weekly",
+        base: "staging",
+        policy: "runbook-log-rotation",
+        mutate: (p) => logrotateText(p, (t) => t.replace(/\bdaily\b/g, "weekly")),
+    },
+    {
+        name: "stop compressing rotated logs",
+        base: "prod",
+        policy: "runbook-log-rotation",
+        mutate: (p) => logrotateText(p, (t) => t.replace(/^\s*compress\n/gm, "")),
+    },
+    {
+        name: "delete the logrotate ConfigMap",
+        base: "prod",
+        policy: "runbook-log-rotation",
+        mutate: (p) => remove(p, (r) => r.inputs.kind === "ConfigMap" && r.inputs.metadata.name === "med-agi-logrotate"),
+    },
     // Names
-    { name: "rename deployment/triton", base: "staging", policy: "runbook-names", mutate: (p) => void (obj(p, "Deployment", "triton").inputs.metadata.name = "triton-gpu") },
-    { name: "rename namespace med-agi", base: "dev", policy: "runbook-names", mutate: (p) => void (obj(p, "Namespace", "med-agi", null).inputs.metadata.name = "medagi") },
+    {
+        name: "rename deployment/triton",
+        base: "staging",
+        policy: "runbook-names",
+        mutate: (p) => void (obj(p, "Deployment", "triton").inputs.metadata.name = "triton-gpu"),
+    },
+    {
+        name: "rename namespace med-agi",
+        base: "dev",
+        policy: "runbook-names",
+        mutate: (p) => void (obj(p, "Namespace", "med-agi", null).inputs.metadata.name = "medagi"),
+    },
     // Kubernetes security
     {
         name: "imaging runs as root",
@@ -143,14 +285,30 @@ const MUTATIONS: Mutation[] = [
             pod(d).securityContext.runAsNonRoot = false;
         },
     },
-    { name: "ops runs as UID 0", base: "dev", policy: "k8s-run-as-non-root", mutate: (p) => void (container(p, "Deployment", "ops").securityContext.runAsUser = 0) },
-    { name: "eval may escalate privileges", base: "staging", policy: "k8s-no-privilege-escalation", mutate: (p) => void (container(p, "Deployment", "eval").securityContext.allowPrivilegeEscalation = true) },
-    { name: "anchor adds SYS_ADMIN", base: "prod", policy: "k8s-drop-all-capabilities", mutate: (p) => void (container(p, "Deployment", "anchor").securityContext.capabilities.add = ["SYS_ADMIN"]) },
+    {
+        name: "ops runs as UID 0",
+        base: "dev",
+        policy: "k8s-run-as-non-root",
+        mutate: (p) => void (container(p, "Deployment", "ops").securityContext.runAsUser = 0),
+    },
+    {
+        name: "eval may escalate privileges",
+        base: "staging",
+        policy: "k8s-no-privilege-escalation",
+        mutate: (p) => void (container(p, "Deployment", "eval").securityContext.allowPrivilegeEscalation = true),
+    },
+    {
+        name: "anchor adds SYS_ADMIN",
+        base: "prod",
+        policy: "k8s-drop-all-capabilities",
+        mutate: (p) => void (container(p, "Deployment", "anchor").securityContext.capabilities.add = ["SYS_ADMIN"]),
+    },
     {
         name: "the log rotator adds NET_ADMIN beyond its exemption",
         base: "prod",
         policy: "k8s-drop-all-capabilities",
-        mutate: (p) => void container(p, "DaemonSet", "med-agi-logrotate", "med-agi-node").securityContext.capabilities.add.push("NET_ADMIN"),
+        mutate: (p) =>
+            void container(p, "DaemonSet", "med-agi-logrotate", "med-agi-node").securityContext.capabilities.add.push("NET_ADMIN"),
     },
     {
         name: "modelcards runs unconfined (no seccomp)",
@@ -161,10 +319,30 @@ const MUTATIONS: Mutation[] = [
             pod(obj(p, "Deployment", "modelcards").inputs).securityContext.seccompProfile = { type: "Unconfined" };
         },
     },
-    { name: "Triton gets a writable root filesystem", base: "prod", policy: "k8s-read-only-root-filesystem", mutate: (p) => void (container(p, "Deployment", "triton").securityContext.readOnlyRootFilesystem = false) },
-    { name: "a privileged backup container", base: "staging", policy: "k8s-no-privileged", mutate: (p) => void (container(p, "CronJob", "config-backup").securityContext.privileged = true) },
-    { name: "eval on the host network", base: "prod", policy: "k8s-no-host-namespaces", mutate: (p) => void (pod(obj(p, "Deployment", "eval").inputs).hostNetwork = true) },
-    { name: "ekg binds a host port", base: "dev", policy: "k8s-no-host-namespaces", mutate: (p) => void (container(p, "Deployment", "ekg").ports[0].hostPort = 8016) },
+    {
+        name: "Triton gets a writable root filesystem",
+        base: "prod",
+        policy: "k8s-read-only-root-filesystem",
+        mutate: (p) => void (container(p, "Deployment", "triton").securityContext.readOnlyRootFilesystem = false),
+    },
+    {
+        name: "a privileged backup container",
+        base: "staging",
+        policy: "k8s-no-privileged",
+        mutate: (p) => void (container(p, "CronJob", "config-backup").securityContext.privileged = true),
+    },
+    {
+        name: "eval on the host network",
+        base: "prod",
+        policy: "k8s-no-host-namespaces",
+        mutate: (p) => void (pod(obj(p, "Deployment", "eval").inputs).hostNetwork = true),
+    },
+    {
+        name: "ekg binds a host port",
+        base: "dev",
+        policy: "k8s-no-host-namespaces",
+        mutate: (p) => void (container(p, "Deployment", "ekg").ports[0].hostPort = 8016),
+    },
     {
         name: "imaging mounts a hostPath",
         base: "prod",
@@ -175,19 +353,55 @@ const MUTATIONS: Mutation[] = [
         name: "the log rotator mounts the host's root",
         base: "prod",
         policy: "k8s-no-host-path",
-        mutate: (p) => void pod(obj(p, "DaemonSet", "med-agi-logrotate", "med-agi-node").inputs).volumes.push({ name: "root", hostPath: { path: "/" } }),
+        mutate: (p) =>
+            void pod(obj(p, "DaemonSet", "med-agi-logrotate", "med-agi-node").inputs).volumes.push({
+                name: "root",
+                hostPath: { path: "/" },
+            }),
     },
-    { name: "drop imaging's memory limit", base: "prod", policy: "k8s-container-resources", mutate: (p) => void delete container(p, "Deployment", "imaging").resources.limits.memory },
-    { name: "drop the drill's requests", base: "staging", policy: "k8s-container-resources", mutate: (p) => void delete container(p, "CronJob", "restore-drill").resources.requests },
-    { name: "set imaging's image to latest", base: "prod", policy: "k8s-pinned-images", mutate: (p) => void (container(p, "Deployment", "imaging").image = container(p, "Deployment", "imaging").image.replace(/:[^:/]+$/, ":latest")) },
-    { name: "untagged Triton image", base: "dev", policy: "k8s-pinned-images", mutate: (p) => void (container(p, "Deployment", "triton").image = "nvcr.io/nvidia/tritonserver") },
-    { name: "imaging Service as NodePort", base: "staging", policy: "k8s-no-nodeport", mutate: (p) => void (obj(p, "Service", "imaging").inputs.spec.type = "NodePort") },
-    { name: "Triton exposed by a public LoadBalancer", base: "prod", policy: "k8s-no-public-loadbalancer", mutate: (p) => void (obj(p, "Service", "triton").inputs.spec.type = "LoadBalancer") },
+    {
+        name: "drop imaging's memory limit",
+        base: "prod",
+        policy: "k8s-container-resources",
+        mutate: (p) => void delete container(p, "Deployment", "imaging").resources.limits.memory,
+    },
+    {
+        name: "drop the drill's requests",
+        base: "staging",
+        policy: "k8s-container-resources",
+        mutate: (p) => void delete container(p, "CronJob", "restore-drill").resources.requests,
+    },
+    {
+        name: "set imaging's image to latest",
+        base: "prod",
+        policy: "k8s-pinned-images",
+        mutate: (p) =>
+            void (container(p, "Deployment", "imaging").image = container(p, "Deployment", "imaging").image.replace(/:[^:/]+$/, ":latest")),
+    },
+    {
+        name: "untagged Triton image",
+        base: "dev",
+        policy: "k8s-pinned-images",
+        mutate: (p) => void (container(p, "Deployment", "triton").image = "nvcr.io/nvidia/tritonserver"),
+    },
+    {
+        name: "imaging Service as NodePort",
+        base: "staging",
+        policy: "k8s-no-nodeport",
+        mutate: (p) => void (obj(p, "Service", "imaging").inputs.spec.type = "NodePort"),
+    },
+    {
+        name: "Triton exposed by a public LoadBalancer",
+        base: "prod",
+        policy: "k8s-no-public-loadbalancer",
+        mutate: (p) => void (obj(p, "Service", "triton").inputs.spec.type = "LoadBalancer"),
+    },
     {
         name: "namespace med-agi only enforces baseline",
         base: "prod",
         policy: "k8s-namespace-pod-security",
-        mutate: (p) => void (obj(p, "Namespace", "med-agi", null).inputs.metadata.labels["pod-security.kubernetes.io/enforce"] = "baseline"),
+        mutate: (p) =>
+            void (obj(p, "Namespace", "med-agi", null).inputs.metadata.labels["pod-security.kubernetes.io/enforce"] = "baseline"),
     },
     {
         name: "the default-deny policy of med-agi allows all ingress",
@@ -196,37 +410,114 @@ const MUTATIONS: Mutation[] = [
         mutate: (p) => void (named(p, "med-agi-default-deny").inputs.spec.ingress = [{}]),
     },
     // Data safety
-    { name: "prod namespace not protected", base: "prod", policy: "data-prod-protect", mutate: (p) => void ((named(p, "platform-namespace") as { protect: boolean }).protect = false) },
-    { name: "prod RDS not protected", base: "prod+aws", policy: "data-prod-protect", mutate: (p) => void (awsOf(p, "aws:rds/instance:Instance").protect = false) },
-    { name: "prod model bucket not protected", base: "prod+aws", policy: "data-prod-protect", mutate: (p) => void (awsOf(p, "aws:s3/bucket:Bucket").protect = false) },
-    { name: "prod KMS key not protected", base: "prod+aws", policy: "data-prod-protect", mutate: (p) => void (awsOf(p, "aws:kms/key:Key").protect = false) },
+    {
+        name: "prod namespace not protected",
+        base: "prod",
+        policy: "data-prod-protect",
+        mutate: (p) => void ((named(p, "platform-namespace") as { protect: boolean }).protect = false),
+    },
+    {
+        name: "prod RDS not protected",
+        base: "prod+aws",
+        policy: "data-prod-protect",
+        mutate: (p) => void (awsOf(p, "aws:rds/instance:Instance").protect = false),
+    },
+    {
+        name: "prod model bucket not protected",
+        base: "prod+aws",
+        policy: "data-prod-protect",
+        mutate: (p) => void (awsOf(p, "aws:s3/bucket:Bucket").protect = false),
+    },
+    {
+        name: "prod KMS key not protected",
+        base: "prod+aws",
+        policy: "data-prod-protect",
+        mutate: (p) => void (awsOf(p, "aws:kms/key:Key").protect = false),
+    },
     // AWS
-    { name: "open a bucket (public policy allowed)", base: "prod+aws", policy: "aws-s3-public-access-block", mutate: (p) => void (awsOf(p, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs.blockPublicPolicy = false) },
-    { name: "delete the public-access block", base: "prod+aws", policy: "aws-s3-public-access-block", mutate: (p) => remove(p, (r) => r.type === "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock") },
+    {
+        name: "open a bucket (public policy allowed)",
+        base: "prod+aws",
+        policy: "aws-s3-public-access-block",
+        mutate: (p) => void (awsOf(p, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs.blockPublicPolicy = false),
+    },
+    {
+        name: "delete the public-access block",
+        base: "prod+aws",
+        policy: "aws-s3-public-access-block",
+        mutate: (p) => remove(p, (r) => r.type === "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"),
+    },
     {
         name: "bucket encrypted with S3-managed keys, not KMS",
         base: "prod+aws",
         policy: "aws-s3-sse-kms",
         mutate: (p) => {
-            const rule0 = awsOf(p, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs.rules[0];
+            const rule0 = awsOf(p, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs
+                .rules[0];
             rule0.applyServerSideEncryptionByDefault = { sseAlgorithm: "AES256" };
         },
     },
-    { name: "suspend bucket versioning", base: "prod+aws", policy: "aws-s3-versioning", mutate: (p) => void (awsOf(p, "aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration.status = "Suspended") },
+    {
+        name: "suspend bucket versioning",
+        base: "prod+aws",
+        policy: "aws-s3-versioning",
+        mutate: (p) => void (awsOf(p, "aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration.status = "Suspended"),
+    },
     {
         name: "drop the TLS-only statement",
         base: "prod+aws",
         policy: "aws-s3-tls-only",
         mutate: (p) => void (bucketPolicyDoc(p).inputs.policy = JSON.stringify({ Version: "2012-10-17", Statement: [] })),
     },
-    { name: "delete the bucket lifecycle", base: "prod+aws", policy: "aws-s3-lifecycle", mutate: (p) => remove(p, (r) => r.type === "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration") },
-    { name: "expire backups after 7 days", base: "prod+aws", policy: "aws-s3-lifecycle", mutate: (p) => void (awsOf(p, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules[0].expiration.days = 7) },
-    { name: "make RDS public", base: "prod+aws", policy: "aws-rds-not-public", mutate: (p) => void (awsOf(p, "aws:rds/instance:Instance").inputs.publiclyAccessible = true) },
-    { name: "unencrypted RDS storage", base: "prod+aws", policy: "aws-rds-encrypted", mutate: (p) => void (awsOf(p, "aws:rds/instance:Instance").inputs.storageEncrypted = false) },
-    { name: "RDS keeps 1 day of backups", base: "prod+aws", policy: "aws-rds-backup-retention", mutate: (p) => void (awsOf(p, "aws:rds/instance:Instance").inputs.backupRetentionPeriod = 1) },
-    { name: "prod RDS in one AZ", base: "prod+aws", policy: "aws-rds-prod-resilience", mutate: (p) => void (awsOf(p, "aws:rds/instance:Instance").inputs.multiAz = false) },
-    { name: "prod RDS deletable", base: "prod+aws", policy: "aws-rds-prod-resilience", mutate: (p) => void (awsOf(p, "aws:rds/instance:Instance").inputs.deletionProtection = false) },
-    { name: "RDS skips its final snapshot", base: "prod+aws", policy: "aws-rds-final-snapshot", mutate: (p) => void (awsOf(p, "aws:rds/instance:Instance").inputs.skipFinalSnapshot = true) },
+    {
+        name: "delete the bucket lifecycle",
+        base: "prod+aws",
+        policy: "aws-s3-lifecycle",
+        mutate: (p) => remove(p, (r) => r.type === "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"),
+    },
+    {
+        name: "expire backups after 7 days",
+        base: "prod+aws",
+        policy: "aws-s3-lifecycle",
+        mutate: (p) =>
+            void (awsOf(p, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules[0].expiration.days = 7),
+    },
+    {
+        name: "make RDS public",
+        base: "prod+aws",
+        policy: "aws-rds-not-public",
+        mutate: (p) => void (awsOf(p, "aws:rds/instance:Instance").inputs.publiclyAccessible = true),
+    },
+    {
+        name: "unencrypted RDS storage",
+        base: "prod+aws",
+        policy: "aws-rds-encrypted",
+        mutate: (p) => void (awsOf(p, "aws:rds/instance:Instance").inputs.storageEncrypted = false),
+    },
+    {
+        name: "RDS keeps 1 day of backups",
+        base: "prod+aws",
+        policy: "aws-rds-backup-retention",
+        mutate: (p) => void (awsOf(p, "aws:rds/instance:Instance").inputs.backupRetentionPeriod = 1),
+    },
+    {
+        name: "prod RDS in one AZ",
+        base: "prod+aws",
+        policy: "aws-rds-prod-resilience",
+        mutate: (p) => void (awsOf(p, "aws:rds/instance:Instance").inputs.multiAz = false),
+    },
+    {
+        name: "prod RDS deletable",
+        base: "prod+aws",
+        policy: "aws-rds-prod-resilience",
+        mutate: (p) => void (awsOf(p, "aws:rds/instance:Instance").inputs.deletionProtection = false),
+    },
+    {
+        name: "RDS skips its final snapshot",
+        base: "prod+aws",
+        policy: "aws-rds-final-snapshot",
+        mutate: (p) => void (awsOf(p, "aws:rds/instance:Instance").inputs.skipFinalSnapshot = true),
+    },
     {
         name: "RDS master password in config",
         base: "prod+aws",
@@ -237,17 +528,46 @@ const MUTATIONS: Mutation[] = [
             i.password = "[secret]";
         },
     },
-    { name: "EKS endpoint open to 0.0.0.0/0", base: "prod+aws", policy: "aws-eks-endpoint-not-open", mutate: (p) => void (awsOf(p, "aws:eks/cluster:Cluster").inputs.vpcConfig.publicAccessCidrs = ["0.0.0.0/0"]) },
-    { name: "EKS Secrets not encrypted", base: "prod+aws", policy: "aws-eks-secrets-encryption", mutate: (p) => void delete awsOf(p, "aws:eks/cluster:Cluster").inputs.encryptionConfig },
-    { name: "EKS audit logs off", base: "prod+aws", policy: "aws-eks-audit-logs", mutate: (p) => void (awsOf(p, "aws:eks/cluster:Cluster").inputs.enabledClusterLogTypes = ["api"]) },
-    { name: "untaint the GPU node group", base: "prod+aws", policy: "aws-eks-gpu-taint", mutate: (p) => void delete awsOf(p, "aws:eks/nodeGroup:NodeGroup").inputs.taints },
+    {
+        name: "EKS endpoint open to 0.0.0.0/0",
+        base: "prod+aws",
+        policy: "aws-eks-endpoint-not-open",
+        mutate: (p) => void (awsOf(p, "aws:eks/cluster:Cluster").inputs.vpcConfig.publicAccessCidrs = ["0.0.0.0/0"]),
+    },
+    {
+        name: "EKS Secrets not encrypted",
+        base: "prod+aws",
+        policy: "aws-eks-secrets-encryption",
+        mutate: (p) => void delete awsOf(p, "aws:eks/cluster:Cluster").inputs.encryptionConfig,
+    },
+    {
+        name: "EKS audit logs off",
+        base: "prod+aws",
+        policy: "aws-eks-audit-logs",
+        mutate: (p) => void (awsOf(p, "aws:eks/cluster:Cluster").inputs.enabledClusterLogTypes = ["api"]),
+    },
+    {
+        name: "untaint the GPU node group",
+        base: "prod+aws",
+        policy: "aws-eks-gpu-taint",
+        mutate: (p) => void delete awsOf(p, "aws:eks/nodeGroup:NodeGroup").inputs.taints,
+    },
     {
         name: "an IAM policy allowing * on *",
         base: "prod+aws",
         policy: "aws-iam-no-admin",
-        mutate: (p) => void (awsOf(p, "aws:iam/rolePolicy:RolePolicy").inputs.policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] })),
+        mutate: (p) =>
+            void (awsOf(p, "aws:iam/rolePolicy:RolePolicy").inputs.policy = JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+            })),
     },
-    { name: "KMS key rotation off", base: "prod+aws", policy: "aws-kms-key-rotation", mutate: (p) => void (awsOf(p, "aws:kms/key:Key").inputs.enableKeyRotation = false) },
+    {
+        name: "KMS key rotation off",
+        base: "prod+aws",
+        policy: "aws-kms-key-rotation",
+        mutate: (p) => void (awsOf(p, "aws:kms/key:Key").inputs.enableKeyRotation = false),
+    },
 ];
 
 let bases: Record<Base, Plan>;
@@ -297,7 +617,9 @@ describe("the mutation catalogue", () => {
             if (!caught) missed.push(`${m.name} (${m.base}, ${m.policy})`);
         }
         const caught = MUTATIONS.length - missed.length;
-        console.log(`mutation score: ${caught}/${MUTATIONS.length} (${((100 * caught) / MUTATIONS.length).toFixed(1)} %)${missed.length > 0 ? `; missed: ${missed.join("; ")}` : ""}`);
+        console.log(
+            `mutation score: ${caught}/${MUTATIONS.length} (${((100 * caught) / MUTATIONS.length).toFixed(1)} %)${missed.length > 0 ? `; missed: ${missed.join("; ")}` : ""}`,
+        );
         expect(missed).toEqual([]);
     });
 });

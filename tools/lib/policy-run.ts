@@ -48,14 +48,43 @@ export const PACK_VERSION: string = (
     JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../policies/package.json"), "utf8")) as { version: string }
 ).version;
 
-type Handler = (call: { request: unknown }, cb: (err: unknown, resp: any) => void) => void;
+/** The parts of the protobuf messages (`@pulumi/pulumi/proto/analyzer_pb`, untyped JS) used here. */
+interface Diagnostic {
+    getPolicyname(): string;
+    getMessage(): string;
+    getUrn(): string;
+    getEnforcementlevel(): number;
+}
+interface AnalyzeResponse {
+    getDiagnosticsList(): Diagnostic[];
+}
+interface ResourceMessage {
+    setType(v: string): void;
+    setUrn(v: string): void;
+    setName(v: string): void;
+    setProperties(v: unknown): void;
+    setOptions(v: unknown): void;
+    setParent(v: string): void;
+}
+interface AnalyzerProto {
+    AnalyzeRequest: new () => ResourceMessage;
+    AnalyzerResource: new () => ResourceMessage;
+    AnalyzeStackRequest: new () => { setResourcesList(v: ResourceMessage[]): void };
+    AnalyzerResourceOptions: new () => { setProtect(v: boolean): void; setParent(v: string): void };
+}
+interface StructModule {
+    Struct: { fromJavaScript(v: Record<string, unknown>): { toJavaScript(): unknown }; prototype: { toJavaScript(): unknown } };
+}
+
+type Handler = (call: { request: unknown }, cb: (err: unknown, resp: AnalyzeResponse) => void) => void;
+type MakeHandler = (pack: string, version: string, level: string, policies: MedAgiPolicy[]) => Handler;
 
 interface Engine {
     /** The engine's per-resource handler over the policies that can apply to a type. */
     analyze: (type: string) => Handler | undefined;
     analyzeStack: Handler;
-    proto: any;
-    struct: any;
+    proto: AnalyzerProto;
+    struct: StructModule;
 }
 
 let engineFor: WeakMap<readonly MedAgiPolicy[], Engine> | undefined;
@@ -66,29 +95,31 @@ function engine(policies: readonly MedAgiPolicy[]): Engine {
     if (cached !== undefined) return cached;
     // The same protobuf modules the handlers use: resolved from @pulumi/pulumi, as @pulumi/policy does.
     const fromPulumi = createRequire(require.resolve("@pulumi/pulumi/package.json"));
-    const server = require("@pulumi/policy/server") as Record<string, (...a: unknown[]) => Handler>;
+    const fromPolicy = createRequire(__filename);
+    // Untyped module (its .d.ts is internal): the two handler factories the gRPC server registers.
+    const server = fromPolicy("@pulumi/policy/server") as { makeAnalyzeRpcFun: MakeHandler; makeAnalyzeStackRpcFun: MakeHandler };
     // Per type, the handler gets only the resource policies that can apply to it: the others
     // would answer "not applicable" after deserializing the resource once each. Findings are the same.
     const byType = new Map<string, Handler | undefined>();
     const analyze = (type: string) => {
         if (!byType.has(type)) {
             const subset = policies.filter((p) => "validateResource" in p && (p.appliesTo === undefined || p.appliesTo.includes(type)));
-            byType.set(type, subset.length === 0 ? undefined : server.makeAnalyzeRpcFun!(PACK_NAME, PACK_VERSION, "advisory", subset));
+            byType.set(type, subset.length === 0 ? undefined : server.makeAnalyzeRpcFun(PACK_NAME, PACK_VERSION, "advisory", subset));
         }
         return byType.get(type);
     };
     const stackPolicies = policies.filter((p) => "validateStack" in p);
     const made: Engine = {
         analyze,
-        analyzeStack: server.makeAnalyzeStackRpcFun!(PACK_NAME, PACK_VERSION, "advisory", stackPolicies),
-        proto: fromPulumi("@pulumi/pulumi/proto/analyzer_pb"),
-        struct: fromPulumi("google-protobuf/google/protobuf/struct_pb"),
+        analyzeStack: server.makeAnalyzeStackRpcFun(PACK_NAME, PACK_VERSION, "advisory", stackPolicies),
+        proto: fromPulumi("@pulumi/pulumi/proto/analyzer_pb") as AnalyzerProto,
+        struct: fromPulumi("google-protobuf/google/protobuf/struct_pb") as StructModule,
     };
     engineFor.set(policies, made);
     return made;
 }
 
-function call(fn: Handler, request: unknown): Promise<any> {
+function call(fn: Handler, request: unknown): Promise<AnalyzeResponse> {
     return new Promise((resolve, reject) => fn({ request }, (err, resp) => (err ? reject(err) : resolve(resp))));
 }
 
@@ -120,7 +151,7 @@ export async function runPolicies(plan: Plan, policies: readonly MedAgiPolicy[] 
     const byName = new Map(policies.map((p) => [p.name, p]));
     const stackUrn = `urn:pulumi:${plan.stack}::${plan.project}::pulumi:pulumi:Stack::${plan.project}-${plan.stack}`;
     const findings: Finding[] = [];
-    const collect = (resp: any, fallbackUrn: string) => {
+    const collect = (resp: AnalyzeResponse, fallbackUrn: string) => {
         for (const d of resp.getDiagnosticsList()) {
             const policy = byName.get(d.getPolicyname());
             findings.push({
@@ -179,7 +210,7 @@ export async function runPolicies(plan: Plan, policies: readonly MedAgiPolicy[] 
 /** The policy's own description is the first line of every engine message; drop it (the report names the policy). */
 function detail(f: Finding): string {
     const lines = f.message.split("\n");
-    return lines.length > 1 ? lines.slice(1).join("\n") : lines[0]!;
+    return lines.length > 1 ? lines.slice(1).join("\n") : f.message;
 }
 
 /** Human-readable report: each finding names the resource, the policy, what it enforces and the fix. */
@@ -208,6 +239,9 @@ export function policyMarkdown(report: PolicyReport): string {
         "",
         "| level | policy | resource | finding | fix |",
         "|---|---|---|---|---|",
-        ...report.findings.map((f) => `| ${f.level} | \`${f.policy}\` | \`${esc(f.urn.split("::").pop() ?? f.urn)}\` | ${esc(detail(f))} | ${esc(f.remediation)} |`),
+        ...report.findings.map(
+            (f) =>
+                `| ${f.level} | \`${f.policy}\` | \`${esc(f.urn.split("::").pop() ?? f.urn)}\` | ${esc(detail(f))} | ${esc(f.remediation)} |`,
+        ),
     ].join("\n");
 }

@@ -100,7 +100,10 @@ export function renderFiles(plan: Plan, placeholderSecrets: readonly string[] = 
         if (files.has(rel)) throw new Error(`render file ${rel} would overwrite a generated file`);
         files.set(rel, content);
     }
-    files.set("summary.md", summaryMarkdown(plan, { placeholderSecrets, ...(policy === undefined ? {} : { policy: policyMarkdown(policy) }) }));
+    files.set(
+        "summary.md",
+        summaryMarkdown(plan, { placeholderSecrets, ...(policy === undefined ? {} : { policy: policyMarkdown(policy) }) }),
+    );
     return files;
 }
 
