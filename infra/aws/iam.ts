@@ -9,6 +9,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+import { SERVICE_ACCOUNT_NAMES } from "../backups/defaults";
+import { NAMESPACE } from "../runbook";
+
 /** An IAM policy document (the subset this layer writes). */
 export interface PolicyDocument {
     readonly Version: "2012-10-17";
@@ -31,10 +34,10 @@ export interface ServiceAccountRef {
 
 /** The ServiceAccounts the roles trust (fixed names: the chart values and components use them). */
 export const WORKLOAD_SERVICE_ACCOUNTS = {
-    triton: { namespace: "med-agi", name: "triton" },
-    postgresBackup: { namespace: "med-agi", name: "med-agi-backup" },
-    modelBackup: { namespace: "med-agi", name: "med-agi-model-backup" },
-    configBackup: { namespace: "med-agi", name: "med-agi-config-backup" },
+    triton: { namespace: NAMESPACE, name: "triton" },
+    postgresBackup: { namespace: NAMESPACE, name: SERVICE_ACCOUNT_NAMES.backup },
+    modelBackup: { namespace: NAMESPACE, name: SERVICE_ACCOUNT_NAMES.modelBackup },
+    configBackup: { namespace: NAMESPACE, name: SERVICE_ACCOUNT_NAMES.configBackup },
     clusterAutoscaler: { namespace: "kube-system", name: "cluster-autoscaler" },
     ebsCsi: { namespace: "kube-system", name: "ebs-csi-controller-sa" },
 } as const satisfies Record<string, ServiceAccountRef>;
