@@ -82,6 +82,11 @@ export interface CloudOutputs {
     readonly triton: TritonPlacement;
 }
 
+/** `postgresBackup` → `postgres-backup` (role and resource names). */
+function kebab(name: string): string {
+    return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
 export class CloudLayer extends pulumi.ComponentResource {
     public readonly outputs: CloudOutputs;
 
@@ -150,9 +155,9 @@ export class CloudLayer extends pulumi.ComponentResource {
 
         const irsa = (workload: keyof typeof WORKLOAD_SERVICE_ACCOUNTS, policy?: pulumi.Input<string>, managed?: string[]) =>
             createIrsaRole(
-                `${prefix}-${workload}`,
+                `${prefix}-${kebab(workload)}`,
                 {
-                    roleName: `${prefix}-${workload}`,
+                    roleName: `${prefix}-${kebab(workload)}`,
                     serviceAccount: WORKLOAD_SERVICE_ACCOUNTS[workload],
                     oidcProviderArn: cluster.oidcProviderArn,
                     issuerUrl: cluster.issuerUrl,
