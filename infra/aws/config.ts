@@ -37,7 +37,7 @@ export type GpuInstanceFamily = keyof typeof GPU_INSTANCE_FAMILIES;
 export function gpuFamilyOf(instanceType: string): GpuInstanceFamily | undefined {
     const match = /^([a-z0-9]+)\.([0-9]*x?large|metal(-[0-9]+xl)?)$/.exec(instanceType);
     if (match === null) return undefined;
-    const family = match[1]!;
+    const family = match[1] ?? "";
     return Object.prototype.hasOwnProperty.call(GPU_INSTANCE_FAMILIES, family) ? (family as GpuInstanceFamily) : undefined;
 }
 

@@ -23,12 +23,14 @@ export function subnetCidr(vpcCidr: string, newPrefix: number, index: number): s
     const [address, prefixText] = vpcCidr.split("/");
     const prefix = Number(prefixText);
     const octets = (address ?? "").split(".").map(Number);
+    const [o0, o1, o2, o3] = octets;
+    if (o0 === undefined || o1 === undefined || o2 === undefined || o3 === undefined) throw new Error(`not an IPv4 CIDR: ${vpcCidr}`);
     if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255))
         throw new Error(`not an IPv4 CIDR: ${vpcCidr}`);
     if (newPrefix < prefix || newPrefix > 28) throw new Error(`a /${newPrefix} subnet does not fit ${vpcCidr}`);
     const count = 2 ** (newPrefix - prefix);
     if (index < 0 || index >= count) throw new Error(`subnet ${index} of /${newPrefix} does not fit ${vpcCidr} (${count} available)`);
-    const base = ((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0;
+    const base = ((o0 << 24) | (o1 << 16) | (o2 << 8) | o3) >>> 0;
     const network = prefix === 0 ? 0 : (base & (~0 << (32 - prefix))) >>> 0;
     const start = (network + index * 2 ** (32 - newPrefix)) >>> 0;
     return `${[start >>> 24, (start >>> 16) & 255, (start >>> 8) & 255, start & 255].join(".")}/${newPrefix}`;
@@ -121,7 +123,8 @@ export function createNetwork(args: NetworkArgs, opts: pulumi.CustomResourceOpti
     const privateSubnets: aws.ec2.Subnet[] = [];
     const privateRouteTables: aws.ec2.RouteTable[] = [];
     for (const [i, p] of plan.entries()) {
-        const nat = natGateways[Math.min(i, natGateways.length - 1)]!;
+        const nat = natGateways[Math.min(i, natGateways.length - 1)];
+        if (nat === undefined) throw new Error("no NAT gateway declared");
         const routes = new aws.ec2.RouteTable(
             `${name}-private-${p.zone}`,
             { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }], tags: { Name: `${name}-private-${p.zone}` } },
