@@ -14,6 +14,7 @@ import { databaseParameters, parameterFamily } from "../../infra/aws/database";
 import { natGatewayCount, subnetCidr, subnetPlan } from "../../infra/aws/network";
 import { gpuPoolLabels, launchTemplateArgs, scaleFromZeroTags } from "../../infra/aws/nodepools";
 import { keepLastImagesPolicy, repositoryNames } from "../../infra/aws/registry";
+import { bucketNamesFor, dataSafety } from "../../infra/aws/naming";
 import { AUDIT_FILTER_PATTERN, firehoseHttpEndpoint, siemUrl } from "../../infra/aws/audit";
 
 const B = { models: "m-bucket", backups: "b-bucket", kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k" };
@@ -238,5 +239,19 @@ describe("cluster, node pool and registry builders", () => {
         expect(block).toMatchObject({ url: "https://siem/x", accessKey: "T", s3BackupMode: "FailedDataOnly" });
         expect(block.s3Configuration).toMatchObject({ bucketArn: "arn:bucket", prefix: "siem-failed/", kmsKeyArn: "arn:key" });
         expect(AUDIT_FILTER_PATTERN).toBe('{ $.kind = "Event" }');
+    });
+
+    it("protects and retains data-holding resources in prod only", () => {
+        expect(dataSafety(true)).toEqual({ protect: true, retainOnDelete: true });
+        expect(dataSafety(false)).toEqual({});
+    });
+
+    it("derives bucket names per stack, so no two stacks share one", () => {
+        expect(bucketNamesFor("staging", "123456789012").models).not.toBe(bucketNamesFor("prod", "123456789012").models);
+        expect(bucketNamesFor("prod", "123456789012")).toEqual({
+            models: "med-agi-models-prod-123456789012",
+            backups: "med-agi-backups-prod-123456789012",
+            logs: "med-agi-s3-access-logs-prod-123456789012",
+        });
     });
 });
