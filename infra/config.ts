@@ -56,6 +56,7 @@ import {
 } from "./services/config";
 import { ConfigValidationError, problem, problemsFromIssues, type ConfigProblem } from "./validation";
 import { inferenceProblems, inferenceSchema, type InferenceConfig } from "./inference/config";
+import { cloudProblems, cloudSchema, derivedKeyProblems, type CloudConfig } from "./aws/config";
 // `isConfigSecret` is exported by the SDK's runtime but missing from its typings;
 // it reads PULUMI_CONFIG_SECRET_KEYS, which the CLI (and setAllConfig) fill in.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -128,6 +129,8 @@ export const configSchema = z
         logrotate: logrotateSchema.prefault({}),
         /** Triton on the GPU pool with CPU failover (infra/inference/config.ts). */
         inference: inferenceSchema.prefault({}),
+        /** The AWS cloud layer of staging/prod (infra/aws/config.ts); absent in dev. */
+        cloud: cloudSchema.optional(),
         ...(Object.fromEntries(SECRET_CONFIG_KEYS.map((key) => [key, secretValue.optional()])) as Record<
             SecretConfigKey,
             z.ZodOptional<typeof secretValue>
@@ -159,6 +162,8 @@ export interface PlatformConfig {
     readonly backups: BackupsConfig;
     readonly logrotate: LogrotateConfig;
     readonly inference: InferenceConfig;
+    /** The cloud layer's settings (staging/prod); undefined in dev. */
+    readonly cloud: CloudConfig | undefined;
     /** Which secret keys are set (their values are read as Pulumi secrets, never here). */
     readonly secretsSet: ReadonlySet<SecretConfigKey>;
 }
@@ -204,6 +209,10 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
         }
     }
 
+    // Keys the cloud layer derives are refused before the schema, so the message says where the value comes from.
+    const environment = (ENVIRONMENTS as readonly unknown[]).includes(raw.environment) ? (raw.environment as Environment) : undefined;
+    if (environment !== undefined) problems.push(...derivedKeyProblems(raw, environment, input.stack));
+
     const result = configSchema.safeParse(raw, { reportInput: true });
     if (!result.success) {
         problems.push(...problemsFromIssues(result.error.issues, configSchema));
@@ -215,6 +224,7 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
     problems.push(...crossFieldProblems(input.stack, parsed, services));
     problems.push(...backupProblems(parsed));
     problems.push(...inferenceProblems(parsed.environment, parsed.inference));
+    problems.push(...cloudProblems(parsed.cloud, parsed.environment));
     // A credential already refused as plain text is not reported again as missing.
     problems.push(
         ...observabilityProblems(parsed, secretsSet).filter((p) => p.missingSecret === undefined || !plainText.has(p.missingSecret)),
@@ -241,6 +251,7 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
         backups: parsed.backups,
         logrotate: parsed.logrotate,
         inference: parsed.inference,
+        cloud: parsed.cloud,
         secretsSet,
     };
 }
@@ -278,16 +289,44 @@ function crossFieldProblems(stack: string, parsed: ParsedConfig, services: Recor
     return out;
 }
 
+/** What the backup jobs take from the cloud layer in staging/prod (a subset of the CloudLayer's outputs). */
+export interface BackupCloudFacts {
+    readonly region: string;
+    readonly buckets: { readonly models: pulumi.Input<string>; readonly backups: pulumi.Input<string> };
+    readonly database: { readonly host: pulumi.Input<string>; readonly port: pulumi.Input<number> };
+    readonly roles: Readonly<Record<"postgresBackup" | "modelBackup" | "configBackup", pulumi.Input<string>>>;
+}
+
 /**
  * The backup jobs' arguments for this config, or undefined when no backup jobs
  * are deployed (backups disabled, or no database yet — dev before the data
- * store layer).
+ * store layer). In staging/prod the database, buckets and roles come from the
+ * cloud layer (`cloud`).
  */
 export function backupsArgsFor(
     config: Pick<PlatformConfig, "environment" | "release" | "database" | "objectStorage" | "backups">,
+    cloud?: BackupCloudFacts,
 ): BackupsArgs | undefined {
     const { database, objectStorage: s3 } = config;
-    if (!config.backups.enabled || database.host === undefined) return undefined;
+    if (!config.backups.enabled) return undefined;
+    if (cloud !== undefined) {
+        return {
+            environment: config.environment,
+            namespace: NAMESPACE,
+            postgres: { host: cloud.database.host, port: cloud.database.port, passwordSecret: database.passwordSecret },
+            s3: {
+                backupBucket: cloud.buckets.backups,
+                modelBucket: cloud.buckets.models,
+                region: cloud.region,
+                roleArn: cloud.roles.postgresBackup,
+                modelRoleArn: cloud.roles.modelBackup,
+                configRoleArn: cloud.roles.configBackup,
+            },
+            config: config.backups,
+            version: config.release,
+        };
+    }
+    if (database.host === undefined) return undefined;
     return {
         environment: config.environment,
         namespace: NAMESPACE,
@@ -305,6 +344,14 @@ export function backupsArgsFor(
     };
 }
 
+/** Stand-ins for the cloud layer's outputs, used only to validate the backup settings before anything exists. */
+const CLOUD_STAND_INS: BackupCloudFacts = {
+    region: "us-east-1",
+    buckets: { models: "derived", backups: "derived" },
+    database: { host: "derived", port: 5432 },
+    roles: { postgresBackup: "derived", modelBackup: "derived", configBackup: "derived" },
+};
+
 /** Where the backup component's argument paths live in stack config. */
 const BACKUP_ARG_KEYS: readonly [string, string][] = [
     ["backups.s3", "objectStorage"],
@@ -313,16 +360,9 @@ const BACKUP_ARG_KEYS: readonly [string, string][] = [
 
 /** The backup jobs' rules, checked here so a bad value stops the program before anything is registered. */
 function backupProblems(parsed: ParsedConfig): ConfigProblem[] {
-    if (parsed.backups.enabled && parsed.database.host === undefined && parsed.environment !== "dev") {
-        return [
-            problem(
-                "database.host",
-                undefined,
-                `in ${parsed.environment} while backups.enabled: the PostgreSQL the daily backups protect, e.g. the RDS endpoint`,
-            ),
-        ];
-    }
-    const args = backupsArgsFor(parsed);
+    // In staging/prod the database, buckets and roles come from the cloud layer:
+    // check the rest of the backup settings against stand-ins for those.
+    const args = backupsArgsFor(parsed, parsed.environment === "dev" ? undefined : CLOUD_STAND_INS);
     if (args === undefined) return [];
     return validateBackupsArgs(args).map((message) => {
         const mapped = BACKUP_ARG_KEYS.reduce(

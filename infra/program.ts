@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
+import { CloudLayer } from "./aws";
 import { Backups } from "./backups";
 import { backupsArgsFor, CONFIG_NAMESPACE, loadConfig, SECRET_CONFIG_KEYS, type PlatformConfig, type SecretConfigKey } from "./config";
 import { deploysGpuTriton, resolveInferenceSettings, Triton, tritonClientEnv, type TritonEndpoints } from "./inference";
@@ -11,6 +12,7 @@ import { clusterProvider } from "./k8s/provider";
 import { LogRotation } from "./logrotate";
 import { PlatformNamespace } from "./namespace";
 import { Observability, resolveObservabilitySettings } from "./observability";
+import { resolveSiemOutput } from "./observability/config";
 import { NAMESPACE, SERVICE_NAMES, SERVICES } from "./runbook";
 import { fromRegistry, imageRef, MedAgiService } from "./services";
 
@@ -25,6 +27,16 @@ export interface PlatformOutputs {
     >;
     readonly monitoring: { namespace: pulumi.Output<string>; alertRules: pulumi.Output<string[]> };
     readonly inference: { tritonGpu: boolean; modelsVersion: string; endpoints: TritonEndpoints };
+    /** staging/prod: what the cloud layer created (issue 8 "Outputs"). */
+    readonly cloud?: {
+        readonly clusterName: pulumi.Output<string>;
+        readonly updateKubeconfigCommand: string;
+        readonly registry: string;
+        readonly buckets: { readonly models: pulumi.Output<string>; readonly backups: pulumi.Output<string> };
+        readonly rdsEndpoint: pulumi.Output<string>;
+    };
+    /** staging/prod: the EKS kubeconfig (a secret output of its own, so the rest of `cloud` stays readable). */
+    readonly kubeconfig?: pulumi.Output<string>;
 }
 
 /** Declares every resource of the stack; config is validated before the first one. */
@@ -34,22 +46,53 @@ export async function main(): Promise<PlatformOutputs> {
 }
 
 export function declarePlatform(config: PlatformConfig): PlatformOutputs {
-    const provider = clusterProvider("kubernetes", { ...(config.kubeContext === undefined ? {} : { context: config.kubeContext }) });
+    const secrets = secretInputs(config);
+    // staging/prod: the cloud layer provides the cluster, registry, database, buckets and roles (dev has none).
+    const cloud =
+        config.environment === "dev" || config.cloud === undefined
+            ? undefined
+            : new CloudLayer("cloud", {
+                  stack: config.stack,
+                  environment: config.environment,
+                  config: config.cloud,
+                  ...(resolveSiemOutput(config) === "http" && config.siem.host !== undefined && secrets.siemToken !== undefined
+                      ? { siem: { host: config.siem.host, port: config.siem.port, uri: config.siem.uri, token: secrets.siemToken } }
+                      : {}),
+              }).outputs;
+    const registry = cloud?.registry ?? config.registry;
+    const provider =
+        cloud?.kubernetes ??
+        clusterProvider("kubernetes", { ...(config.kubeContext === undefined ? {} : { context: config.kubeContext }) });
     const namespace = new PlatformNamespace("platform", { name: NAMESPACE }, { provider, protect: config.protect });
 
-    const backupArgs = backupsArgsFor(config);
+    const backupArgs = backupsArgsFor(config, cloud);
     const backups = backupArgs === undefined ? undefined : new Backups("backups", backupArgs, { provider, dependsOn: [namespace] });
     if (config.logrotate.enabled) {
         new LogRotation(
             "logrotate",
-            { config: config.logrotate, image: fromRegistry(config.registry, config.logrotate.image), version: config.release },
+            { config: config.logrotate, image: fromRegistry(registry, config.logrotate.image), version: config.release },
             { provider },
         );
     }
 
     // Resolved once: the same settings decide the Triton component and its alerts.
-    const inference = resolveInferenceSettings(config.environment, config.inference, config.objectStorage);
-    const secrets = secretInputs(config);
+    // In the cloud, the models bucket is in the cloud layer's region and the GPU
+    // pool is selected by the label the cloud layer gives its nodes.
+    const resolved = resolveInferenceSettings(
+        config.environment,
+        config.inference,
+        cloud === undefined ? config.objectStorage : { ...config.objectStorage, region: cloud.region },
+    );
+    const inference =
+        cloud === undefined || resolved.gpu === undefined
+            ? resolved
+            : {
+                  ...resolved,
+                  gpu: {
+                      ...resolved.gpu,
+                      nodeSelector: { ...resolved.gpu.nodeSelector, [cloud.triton.nodeSelector.key]: cloud.triton.nodeSelector.value },
+                  },
+              };
     const observability = new Observability(
         "observability",
         {
@@ -73,6 +116,7 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
         {
             settings: inference,
             namespace: NAMESPACE,
+            ...(cloud === undefined ? {} : { modelBucket: cloud.triton.modelsBucket, roleArn: cloud.triton.roleArn }),
             monitoring: { namespace: config.monitoring.namespace, dependsOn: [observability.stack] },
         },
         { provider, dependsOn: [namespace] },
@@ -81,7 +125,7 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
     const services: PlatformOutputs["services"] = {};
     for (const name of SERVICE_NAMES) {
         const settings = config.services[name];
-        const image = imageRef(config.registry, name, settings.tag);
+        const image = imageRef(registry, name, settings.tag);
         const service = new MedAgiService(
             name,
             {
@@ -119,6 +163,18 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
         services,
         monitoring: { namespace: observability.monitoringNamespace, alertRules: observability.prometheusRuleNames },
         inference: { tritonGpu: triton.tritonGpu, modelsVersion: inference.models.version, endpoints: triton.endpoints },
+        ...(cloud === undefined
+            ? {}
+            : {
+                  cloud: {
+                      clusterName: cloud.clusterName,
+                      updateKubeconfigCommand: cloud.updateKubeconfigCommand,
+                      registry: cloud.registry,
+                      buckets: cloud.buckets,
+                      rdsEndpoint: cloud.database.endpoint,
+                  },
+                  kubeconfig: cloud.kubeconfig,
+              }),
     };
 }
 

@@ -132,7 +132,12 @@ export function backupCronJobs(args: BackupsArgs, config: BackupsConfig): Record
             namespace,
             schedule: JOB_SCHEDULES[job],
             steps: steps[job],
-            serviceAccountName: job === "configBackup" ? SERVICE_ACCOUNT_NAMES.configBackup : SERVICE_ACCOUNT_NAMES.backup,
+            serviceAccountName:
+                job === "configBackup"
+                    ? SERVICE_ACCOUNT_NAMES.configBackup
+                    : job === "modelBackup"
+                      ? SERVICE_ACCOUNT_NAMES.modelBackup
+                      : SERVICE_ACCOUNT_NAMES.backup,
             automountServiceAccountToken: job === "configBackup",
             scriptsConfigMapName: SCRIPTS_CONFIGMAP_NAME,
             timing: JOB_TIMINGS[job],

@@ -16,12 +16,13 @@ describe("Triton in the prod stack", () => {
         expect(gpuUse(plan).map((u) => u.deployment)).toEqual(["triton"]);
     });
 
-    it("reads the models bucket through the Triton role (IRSA), with no static keys", () => {
+    it("reads the stack's models bucket through the cloud layer's Triton role (IRSA), with no static keys", () => {
+        // The mock runtime gives every aws: resource the ARN arn:aws:mock:::<name>: this is the cloud layer's role.
         expect(k8sObject(plan, "ServiceAccount", "triton").metadata.annotations["eks.amazonaws.com/role-arn"]).toBe(
-            "arn:aws:iam::123456789012:role/med-agi-prod-triton",
+            "arn:aws:mock:::med-agi-prod-triton",
         );
         const env = tritonContainer(plan, "triton").env.map((e: any) => e.name);
         expect(env).not.toContain("AWS_ACCESS_KEY_ID");
-        expect(tritonContainer(plan, "triton").args).toContain("--model-repository=s3://med-agi-models/v1.0.0");
+        expect(tritonContainer(plan, "triton").args).toContain("--model-repository=s3://med-agi-models-prod-123456789012/v1.0.0");
     });
 });

@@ -17,7 +17,11 @@ describe("Triton in the staging stack", () => {
                 tolerations: [{ key: "nvidia.com/gpu", operator: "Equal", value: "true", effect: "NoSchedule" }],
             },
         ]);
-        expect(deployment(plan, "triton").spec.template.spec.nodeSelector).toEqual({ "nvidia.com/gpu.present": "true" });
+        // The GPU label the device plugin needs, and the pool label the cloud layer gives the Triton GPU node group.
+        expect(deployment(plan, "triton").spec.template.spec.nodeSelector).toEqual({
+            "nvidia.com/gpu.present": "true",
+            "med-agi.io/pool": "triton-gpu",
+        });
     });
 
     it("keeps the CPU fallback off the GPU pool, one warm replica, behind the gate", () => {
@@ -82,7 +86,7 @@ describe("Triton in the staging stack", () => {
 
     it("follows models.version: repository path and pod-template label in both pools", () => {
         for (const name of ["triton", "triton-cpu"]) {
-            expect(tritonContainer(plan, name).args).toContain("--model-repository=s3://med-agi-models-staging/v1.1.0");
+            expect(tritonContainer(plan, name).args).toContain("--model-repository=s3://med-agi-models-staging-123456789012/v1.1.0");
             expect(deployment(plan, name).spec.template.metadata.labels["inference.med-agi.io/models-version"]).toBe("v1.1.0");
         }
     });

@@ -21,6 +21,13 @@ describe("dev stack", () => {
         expect(plan.resources.filter((r) => r.protect)).toEqual([]);
     });
 
+    it("registers no AWS resource, no AWS provider and no cloud layer", () => {
+        expect(
+            plan.resources.filter((r) => r.type.startsWith("aws:") || r.type.includes(":aws:") || r.type === "pulumi:providers:aws"),
+        ).toEqual([]);
+        expect(plan.outputs.cloud).toBeUndefined();
+    });
+
     it("uses the ambient kubeconfig context unless one is configured", () => {
         const provider = plan.resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
         expect(provider.inputs.context).toBeUndefined();

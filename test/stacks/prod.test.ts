@@ -50,10 +50,11 @@ describe("prod stack", () => {
                 ["restore-drill", "0 4 1 * *", "Forbid"],
             ]),
         );
-        const accounts = k8sObjects(plan, "ServiceAccount").filter((a) => a.metadata.annotations?.["eks.amazonaws.com/role-arn"]);
-        expect(accounts.map((a) => a.metadata.annotations["eks.amazonaws.com/role-arn"])).toContain(
-            "arn:aws:iam::123456789012:role/med-agi-prod-backup",
-        );
+        // Each backup ServiceAccount assumes its own role of the cloud layer (test/aws/stack-prod.test.ts checks the policies).
+        const roleOf = (sa: string) => k8sObject(plan, "ServiceAccount", sa).metadata.annotations["eks.amazonaws.com/role-arn"];
+        expect(roleOf("med-agi-backup")).toBe("arn:aws:mock:::med-agi-prod-postgres-backup");
+        expect(roleOf("med-agi-model-backup")).toBe("arn:aws:mock:::med-agi-prod-model-backup");
+        expect(roleOf("med-agi-config-backup")).toBe("arn:aws:mock:::med-agi-prod-config-backup");
     });
 
     it("watches the backup it deploys: MedAgiBackupMissing is among the rules", () => {
