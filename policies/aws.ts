@@ -29,6 +29,8 @@ export const AWS = {
     lifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
     lifecycleV2: "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
     bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
+    bucketLogging: "aws:s3/bucketLogging:BucketLogging",
+    bucketLoggingV2: "aws:s3/bucketLoggingV2:BucketLoggingV2",
     rdsInstance: "aws:rds/instance:Instance",
     rdsCluster: "aws:rds/cluster:Cluster",
     eksCluster: "aws:eks/cluster:Cluster",
@@ -39,6 +41,7 @@ export const AWS = {
     iamUserPolicy: "aws:iam/userPolicy:UserPolicy",
     iamGroupPolicy: "aws:iam/groupPolicy:GroupPolicy",
     iamRole: "aws:iam/role:Role",
+    iamRolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
 } as const;
 
 const BUCKETS = [AWS.bucket, AWS.bucketV2];
@@ -109,21 +112,41 @@ const s3PublicAccess = bucketPolicy(
     },
 );
 
-const s3Kms = bucketPolicy(
-    "aws-s3-sse-kms",
-    "Every S3 bucket encrypts by default with SSE-KMS (a customer-managed key).",
-    `${CIS_AWS} 2.1.1 (encryption at rest); HIPAA §164.312(a)(2)(iv) for stored clinical data.`,
-    'Declare aws.s3.BucketServerSideEncryptionConfiguration with applyServerSideEncryptionByDefault {sseAlgorithm: "aws:kms", kmsMasterKeyId: <the platform key>}.',
-    [AWS.sse, AWS.sseV2],
-    (bucket, found, report) => {
-        const kms = found.some((c) =>
-            ((c.props.rules ?? []) as Record<string, any>[]).some((r) =>
-                String(r.applyServerSideEncryptionByDefault?.sseAlgorithm ?? "").startsWith("aws:kms"),
-            ),
-        );
-        if (!kms) report(`${bucketName(bucket)} has no default SSE-KMS encryption.`, found[0]?.urn ?? bucket.urn);
+/** Buckets that receive S3 server access logs (the `targetBucket` of a BucketLogging). */
+function logTargets(resources: readonly PolicyResource[]): Set<string> {
+    return new Set(resources.filter((r) => isOneOf(r, [AWS.bucketLogging, AWS.bucketLoggingV2])).map((r) => String(r.props.targetBucket)));
+}
+
+const s3Kms = stackPolicy({
+    name: "aws-s3-sse-kms",
+    area: "aws",
+    description:
+        "Every S3 bucket encrypts by default with SSE-KMS; a bucket that receives S3 server access logs uses SSE-S3, the only default encryption log delivery supports.",
+    rationale: `${CIS_AWS} 2.1.1 (encryption at rest); HIPAA §164.312(a)(2)(iv) for stored clinical data; AWS S3 User Guide "Enabling Amazon S3 server access logging" (target buckets: SSE-S3 only).`,
+    remediationSteps:
+        'Declare aws.s3.BucketServerSideEncryptionConfiguration with applyServerSideEncryptionByDefault {sseAlgorithm: "aws:kms", kmsMasterKeyId: <the platform key>} (AES256 only for the access-log target bucket).',
+    enforcementLevel: "mandatory",
+    defaults: {},
+    schema: {},
+    validate: (args, report) => {
+        const targets = logTargets(args.resources);
+        for (const { bucket, found } of companions(args, [AWS.sse, AWS.sseV2])) {
+            const algorithms = found.flatMap((c) =>
+                ((c.props.rules ?? []) as Record<string, any>[]).map((r) =>
+                    String(r.applyServerSideEncryptionByDefault?.sseAlgorithm ?? ""),
+                ),
+            );
+            const logTarget = bucketKeys(bucket).some((k) => targets.has(k));
+            const ok = algorithms.some((a) => a.startsWith("aws:kms") || (logTarget && a === "AES256"));
+            if (!ok) {
+                report(
+                    `${bucketName(bucket)} has no default ${logTarget ? "encryption" : "SSE-KMS encryption"}${algorithms.length > 0 ? ` (found ${algorithms.join(", ")})` : ""}.`,
+                    found[0]?.urn ?? bucket.urn,
+                );
+            }
+        }
     },
-);
+});
 
 const s3Versioning = bucketPolicy(
     "aws-s3-versioning",
@@ -400,14 +423,18 @@ export function adminStatements(policy: unknown): unknown[] {
 const iamNoAdmin = resourcePolicy({
     name: "aws-iam-no-admin",
     area: "aws",
-    description: "No IAM policy Allows `*` actions on `*` resources.",
+    description: "No IAM policy Allows `*` actions on `*` resources, and no role gets the AWS-managed AdministratorAccess policy.",
     rationale: `${CIS_AWS} 1.16 (no policies with full "*:*" administrative privileges); least privilege for IRSA roles.`,
     remediationSteps: "List the actions and resource ARNs the role needs (e.g. s3:GetObject on the model bucket).",
     enforcementLevel: "mandatory",
     defaults: {},
     schema: {},
-    types: [AWS.iamPolicy, AWS.iamRolePolicy, AWS.iamUserPolicy, AWS.iamGroupPolicy, AWS.iamRole],
+    types: [AWS.iamPolicy, AWS.iamRolePolicy, AWS.iamUserPolicy, AWS.iamGroupPolicy, AWS.iamRole, AWS.iamRolePolicyAttachment],
     validate: (props, args, report) => {
+        if (args.type === AWS.iamRolePolicyAttachment) {
+            if (/:policy\/AdministratorAccess$/.test(String(props.policyArn))) report(`${args.name}: attaches ${props.policyArn}.`);
+            return;
+        }
         const documents: unknown[] =
             args.type === AWS.iamRole ? ((props.inlinePolicies ?? []) as Record<string, any>[]).map((p) => p.policy) : [props.policy];
         for (const doc of documents) if (adminStatements(doc).length > 0) report(`${args.name}: a statement Allows "*" on "*".`);

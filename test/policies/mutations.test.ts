@@ -1,16 +1,15 @@
 /**
  * The mutation catalogue: named, realistic mistakes applied to copies of the
- * real renders of dev, staging and prod (and of prod with a compliant AWS
- * layer). Each must be caught by the policy it targets; the score is printed
- * and must be 100 %. Every policy is the target of at least one mutation (its
+ * real renders of dev, staging and prod (the AWS cloud layer included).
+ * Each must be caught by the policy it targets; the score is printed and must
+ * be 100 %. Every policy is the target of at least one mutation (its
  * failing case) and raises nothing on the unmutated renders (its passing case).
  */
 import type { Plan, PlannedResource } from "../../tools/lib/plan";
 import { POLICIES } from "../../policies/all";
-import { awsBaseline } from "./aws-baseline";
 import { copy, findings, named, obj, pod, remove, renderAll, type Stack } from "./harness";
 
-type Base = Stack | "prod+aws" | "dev+netpol";
+type Base = Stack | "dev+netpol";
 
 interface Mutation {
     readonly name: string;
@@ -29,12 +28,13 @@ const logrotateText = (plan: Plan, edit: (t: string) => string) => {
     const cm = obj(plan, "ConfigMap", "med-agi-logrotate", "med-agi-node");
     for (const k of Object.keys(cm.inputs.data)) cm.inputs.data[k] = edit(cm.inputs.data[k]);
 };
-const awsOf = (plan: Plan, type: string): any => {
-    const found = plan.resources.filter((r) => r.type === type);
-    if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+/** The AWS resource of `type` (token without `aws:`) named `med-agi-<stack>-<role>`, as infra/aws names them. */
+const aws = (plan: Plan, type: string, role: string): any => {
+    const name = `med-agi-${plan.stack}-${role}`;
+    const found = plan.resources.filter((r) => r.type === `aws:${type}` && r.name === name);
+    if (found.length !== 1) throw new Error(`expected one aws:${type} ${name}, found ${found.length}`);
     return found[0] as PlannedResource & { inputs: any };
 };
-const bucketPolicyDoc = (plan: Plan) => awsOf(plan, "aws:s3/bucketPolicy:BucketPolicy");
 
 /** A default-deny ingress NetworkPolicy for a namespace, as infra/identity will declare it. */
 function defaultDeny(stack: string, namespace: string): PlannedResource {
@@ -418,155 +418,184 @@ const MUTATIONS: Mutation[] = [
     },
     {
         name: "prod RDS not protected",
-        base: "prod+aws",
+        base: "prod",
         policy: "data-prod-protect",
-        mutate: (p) => void (awsOf(p, "aws:rds/instance:Instance").protect = false),
+        mutate: (p) => void (aws(p, "rds/instance:Instance", "db").protect = false),
     },
     {
-        name: "prod model bucket not protected",
-        base: "prod+aws",
+        name: "prod backups bucket not protected",
+        base: "prod",
         policy: "data-prod-protect",
-        mutate: (p) => void (awsOf(p, "aws:s3/bucket:Bucket").protect = false),
+        mutate: (p) => void (aws(p, "s3/bucket:Bucket", "backups").protect = false),
     },
     {
-        name: "prod KMS key not protected",
-        base: "prod+aws",
+        name: "prod S3 KMS key not protected",
+        base: "prod",
         policy: "data-prod-protect",
-        mutate: (p) => void (awsOf(p, "aws:kms/key:Key").protect = false),
+        mutate: (p) => void (aws(p, "kms/key:Key", "s3").protect = false),
     },
     // AWS
     {
-        name: "open a bucket (public policy allowed)",
-        base: "prod+aws",
+        name: "open the models bucket (public policy allowed)",
+        base: "prod",
         policy: "aws-s3-public-access-block",
-        mutate: (p) => void (awsOf(p, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs.blockPublicPolicy = false),
+        mutate: (p) => void (aws(p, "s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "models").inputs.blockPublicPolicy = false),
     },
     {
-        name: "delete the public-access block",
-        base: "prod+aws",
+        name: "delete the backups bucket's public-access block",
+        base: "staging",
         policy: "aws-s3-public-access-block",
-        mutate: (p) => remove(p, (r) => r.type === "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"),
+        mutate: (p) =>
+            remove(p, (r) => r.type === "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock" && r.name === "med-agi-staging-backups"),
     },
     {
-        name: "bucket encrypted with S3-managed keys, not KMS",
-        base: "prod+aws",
+        name: "models bucket encrypted with S3-managed keys, not KMS",
+        base: "prod",
         policy: "aws-s3-sse-kms",
+        mutate: (p) =>
+            void (aws(p, "s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "models").inputs.rules = [
+                { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+            ]),
+    },
+    {
+        name: "access-log bucket left unencrypted",
+        base: "staging",
+        policy: "aws-s3-sse-kms",
+        mutate: (p) =>
+            remove(
+                p,
+                (r) =>
+                    r.type === "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration" &&
+                    r.name === "med-agi-staging-logs",
+            ),
+    },
+    {
+        name: "suspend versioning of the models bucket",
+        base: "prod",
+        policy: "aws-s3-versioning",
+        mutate: (p) => void (aws(p, "s3/bucketVersioning:BucketVersioning", "models").inputs.versioningConfiguration.status = "Suspended"),
+    },
+    {
+        name: "drop the TLS-only statement of the backups bucket",
+        base: "prod",
+        policy: "aws-s3-tls-only",
         mutate: (p) => {
-            const rule0 = awsOf(p, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs
-                .rules[0];
-            rule0.applyServerSideEncryptionByDefault = { sseAlgorithm: "AES256" };
+            const policy = aws(p, "s3/bucketPolicy:BucketPolicy", "backups").inputs;
+            const doc = JSON.parse(policy.policy);
+            doc.Statement = doc.Statement.filter((st: any) => st.Sid !== "DenyInsecureTransport");
+            policy.policy = JSON.stringify(doc);
         },
     },
     {
-        name: "suspend bucket versioning",
-        base: "prod+aws",
-        policy: "aws-s3-versioning",
-        mutate: (p) => void (awsOf(p, "aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration.status = "Suspended"),
-    },
-    {
-        name: "drop the TLS-only statement",
-        base: "prod+aws",
-        policy: "aws-s3-tls-only",
-        mutate: (p) => void (bucketPolicyDoc(p).inputs.policy = JSON.stringify({ Version: "2012-10-17", Statement: [] })),
-    },
-    {
-        name: "delete the bucket lifecycle",
-        base: "prod+aws",
+        name: "delete the models bucket's lifecycle",
+        base: "staging",
         policy: "aws-s3-lifecycle",
-        mutate: (p) => remove(p, (r) => r.type === "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"),
+        mutate: (p) =>
+            remove(
+                p,
+                (r) => r.type === "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration" && r.name === "med-agi-staging-models",
+            ),
     },
     {
         name: "expire backups after 7 days",
-        base: "prod+aws",
+        base: "prod",
         policy: "aws-s3-lifecycle",
         mutate: (p) =>
-            void (awsOf(p, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules[0].expiration.days = 7),
+            void (aws(p, "s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "backups").inputs.rules[0].expiration.days = 7),
     },
     {
         name: "make RDS public",
-        base: "prod+aws",
+        base: "prod",
         policy: "aws-rds-not-public",
-        mutate: (p) => void (awsOf(p, "aws:rds/instance:Instance").inputs.publiclyAccessible = true),
+        mutate: (p) => void (aws(p, "rds/instance:Instance", "db").inputs.publiclyAccessible = true),
     },
     {
         name: "unencrypted RDS storage",
-        base: "prod+aws",
+        base: "staging",
         policy: "aws-rds-encrypted",
-        mutate: (p) => void (awsOf(p, "aws:rds/instance:Instance").inputs.storageEncrypted = false),
+        mutate: (p) => void (aws(p, "rds/instance:Instance", "db").inputs.storageEncrypted = false),
     },
     {
         name: "RDS keeps 1 day of backups",
-        base: "prod+aws",
+        base: "prod",
         policy: "aws-rds-backup-retention",
-        mutate: (p) => void (awsOf(p, "aws:rds/instance:Instance").inputs.backupRetentionPeriod = 1),
+        mutate: (p) => void (aws(p, "rds/instance:Instance", "db").inputs.backupRetentionPeriod = 1),
     },
     {
         name: "prod RDS in one AZ",
-        base: "prod+aws",
+        base: "prod",
         policy: "aws-rds-prod-resilience",
-        mutate: (p) => void (awsOf(p, "aws:rds/instance:Instance").inputs.multiAz = false),
+        mutate: (p) => void (aws(p, "rds/instance:Instance", "db").inputs.multiAz = false),
     },
     {
         name: "prod RDS deletable",
-        base: "prod+aws",
+        base: "prod",
         policy: "aws-rds-prod-resilience",
-        mutate: (p) => void (awsOf(p, "aws:rds/instance:Instance").inputs.deletionProtection = false),
+        mutate: (p) => void (aws(p, "rds/instance:Instance", "db").inputs.deletionProtection = false),
     },
     {
         name: "RDS skips its final snapshot",
-        base: "prod+aws",
+        base: "staging",
         policy: "aws-rds-final-snapshot",
-        mutate: (p) => void (awsOf(p, "aws:rds/instance:Instance").inputs.skipFinalSnapshot = true),
+        mutate: (p) => void (aws(p, "rds/instance:Instance", "db").inputs.skipFinalSnapshot = true),
     },
     {
         name: "RDS master password in config",
-        base: "prod+aws",
+        base: "prod",
         policy: "aws-rds-managed-password",
         mutate: (p) => {
-            const i = awsOf(p, "aws:rds/instance:Instance").inputs;
+            const i = aws(p, "rds/instance:Instance", "db").inputs;
             delete i.manageMasterUserPassword;
             i.password = "[secret]";
         },
     },
     {
         name: "EKS endpoint open to 0.0.0.0/0",
-        base: "prod+aws",
+        base: "prod",
         policy: "aws-eks-endpoint-not-open",
-        mutate: (p) => void (awsOf(p, "aws:eks/cluster:Cluster").inputs.vpcConfig.publicAccessCidrs = ["0.0.0.0/0"]),
+        mutate: (p) => void (aws(p, "eks/cluster:Cluster", "eks").inputs.vpcConfig.publicAccessCidrs = ["0.0.0.0/0"]),
     },
     {
         name: "EKS Secrets not encrypted",
-        base: "prod+aws",
+        base: "staging",
         policy: "aws-eks-secrets-encryption",
-        mutate: (p) => void delete awsOf(p, "aws:eks/cluster:Cluster").inputs.encryptionConfig,
+        mutate: (p) => void delete aws(p, "eks/cluster:Cluster", "eks").inputs.encryptionConfig,
     },
     {
         name: "EKS audit logs off",
-        base: "prod+aws",
+        base: "prod",
         policy: "aws-eks-audit-logs",
-        mutate: (p) => void (awsOf(p, "aws:eks/cluster:Cluster").inputs.enabledClusterLogTypes = ["api"]),
+        mutate: (p) => void (aws(p, "eks/cluster:Cluster", "eks").inputs.enabledClusterLogTypes = ["api"]),
     },
     {
         name: "untaint the GPU node group",
-        base: "prod+aws",
+        base: "prod",
         policy: "aws-eks-gpu-taint",
-        mutate: (p) => void delete awsOf(p, "aws:eks/nodeGroup:NodeGroup").inputs.taints,
+        mutate: (p) => void delete aws(p, "eks/nodeGroup:NodeGroup", "gpu").inputs.taints,
     },
     {
-        name: "an IAM policy allowing * on *",
-        base: "prod+aws",
+        name: "Triton's role may do anything",
+        base: "prod",
         policy: "aws-iam-no-admin",
         mutate: (p) =>
-            void (awsOf(p, "aws:iam/rolePolicy:RolePolicy").inputs.policy = JSON.stringify({
+            void (aws(p, "iam/rolePolicy:RolePolicy", "triton").inputs.policy = JSON.stringify({
                 Version: "2012-10-17",
                 Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
             })),
     },
     {
+        name: "the node role gets AdministratorAccess",
+        base: "staging",
+        policy: "aws-iam-no-admin",
+        mutate: (p) =>
+            void (aws(p, "iam/rolePolicyAttachment:RolePolicyAttachment", "node-AmazonEKSWorkerNodePolicy").inputs.policyArn =
+                "arn:aws:iam::aws:policy/AdministratorAccess"),
+    },
+    {
         name: "KMS key rotation off",
-        base: "prod+aws",
+        base: "prod",
         policy: "aws-kms-key-rotation",
-        mutate: (p) => void (awsOf(p, "aws:kms/key:Key").inputs.enableKeyRotation = false),
+        mutate: (p) => void (aws(p, "kms/key:Key", "rds").inputs.enableKeyRotation = false),
     },
 ];
 
@@ -576,12 +605,10 @@ let cleanup: () => void = () => undefined;
 beforeAll(async () => {
     const rendered = await renderAll();
     cleanup = rendered.cleanup;
-    const aws = await awsBaseline();
     const withNetpol = copy(rendered.plans.dev);
     withNetpol.resources.push(defaultDeny("dev", "med-agi"), defaultDeny("dev", "med-agi-node"));
     bases = {
         ...rendered.plans,
-        "prod+aws": { ...copy(rendered.plans.prod), resources: [...copy(rendered.plans.prod).resources, ...aws.resources] },
         "dev+netpol": withNetpol,
     };
 }, 180_000);
