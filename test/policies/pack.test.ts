@@ -88,6 +88,11 @@ describe("the pack as `pulumi preview --policy-pack policies` loads it", () => {
         expect(POLICIES.filter((p) => p.enforcementLevel === "advisory").map((p) => p.name)).toEqual(["k8s-default-deny-network-policy"]);
     });
 
+    it("lists every policy in docs/policies.md", () => {
+        const doc = fs.readFileSync(path.join(ROOT, "docs/policies.md"), "utf8");
+        expect(POLICIES.map((p) => p.name).filter((n) => !doc.includes(`| \`${n}\` |`))).toEqual([]);
+    });
+
     it("takes its config defaults from the runbook", () => {
         expect(defaults("runbook-key-alerts").thresholds).toEqual({
             errorRate: 0.01,
