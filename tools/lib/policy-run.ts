@@ -72,10 +72,6 @@ interface AnalyzerProto {
     AnalyzeStackRequest: new () => { setResourcesList(v: ResourceMessage[]): void };
     AnalyzerResourceOptions: new () => { setProtect(v: boolean): void; setParent(v: string): void };
 }
-interface StructModule {
-    Struct: { fromJavaScript(v: Record<string, unknown>): { toJavaScript(): unknown }; prototype: { toJavaScript(): unknown } };
-}
-
 type Handler = (call: { request: unknown }, cb: (err: unknown, resp: AnalyzeResponse) => void) => void;
 type MakeHandler = (pack: string, version: string, level: string, policies: MedAgiPolicy[]) => Handler;
 
@@ -84,7 +80,8 @@ interface Engine {
     analyze: (type: string) => Handler | undefined;
     analyzeStack: Handler;
     proto: AnalyzerProto;
-    struct: StructModule;
+    /** google.protobuf.Struct, as @pulumi/pulumi's messages expect it. */
+    Struct: new () => object;
 }
 
 let engineFor: WeakMap<readonly MedAgiPolicy[], Engine> | undefined;
@@ -113,7 +110,7 @@ function engine(policies: readonly MedAgiPolicy[]): Engine {
         analyze,
         analyzeStack: server.makeAnalyzeStackRpcFun(PACK_NAME, PACK_VERSION, "advisory", stackPolicies),
         proto: fromPulumi("@pulumi/pulumi/proto/analyzer_pb") as AnalyzerProto,
-        struct: fromPulumi("google-protobuf/google/protobuf/struct_pb") as StructModule,
+        Struct: (fromPulumi("google-protobuf/google/protobuf/struct_pb") as { Struct: new () => object }).Struct,
     };
     engineFor.set(policies, made);
     return made;
@@ -131,16 +128,18 @@ function options(e: Engine, r: PlannedResource): unknown {
 }
 
 /**
- * The resource's properties as the engine sends them: a protobuf Struct of
- * plain JSON (no `undefined`). Each policy's handler decodes it again; the
- * decoded value is the same every time (the handler copies it before use),
- * so it is decoded once per resource.
+ * The resource's properties, in the request's `properties` field. The CLI
+ * sends a protobuf Struct, which the handlers only ever decode with
+ * `toJavaScript()` — once per policy — into plain JSON values. Building and
+ * decoding a Struct is the identity on JSON, so the field holds a Struct
+ * whose `toJavaScript()` answers that JSON directly (the handler copies it
+ * before any policy sees it): the same values reach the same deserializer
+ * and proxy, without protobuf's encode/decode per policy and resource. The real Struct
+ * path, over gRPC, is what test/policies/cli-runner.test.ts exercises.
  */
 function properties(e: Engine, r: PlannedResource): unknown {
-    const plain = JSON.parse(JSON.stringify(r.inputs)) as Record<string, unknown>;
-    const struct = e.struct.Struct.fromJavaScript(plain);
-    let decoded: unknown;
-    return Object.assign(struct, { toJavaScript: () => (decoded ??= e.struct.Struct.prototype.toJavaScript.call(struct)) });
+    const plain = JSON.parse(JSON.stringify(r.inputs)) as unknown;
+    return Object.assign(new e.Struct(), { toJavaScript: () => plain });
 }
 
 const LEVELS: Record<number, Level | undefined> = { 0: "advisory", 1: "mandatory" };
