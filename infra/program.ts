@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { Backups } from "./backups";
 import { backupsArgsFor, CONFIG_NAMESPACE, loadConfig, SECRET_CONFIG_KEYS, type PlatformConfig, type SecretConfigKey } from "./config";
+import { DataStores, DATABASE_SERVICES, ELASTICSEARCH_URL, ROLE_NAMES, roleSecretName, type DatabaseService } from "./datastores";
 import { clusterProvider } from "./k8s/provider";
 import { LogRotation } from "./logrotate";
 import { PlatformNamespace } from "./namespace";
@@ -35,7 +36,8 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
     const provider = clusterProvider("kubernetes", { ...(config.kubeContext === undefined ? {} : { context: config.kubeContext }) });
     const namespace = new PlatformNamespace("platform", { name: NAMESPACE }, { provider, protect: config.protect });
 
-    const backupArgs = backupsArgsFor(config);
+    const dataStores = declareDataStores(config, provider, namespace);
+    const backupArgs = dataStoreBackupArgs(config, dataStores);
     const backups = backupArgs === undefined ? undefined : new Backups("backups", backupArgs, { provider, dependsOn: [namespace] });
     if (config.logrotate.enabled) {
         new LogRotation(
@@ -54,9 +56,8 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
             services: SERVICE_NAMES.map((name) => SERVICES[name]),
             secrets,
             namespace: NAMESPACE,
-            // The data stores and backup jobs join with their components; until
-            // then nothing is watched that does not exist.
-            dataStores: [],
+            // The StatefulSets of the in-cluster stores (ECK, and the S3 store in dev).
+            dataStores: dataStores.statefulSets,
             backups: backups !== undefined,
             // The Triton component joins later: until it deploys deployment/triton,
             // only an existing, unready one may page.
@@ -77,6 +78,11 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
                 image,
                 settings,
                 imagePullPolicy: config.imagePullPolicy,
+                // Each service's database credentials come from its own Secret; search from one place.
+                env: [{ name: "ELASTICSEARCH_URL", value: ELASTICSEARCH_URL }],
+                ...((DATABASE_SERVICES as readonly string[]).includes(name)
+                    ? { envFromSecrets: [dataStores.postgres.roleSecrets[name as DatabaseService] as string] }
+                    : {}),
                 imagePullSecrets: config.imagePullSecrets,
                 topologySpread: config.topologySpread,
                 // The monitoring release installs the ServiceMonitor CRD.
@@ -103,6 +109,67 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
         namespace: namespace.name,
         services,
         monitoring: { namespace: observability.monitoringNamespace, alertRules: observability.prometheusRuleNames },
+    };
+}
+
+/** The data stores: in-cluster PostgreSQL in dev, the configured server (RDS) in staging/prod. */
+function declareDataStores(config: PlatformConfig, provider: ReturnType<typeof clusterProvider>, namespace: PlatformNamespace): DataStores {
+    const db = config.database;
+    const pgc = config.dataStores.postgres;
+    const external =
+        config.environment === "dev" || db.host === undefined
+            ? undefined
+            : {
+                  kind: "external" as const,
+                  host: db.host,
+                  port: db.port,
+                  ca: { kind: "configMap" as const, name: pgc.caConfigMap, key: "ca.crt" },
+                  admin: {
+                      username: pgc.adminUser,
+                      password: new pulumi.Config(CONFIG_NAMESPACE).requireSecret("databaseAdminPassword"),
+                      ...(pgc.adminHost === undefined ? {} : { host: pgc.adminHost }),
+                      ...(pgc.adminPort === undefined ? {} : { port: pgc.adminPort }),
+                      ...(pgc.caFile === undefined ? {} : { caFile: pgc.caFile }),
+                  },
+              };
+    return new DataStores(
+        "datastores",
+        {
+            environment: config.environment,
+            config: config.dataStores,
+            ...(external === undefined ? {} : { externalPostgres: external }),
+            buckets: [config.objectStorage.modelBucket, config.objectStorage.backupBucket],
+            protect: config.protect,
+            k8sProvider: provider,
+            dependsOn: [namespace],
+        },
+        { dependsOn: [namespace] },
+    );
+}
+
+/** The backup jobs' args: the backup role for the dump, the restore role for the drill, verify-full against the server's CA. */
+function dataStoreBackupArgs(config: PlatformConfig, stores: DataStores): ReturnType<typeof backupsArgsFor> {
+    const c = stores.postgres.connection;
+    const objectStorage =
+        stores.objectStore === undefined
+            ? config.objectStorage
+            : {
+                  ...config.objectStorage,
+                  endpointUrl: stores.objectStore.endpointUrl,
+                  credentialsSecret: stores.objectStore.credentialsSecret,
+              };
+    const args = backupsArgsFor({ ...config, database: { ...config.database, host: c.host, port: c.port }, objectStorage });
+    if (args === undefined) return undefined;
+    return {
+        ...args,
+        postgres: {
+            ...args.postgres,
+            user: ROLE_NAMES.backup,
+            passwordSecret: { name: roleSecretName(ROLE_NAMES.backup), key: "password" },
+            drill: { user: ROLE_NAMES.restore, passwordSecret: { name: roleSecretName(ROLE_NAMES.restore), key: "password" } },
+            ca: c.ca,
+        },
+        config: { ...config.backups, postgresSslMode: config.backups.postgresSslMode ?? "verify-full" },
     };
 }
 
