@@ -12,7 +12,7 @@
  * | `monitoring`, `alerting`, `siem` and the credentials | `infra/observability/config.ts` |
  * | `backups` | `infra/backups/config.ts` |
  * | `logrotate` | `infra/logrotate/config.ts` |
- * | `database`, `objectStorage` | `infra/datastores/config.ts` |
+ * | `database`, `objectStorage`, `dataStores`, `databaseAdminPassword` | `infra/datastores/config.ts` |
  * | `environment`, `release`, `registry`, `imagePullPolicy`, `imagePullSecrets`, `kubeContext` | here |
  *
  * Keys live under the `med-agi:` namespace of `Pulumi.<stack>.yaml`; scalar
@@ -25,7 +25,16 @@ import { z } from "zod";
 
 import { validateBackupsArgs, type BackupsArgs } from "./backups/args";
 import { backupsSchema, type BackupsConfig } from "./backups/config";
-import { databaseSchema, objectStorageSchema, type DatabaseConfig, type ObjectStorageConfig } from "./datastores/config";
+import {
+    databaseSchema,
+    DATASTORE_SECRET_KEYS,
+    dataStoresSchema,
+    objectStorageSchema,
+    requiredDataStoreSecrets,
+    type DatabaseConfig,
+    type DataStoresConfig,
+    type ObjectStorageConfig,
+} from "./datastores/config";
 import { ENVIRONMENTS, type Environment } from "./environment";
 import { imageTag, k8sName } from "./formats";
 import { logrotateSchema, type LogrotateConfig } from "./logrotate/config";
@@ -72,7 +81,7 @@ export const CONFIG_NAMESPACE = "med-agi";
  * (stored as `secure:` ciphertext); a plain-text value is rejected without
  * echoing it.
  */
-export const SECRET_CONFIG_KEYS = [...OBSERVABILITY_SECRET_KEYS] as const;
+export const SECRET_CONFIG_KEYS = [...OBSERVABILITY_SECRET_KEYS, ...DATASTORE_SECRET_KEYS] as const;
 export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];
 
 /** The built-in defaults: the `dev` stack runs on these alone. Secure by default. */
@@ -123,6 +132,8 @@ export const configSchema = z
         database: databaseSchema.prefault({}),
         /** The S3 buckets (MinIO in dev) holding model versions and backups (infra/datastores/config.ts). */
         objectStorage: objectStorageSchema.prefault({}),
+        /** The in-cluster data stores: PostgreSQL (dev), Elasticsearch, the S3-compatible store (infra/datastores/config.ts). */
+        dataStores: dataStoresSchema.prefault({}),
         /** Backup CronJobs (infra/backups/config.ts). */
         backups: backupsSchema.prefault({}),
         /** Node log rotation (infra/logrotate/config.ts). */
@@ -159,6 +170,7 @@ export interface PlatformConfig {
     readonly siem: SiemConfig;
     readonly database: DatabaseConfig;
     readonly objectStorage: ObjectStorageConfig;
+    readonly dataStores: DataStoresConfig;
     readonly backups: BackupsConfig;
     readonly logrotate: LogrotateConfig;
     readonly inference: InferenceConfig;
@@ -229,6 +241,15 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
     problems.push(
         ...observabilityProblems(parsed, secretsSet).filter((p) => p.missingSecret === undefined || !plainText.has(p.missingSecret)),
     );
+    for (const key of requiredDataStoreSecrets(parsed.environment, parsed.cloud !== undefined, parsed.database.host).filter(
+        (k) => !secretsSet.has(k) && !plainText.has(k),
+    )) {
+        problems.push({
+            path: key,
+            message: `${key}: required in ${parsed.environment} without the cloud layer (the external database's admin password the PostgreSQL provider creates roles with: \`pulumi config set --secret ${prefix}${key} <value>\`)`,
+            missingSecret: key,
+        });
+    }
     if (problems.length > 0) throw new ConfigValidationError(input.stack, problems);
 
     return {
@@ -248,6 +269,7 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
         siem: parsed.siem,
         database: parsed.database,
         objectStorage: parsed.objectStorage,
+        dataStores: parsed.dataStores,
         backups: parsed.backups,
         logrotate: parsed.logrotate,
         inference: parsed.inference,

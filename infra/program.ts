@@ -4,10 +4,13 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
-import { CloudLayer } from "./aws";
+import * as secretsmanager from "@pulumi/aws/secretsmanager";
+
+import { CloudLayer, type CloudOutputs } from "./aws";
 import { Backups } from "./backups";
 import { backupsArgsFor, CONFIG_NAMESPACE, loadConfig, SECRET_CONFIG_KEYS, type PlatformConfig, type SecretConfigKey } from "./config";
 import { deploysGpuTriton, resolveInferenceSettings, Triton, tritonClientEnv, type TritonEndpoints } from "./inference";
+import { DataStores, DATABASE_SERVICES, ELASTICSEARCH_URL, ROLE_NAMES, roleSecretName, type DatabaseService } from "./datastores";
 import { clusterProvider } from "./k8s/provider";
 import { LogRotation } from "./logrotate";
 import { PlatformNamespace } from "./namespace";
@@ -65,7 +68,8 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
         clusterProvider("kubernetes", { ...(config.kubeContext === undefined ? {} : { context: config.kubeContext }) });
     const namespace = new PlatformNamespace("platform", { name: NAMESPACE }, { provider, protect: config.protect });
 
-    const backupArgs = backupsArgsFor(config, cloud);
+    const dataStores = declareDataStores(config, provider, namespace, cloud);
+    const backupArgs = dataStoreBackupArgs(config, dataStores, cloud);
     const backups = backupArgs === undefined ? undefined : new Backups("backups", backupArgs, { provider, dependsOn: [namespace] });
     if (config.logrotate.enabled) {
         new LogRotation(
@@ -101,9 +105,8 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
             services: SERVICE_NAMES.map((name) => SERVICES[name]),
             secrets,
             namespace: NAMESPACE,
-            // The data stores and backup jobs join with their components; until
-            // then nothing is watched that does not exist.
-            dataStores: [],
+            // The StatefulSets of the in-cluster stores (ECK, and the S3 store in dev).
+            dataStores: dataStores.statefulSets,
             backups: backups !== undefined,
             // Where the GPU Triton is deployed, a missing or unready deployment/triton pages.
             tritonGpu: deploysGpuTriton(inference),
@@ -134,6 +137,11 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
                 image,
                 settings,
                 imagePullPolicy: config.imagePullPolicy,
+                // Each service's database credentials come from its own Secret; search from one place.
+                env: [{ name: "ELASTICSEARCH_URL", value: ELASTICSEARCH_URL }],
+                ...((DATABASE_SERVICES as readonly string[]).includes(name)
+                    ? { envFromSecrets: [dataStores.postgres.roleSecrets[name as DatabaseService] as string] }
+                    : {}),
                 imagePullSecrets: config.imagePullSecrets,
                 topologySpread: config.topologySpread,
                 // Imaging calls Triton through the failover Service, and may reach either pool directly.
@@ -175,6 +183,96 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
                   },
                   kubeconfig: cloud.kubeconfig,
               }),
+    };
+}
+
+/** The data stores: in-cluster PostgreSQL in dev, the configured server (RDS) in staging/prod. */
+function declareDataStores(
+    config: PlatformConfig,
+    provider: ReturnType<typeof clusterProvider>,
+    namespace: PlatformNamespace,
+    cloud: CloudOutputs | undefined,
+): DataStores {
+    const db = config.database;
+    const pgc = config.dataStores.postgres;
+    const admin = (password: pulumi.Input<string>) => ({
+        username: pgc.adminUser,
+        password,
+        ...(pgc.adminHost === undefined ? {} : { host: pgc.adminHost }),
+        ...(pgc.adminPort === undefined ? {} : { port: pgc.adminPort }),
+        ...(pgc.caFile === undefined ? {} : { caFile: pgc.caFile }),
+    });
+    const ca = { kind: "configMap" as const, name: pgc.caConfigMap, key: "ca.crt" };
+    const external =
+        cloud !== undefined
+            ? // RDS keeps its master password in Secrets Manager (manageMasterUserPassword): read there, never in config.
+              {
+                  kind: "external" as const,
+                  host: cloud.database.host,
+                  port: cloud.database.port,
+                  ca,
+                  admin: admin(rdsMasterPassword(cloud)),
+              }
+            : config.environment === "dev" || db.host === undefined
+              ? undefined
+              : {
+                    kind: "external" as const,
+                    host: db.host,
+                    port: db.port,
+                    ca,
+                    admin: admin(new pulumi.Config(CONFIG_NAMESPACE).requireSecret("databaseAdminPassword")),
+                };
+    return new DataStores(
+        "datastores",
+        {
+            environment: config.environment,
+            config: config.dataStores,
+            ...(external === undefined ? {} : { externalPostgres: external }),
+            buckets: [config.objectStorage.modelBucket, config.objectStorage.backupBucket],
+            protect: config.protect,
+            k8sProvider: provider,
+            dependsOn: [namespace],
+        },
+        { dependsOn: [namespace] },
+    );
+}
+
+/** The RDS master password, from the Secrets Manager secret RDS manages (JSON with `username` and `password`). */
+function rdsMasterPassword(cloud: CloudOutputs): pulumi.Output<string> {
+    const version = secretsmanager.getSecretVersionOutput({ secretId: cloud.database.masterUserSecretArn });
+    return pulumi.secret(version.secretString.apply((s) => (JSON.parse(s) as { password: string }).password));
+}
+
+/** The backup jobs' args: the backup role for the dump, the restore role for the drill, verify-full against the server's CA. */
+function dataStoreBackupArgs(
+    config: PlatformConfig,
+    stores: DataStores,
+    cloud: CloudOutputs | undefined,
+): ReturnType<typeof backupsArgsFor> {
+    const c = stores.postgres.connection;
+    const objectStorage =
+        stores.objectStore === undefined
+            ? config.objectStorage
+            : {
+                  ...config.objectStorage,
+                  endpointUrl: stores.objectStore.endpointUrl,
+                  credentialsSecret: stores.objectStore.credentialsSecret,
+              };
+    const args =
+        cloud === undefined
+            ? backupsArgsFor({ ...config, database: { ...config.database, host: c.host as string, port: c.port as number }, objectStorage })
+            : backupsArgsFor(config, cloud);
+    if (args === undefined) return undefined;
+    return {
+        ...args,
+        postgres: {
+            ...args.postgres,
+            user: ROLE_NAMES.backup,
+            passwordSecret: { name: roleSecretName(ROLE_NAMES.backup), key: "password" },
+            drill: { user: ROLE_NAMES.restore, passwordSecret: { name: roleSecretName(ROLE_NAMES.restore), key: "password" } },
+            ca: c.ca,
+        },
+        config: { ...config.backups, postgresSslMode: config.backups.postgresSslMode ?? "verify-full" },
     };
 }
 

@@ -27,6 +27,10 @@ export interface BackupPostgresArgs {
     readonly user?: pulumi.Input<string>;
     /** The Secret key holding that role's password. */
     readonly passwordSecret: SecretKeyRef;
+    /** Role the restore drill connects as (CREATEDB, owns nothing live). @default `user` */
+    readonly drill?: { readonly user: string; readonly passwordSecret: SecretKeyRef };
+    /** CA that signs the server certificate (`ca.crt` of a Secret or ConfigMap), mounted for sslmode verify-full. @default none */
+    readonly ca?: { readonly kind: "secret" | "configMap"; readonly name: string; readonly key: string };
 }
 
 /** Static AWS-style credentials from a Secret (dev: MinIO's access key). */

@@ -57,7 +57,15 @@ function awsComputed(type: string, name: string, inputs: Record<string, unknown>
 
 const pulumiMocks: pulumi.runtime.Mocks = {
     newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs as Record<string, unknown>) }),
-    call: (args) => args.inputs as Record<string, unknown>,
+    call: (args) =>
+        args.token === "aws:secretsmanager/getSecretVersion:getSecretVersion"
+            ? // The secret RDS manages for its master user: JSON with username and password (a mock value).
+              {
+                  ...args.inputs,
+                  arn: String(args.inputs.secretId),
+                  secretString: JSON.stringify({ username: "medagi", password: "mock-rds-master-password" }),
+              }
+            : (args.inputs as Record<string, unknown>),
 };
 
 interface Registration {

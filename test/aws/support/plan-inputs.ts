@@ -11,7 +11,10 @@ async function run(): Promise<void> {
     const [stack = "staging", overrides = "{}"] = process.argv.slice(2);
     const plan = await planStack(path.resolve(__dirname, "../../.."), stack, JSON.parse(overrides) as Record<string, unknown>);
     const pick = (prefix: string) => plan.resources.filter((r) => r.type.startsWith(prefix)).map((r) => ({ urn: r.urn, inputs: r.inputs }));
-    process.stdout.write(`${JSON.stringify({ aws: pick("aws:"), kubernetes: pick("kubernetes:") })}\n`);
+    // Written in full before the process exits (a pipe is asynchronous: exit would cut it short).
+    await new Promise<void>((resolve) =>
+        process.stdout.write(`${JSON.stringify({ aws: pick("aws:"), kubernetes: pick("kubernetes:") })}\n`, () => resolve()),
+    );
 }
 
 run().then(
