@@ -9,9 +9,10 @@ import { AWS } from "./aws";
 import { resourcePolicy, type MedAgiPolicy } from "./policy";
 
 /**
- * Types that hold data: the database, buckets, the keys that decrypt them
- * (a deleted KMS key makes every backup unreadable), volumes, and the data
- * stores' custom resources (their operators delete the data with them).
+ * Types that hold data: the database (RDS, and the `medagi` database and its
+ * schemas inside it), buckets, the keys that decrypt them (a deleted KMS key
+ * makes every backup unreadable), volumes, and the data stores' custom
+ * resources (their operators delete the data with them).
  */
 export const STATEFUL_TYPES = [
     AWS.rdsInstance,
@@ -27,6 +28,9 @@ export const STATEFUL_TYPES = [
     "kubernetes:postgresql.cnpg.io/v1:Cluster",
     "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch",
     "kubernetes:minio.min.io/v2:Tenant",
+    // @pulumi/postgresql: deleting either drops the data in it (DROP DATABASE / DROP SCHEMA).
+    "postgresql:index/database:Database",
+    "postgresql:index/schema:Schema",
 ] as const;
 
 const dataProtect = resourcePolicy({

@@ -434,6 +434,18 @@ const MUTATIONS: Mutation[] = [
         policy: "data-prod-protect",
         mutate: (p) => void (aws(p, "kms/key:Key", "s3").protect = false),
     },
+    {
+        name: "prod Elasticsearch (ECK) not protected",
+        base: "prod",
+        policy: "data-prod-protect",
+        mutate: (p) => void ((named(p, "datastores-elasticsearch") as { protect: boolean }).protect = false),
+    },
+    {
+        name: "prod medagi database not protected",
+        base: "prod",
+        policy: "data-prod-protect",
+        mutate: (p) => void ((named(p, "datastores-postgres-database-medagi") as { protect: boolean }).protect = false),
+    },
     // AWS
     {
         name: "open the models bucket (public policy allowed)",
