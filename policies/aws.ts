@@ -83,6 +83,7 @@ function bucketPolicy(
 ): MedAgiPolicy {
     return stackPolicy({
         name,
+        reads: [...BUCKETS, ...tokens],
         area: "aws",
         description,
         rationale,
@@ -119,6 +120,7 @@ function logTargets(resources: readonly PolicyResource[]): Set<string> {
 
 const s3Kms = stackPolicy({
     name: "aws-s3-sse-kms",
+    reads: [...BUCKETS, AWS.sse, AWS.sseV2, AWS.bucketLogging, AWS.bucketLoggingV2],
     area: "aws",
     description:
         "Every S3 bucket encrypts by default with SSE-KMS; a bucket that receives S3 server access logs uses SSE-S3, the only default encryption log delivery supports.",
@@ -185,6 +187,7 @@ const s3Tls = bucketPolicy(
 
 const s3Lifecycle = stackPolicy({
     name: "aws-s3-lifecycle",
+    reads: [...BUCKETS, AWS.lifecycle, AWS.lifecycleV2],
     area: "aws",
     description: `Every S3 bucket has an enabled lifecycle rule, and no rule expires objects before ${BACKUP.retentionDays} days.`,
     rationale:

@@ -343,6 +343,7 @@ const namespacePss = resourcePolicy({
 
 const defaultDeny = stackPolicy({
     name: "k8s-default-deny-network-policy",
+    reads: [...WORKLOAD_TYPES, K8S.networkPolicy],
     area: "kubernetes",
     description: "Every namespace that runs a workload has a default-deny ingress NetworkPolicy (podSelector {}, policyTypes Ingress).",
     rationale:

@@ -32,10 +32,14 @@ export type PolicyArea = "runbook" | "kubernetes" | "aws" | "data-safety";
 
 export type MedAgiResourcePolicy = ResourceValidationPolicy &
     Rationale & {
-        /** The type tokens it can apply to; undefined when its config decides. */
+        /** The type tokens it can apply to (under its default config); undefined: any. */
         readonly appliesTo: readonly string[] | undefined;
     };
-export type MedAgiStackPolicy = StackValidationPolicy & Rationale;
+export type MedAgiStackPolicy = StackValidationPolicy &
+    Rationale & {
+        /** The only resource types it looks at: it is handed the stack's resources of these types, nothing else. */
+        readonly reads: readonly string[];
+    };
 export type MedAgiPolicy = MedAgiResourcePolicy | MedAgiStackPolicy;
 
 /** A resource class as `isType` sees it: only its Pulumi type token matters (works for CRDs, loads no SDK). */
@@ -87,6 +91,8 @@ export function resourcePolicy<C extends object>(
     spec: CommonSpec<C> & {
         /** Types it applies to; a function of the config when the config lists them. */
         readonly types: readonly string[] | ((args: ResourceValidationArgs, config: C) => boolean);
+        /** With `types` a function: the types it applies to under the default config (what an offline run uses). */
+        readonly defaultTypes?: readonly string[];
         readonly validate: (
             props: Record<string, any>,
             args: ResourceValidationArgs,
@@ -115,7 +121,7 @@ export function resourcePolicy<C extends object>(
         remediationSteps: spec.remediationSteps,
         enforcementLevel: spec.enforcementLevel,
         configSchema: configSchema(spec),
-        appliesTo: typeof types === "function" ? undefined : types,
+        appliesTo: typeof types === "function" ? spec.defaultTypes : types,
         validateResource,
     };
 }
@@ -123,6 +129,8 @@ export function resourcePolicy<C extends object>(
 /** A policy over the whole stack (existence, relations between resources). */
 export function stackPolicy<C extends object>(
     spec: CommonSpec<C> & {
+        /** The resource types the policy reads; `args.resources` holds only these. */
+        readonly reads: readonly string[];
         readonly validate: (args: StackValidationArgs, report: ReportViolation, config: C) => void | Promise<void>;
     },
 ): MedAgiStackPolicy {
@@ -134,9 +142,12 @@ export function stackPolicy<C extends object>(
         remediationSteps: spec.remediationSteps,
         enforcementLevel: spec.enforcementLevel,
         configSchema: configSchema(spec),
+        reads: spec.reads,
+        // The declared types only, under the CLI as offline: what it reads is what it says it reads,
+        // so the offline runner may send it just those resources and get the same answer.
         validateStack: (args, report) =>
             spec.validate(
-                args,
+                { ...args, resources: args.resources.filter((r) => isOneOf(r, spec.reads)) },
                 report,
                 effectiveConfig(spec.defaults, () => args.getConfig()),
             ),

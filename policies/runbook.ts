@@ -61,6 +61,7 @@ export function finalComparison(expr: string): { op: string; value: number } | u
 
 const keyAlerts = stackPolicy({
     name: "runbook-key-alerts",
+    reads: [K8S.prometheusRule],
     area: "runbook",
     description:
         "The five runbook alerts exist, with thresholds and `for:` windows no looser than the runbook, its severities and a runbook link.",
@@ -183,6 +184,7 @@ function hpaFor(
 
 const prodReplicas = stackPolicy({
     name: "runbook-prod-replicas",
+    reads: [K8S.deployment, K8S.hpa],
     area: "runbook",
     description: `In prod every runbook service runs at least ${PROD_MIN_REPLICAS} pods (its HPA's minReplicas, or spec.replicas without an HPA).`,
     rationale:
@@ -216,6 +218,7 @@ const prodReplicas = stackPolicy({
 
 const prodPdb = stackPolicy({
     name: "runbook-prod-pdb",
+    reads: [K8S.deployment, K8S.pdb],
     area: "runbook",
     description: "In prod every runbook service has a PodDisruptionBudget that selects its pods and keeps at least one of them.",
     rationale: 'DESIGN.md "prod: … ≥2 replicas, PDBs"; a node drain must not take a service down (runbook P1 "Complete service outage").',
@@ -245,6 +248,7 @@ const prodPdb = stackPolicy({
 
 const hpaBounds = stackPolicy({
     name: "runbook-hpa-bounds",
+    reads: [K8S.hpa, K8S.deployment],
     area: "runbook",
     description:
         "Every HorizontalPodAutoscaler targets a Deployment of the stack, with 1 ≤ minReplicas ≤ maxReplicas ≤ the cap, and prod minimums of at least 2.",
@@ -330,6 +334,7 @@ const tritonGpu = resourcePolicy({
 
 const tritonFallback = stackPolicy({
     name: "runbook-triton-cpu-fallback",
+    reads: [K8S.deployment, K8S.hpa],
     area: "runbook",
     description: "Outside dev, a CPU Triton (deployment/triton-cpu, no GPU request, ≥ 1 replica) exists beside the GPU one.",
     rationale:
@@ -381,6 +386,7 @@ export function isAtLeastMonthly(schedule: string): boolean {
 
 const backupJobs = stackPolicy({
     name: "runbook-backup-jobs",
+    reads: [K8S.cronJob, K8S.namespace],
     area: "runbook",
     description:
         "Where a stack backs up anything, it runs the Postgres, model and config backups daily and the restore drill at least monthly, each with concurrencyPolicy Forbid and not suspended.",
@@ -405,6 +411,7 @@ const backupJobs = stackPolicy({
         const cronJobs = objectsOf(args.resources, K8S.cronJob).filter((c) => ref(c.props).namespace === config.namespace);
         const names = [...config.daily, config.drill];
         const present = cronJobs.filter((c) => names.includes(ref(c.props).name ?? ""));
+        // Any resource names the stack (the namespace at least, which runbook-names requires).
         const [any] = args.resources;
         // staging and prod hold real data: backups are required there; dev only when it declares them.
         const required = any !== undefined && environmentOf(any.urn, config) !== "dev";
@@ -484,6 +491,7 @@ export function logrotateStanzas(text: string): { paths: string[]; directives: s
 
 const logRotation = stackPolicy({
     name: "runbook-log-rotation",
+    reads: [K8S.configMap],
     area: "runbook",
     description: `The logrotate configuration for ${LOG_ROTATION.path} is deployed and keeps at least ${LOG_ROTATION.rotate} daily, compressed rotations.`,
     rationale: 'runbook "Maintenance Tasks → Log Rotation" (`/etc/logrotate.d/med-agi`): `daily`, `rotate 30`, `compress`.',
@@ -517,6 +525,7 @@ const logRotation = stackPolicy({
 
 const runbookNames = stackPolicy({
     name: "runbook-names",
+    reads: [K8S.namespace, K8S.deployment],
     area: "runbook",
     description: `The names the runbook's commands use exist: namespace ${NAMESPACE}, deployment/<service> for the six services and deployment/${TRITON_DEPLOYMENTS.gpu}.`,
     rationale:

@@ -12,6 +12,7 @@ import * as path from "node:path";
 
 import { POLICIES } from "../../policies/all";
 import type { Plan, PlannedResource } from "../../tools/lib/plan";
+import { runPolicies } from "../../tools/lib/policy-run";
 import { ROOT, runStack } from "../support/harness";
 import { copy, obj, pod } from "./harness";
 
@@ -88,6 +89,24 @@ describe("the pack under the CLI's policy-pack runner", () => {
         expect(mandatory(await rpc("analyzeStack", request))).toEqual([]);
         for (const r of plan.resources)
             expect([r.urn, mandatory(await rpc("analyze", resource(r, new proto.AnalyzeRequest())))]).toEqual([r.urn, []]);
+    });
+
+    it("answers a whole-stack request as the offline runner answers its per-policy ones", async () => {
+        const mutated = copy(plan);
+        mutated.resources.splice(mutated.resources.indexOf(obj(mutated, "Deployment", "triton-cpu")), 1);
+        obj(mutated, "PodDisruptionBudget", "ekg").inputs.spec = {
+            minAvailable: 0,
+            selector: obj(mutated, "PodDisruptionBudget", "ekg").inputs.spec.selector,
+        };
+        const request = new proto.AnalyzeStackRequest();
+        request.setResourcesList(mutated.resources.map((r) => resource(r, new proto.AnalyzerResource())));
+        const overGrpc = mandatory(await rpc("analyzeStack", request)).sort();
+        const offline = (await runPolicies(mutated)).findings
+            .filter((f) => f.level === "mandatory" && "validateStack" in POLICIES.find((p) => p.name === f.policy)!)
+            .map((f) => `${f.policy}: ${f.message}`)
+            .sort();
+        expect(overGrpc).toEqual(offline);
+        expect(overGrpc.map((f) => f.split(":")[0])).toEqual(["runbook-prod-pdb", "runbook-triton-cpu-fallback"]);
     });
 
     it("refuses a Deployment whose image is `latest`", async () => {

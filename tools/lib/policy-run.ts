@@ -78,7 +78,8 @@ type MakeHandler = (pack: string, version: string, level: string, policies: MedA
 interface Engine {
     /** The engine's per-resource handler over the policies that can apply to a type. */
     analyze: (type: string) => Handler | undefined;
-    analyzeStack: Handler;
+    /** One handler per stack policy, with the types it reads. */
+    stack: { reads: readonly string[]; handler: Handler }[];
     proto: AnalyzerProto;
     /** google.protobuf.Struct, as @pulumi/pulumi's messages expect it. */
     Struct: new () => object;
@@ -105,10 +106,15 @@ function engine(policies: readonly MedAgiPolicy[]): Engine {
         }
         return byType.get(type);
     };
-    const stackPolicies = policies.filter((p) => "validateStack" in p);
+    // Each stack policy is handed only the resource types it declares it reads (policies/policy.ts
+    // filters them under the CLI too), so it is sent only those: the engine decodes every resource
+    // of the request once per stack policy, and most resources are of no interest to most of them.
+    const stack = policies.flatMap((p) =>
+        "validateStack" in p ? [{ reads: p.reads, handler: server.makeAnalyzeStackRpcFun(PACK_NAME, PACK_VERSION, "advisory", [p]) }] : [],
+    );
     const made: Engine = {
         analyze,
-        analyzeStack: server.makeAnalyzeStackRpcFun(PACK_NAME, PACK_VERSION, "advisory", stackPolicies),
+        stack,
         proto: fromPulumi("@pulumi/pulumi/proto/analyzer_pb") as AnalyzerProto,
         Struct: (fromPulumi("google-protobuf/google/protobuf/struct_pb") as { Struct: new () => object }).Struct,
     };
@@ -178,20 +184,21 @@ export async function runPolicies(plan: Plan, policies: readonly MedAgiPolicy[] 
         collect(await call(handler, req), r.urn);
     }
 
-    const stackReq = new e.proto.AnalyzeStackRequest();
-    stackReq.setResourcesList(
-        plan.resources.map((r, i) => {
-            const res = new e.proto.AnalyzerResource();
-            res.setType(r.type);
-            res.setUrn(r.urn);
-            res.setName(r.name);
-            res.setProperties(props[i]);
-            res.setOptions(options(e, r));
-            if (r.parent !== null) res.setParent(r.parent);
-            return res;
-        }),
-    );
-    collect(await call(e.analyzeStack, stackReq), stackUrn);
+    const messages = plan.resources.map((r, i) => {
+        const res = new e.proto.AnalyzerResource();
+        res.setType(r.type);
+        res.setUrn(r.urn);
+        res.setName(r.name);
+        res.setProperties(props[i]);
+        res.setOptions(options(e, r));
+        if (r.parent !== null) res.setParent(r.parent);
+        return { type: r.type, res };
+    });
+    for (const { reads, handler } of e.stack) {
+        const stackReq = new e.proto.AnalyzeStackRequest();
+        stackReq.setResourcesList(messages.filter((m) => reads.includes(m.type)).map((m) => m.res));
+        collect(await call(handler, stackReq), stackUrn);
+    }
 
     const mandatory = findings.filter((f) => f.level === "mandatory").length;
     return {
