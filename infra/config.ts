@@ -20,7 +20,17 @@ import {
     type MonitoringConfig,
     type SiemConfig,
 } from "./observability/config";
-import { backupsSchema, logrotateSchema, validateBackupsArgs, type BackupsArgs, type BackupsConfig, type LogrotateConfig } from "./backups";
+import {
+    BACKUP_SECRET_KEYS,
+    backupsSchema,
+    logrotateSchema,
+    SIGNING_KEY_PATTERN,
+    SIGNING_KEY_RULE,
+    validateBackupsArgs,
+    type BackupsArgs,
+    type BackupsConfig,
+    type LogrotateConfig,
+} from "./backups";
 import { BACKUP, NAMESPACE, SERVICE_NAMES, type ServiceName } from "./runbook";
 // `isConfigSecret` is exported by the SDK's runtime but missing from its typings;
 // it reads PULUMI_CONFIG_SECRET_KEYS, which the CLI (and setAllConfig) fill in.
@@ -40,7 +50,7 @@ export type Environment = (typeof ENVIRONMENTS)[number];
  * (stored as `secure:` ciphertext); a plain-text value is rejected without
  * echoing it.
  */
-export const SECRET_CONFIG_KEYS = [...OBSERVABILITY_SECRET_KEYS] as const;
+export const SECRET_CONFIG_KEYS = [...OBSERVABILITY_SECRET_KEYS, ...BACKUP_SECRET_KEYS] as const;
 export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];
 
 /** The built-in defaults: the `dev` stack runs on these alone. Secure by default. */
@@ -313,7 +323,7 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
     ) as Record<ServiceName, ServiceSettings>;
     const secretsSet = new Set(SECRET_CONFIG_KEYS.filter((key) => parsed[key] !== undefined));
     problems.push(...crossFieldProblems(input.stack, parsed, services));
-    problems.push(...backupProblems(parsed));
+    problems.push(...backupProblems(parsed, secretsSet).filter((p) => p.missingSecret === undefined || !plainText.has(p.missingSecret)));
     // A credential already refused as plain text is not reported again as missing.
     problems.push(
         ...observabilityProblems(parsed, secretsSet).filter((p) => p.missingSecret === undefined || !plainText.has(p.missingSecret)),
@@ -437,16 +447,29 @@ function crossFieldProblems(stack: string, parsed: ParsedConfig, services: Recor
     return out;
 }
 
+/** The manifest signing keys as the program reads them (Pulumi secrets). */
+export interface BackupSigningKeys {
+    readonly backupSigningKey?: pulumi.Input<string>;
+    readonly backupSigningKeyPrevious?: pulumi.Input<string>;
+}
+
 /**
  * The backup jobs' arguments for this config, or undefined when no backup jobs
  * are deployed (backups disabled, or no database yet — dev before the data
- * store layer).
+ * store layer). `secrets` carries the signing keys; `parseConfig` has already
+ * refused a config that deploys backups without `backupSigningKey`.
  */
 export function backupsArgsFor(
     config: Pick<PlatformConfig, "environment" | "release" | "database" | "objectStorage" | "backups">,
+    secrets: BackupSigningKeys,
 ): BackupsArgs | undefined {
     const { database, objectStorage: s3 } = config;
     if (!config.backups.enabled || database.host === undefined) return undefined;
+    if (secrets.backupSigningKey === undefined) {
+        throw new Error(
+            "backupsArgsFor: backupSigningKey is required when backup jobs are deployed (pulumi config set --secret med-agi:backupSigningKey)",
+        );
+    }
     return {
         environment: config.environment,
         namespace: NAMESPACE,
@@ -459,6 +482,8 @@ export function backupsArgsFor(
             ...(s3.roleArn === undefined ? {} : { roleArn: s3.roleArn }),
             ...(s3.credentialsSecret === undefined ? {} : { credentialsSecret: { name: s3.credentialsSecret } }),
         },
+        signingKey: secrets.backupSigningKey,
+        ...(secrets.backupSigningKeyPrevious === undefined ? {} : { previousSigningKey: secrets.backupSigningKeyPrevious }),
         config: config.backups,
         version: config.release,
     };
@@ -468,10 +493,11 @@ export function backupsArgsFor(
 const BACKUP_ARG_KEYS: readonly [string, string][] = [
     ["backups.s3", "objectStorage"],
     ["backups.postgres", "database"],
+    ["backups.signingKey", "backupSigningKey"],
 ];
 
 /** The backup jobs' rules, checked here so a bad value stops the program before anything is registered. */
-function backupProblems(parsed: ParsedConfig): ConfigProblem[] {
+function backupProblems(parsed: ParsedConfig, secretsSet: ReadonlySet<SecretConfigKey>): ConfigProblem[] {
     if (parsed.backups.enabled && parsed.database.host === undefined && parsed.environment !== "dev") {
         return [
             problem(
@@ -481,15 +507,43 @@ function backupProblems(parsed: ParsedConfig): ConfigProblem[] {
             ),
         ];
     }
-    const args = backupsArgsFor(parsed);
-    if (args === undefined) return [];
-    return validateBackupsArgs(args).map((message) => {
-        const mapped = BACKUP_ARG_KEYS.reduce(
-            (m, [from, to]) => (m.startsWith(`${from}.`) || m.startsWith(`${from}:`) ? to + m.slice(from.length) : m),
-            message,
-        );
-        return { path: mapped.slice(0, mapped.indexOf(":")), message: mapped };
-    });
+    const out: ConfigProblem[] = [];
+    // The values are credentials: their format is reported, never the value.
+    for (const key of BACKUP_SECRET_KEYS) {
+        const value = parsed[key];
+        if (value !== undefined && !SIGNING_KEY_PATTERN.test(value)) {
+            out.push({ path: key, message: `${key}: must be ${SIGNING_KEY_RULE}; the value is not shown` });
+        }
+    }
+    if (parsed.backupSigningKeyPrevious !== undefined && parsed.backupSigningKeyPrevious === parsed.backupSigningKey) {
+        out.push({
+            path: "backupSigningKeyPrevious",
+            message:
+                "backupSigningKeyPrevious: equals backupSigningKey (after a rotation it holds the old key; unset it once no run signed with the old key is kept)",
+        });
+    }
+    const deployed = parsed.backups.enabled && parsed.database.host !== undefined;
+    if (deployed && !secretsSet.has("backupSigningKey")) {
+        out.push({
+            path: "backupSigningKey",
+            message:
+                'backupSigningKey: is required while backup jobs are deployed (the HMAC key that signs every backup manifest, kept out of the bucket so a forged backup is refused); set it with: pulumi config set --secret med-agi:backupSigningKey "$(openssl rand -hex 32)"',
+            missingSecret: "backupSigningKey",
+        });
+    }
+    // The component's own rules; the signing key's presence and format are checked above.
+    const args = backupsArgsFor(parsed, { backupSigningKey: "checked-above-not-a-real-key-0000" });
+    if (args === undefined) return out;
+    return [
+        ...out,
+        ...validateBackupsArgs(args).map((message) => {
+            const mapped = BACKUP_ARG_KEYS.reduce(
+                (m, [from, to]) => (m.startsWith(`${from}.`) || m.startsWith(`${from}:`) ? to + m.slice(from.length) : m),
+                message,
+            );
+            return { path: mapped.slice(0, mapped.indexOf(":")), message: mapped };
+        }),
+    ];
 }
 
 /** The observability component's cross-field rules, as config problems; a missing credential is tagged. */

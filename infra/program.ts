@@ -35,7 +35,8 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
     const provider = clusterProvider("kubernetes", { ...(config.kubeContext === undefined ? {} : { context: config.kubeContext }) });
     const namespace = new PlatformNamespace("platform", { name: NAMESPACE }, { provider, protect: config.protect });
 
-    const backupArgs = backupsArgsFor(config);
+    const secrets = secretInputs(config);
+    const backupArgs = backupsArgsFor(config, secrets);
     const backups = backupArgs === undefined ? undefined : new Backups("backups", backupArgs, { provider, dependsOn: [namespace] });
     if (config.logrotate.enabled) {
         new LogRotation(
@@ -45,7 +46,6 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
         );
     }
 
-    const secrets = secretInputs(config);
     const observability = new Observability(
         "observability",
         {
