@@ -34,6 +34,21 @@ export function requireTool(tool: string, debianPackage: string): void {
     if (found.status !== 0) throw new Error(`${tool} not found on PATH (install Debian package ${debianPackage})`);
 }
 
+/**
+ * PATH for the scripts with the directory of the aws CLI that `aws` resolves to
+ * first. Where `aws` is a pyenv shim (a bash script that runs `pyenv exec` on
+ * every call), the shim is resolved once with `pyenv which`: the same aws CLI,
+ * without two extra bash processes on each of the suite's ~80 calls.
+ */
+export function pathWithResolvedAws(pathVar: string | undefined): string | undefined {
+    const found = spawnSync("sh", ["-c", "command -v aws"], { encoding: "utf8", env: { ...process.env, PATH: pathVar } });
+    const aws = found.stdout.trim();
+    if (found.status !== 0 || !/\/shims\/aws$/.test(aws) || !fs.readFileSync(aws, "utf8").includes("pyenv")) return pathVar;
+    const real = spawnSync("pyenv", ["which", "aws"], { encoding: "utf8", env: { ...process.env, PATH: pathVar } });
+    if (real.status !== 0 || real.stdout.trim() === "") return pathVar;
+    return `${path.dirname(real.stdout.trim())}:${pathVar ?? ""}`;
+}
+
 export async function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {
         const srv = net.createServer();
@@ -232,7 +247,7 @@ export async function startS3(): Promise<S3Server> {
     const endpoint = `http://127.0.0.1:${port}`;
     const home = fs.mkdtempSync(path.join(os.tmpdir(), "medagi-home-"));
     const env: NodeJS.ProcessEnv = {
-        PATH: process.env.PATH,
+        PATH: pathWithResolvedAws(process.env.PATH),
         HOME: home,
         TMPDIR: home,
         LANG: "C.UTF-8",

@@ -253,6 +253,51 @@ describe("backup scripts against a real PostgreSQL and a real S3 server", () => 
         expect(manifest).toMatch(/^file\tbackup_\d{8}\.dump\t[0-9a-f]{64}\t\d+$/m);
     });
 
+    test.concurrent("config-backup exports with the runbook's command, then uploads a signed, encrypted config run", async () => {
+        const bucket = await s3.bucket("med-agi-backups-config");
+        const k = kubectlStandIn(false);
+        const env = podEnv({
+            ...k.env,
+            BACKUP_BUCKET: bucket,
+            NAMESPACE: "med-agi",
+            CONFIG_RESOURCES: resources,
+            WORK_DIR: workDir("config"),
+        });
+        expectOk(await runScript("config-export.sh", [], env), "config-export.sh");
+        expectOk(await runScript("s3-publish.sh", [], env), "s3-publish.sh (config)");
+        expect(fs.readFileSync(k.calls, "utf8").trim().split("\n")).toEqual([
+            "get all -n med-agi -o yaml",
+            `get ${resources} -n med-agi -o yaml`,
+        ]);
+        const keys = await s3.keys(bucket, "config/");
+        const manifests = keys.filter((key) => key.endsWith("/manifest"));
+        expect(manifests).toHaveLength(1);
+        expect(keys.some((key) => /config\/\d{8}T\d{6}Z\/k8s_backup_\d{8}\.yaml$/.test(key))).toBe(true);
+        const manifest = (await s3.get(bucket, manifests[0] as string)).toString();
+        expect(manifest).toBe(sign(unsigned(manifest)));
+        const sent = s3.uploads().filter((u) => u.bucket === bucket);
+        expect(sent).toHaveLength(5);
+        expect(sent.every((u) => u.sse === "aws:kms" && u.kmsKeyId === KMS_KEY)).toBe(true);
+    });
+
+    test.concurrent("config-backup refuses a resource list naming Secrets, and an export that contains one", async () => {
+        const k = kubectlStandIn(false);
+        const named = await runScript(
+            "config-export.sh",
+            [],
+            podEnv({ ...k.env, CONFIG_RESOURCES: "configmaps,secrets", WORK_DIR: workDir("cfg2") }),
+        );
+        expect(named.status).not.toBe(0);
+        expect(named.stderr).toContain("secret values are never backed up");
+        expect(fs.existsSync(k.calls)).toBe(false);
+        const leaky = kubectlStandIn(true);
+        const dir = workDir("cfg3");
+        const leaked = await runScript("config-export.sh", [], podEnv({ ...leaky.env, CONFIG_RESOURCES: resources, WORK_DIR: dir }));
+        expect(leaked.status).not.toBe(0);
+        expect(leaked.stderr).toContain("contains a Secret object");
+        expect(fs.existsSync(path.join(dir, "out", "manifest"))).toBe(false);
+    });
+
     test.concurrent(
         "postgres-backup retention prunes runs older than 30 days, keeps the ones inside, and prunes future-dated runs",
         async () => {
@@ -379,51 +424,6 @@ describe("backup scripts against a real PostgreSQL and a real S3 server", () => 
         expect(added.stderr).toContain("differ from the signed marker");
     });
 
-    test.concurrent("config-backup exports with the runbook's command, then uploads a signed, encrypted config run", async () => {
-        const bucket = await s3.bucket("med-agi-backups-config");
-        const k = kubectlStandIn(false);
-        const env = podEnv({
-            ...k.env,
-            BACKUP_BUCKET: bucket,
-            NAMESPACE: "med-agi",
-            CONFIG_RESOURCES: resources,
-            WORK_DIR: workDir("config"),
-        });
-        expectOk(await runScript("config-export.sh", [], env), "config-export.sh");
-        expectOk(await runScript("s3-publish.sh", [], env), "s3-publish.sh (config)");
-        expect(fs.readFileSync(k.calls, "utf8").trim().split("\n")).toEqual([
-            "get all -n med-agi -o yaml",
-            `get ${resources} -n med-agi -o yaml`,
-        ]);
-        const keys = await s3.keys(bucket, "config/");
-        const manifests = keys.filter((key) => key.endsWith("/manifest"));
-        expect(manifests).toHaveLength(1);
-        expect(keys.some((key) => /config\/\d{8}T\d{6}Z\/k8s_backup_\d{8}\.yaml$/.test(key))).toBe(true);
-        const manifest = (await s3.get(bucket, manifests[0] as string)).toString();
-        expect(manifest).toBe(sign(unsigned(manifest)));
-        const sent = s3.uploads().filter((u) => u.bucket === bucket);
-        expect(sent).toHaveLength(5);
-        expect(sent.every((u) => u.sse === "aws:kms" && u.kmsKeyId === KMS_KEY)).toBe(true);
-    });
-
-    test.concurrent("config-backup refuses a resource list naming Secrets, and an export that contains one", async () => {
-        const k = kubectlStandIn(false);
-        const named = await runScript(
-            "config-export.sh",
-            [],
-            podEnv({ ...k.env, CONFIG_RESOURCES: "configmaps,secrets", WORK_DIR: workDir("cfg2") }),
-        );
-        expect(named.status).not.toBe(0);
-        expect(named.stderr).toContain("secret values are never backed up");
-        expect(fs.existsSync(k.calls)).toBe(false);
-        const leaky = kubectlStandIn(true);
-        const dir = workDir("cfg3");
-        const leaked = await runScript("config-export.sh", [], podEnv({ ...leaky.env, CONFIG_RESOURCES: resources, WORK_DIR: dir }));
-        expect(leaked.status).not.toBe(0);
-        expect(leaked.stderr).toContain("contains a Secret object");
-        expect(fs.existsSync(path.join(dir, "out", "manifest"))).toBe(false);
-    });
-
     test.concurrent("postgres-backup fails non-zero with a wrong password, before anything is uploaded", async () => {
         const dir = workDir("wrongpw");
         const dump = await runScript("pg-dump.sh", [], podEnv({ PGPASSWORD: "wrong-password", WORK_DIR: dir }));
@@ -445,11 +445,10 @@ describe("backup scripts against a real PostgreSQL and a real S3 server", () => 
             [{ BACKUP_SIGNING_KEY: "short" }, "BACKUP_SIGNING_KEY must be 32 to 64 characters"],
         ];
         for (const [extra, message] of cases) {
-            const before = s3.uploads().length;
             const r = await runScript("s3-publish.sh", [], podEnv({ WORK_DIR: outCopy, BACKUP_BUCKET: "med-agi-unused", ...extra }));
             expect([r.status, r.stderr]).toEqual([1, expect.stringContaining(message)]);
             expect(r.stderr).not.toContain("short");
-            expect(s3.uploads().length).toBe(before);
+            expect(s3.uploads().filter((u) => u.bucket === "med-agi-unused")).toEqual([]);
         }
         const fetchNoKey = await runScript("s3-fetch.sh", [], podEnv({ WORK_DIR: workDir("nokey"), BACKUP_SIGNING_KEY: undefined }));
         expect([fetchNoKey.status, fetchNoKey.stderr]).toEqual([1, expect.stringContaining("BACKUP_SIGNING_KEY is not set")]);
@@ -572,42 +571,37 @@ describe("backup scripts against a real PostgreSQL and a real S3 server", () => 
 
     // --- Forged backups (issue 7, item 8): an attacker who can write to the bucket, but has no signing key.
 
-    test.concurrent("a planted prefix and a future-dated run, even one correctly signed, are ignored and named in the log", async () => {
-        const { bucket, run } = await copyOfMainRun("forge-names");
-        const future = runId(Date.now() + 3600000);
-        await s3.copyPrefix(bucket, `postgres/${run}/`, bucket, `postgres/zz-evil/`);
-        await s3.copyPrefix(bucket, `postgres/${run}/`, bucket, `postgres/${future}/`);
-        const signedFuture = sign(
-            unsigned((await s3.get(bucket, `postgres/${run}/manifest`)).toString()).replace(`run\t${run}`, `run\t${future}`),
-        );
-        await s3.put(bucket, `postgres/${future}/manifest`, signedFuture);
-        const dir = workDir("forge-names");
-        const r = await runScript("s3-fetch.sh", [], podEnv({ BACKUP_BUCKET: bucket, WORK_DIR: dir }));
-        expectOk(r, "s3-fetch.sh");
-        expect(r.stderr).toContain(`IGNORED s3://${bucket}/postgres/zz-evil/manifest: "zz-evil" is not a run id`);
-        expect(r.stderr).toContain(`IGNORED s3://${bucket}/postgres/${future}/manifest: run "${future}" is dated in the future`);
-        expect(r.stderr).toContain(`run ${run} fetched and verified`);
-        expect(fs.readFileSync(path.join(dir, "in", "manifest"), "utf8")).toContain(`run\t${run}\n`);
-    });
-
-    test.concurrent("a future-dated run within the 5-minute clock-skew allowance is accepted, one beyond it is not", async () => {
-        const { bucket, run } = await copyOfMainRun("forge-skew");
-        const body = unsigned((await s3.get(bucket, `postgres/${run}/manifest`)).toString());
-        const within = runId(Date.now() + 120000);
-        await s3.copyPrefix(bucket, `postgres/${run}/`, bucket, `postgres/${within}/`);
-        await s3.put(bucket, `postgres/${within}/manifest`, sign(body.replace(`run\t${run}`, `run\t${within}`)));
-        const r = await runScript("s3-fetch.sh", [], podEnv({ BACKUP_BUCKET: bucket, WORK_DIR: workDir("skew") }));
-        expectOk(r, "s3-fetch.sh");
-        expect(r.stderr).toContain(`run ${within} fetched and verified`);
-        const beyond = await runScript(
-            "s3-fetch.sh",
-            [],
-            podEnv({ BACKUP_BUCKET: bucket, WORK_DIR: workDir("skew2"), CLOCK_SKEW_SECONDS: "60" }),
-        );
-        expectOk(beyond, "s3-fetch.sh");
-        expect(beyond.stderr).toContain(`run "${within}" is dated in the future`);
-        expect(beyond.stderr).toContain(`run ${run} fetched and verified`);
-    });
+    test.concurrent(
+        "only past-dated run ids are candidates: planted prefixes and future runs (even signed) are ignored and logged",
+        async () => {
+            const { bucket, run } = await copyOfMainRun("forge-names");
+            const body = unsigned((await s3.get(bucket, `postgres/${run}/manifest`)).toString());
+            /** A copy of the main run under `id`, its manifest naming `id` and signed with the real key. */
+            const signedCopy = async (id: string): Promise<void> => {
+                await s3.copyPrefix(bucket, `postgres/${run}/`, bucket, `postgres/${id}/`);
+                await s3.put(bucket, `postgres/${id}/manifest`, sign(body.replace(`run\t${run}`, `run\t${id}`)));
+            };
+            await s3.copyPrefix(bucket, `postgres/${run}/`, bucket, "postgres/zz-evil/");
+            const future = runId(Date.now() + 3600000);
+            const withinSkew = runId(Date.now() + 120000);
+            await signedCopy(future);
+            await signedCopy(withinSkew);
+            // The default allowance is 5 minutes: a run 2 minutes ahead is a clock difference, one an hour ahead is not.
+            const dir = workDir("forge-names");
+            const r = await runScript("s3-fetch.sh", [], podEnv({ BACKUP_BUCKET: bucket, WORK_DIR: dir }));
+            expectOk(r, "s3-fetch.sh");
+            expect(r.stderr).toContain(`IGNORED s3://${bucket}/postgres/zz-evil/manifest: "zz-evil" is not a run id`);
+            expect(r.stderr).toContain(`IGNORED s3://${bucket}/postgres/${future}/manifest: run "${future}" is dated in the future`);
+            expect(r.stderr).not.toContain(`run "${withinSkew}" is dated in the future`);
+            expect(r.stderr).toContain(`run ${withinSkew} fetched and verified`);
+            // With a 60 s allowance the 2-minute run is future too, and the real run is the latest.
+            const strict = await runScript("s3-fetch.sh", [], podEnv({ BACKUP_BUCKET: bucket, WORK_DIR: dir, CLOCK_SKEW_SECONDS: "60" }));
+            expectOk(strict, "s3-fetch.sh");
+            expect(strict.stderr).toContain(`run "${withinSkew}" is dated in the future`);
+            expect(strict.stderr).toContain(`run ${run} fetched and verified`);
+            expect(fs.readFileSync(path.join(dir, "in", "manifest"), "utf8")).toContain(`run\t${run}\n`);
+        },
+    );
 
     test.concurrent("a planted run with a valid, newer run id but no signature is refused, and the drill never runs", async () => {
         const { bucket, run, manifest } = await copyOfMainRun("forge-unsigned");
