@@ -315,12 +315,6 @@ describe("stack configuration", () => {
                 ],
             ],
             [
-                "backups with no S3 credentials at all",
-                { database: { host: "postgres.med-agi.svc.cluster.local" } },
-                "dev",
-                ["objectStorage: neither credentialsSecret nor roleArn is set (the jobs would have no S3 credentials)"],
-            ],
-            [
                 "an unencrypted database connection in prod",
                 { ...PROD, backups: { postgresSslMode: "disable" } },
                 "prod",
