@@ -15,16 +15,29 @@ import { ROOT } from "../support/harness";
 export type Stack = "dev" | "staging" | "prod";
 export const STACKS: readonly Stack[] = ["dev", "staging", "prod"];
 
-/** Renders the stacks (in parallel worker threads) and returns their plans and render directories. */
+/**
+ * The real renders of the three stacks (plans and render directories): the
+ * ones jest's global setup made with `npm run render` when it succeeded
+ * (MED_AGI_TEST_RENDERS), else rendered here, in parallel worker threads.
+ */
 export async function renderAll(): Promise<{ plans: Record<Stack, Plan>; dirs: Record<Stack, string>; cleanup: () => void }> {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "policy-test-"));
-    const outcomes = await renderStacks(STACKS.map((stack) => ({ root: ROOT, stack, outDir: path.join(tmp, stack) })));
-    for (const o of outcomes) if (!o.ok) throw new Error(`render of ${o.stack} failed: ${o.message}`);
-    const dirs = Object.fromEntries(STACKS.map((s) => [s, path.join(tmp, s)])) as Record<Stack, string>;
+    const shared = process.env.MED_AGI_TEST_RENDERS;
+    let root: string;
+    let cleanup: () => void = () => undefined;
+    if (shared !== undefined && STACKS.every((s) => fs.existsSync(path.join(shared, s, "policy.json")))) {
+        root = shared;
+    } else {
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "policy-test-"));
+        const outcomes = await renderStacks(STACKS.map((stack) => ({ root: ROOT, stack, outDir: path.join(tmp, stack) })));
+        for (const o of outcomes) if (!o.ok) throw new Error(`render of ${o.stack} failed: ${o.message}`);
+        root = tmp;
+        cleanup = () => fs.rmSync(tmp, { recursive: true, force: true });
+    }
+    const dirs = Object.fromEntries(STACKS.map((s) => [s, path.join(root, s)])) as Record<Stack, string>;
     const plans = Object.fromEntries(
         STACKS.map((s) => [s, JSON.parse(fs.readFileSync(path.join(dirs[s], "plan.json"), "utf8"))]),
     ) as Record<Stack, Plan>;
-    return { plans, dirs, cleanup: () => fs.rmSync(tmp, { recursive: true, force: true }) };
+    return { plans, dirs, cleanup };
 }
 
 /** A deep copy of a plan, safe to mutate. */
