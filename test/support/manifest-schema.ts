@@ -84,11 +84,16 @@ type Schema = Record<string, unknown>;
  * CRD `pattern`s are Go regular expressions (RE2: `(?i)` and friends), which
  * the API server evaluates with Go's regexp; RE2JS is the same engine in
  * JavaScript, so patterns match here exactly as there.
+ *
+ * ajv caches compiled patterns under `String(regExp)`: the object must print
+ * as its own pattern, or every pattern after the first one compiled is
+ * evaluated with that first one (the Quantity pattern of a CRD then judged
+ * `4Gi` against the Prometheus duration pattern).
  */
 const re2 = Object.assign(
     (pattern: string) => {
         const re = RE2JS.compile(pattern);
-        return { test: (s: string) => re.matcher(s).find() };
+        return { test: (s: string) => re.matcher(s).find(), toString: () => `re2js:${pattern}` };
     },
     { code: "re2js" },
 );
