@@ -13,5 +13,8 @@ module.exports = {
     // test.concurrent cases at once (test/backups/scripts.test.ts): cases waiting on a shared
     // backup hold a slot, so a few more than the cores keep both cores busy.
     maxConcurrency: 8,
+    // dev, staging and prod rendered once for every test file that reads a stack as committed.
+    globalSetup: "<rootDir>/test/support/global-setup.js",
+    globalTeardown: "<rootDir>/test/support/global-teardown.js",
     reporters: ["default", "<rootDir>/test/support/summary-reporter.js"],
 };

@@ -3,6 +3,7 @@
  * (with the real Pulumi.yaml + Pulumi.<stack>.yaml, plus overrides) and
  * returns the registered resources. One stack per test file: mocks are global.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 
 import { planStack } from "../../tools/lib/render-stack";
@@ -10,7 +11,17 @@ import { isKubernetesObject, objectRef, type Plan, type PlannedResource } from "
 
 export const ROOT = path.resolve(__dirname, "../..");
 
+/**
+ * The plan of the real program for `stack`. Without overrides it is the plan
+ * the global setup rendered for this test run (the same `planStack`, run once
+ * for all test files); with overrides, the program runs here.
+ */
 export function runStack(stack: string, overrides: Record<string, unknown> = {}): Promise<Plan> {
+    const shared = process.env.MED_AGI_TEST_RENDERS;
+    if (shared !== undefined && Object.keys(overrides).length === 0) {
+        const file = path.join(shared, stack, "plan.json");
+        if (fs.existsSync(file)) return Promise.resolve(JSON.parse(fs.readFileSync(file, "utf8")) as Plan);
+    }
     return planStack(ROOT, stack, overrides);
 }
 

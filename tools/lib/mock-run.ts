@@ -129,25 +129,36 @@ export async function runUnderMocks(config: StackConfig, program: () => Promise<
 
     let result: unknown;
     let failure: unknown;
-    // The program runs inside the root stack resource, as under the CLI.
-    await runInPulumiStack(async () => {
-        pulumi.runtime.registerStackTransformation(record);
-        try {
-            result = await program();
-        } catch (err) {
-            failure = err;
+    // The SDK records `new Error().stack` on every internal promise, for its
+    // promise-leak report (PULUMI_DEBUG_PROMISE_LEAKS) only: formatting those
+    // stacks was a third of the render's CPU. The render reports a failing
+    // program by its message, so stacks are off while the program runs,
+    // unless that report is asked for.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (process.env.PULUMI_DEBUG_PROMISE_LEAKS === undefined) Error.stackTraceLimit = 0;
+    try {
+        // The program runs inside the root stack resource, as under the CLI.
+        await runInPulumiStack(async () => {
+            pulumi.runtime.registerStackTransformation(record);
+            try {
+                result = await program();
+            } catch (err) {
+                failure = err;
+                return undefined;
+            }
+            // Resources may register more children in callbacks: wait until the set is stable.
+            for (let seen = -1; seen !== registrations.length;) {
+                seen = registrations.length;
+                await Promise.all(registrations.map((r) => settle(r.resource.urn)));
+            }
             return undefined;
-        }
-        // Resources may register more children in callbacks: wait until the set is stable.
-        for (let seen = -1; seen !== registrations.length;) {
-            seen = registrations.length;
-            await Promise.all(registrations.map((r) => settle(r.resource.urn)));
-        }
-        return undefined;
-    });
-    // Let the runtime finish its queue (the stack's own outputs registration)
-    // and close: the process then exits without leaked promises.
-    await pulumi.runtime.disconnect();
+        });
+        // Let the runtime finish its queue (the stack's own outputs registration)
+        // and close: the process then exits without leaked promises.
+        await pulumi.runtime.disconnect();
+    } finally {
+        Error.stackTraceLimit = stackTraceLimit;
+    }
     if (failure !== undefined) throw new ProgramError(failure, registrations.length);
     const outputs = await resolveOutputs(result);
 
