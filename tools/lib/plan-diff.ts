@@ -219,8 +219,9 @@ export function diffMarkdown(d: PlanDiff, options: { readonly diagram?: boolean;
             lines.push("| path | old | new | |", "|---|---|---|---|");
             for (const x of first.changes.slice(0, MAX_ROWS)) {
                 const secret = underSecretData(head, x.path);
+                const [old, now] = firstDifferentLine(x.old, x.new);
                 lines.push(
-                    `| \`${pathText(x.path)}\` | ${show(x.old, secret)} | ${show(x.new, secret)} | ${x.replaces ? "**forces replacement**" : x.kind === "changed" ? "" : x.kind} |`,
+                    `| \`${pathText(x.path)}\` | ${show(old, secret)} | ${show(now, secret)} | ${x.replaces ? "**forces replacement**" : x.kind === "changed" ? "" : x.kind} |`,
                 );
             }
             if (n > MAX_ROWS) lines.push(`| … ${n - MAX_ROWS} more | | | |`);
