@@ -14,7 +14,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 
-import { renderGitRef } from "./lib/git-render";
+import { renderGitRef } from "./lib/worktree";
 import type { Plan } from "./lib/plan";
 import { diffPlans, diffReport } from "./lib/plan-diff";
 

@@ -1,5 +1,6 @@
 /**
- * Renders the project as it is at a git ref, for `npm run diff -- --base <ref>`:
+ * Renders the project as it is at a git ref (and checks commits out for
+ * `npm run rollback`), for `npm run diff -- --base <ref>`:
  * the ref is checked out in a temporary `git worktree` and rendered there by
  * its own render tool, so the base is exactly what that commit would deploy.
  *
@@ -27,21 +28,28 @@ function git(cwd: string, args: string[]): string {
     return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 
-/** Renders `ref` of the repository at `root` into a temporary directory. */
-export function renderGitRef(root: string, ref: string, log: (line: string) => void = () => {}): GitRender {
+/** A commit checked out in a temporary worktree, with node_modules. */
+export interface Worktree {
+    readonly dir: string;
+    readonly commit: string;
+    readonly modules: "symlink" | "npm ci";
+    readonly cleanup: () => void;
+}
+
+/** Checks `ref` out in a temporary `git worktree` and gives it node_modules (see the module comment). */
+export function prepareWorktree(root: string, ref: string, log: (line: string) => void = () => {}): Worktree {
     let commit: string;
     try {
         commit = git(root, ["rev-parse", "--verify", `${ref}^{commit}`]).trim();
     } catch {
-        throw new Error(`--base ${ref}: not a commit in ${root} (fetch it first, e.g. git fetch origin ${ref})`);
+        throw new Error(`${ref}: not a commit in ${root} (fetch it first, e.g. git fetch origin ${ref})`);
     }
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "med-agi-base-"));
-    const worktree = path.join(tmp, "src");
-    const outDir = path.join(tmp, "out");
-    git(root, ["worktree", "add", "--detach", worktree, commit]);
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "med-agi-worktree-"));
+    const dir = path.join(tmp, "src");
+    git(root, ["worktree", "add", "--detach", dir, commit]);
     const cleanup = () => {
         try {
-            git(root, ["worktree", "remove", "--force", worktree]);
+            git(root, ["worktree", "remove", "--force", dir]);
         } catch {
             // already gone
         }
@@ -49,25 +57,41 @@ export function renderGitRef(root: string, ref: string, log: (line: string) => v
     };
     try {
         const lockHere = readOrEmpty(path.join(root, "package-lock.json"));
-        const lockThere = readOrEmpty(path.join(worktree, "package-lock.json"));
-        let modules: GitRender["modules"];
+        const lockThere = readOrEmpty(path.join(dir, "package-lock.json"));
+        let modules: Worktree["modules"];
         if (lockHere === lockThere && fs.existsSync(path.join(root, "node_modules"))) {
-            fs.symlinkSync(path.join(root, "node_modules"), path.join(worktree, "node_modules"), "dir");
+            fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
             modules = "symlink";
         } else {
-            log(`diff: ${ref}'s package-lock.json differs from this checkout's: npm ci in the base worktree`);
+            log(`${ref}'s package-lock.json differs from this checkout's: npm ci in the worktree`);
             execFileSync("npm", ["ci", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts"], {
-                cwd: worktree,
+                cwd: dir,
                 stdio: ["ignore", "ignore", "inherit"],
             });
             modules = "npm ci";
         }
-        log(`diff: rendering ${ref} (${commit.slice(0, 12)}) in a temporary worktree (node_modules: ${modules})`);
+        return { dir, commit, modules, cleanup };
+    } catch (err) {
+        cleanup();
+        throw err;
+    }
+}
+
+/** Renders `ref` of the repository at `root` into a temporary directory. */
+export function renderGitRef(root: string, ref: string, log: (line: string) => void = () => {}): GitRender {
+    const wt = prepareWorktree(root, ref, (l) => log(`diff: ${l}`));
+    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "med-agi-base-out-"));
+    const cleanup = () => {
+        wt.cleanup();
+        fs.rmSync(outDir, { recursive: true, force: true });
+    };
+    try {
+        log(`diff: rendering ${ref} (${wt.commit.slice(0, 12)}) in a temporary worktree (node_modules: ${wt.modules})`);
         execFileSync(process.execPath, ["-r", "./tools/lib/ts-loader.js", "tools/render.ts", "--out", outDir], {
-            cwd: worktree,
+            cwd: wt.dir,
             stdio: ["ignore", "ignore", "inherit"],
         });
-        return { outDir, modules, cleanup };
+        return { outDir, modules: wt.modules, cleanup };
     } catch (err) {
         cleanup();
         throw err;
