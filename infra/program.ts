@@ -12,6 +12,7 @@ import { PlatformNamespace } from "./namespace";
 import { Observability, resolveObservabilitySettings } from "./observability";
 import { NAMESPACE, SERVICE_NAMES, SERVICES } from "./runbook";
 import { fromRegistry, imageRef, MedAgiService } from "./services";
+import { PostDeploySmoke, SMOKE_IMAGE } from "./smoke";
 
 /** Stack outputs (`pulumi stack output`). */
 export interface PlatformOutputs {
@@ -66,6 +67,7 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
     );
 
     const services: PlatformOutputs["services"] = {};
+    const serviceResources: MedAgiService[] = [];
     for (const name of SERVICE_NAMES) {
         const settings = config.services[name];
         const image = imageRef(config.registry, name, settings.tag);
@@ -95,7 +97,15 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
             { provider },
         );
         services[name] = { port: SERVICES[name].port, image, clusterUrl: service.clusterUrl, url: service.url };
+        serviceResources.push(service);
     }
+
+    // Post-deploy smoke test: `pulumi up` waits for this Job, and fails if any service is down.
+    new PostDeploySmoke(
+        "smoke",
+        { namespace: NAMESPACE, image: fromRegistry(config.registry, SMOKE_IMAGE), release: config.release },
+        { provider, dependsOn: [namespace, ...serviceResources] },
+    );
 
     return {
         environment: config.environment,

@@ -115,6 +115,11 @@ describe("data paths in prod's diagram", () => {
             ]),
         );
     });
+    it("the post-deploy smoke Job the deploy waits on", () => {
+        const job = plans.get("prod")!.resources.find((r) => r.inputs.kind === "Job");
+        expect((job?.inputs.metadata as any)?.name).toBe("post-deploy-smoke");
+        expect(architectureGraph(plans.get("prod")!).nodes.map((n) => n.id)).toContain("w_med_agi_post_deploy_smoke");
+    });
     it("Fluent Bit → SIEM", () => {
         expect(edges(plans.get("prod")!)).toContain("h_observability_fluent_bit -> siem_siem_collector_example_org [logs]");
     });
