@@ -65,7 +65,7 @@ describe("diff of a release bump", () => {
         expect(d.added).toEqual([]);
         expect(d.removed).toEqual([]);
         expect(d.changed.length).toBeGreaterThan(0);
-        for (const p of paths(d)) expect(p).toMatch(/(^|\.)labels\.app\.kubernetes\.io\/version$|\.image$/);
+        for (const p of paths(d)) expect(p).toMatch(/(^|\.)labels\.app\.kubernetes\.io\/version$|\.image$|^spec\.template\.spec\.containers\.0\.env\.0\.value$/);
         // The six services' images move to the new release.
         const images = d.changed.flatMap((c) => c.changes).filter((x) => x.path.at(-1) === "image");
         expect(images.map((x) => String(x.new).split("/").pop()).sort()).toEqual(
@@ -73,10 +73,10 @@ describe("diff of a release bump", () => {
         );
     });
 
-    it("touches nothing stateful and replaces nothing", () => {
+    it("touches nothing stateful, and replaces only the post-deploy smoke Job (a fresh run per release, by design)", () => {
         const d = diffs.release;
-        expect(d.changed.filter((c) => c.replace)).toEqual([]);
-        expect(summaryLine(d)).toMatch(/^\d+ changed, 0 replaced, 0 added, 0 removed$/);
+        expect(d.changed.filter((c) => c.replace).map((c) => c.label)).toEqual(["Job med-agi/post-deploy-smoke"]);
+        expect(summaryLine(d)).toMatch(/^\d+ changed, 1 replaced, 0 added, 0 removed$/);
         const head = new Map(d.head.resources.map((r) => [r.urn, r]));
         const stateful = d.changed
             .map((c) => head.get(c.urn)!)
@@ -145,7 +145,7 @@ describe("the diff command line", () => {
             },
         );
         expect(stdout.split("\n")[0]).toBe("### Render diff");
-        expect(stdout).toMatch(/- \*\*`prod`\*\*: \d+ changed, 0 replaced, 0 added, 0 removed/);
+        expect(stdout).toMatch(/- \*\*`prod`\*\*: \d+ changed, 1 replaced, 0 added, 0 removed/);
         expect(fs.readFileSync(out, "utf8")).toBe(stdout);
     });
 
