@@ -65,7 +65,8 @@ describe("diff of a release bump", () => {
         expect(d.added).toEqual([]);
         expect(d.removed).toEqual([]);
         expect(d.changed.length).toBeGreaterThan(0);
-        for (const p of paths(d)) expect(p).toMatch(/(^|\.)labels\.app\.kubernetes\.io\/version$|\.image$|^spec\.template\.spec\.containers\.0\.env\.0\.value$/);
+        for (const p of paths(d))
+            expect(p).toMatch(/(^|\.)labels\.app\.kubernetes\.io\/version$|\.image$|^spec\.template\.spec\.containers\.0\.env\.0\.value$/);
         // The six services' images move to the new release.
         const images = d.changed.flatMap((c) => c.changes).filter((x) => x.path.at(-1) === "image");
         expect(images.map((x) => String(x.new).split("/").pop()).sort()).toEqual(
