@@ -12,7 +12,7 @@
  * | `monitoring`, `alerting`, `siem` and the credentials | `infra/observability/config.ts` |
  * | `backups` | `infra/backups/config.ts` |
  * | `logrotate` | `infra/logrotate/config.ts` |
- * | `database`, `objectStorage` | `infra/datastores/config.ts` |
+ * | `database`, `objectStorage`, `dataStores`, `databaseAdminPassword` | `infra/datastores/config.ts` |
  * | `environment`, `release`, `registry`, `imagePullPolicy`, `imagePullSecrets`, `kubeContext` | here |
  *
  * Keys live under the `med-agi:` namespace of `Pulumi.<stack>.yaml`; scalar
@@ -25,7 +25,16 @@ import { z } from "zod";
 
 import { validateBackupsArgs, type BackupsArgs } from "./backups/args";
 import { backupsSchema, type BackupsConfig } from "./backups/config";
-import { databaseSchema, objectStorageSchema, type DatabaseConfig, type ObjectStorageConfig } from "./datastores/config";
+import {
+    databaseSchema,
+    DATASTORE_SECRET_KEYS,
+    dataStoresSchema,
+    objectStorageSchema,
+    requiredDataStoreSecrets,
+    type DatabaseConfig,
+    type DataStoresConfig,
+    type ObjectStorageConfig,
+} from "./datastores/config";
 import { ENVIRONMENTS, type Environment } from "./environment";
 import { imageTag, k8sName } from "./formats";
 import { logrotateSchema, type LogrotateConfig } from "./logrotate/config";
@@ -55,6 +64,8 @@ import {
     type TopologySpreadConfig,
 } from "./services/config";
 import { ConfigValidationError, problem, problemsFromIssues, type ConfigProblem } from "./validation";
+import { inferenceProblems, inferenceSchema, type InferenceConfig } from "./inference/config";
+import { cloudProblems, cloudSchema, derivedKeyProblems, type CloudConfig } from "./aws/config";
 // `isConfigSecret` is exported by the SDK's runtime but missing from its typings;
 // it reads PULUMI_CONFIG_SECRET_KEYS, which the CLI (and setAllConfig) fill in.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -70,7 +81,7 @@ export const CONFIG_NAMESPACE = "med-agi";
  * (stored as `secure:` ciphertext); a plain-text value is rejected without
  * echoing it.
  */
-export const SECRET_CONFIG_KEYS = [...OBSERVABILITY_SECRET_KEYS] as const;
+export const SECRET_CONFIG_KEYS = [...OBSERVABILITY_SECRET_KEYS, ...DATASTORE_SECRET_KEYS] as const;
 export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];
 
 /** The built-in defaults: the `dev` stack runs on these alone. Secure by default. */
@@ -121,10 +132,16 @@ export const configSchema = z
         database: databaseSchema.prefault({}),
         /** The S3 buckets (MinIO in dev) holding model versions and backups (infra/datastores/config.ts). */
         objectStorage: objectStorageSchema.prefault({}),
+        /** The in-cluster data stores: PostgreSQL (dev), Elasticsearch, the S3-compatible store (infra/datastores/config.ts). */
+        dataStores: dataStoresSchema.prefault({}),
         /** Backup CronJobs (infra/backups/config.ts). */
         backups: backupsSchema.prefault({}),
         /** Node log rotation (infra/logrotate/config.ts). */
         logrotate: logrotateSchema.prefault({}),
+        /** Triton on the GPU pool with CPU failover (infra/inference/config.ts). */
+        inference: inferenceSchema.prefault({}),
+        /** The AWS cloud layer of staging/prod (infra/aws/config.ts); absent in dev. */
+        cloud: cloudSchema.optional(),
         ...(Object.fromEntries(SECRET_CONFIG_KEYS.map((key) => [key, secretValue.optional()])) as Record<
             SecretConfigKey,
             z.ZodOptional<typeof secretValue>
@@ -153,8 +170,12 @@ export interface PlatformConfig {
     readonly siem: SiemConfig;
     readonly database: DatabaseConfig;
     readonly objectStorage: ObjectStorageConfig;
+    readonly dataStores: DataStoresConfig;
     readonly backups: BackupsConfig;
     readonly logrotate: LogrotateConfig;
+    readonly inference: InferenceConfig;
+    /** The cloud layer's settings (staging/prod); undefined in dev. */
+    readonly cloud: CloudConfig | undefined;
     /** Which secret keys are set (their values are read as Pulumi secrets, never here). */
     readonly secretsSet: ReadonlySet<SecretConfigKey>;
 }
@@ -200,6 +221,10 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
         }
     }
 
+    // Keys the cloud layer derives are refused before the schema, so the message says where the value comes from.
+    const environment = (ENVIRONMENTS as readonly unknown[]).includes(raw.environment) ? (raw.environment as Environment) : undefined;
+    if (environment !== undefined) problems.push(...derivedKeyProblems(raw, environment, input.stack));
+
     const result = configSchema.safeParse(raw, { reportInput: true });
     if (!result.success) {
         problems.push(...problemsFromIssues(result.error.issues, configSchema));
@@ -210,10 +235,21 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
     const secretsSet = new Set(SECRET_CONFIG_KEYS.filter((key) => parsed[key] !== undefined));
     problems.push(...crossFieldProblems(input.stack, parsed, services));
     problems.push(...backupProblems(parsed));
+    problems.push(...inferenceProblems(parsed.environment, parsed.inference));
+    problems.push(...cloudProblems(parsed.cloud, parsed.environment));
     // A credential already refused as plain text is not reported again as missing.
     problems.push(
         ...observabilityProblems(parsed, secretsSet).filter((p) => p.missingSecret === undefined || !plainText.has(p.missingSecret)),
     );
+    for (const key of requiredDataStoreSecrets(parsed.environment, parsed.cloud !== undefined, parsed.database.host).filter(
+        (k) => !secretsSet.has(k) && !plainText.has(k),
+    )) {
+        problems.push({
+            path: key,
+            message: `${key}: required in ${parsed.environment} without the cloud layer (the external database's admin password the PostgreSQL provider creates roles with: \`pulumi config set --secret ${prefix}${key} <value>\`)`,
+            missingSecret: key,
+        });
+    }
     if (problems.length > 0) throw new ConfigValidationError(input.stack, problems);
 
     return {
@@ -233,8 +269,11 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
         siem: parsed.siem,
         database: parsed.database,
         objectStorage: parsed.objectStorage,
+        dataStores: parsed.dataStores,
         backups: parsed.backups,
         logrotate: parsed.logrotate,
+        inference: parsed.inference,
+        cloud: parsed.cloud,
         secretsSet,
     };
 }
@@ -272,16 +311,44 @@ function crossFieldProblems(stack: string, parsed: ParsedConfig, services: Recor
     return out;
 }
 
+/** What the backup jobs take from the cloud layer in staging/prod (a subset of the CloudLayer's outputs). */
+export interface BackupCloudFacts {
+    readonly region: string;
+    readonly buckets: { readonly models: pulumi.Input<string>; readonly backups: pulumi.Input<string> };
+    readonly database: { readonly host: pulumi.Input<string>; readonly port: pulumi.Input<number> };
+    readonly roles: Readonly<Record<"postgresBackup" | "modelBackup" | "configBackup", pulumi.Input<string>>>;
+}
+
 /**
  * The backup jobs' arguments for this config, or undefined when no backup jobs
  * are deployed (backups disabled, or no database yet — dev before the data
- * store layer).
+ * store layer). In staging/prod the database, buckets and roles come from the
+ * cloud layer (`cloud`).
  */
 export function backupsArgsFor(
     config: Pick<PlatformConfig, "environment" | "release" | "database" | "objectStorage" | "backups">,
+    cloud?: BackupCloudFacts,
 ): BackupsArgs | undefined {
     const { database, objectStorage: s3 } = config;
-    if (!config.backups.enabled || database.host === undefined) return undefined;
+    if (!config.backups.enabled) return undefined;
+    if (cloud !== undefined) {
+        return {
+            environment: config.environment,
+            namespace: NAMESPACE,
+            postgres: { host: cloud.database.host, port: cloud.database.port, passwordSecret: database.passwordSecret },
+            s3: {
+                backupBucket: cloud.buckets.backups,
+                modelBucket: cloud.buckets.models,
+                region: cloud.region,
+                roleArn: cloud.roles.postgresBackup,
+                modelRoleArn: cloud.roles.modelBackup,
+                configRoleArn: cloud.roles.configBackup,
+            },
+            config: config.backups,
+            version: config.release,
+        };
+    }
+    if (database.host === undefined) return undefined;
     return {
         environment: config.environment,
         namespace: NAMESPACE,
@@ -299,6 +366,14 @@ export function backupsArgsFor(
     };
 }
 
+/** Stand-ins for the cloud layer's outputs, used only to validate the backup settings before anything exists. */
+const CLOUD_STAND_INS: BackupCloudFacts = {
+    region: "us-east-1",
+    buckets: { models: "derived", backups: "derived" },
+    database: { host: "derived", port: 5432 },
+    roles: { postgresBackup: "derived", modelBackup: "derived", configBackup: "derived" },
+};
+
 /** Where the backup component's argument paths live in stack config. */
 const BACKUP_ARG_KEYS: readonly [string, string][] = [
     ["backups.s3", "objectStorage"],
@@ -307,16 +382,9 @@ const BACKUP_ARG_KEYS: readonly [string, string][] = [
 
 /** The backup jobs' rules, checked here so a bad value stops the program before anything is registered. */
 function backupProblems(parsed: ParsedConfig): ConfigProblem[] {
-    if (parsed.backups.enabled && parsed.database.host === undefined && parsed.environment !== "dev") {
-        return [
-            problem(
-                "database.host",
-                undefined,
-                `in ${parsed.environment} while backups.enabled: the PostgreSQL the daily backups protect, e.g. the RDS endpoint`,
-            ),
-        ];
-    }
-    const args = backupsArgsFor(parsed);
+    // In staging/prod the database, buckets and roles come from the cloud layer:
+    // check the rest of the backup settings against stand-ins for those.
+    const args = backupsArgsFor(parsed, parsed.environment === "dev" ? undefined : CLOUD_STAND_INS);
     if (args === undefined) return [];
     return validateBackupsArgs(args).map((message) => {
         const mapped = BACKUP_ARG_KEYS.reduce(

@@ -4,12 +4,18 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
+import * as secretsmanager from "@pulumi/aws/secretsmanager";
+
+import { CloudLayer, type CloudOutputs } from "./aws";
 import { Backups } from "./backups";
 import { backupsArgsFor, CONFIG_NAMESPACE, loadConfig, SECRET_CONFIG_KEYS, type PlatformConfig, type SecretConfigKey } from "./config";
+import { deploysGpuTriton, resolveInferenceSettings, Triton, tritonClientEnv, type TritonEndpoints } from "./inference";
+import { DataStores, DATABASE_SERVICES, ELASTICSEARCH_URL, ROLE_NAMES, roleSecretName, type DatabaseService } from "./datastores";
 import { clusterProvider } from "./k8s/provider";
 import { LogRotation } from "./logrotate";
 import { PlatformNamespace } from "./namespace";
 import { Observability, resolveObservabilitySettings } from "./observability";
+import { resolveSiemOutput } from "./observability/config";
 import { NAMESPACE, SERVICE_NAMES, SERVICES } from "./runbook";
 import { fromRegistry, imageRef, MedAgiService } from "./services";
 import { PostDeploySmoke, SMOKE_IMAGE } from "./smoke";
@@ -24,6 +30,17 @@ export interface PlatformOutputs {
         { port: number; image: string; clusterUrl: pulumi.Output<string>; url: pulumi.Output<string | undefined> }
     >;
     readonly monitoring: { namespace: pulumi.Output<string>; alertRules: pulumi.Output<string[]> };
+    readonly inference: { tritonGpu: boolean; modelsVersion: string; endpoints: TritonEndpoints };
+    /** staging/prod: what the cloud layer created (issue 8 "Outputs"). */
+    readonly cloud?: {
+        readonly clusterName: pulumi.Output<string>;
+        readonly updateKubeconfigCommand: string;
+        readonly registry: string;
+        readonly buckets: { readonly models: pulumi.Output<string>; readonly backups: pulumi.Output<string> };
+        readonly rdsEndpoint: pulumi.Output<string>;
+    };
+    /** staging/prod: the EKS kubeconfig (a secret output of its own, so the rest of `cloud` stays readable). */
+    readonly kubeconfig?: pulumi.Output<string>;
 }
 
 /** Declares every resource of the stack; config is validated before the first one. */
@@ -33,20 +50,54 @@ export async function main(): Promise<PlatformOutputs> {
 }
 
 export function declarePlatform(config: PlatformConfig): PlatformOutputs {
-    const provider = clusterProvider("kubernetes", { ...(config.kubeContext === undefined ? {} : { context: config.kubeContext }) });
+    const secrets = secretInputs(config);
+    // staging/prod: the cloud layer provides the cluster, registry, database, buckets and roles (dev has none).
+    const cloud =
+        config.environment === "dev" || config.cloud === undefined
+            ? undefined
+            : new CloudLayer("cloud", {
+                  stack: config.stack,
+                  environment: config.environment,
+                  config: config.cloud,
+                  ...(resolveSiemOutput(config) === "http" && config.siem.host !== undefined && secrets.siemToken !== undefined
+                      ? { siem: { host: config.siem.host, port: config.siem.port, uri: config.siem.uri, token: secrets.siemToken } }
+                      : {}),
+              }).outputs;
+    const registry = cloud?.registry ?? config.registry;
+    const provider =
+        cloud?.kubernetes ??
+        clusterProvider("kubernetes", { ...(config.kubeContext === undefined ? {} : { context: config.kubeContext }) });
     const namespace = new PlatformNamespace("platform", { name: NAMESPACE }, { provider, protect: config.protect });
 
-    const backupArgs = backupsArgsFor(config);
+    const dataStores = declareDataStores(config, provider, namespace, cloud);
+    const backupArgs = dataStoreBackupArgs(config, dataStores, cloud);
     const backups = backupArgs === undefined ? undefined : new Backups("backups", backupArgs, { provider, dependsOn: [namespace] });
     if (config.logrotate.enabled) {
         new LogRotation(
             "logrotate",
-            { config: config.logrotate, image: fromRegistry(config.registry, config.logrotate.image), version: config.release },
+            { config: config.logrotate, image: fromRegistry(registry, config.logrotate.image), version: config.release },
             { provider },
         );
     }
 
-    const secrets = secretInputs(config);
+    // Resolved once: the same settings decide the Triton component and its alerts.
+    // In the cloud, the models bucket is in the cloud layer's region and the GPU
+    // pool is selected by the label the cloud layer gives its nodes.
+    const resolved = resolveInferenceSettings(
+        config.environment,
+        config.inference,
+        cloud === undefined ? config.objectStorage : { ...config.objectStorage, region: cloud.region },
+    );
+    const inference =
+        cloud === undefined || resolved.gpu === undefined
+            ? resolved
+            : {
+                  ...resolved,
+                  gpu: {
+                      ...resolved.gpu,
+                      nodeSelector: { ...resolved.gpu.nodeSelector, [cloud.triton.nodeSelector.key]: cloud.triton.nodeSelector.value },
+                  },
+              };
     const observability = new Observability(
         "observability",
         {
@@ -55,13 +106,22 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
             services: SERVICE_NAMES.map((name) => SERVICES[name]),
             secrets,
             namespace: NAMESPACE,
-            // The data stores and backup jobs join with their components; until
-            // then nothing is watched that does not exist.
-            dataStores: [],
+            // The StatefulSets of the in-cluster stores (ECK, and the S3 store in dev).
+            dataStores: dataStores.statefulSets,
             backups: backups !== undefined,
-            // The Triton component joins later: until it deploys deployment/triton,
-            // only an existing, unready one may page.
-            tritonGpu: false,
+            // Where the GPU Triton is deployed, a missing or unready deployment/triton pages.
+            tritonGpu: deploysGpuTriton(inference),
+        },
+        { provider, dependsOn: [namespace] },
+    );
+
+    const triton = new Triton(
+        "triton",
+        {
+            settings: inference,
+            namespace: NAMESPACE,
+            ...(cloud === undefined ? {} : { modelBucket: cloud.triton.modelsBucket, roleArn: cloud.triton.roleArn }),
+            monitoring: { namespace: config.monitoring.namespace, dependsOn: [observability.stack] },
         },
         { provider, dependsOn: [namespace] },
     );
@@ -70,7 +130,7 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
     const serviceResources: MedAgiService[] = [];
     for (const name of SERVICE_NAMES) {
         const settings = config.services[name];
-        const image = imageRef(config.registry, name, settings.tag);
+        const image = imageRef(registry, name, settings.tag);
         const service = new MedAgiService(
             name,
             {
@@ -79,8 +139,15 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
                 image,
                 settings,
                 imagePullPolicy: config.imagePullPolicy,
+                // Each service's database credentials come from its own Secret; search from one place.
+                env: [{ name: "ELASTICSEARCH_URL", value: ELASTICSEARCH_URL }],
+                ...((DATABASE_SERVICES as readonly string[]).includes(name)
+                    ? { envFromSecrets: [dataStores.postgres.roleSecrets[name as DatabaseService] as string] }
+                    : {}),
                 imagePullSecrets: config.imagePullSecrets,
                 topologySpread: config.topologySpread,
+                // Imaging calls Triton through the failover Service, and may reach either pool directly.
+                ...(name === "imaging" ? { env: tritonClientEnv(triton.endpoints) } : {}),
                 // The monitoring release installs the ServiceMonitor CRD.
                 serviceMonitor: { enabled: true, dependsOn: [observability.stack] },
                 ...(config.ingress.enabled
@@ -103,8 +170,9 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
     // Post-deploy smoke test: `pulumi up` waits for this Job, and fails if any service is down.
     new PostDeploySmoke(
         "smoke",
-        { namespace: NAMESPACE, image: fromRegistry(config.registry, SMOKE_IMAGE), release: config.release },
-        { provider, dependsOn: [namespace, ...serviceResources] },
+        { namespace: NAMESPACE, image: fromRegistry(registry, SMOKE_IMAGE), release: config.release },
+        // After every service and Triton (imaging's /v1/triton/health is one of the checks).
+        { provider, dependsOn: [namespace, triton, ...serviceResources] },
     );
 
     return {
@@ -113,6 +181,109 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
         namespace: namespace.name,
         services,
         monitoring: { namespace: observability.monitoringNamespace, alertRules: observability.prometheusRuleNames },
+        inference: { tritonGpu: triton.tritonGpu, modelsVersion: inference.models.version, endpoints: triton.endpoints },
+        ...(cloud === undefined
+            ? {}
+            : {
+                  cloud: {
+                      clusterName: cloud.clusterName,
+                      updateKubeconfigCommand: cloud.updateKubeconfigCommand,
+                      registry: cloud.registry,
+                      buckets: cloud.buckets,
+                      rdsEndpoint: cloud.database.endpoint,
+                  },
+                  kubeconfig: cloud.kubeconfig,
+              }),
+    };
+}
+
+/** The data stores: in-cluster PostgreSQL in dev, the configured server (RDS) in staging/prod. */
+function declareDataStores(
+    config: PlatformConfig,
+    provider: ReturnType<typeof clusterProvider>,
+    namespace: PlatformNamespace,
+    cloud: CloudOutputs | undefined,
+): DataStores {
+    const db = config.database;
+    const pgc = config.dataStores.postgres;
+    const admin = (password: pulumi.Input<string>) => ({
+        username: pgc.adminUser,
+        password,
+        ...(pgc.adminHost === undefined ? {} : { host: pgc.adminHost }),
+        ...(pgc.adminPort === undefined ? {} : { port: pgc.adminPort }),
+        ...(pgc.caFile === undefined ? {} : { caFile: pgc.caFile }),
+    });
+    const ca = { kind: "configMap" as const, name: pgc.caConfigMap, key: "ca.crt" };
+    const external =
+        cloud !== undefined
+            ? // RDS keeps its master password in Secrets Manager (manageMasterUserPassword): read there, never in config.
+              {
+                  kind: "external" as const,
+                  host: cloud.database.host,
+                  port: cloud.database.port,
+                  ca,
+                  admin: admin(rdsMasterPassword(cloud)),
+              }
+            : config.environment === "dev" || db.host === undefined
+              ? undefined
+              : {
+                    kind: "external" as const,
+                    host: db.host,
+                    port: db.port,
+                    ca,
+                    admin: admin(new pulumi.Config(CONFIG_NAMESPACE).requireSecret("databaseAdminPassword")),
+                };
+    return new DataStores(
+        "datastores",
+        {
+            environment: config.environment,
+            config: config.dataStores,
+            ...(external === undefined ? {} : { externalPostgres: external }),
+            buckets: [config.objectStorage.modelBucket, config.objectStorage.backupBucket],
+            protect: config.protect,
+            k8sProvider: provider,
+            dependsOn: [namespace],
+        },
+        { dependsOn: [namespace] },
+    );
+}
+
+/** The RDS master password, from the Secrets Manager secret RDS manages (JSON with `username` and `password`). */
+function rdsMasterPassword(cloud: CloudOutputs): pulumi.Output<string> {
+    const version = secretsmanager.getSecretVersionOutput({ secretId: cloud.database.masterUserSecretArn });
+    return pulumi.secret(version.secretString.apply((s) => (JSON.parse(s) as { password: string }).password));
+}
+
+/** The backup jobs' args: the backup role for the dump, the restore role for the drill, verify-full against the server's CA. */
+function dataStoreBackupArgs(
+    config: PlatformConfig,
+    stores: DataStores,
+    cloud: CloudOutputs | undefined,
+): ReturnType<typeof backupsArgsFor> {
+    const c = stores.postgres.connection;
+    const objectStorage =
+        stores.objectStore === undefined
+            ? config.objectStorage
+            : {
+                  ...config.objectStorage,
+                  endpointUrl: stores.objectStore.endpointUrl,
+                  credentialsSecret: stores.objectStore.credentialsSecret,
+              };
+    const args =
+        cloud === undefined
+            ? backupsArgsFor({ ...config, database: { ...config.database, host: c.host as string, port: c.port as number }, objectStorage })
+            : backupsArgsFor(config, cloud);
+    if (args === undefined) return undefined;
+    return {
+        ...args,
+        postgres: {
+            ...args.postgres,
+            user: ROLE_NAMES.backup,
+            passwordSecret: { name: roleSecretName(ROLE_NAMES.backup), key: "password" },
+            drill: { user: ROLE_NAMES.restore, passwordSecret: { name: roleSecretName(ROLE_NAMES.restore), key: "password" } },
+            ca: c.ca,
+        },
+        config: { ...config.backups, postgresSslMode: config.backups.postgresSslMode ?? "verify-full" },
     };
 }
 

@@ -34,12 +34,11 @@ const PROD_ROUTING = {
     siemToken: "T0KEN",
 };
 const PROD_SECRETS = ["pagerdutyRoutingKey", "slackWebhookUrl", "siemToken"];
-/** What prod needs for its backups: the database and the buckets, reached through IRSA. */
-const PROD_BACKUPS = {
-    database: { host: "medagi.c1a2b3.eu-west-1.rds.amazonaws.com" },
-    objectStorage: { region: "eu-west-1", backupBucket: "med-agi-backups-prod", roleArn: "arn:aws:iam::123456789012:role/med-agi-backup" },
+/** What staging/prod need for the cloud layer (which provides the database, buckets and roles the backups use). */
+const PROD_CLOUD = {
+    cloud: { accountId: "123456789012", region: "eu-west-1", cluster: { adminRoleArns: ["arn:aws:iam::123456789012:role/deployer"] } },
 };
-const PROD = { environment: "prod", serviceDefaults: { replicas: 2 }, ...PROD_ROUTING, ...PROD_BACKUPS };
+const PROD = { environment: "prod", serviceDefaults: { replicas: 2 }, ...PROD_ROUTING, ...PROD_CLOUD };
 
 describe("stack configuration", () => {
     describe("defaults", () => {
@@ -79,7 +78,6 @@ describe("stack configuration", () => {
             {
                 ...PROD,
                 release: "v2.3.1",
-                registry: "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
                 serviceDefaults: { replicas: 3, autoscaling: { maxReplicas: 8 }, resources: { requests: { cpu: "500m" } } },
                 services: {
                     imaging: { tag: "v2.3.2-hotfix", replicas: 4, resources: { limits: { memory: "4Gi" } }, env: { LOG_LEVEL: "debug" } },
@@ -298,18 +296,20 @@ describe("stack configuration", () => {
 
         const backupCases: [string, Record<string, unknown>, string, string[]][] = [
             [
-                "staging without the database its backups protect",
+                "staging without the cloud layer that provides its database, buckets and roles",
                 { environment: "staging", ...PROD_ROUTING, pagerdutyRoutingKey: undefined },
                 "staging",
                 [
-                    "database.host: is required (in staging while backups.enabled: the PostgreSQL the daily backups protect, e.g. the RDS endpoint)",
+                    "cloud: is required (in staging: the AWS account, region, CIDRs, sizes and admin roles of the cloud layer (see docs/aws.md))",
                 ],
             ],
             [
                 "static S3 keys in prod",
-                { ...PROD, objectStorage: { ...PROD_BACKUPS.objectStorage, roleArn: undefined, credentialsSecret: "minio-credentials" } },
+                { ...PROD, objectStorage: { credentialsSecret: "minio-credentials" } },
                 "prod",
-                ["objectStorage.credentialsSecret: static keys are not allowed in prod (use roleArn / IRSA)"],
+                [
+                    'objectStorage.credentialsSecret: "minio-credentials" is not allowed (in prod it is derived from the cloud layer: the backup jobs\' IRSA roles (infra/aws/iam.ts); static keys are not used in AWS; remove the key from Pulumi.prod.yaml)',
+                ],
             ],
             [
                 "backups with no S3 credentials at all",
@@ -379,7 +379,7 @@ describe("stack configuration", () => {
         });
 
         it("requires a team receiver, a SIEM collector and the credentials they need in prod, each named", () => {
-            expect(problems({ environment: "prod", serviceDefaults: { replicas: 2 }, ...PROD_BACKUPS }, "prod")).toEqual([
+            expect(problems({ environment: "prod", serviceDefaults: { replicas: 2 }, ...PROD_CLOUD }, "prod")).toEqual([
                 'alerting.team.kind: "none" is not allowed in prod (warnings must reach the team: "slack" or "email")',
                 'siem.host: is required when siem.output is "http" (the SIEM collector host name)',
                 "pagerdutyRoutingKey: is required (PagerDuty Events v2 routing key: pages are mandatory in prod); set it with: pulumi config set --secret med-agi:pagerdutyRoutingKey <value>",

@@ -51,7 +51,7 @@ describe("npm run render", () => {
         expect(deployment.parent).toBe("urn:pulumi:dev::med-agi::med-agi:services:MedAgiService::imaging");
     });
 
-    it("writes kubernetes.yaml with the six Deployments in med-agi, container names, runbook ports and /health probes", () => {
+    it("writes kubernetes.yaml with the six service Deployments and Triton in med-agi, container names, runbook ports and probes", () => {
         const docs = parseAllDocuments(fs.readFileSync(path.join(out, "dev", "kubernetes.yaml"), "utf8")).map((d) => d.toJS() as any);
         const deployments = docs.filter((d) => d.kind === "Deployment");
         expect(
@@ -63,6 +63,7 @@ describe("npm run render", () => {
                 d.spec.template.spec.containers[0].livenessProbe.httpGet.path,
             ]),
         ).toEqual([
+            ["med-agi", "triton", "triton", 8000, "/v2/health/live"],
             ["med-agi", "imaging", "imaging", 8006, "/health"],
             ["med-agi", "ekg", "ekg", 8016, "/health"],
             ["med-agi", "eval", "eval", 8005, "/health"],
@@ -79,7 +80,7 @@ describe("npm run render", () => {
 
     it("writes a summary with counts per type, a Mermaid diagram and the component tree", () => {
         const summary = fs.readFileSync(path.join(out, "prod", "summary.md"), "utf8");
-        expect(summary).toContain("| `kubernetes:apps/v1:Deployment` | 6 |");
+        expect(summary).toContain("| `kubernetes:apps/v1:Deployment` | 8 |"); // six services, triton, triton-cpu
         expect(summary).toContain("```mermaid\nflowchart LR");
         expect(summary).toContain('clients -->|"imaging.med-agi.example.org"| w_med_agi_imaging');
         expect(summary).toMatch(/- Namespace `med-agi` 🔒 protected/);

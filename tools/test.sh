@@ -17,6 +17,7 @@ declare -A NEED=(
   [logrotate]=logrotate
   [aws]=awscli
   [pg_ctlcluster]=postgresql
+  [busybox]=busybox
 )
 missing=()
 for tool in "${!NEED[@]}"; do

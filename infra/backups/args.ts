@@ -27,6 +27,10 @@ export interface BackupPostgresArgs {
     readonly user?: pulumi.Input<string>;
     /** The Secret key holding that role's password. */
     readonly passwordSecret: SecretKeyRef;
+    /** Role the restore drill connects as (CREATEDB, owns nothing live). @default `user` */
+    readonly drill?: { readonly user: string; readonly passwordSecret: SecretKeyRef };
+    /** CA that signs the server certificate (`ca.crt` of a Secret or ConfigMap), mounted for sslmode verify-full. @default none */
+    readonly ca?: { readonly kind: "secret" | "configMap"; readonly name: string; readonly key: string };
 }
 
 /** Static AWS-style credentials from a Secret (dev: MinIO's access key). */
@@ -52,6 +56,10 @@ export interface BackupS3Args {
     readonly credentialsSecret?: S3CredentialsSecret;
     /** IAM role for IRSA, set as `eks.amazonaws.com/role-arn` on the ServiceAccounts (staging/prod). @default none */
     readonly roleArn?: pulumi.Input<string>;
+    /** IRSA role of model-backup's ServiceAccount (read models, write `models/`). @default roleArn */
+    readonly modelRoleArn?: pulumi.Input<string>;
+    /** IRSA role of config-backup's ServiceAccount (write `config/` only). @default roleArn */
+    readonly configRoleArn?: pulumi.Input<string>;
 }
 
 export interface BackupsArgs {
@@ -76,6 +84,9 @@ export function validateBackupsArgs(args: BackupsArgs): string[] {
     }
     if (!hasSecret && !hasRole) {
         problems.push("backups.s3: neither credentialsSecret nor roleArn is set (the jobs would have no S3 credentials)");
+    }
+    if (!hasRole && (args.s3.modelRoleArn !== undefined || args.s3.configRoleArn !== undefined)) {
+        problems.push("backups.s3: modelRoleArn/configRoleArn are set without roleArn (the database backups would have no S3 credentials)");
     }
     if (args.environment !== "dev" && hasSecret) {
         problems.push(`backups.s3.credentialsSecret: static keys are not allowed in ${args.environment} (use roleArn / IRSA)`);

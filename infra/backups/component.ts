@@ -1,5 +1,5 @@
 /**
- * The Backups component: the scripts ConfigMap, two ServiceAccounts (IRSA-ready),
+ * The Backups component: the scripts ConfigMap, three ServiceAccounts (IRSA-ready, one role each in AWS),
  * the read-only Role for config-backup, and the CronJobs postgres-backup,
  * model-backup, config-backup, restore-drill and the suspended postgres-restore
  * template. Backup freshness is alerted on by the observability rules
@@ -44,18 +44,34 @@ export class Backups extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const irsa = args.s3.roleArn === undefined ? {} : { annotations: { [IRSA_ANNOTATION]: args.s3.roleArn } };
+        // One IRSA role per ServiceAccount when given (AWS: least privilege per job), else the shared roleArn.
+        const irsa = (role: pulumi.Input<string> | undefined) => (role === undefined ? {} : { annotations: { [IRSA_ANNOTATION]: role } });
         const backupSa = new k8s.core.v1.ServiceAccount(
             `${name}-sa`,
             {
-                metadata: { name: SERVICE_ACCOUNT_NAMES.backup, namespace, labels, ...irsa },
+                metadata: { name: SERVICE_ACCOUNT_NAMES.backup, namespace, labels, ...irsa(args.s3.roleArn) },
+                automountServiceAccountToken: false,
+            },
+            { parent: this },
+        );
+        const modelSa = new k8s.core.v1.ServiceAccount(
+            `${name}-model-sa`,
+            {
+                metadata: { name: SERVICE_ACCOUNT_NAMES.modelBackup, namespace, labels, ...irsa(args.s3.modelRoleArn ?? args.s3.roleArn) },
                 automountServiceAccountToken: false,
             },
             { parent: this },
         );
         const configSa = new k8s.core.v1.ServiceAccount(
             `${name}-config-sa`,
-            { metadata: { name: SERVICE_ACCOUNT_NAMES.configBackup, namespace, labels, ...irsa } },
+            {
+                metadata: {
+                    name: SERVICE_ACCOUNT_NAMES.configBackup,
+                    namespace,
+                    labels,
+                    ...irsa(args.s3.configRoleArn ?? args.s3.roleArn),
+                },
+            },
             { parent: this },
         );
         const role = new k8s.rbac.v1.Role(
@@ -79,14 +95,19 @@ export class Backups extends pulumi.ComponentResource {
             for (const job of Object.keys(specs) as BackupJob[]) {
                 const cronJob = new k8s.batch.v1.CronJob(`${name}-${CRONJOB_NAMES[job]}`, specs[job], {
                     parent: this,
-                    dependsOn: job === "configBackup" ? [scripts, configSa, binding, role] : [scripts, backupSa],
+                    dependsOn:
+                        job === "configBackup"
+                            ? [scripts, configSa, binding, role]
+                            : job === "modelBackup"
+                              ? [scripts, modelSa]
+                              : [scripts, backupSa],
                 });
                 cronJobs[job] = cronJob.metadata.name;
             }
         }
 
         this.cronJobNames = pulumi.output(cronJobs) as pulumi.Output<Partial<Record<BackupJob, string>>>;
-        this.serviceAccountNames = pulumi.all([backupSa.metadata.name, configSa.metadata.name]);
+        this.serviceAccountNames = pulumi.all([backupSa.metadata.name, modelSa.metadata.name, configSa.metadata.name]);
         this.scriptsConfigMapName = scripts.metadata.name;
         this.registerOutputs({
             cronJobNames: this.cronJobNames,

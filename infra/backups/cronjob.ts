@@ -48,6 +48,8 @@ export interface CronJobSpecOptions {
     readonly suspend?: boolean;
     /** Value of `app.kubernetes.io/version` on the objects. @default none */
     readonly version?: string;
+    /** A CA (one key of a Secret or ConfigMap) mounted read-only in every step at `mountPath`. @default none */
+    readonly caVolume?: { readonly kind: "secret" | "configMap"; readonly name: string; readonly key: string; readonly mountPath: string };
 }
 
 /** Environment every step gets: writable HOME/TMPDIR on the /tmp emptyDir, the work dir. */
@@ -59,7 +61,11 @@ export function baseEnv(): EnvVar[] {
     ];
 }
 
-function container(step: ScriptStep, resources: ResourceRequirements): k8s.types.input.core.v1.Container {
+function container(
+    step: ScriptStep,
+    resources: ResourceRequirements,
+    ca?: CronJobSpecOptions["caVolume"],
+): k8s.types.input.core.v1.Container {
     return {
         name: step.name,
         image: step.image,
@@ -72,6 +78,7 @@ function container(step: ScriptStep, resources: ResourceRequirements): k8s.types
             { name: "scripts", mountPath: PATHS.scripts, readOnly: true },
             { name: "work", mountPath: PATHS.work },
             { name: "tmp", mountPath: PATHS.tmp },
+            ...(ca === undefined ? [] : [{ name: "postgres-ca", mountPath: ca.mountPath, readOnly: true }]),
         ],
     };
 }
@@ -107,12 +114,15 @@ export function cronJobSpec(options: CronJobSpecOptions): k8s.batch.v1.CronJobAr
                             serviceAccountName: options.serviceAccountName,
                             automountServiceAccountToken: options.automountServiceAccountToken ?? false,
                             securityContext: restrictedPodSecurityContext(BACKUP_RUN_AS),
-                            ...(init.length === 0 ? {} : { initContainers: init.map((s) => container(s, options.resources)) }),
-                            containers: [container(main, options.resources)],
+                            ...(init.length === 0
+                                ? {}
+                                : { initContainers: init.map((s) => container(s, options.resources, options.caVolume)) }),
+                            containers: [container(main, options.resources, options.caVolume)],
                             volumes: [
                                 { name: "scripts", configMap: { name: options.scriptsConfigMapName, defaultMode: 0o555 } },
                                 { name: "work", emptyDir: { sizeLimit: options.workDirSizeLimit } },
                                 { name: "tmp", emptyDir: { sizeLimit: TMP_DIR_SIZE_LIMIT } },
+                                ...(options.caVolume === undefined ? [] : [caVolumeSource(options.caVolume)]),
                             ],
                         },
                     },
@@ -120,4 +130,11 @@ export function cronJobSpec(options: CronJobSpecOptions): k8s.batch.v1.CronJobAr
             },
         },
     };
+}
+
+function caVolumeSource(ca: NonNullable<CronJobSpecOptions["caVolume"]>): k8s.types.input.core.v1.Volume {
+    const items = [{ key: ca.key, path: ca.key }];
+    return ca.kind === "secret"
+        ? { name: "postgres-ca", secret: { secretName: ca.name, items, defaultMode: 0o444 } }
+        : { name: "postgres-ca", configMap: { name: ca.name, items, defaultMode: 0o444 } };
 }

@@ -119,8 +119,10 @@ export const RETENTION_DAYS = BACKUP.retentionDays;
 
 /** ServiceAccounts (fixed names: an IRSA trust policy names them as `system:serviceaccount:med-agi:<name>`). */
 export const SERVICE_ACCOUNT_NAMES = {
-    /** postgres-backup, model-backup, restore-drill, postgres-restore: S3 only, no Kubernetes API token. */
+    /** postgres-backup, restore-drill, postgres-restore: S3 (`postgres/`) only, no Kubernetes API token. */
     backup: "med-agi-backup",
+    /** model-backup: reads the models bucket, writes `models/`; its own IRSA role in AWS. No Kubernetes API token. */
+    modelBackup: "med-agi-model-backup",
     /** config-backup: S3 plus read-only access to the namespace's objects (never Secrets). */
     configBackup: "med-agi-config-backup",
 } as const;

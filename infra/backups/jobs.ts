@@ -23,9 +23,16 @@ import { configExportResources } from "./rbac";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
+/** Where the PostgreSQL server's CA is mounted when `postgres.ca` is set. */
+export const POSTGRES_CA_DIR = "/etc/med-agi/postgres-ca";
+
 /** libpq environment: host, port, database, user, and the password from its Secret. */
-export function postgresEnv(args: BackupsArgs, sslMode: string): EnvVar[] {
-    const pg = args.postgres;
+export function postgresEnv(
+    args: BackupsArgs,
+    sslMode: string,
+    as?: { user: string; passwordSecret: { name: pulumi.Input<string>; key: string } },
+): EnvVar[] {
+    const pg = as === undefined ? args.postgres : { ...args.postgres, ...as };
     return [
         { name: "PGHOST", value: pg.host },
         { name: "PGPORT", value: pulumiString(pg.port ?? 5432) },
@@ -36,6 +43,7 @@ export function postgresEnv(args: BackupsArgs, sslMode: string): EnvVar[] {
         { name: "PGSSLMODE", value: sslMode },
         { name: "PGCONNECT_TIMEOUT", value: "10" },
         { name: "PGAPPNAME", value: "med-agi-backup" },
+        ...(args.postgres.ca === undefined ? [] : [{ name: "PGSSLROOTCERT", value: `${POSTGRES_CA_DIR}/${args.postgres.ca.key}` }]),
     ];
 }
 
@@ -78,7 +86,9 @@ export function defaultSslMode(environment: BackupsArgs["environment"]): string 
 /** The steps of each job. */
 export function jobSteps(args: BackupsArgs, config: BackupsConfig): Record<BackupJob, ScriptStep[]> {
     const img = config.images;
-    const pg = postgresEnv(args, config.postgresSslMode ?? defaultSslMode(args.environment));
+    const sslMode = config.postgresSslMode ?? defaultSslMode(args.environment);
+    const pg = postgresEnv(args, sslMode);
+    const drillPg = args.postgres.drill === undefined ? pg : postgresEnv(args, sslMode, args.postgres.drill);
     const s3 = s3Env(args);
     const namespace = args.namespace ?? NAMESPACE;
     return {
@@ -105,7 +115,7 @@ export function jobSteps(args: BackupsArgs, config: BackupsConfig): Record<Backu
                 name: "drill",
                 image: img.postgres,
                 script: "restore-drill.sh",
-                env: [...pg, { name: "DRILL_DB_PREFIX", value: DRILL_DB_PREFIX }],
+                env: [...drillPg, { name: "DRILL_DB_PREFIX", value: DRILL_DB_PREFIX }],
             },
         ],
         postgresRestore: [
@@ -132,12 +142,18 @@ export function backupCronJobs(args: BackupsArgs, config: BackupsConfig): Record
             namespace,
             schedule: JOB_SCHEDULES[job],
             steps: steps[job],
-            serviceAccountName: job === "configBackup" ? SERVICE_ACCOUNT_NAMES.configBackup : SERVICE_ACCOUNT_NAMES.backup,
+            serviceAccountName:
+                job === "configBackup"
+                    ? SERVICE_ACCOUNT_NAMES.configBackup
+                    : job === "modelBackup"
+                      ? SERVICE_ACCOUNT_NAMES.modelBackup
+                      : SERVICE_ACCOUNT_NAMES.backup,
             automountServiceAccountToken: job === "configBackup",
             scriptsConfigMapName: SCRIPTS_CONFIGMAP_NAME,
             timing: JOB_TIMINGS[job],
             resources,
             workDirSizeLimit: config.workDirSizeLimit,
+            ...(args.postgres.ca === undefined ? {} : { caVolume: { ...args.postgres.ca, mountPath: POSTGRES_CA_DIR } }),
             // The restore template never runs on a schedule.
             suspend: job === "postgresRestore" ? true : config.suspend,
             ...(args.version === undefined ? {} : { version: args.version }),

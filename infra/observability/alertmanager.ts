@@ -18,6 +18,7 @@
  * `url_file` is newer, so the SIEM URL (not a secret) is inline and its
  * token goes through `http_config.authorization.credentials_file`.
  */
+import { NAMESPACE } from "../runbook";
 import type { AlertingConfig } from "./config";
 
 /** Alertmanager mounts `alertmanagerSpec.secrets` here (prometheus-operator convention). */
@@ -144,6 +145,27 @@ export function siemReceiver(url: string, creds: ReceiverCredentials): Receiver 
     };
 }
 
+/**
+ * The CPU fallback's pods (`triton-cpu`) are unready by design while a GPU
+ * Triton serves: their gate container keeps them out of the failover Service
+ * (docs/inference.md). The chart's generic workload alerts would stand
+ * active forever for them, so they go nowhere; `MedAgiTritonCpuFailoverActive`
+ * is the alert that says the fallback is serving.
+ */
+function gatedFallbackSilences(): Route[] {
+    return [
+        {
+            receiver: RECEIVERS.none,
+            matchers: [
+                'alertname=~"KubeDeploymentReplicasMismatch|KubeDeploymentRolloutStuck"',
+                `namespace="${NAMESPACE}"`,
+                'deployment="triton-cpu"',
+            ],
+        },
+        { receiver: RECEIVERS.none, matchers: ['alertname="KubePodNotReady"', `namespace="${NAMESPACE}"`, 'pod=~"triton-cpu-.+"'] },
+    ];
+}
+
 /** Builds `alertmanager.yaml` from the `alerting` section and the credentials present. Pure. */
 export function alertmanagerConfig(alerting: AlertingConfig, creds: ReceiverCredentials): AlertmanagerConfig {
     const team = teamReceiver(alerting, creds);
@@ -156,6 +178,7 @@ export function alertmanagerConfig(alerting: AlertingConfig, creds: ReceiverCred
         routes.push({ receiver: RECEIVERS.siem, matchers: ['category="security"'], continue: true });
     }
     routes.push(
+        ...gatedFallbackSilences(),
         {
             receiver: pageName,
             matchers: ['severity="page"'],

@@ -135,9 +135,11 @@ export function dashboardPanels(args: DashboardArgs): Panel[] {
         },
         {
             id: 5,
-            title: "Triton health (ready replicas)",
+            title: "Triton health: which pool serves (ready replicas)",
             type: "stat",
-            description: `Runbook: Triton Health Unhealthy → ${k.tritonHealth.action} (${k.tritonHealth.alert}). Red: no ready GPU Triton pod.`,
+            description:
+                `Runbook: Triton Health Unhealthy → ${k.tritonHealth.action} (${k.tritonHealth.alert}). Red: no ready GPU Triton pod. ` +
+                `${TRITON_DEPLOYMENTS.cpu} pods are ready only while they serve (the failover gate), so a non-zero CPU value means inference runs on CPU.`,
             gridPos: grid(4),
             datasource: DATASOURCE,
             targets: [
@@ -182,6 +184,41 @@ export function dashboardPanels(args: DashboardArgs): Panel[] {
                 },
             ],
             fieldConfig: { defaults: { unit: "reqps" }, overrides: [] },
+        },
+        {
+            id: 7,
+            title: "Triton inference rate by pool",
+            type: "timeseries",
+            description: "Successful inferences per second, GPU pool against CPU fallback (Triton's nv_inference_request_success).",
+            gridPos: grid(6),
+            datasource: DATASOURCE,
+            targets: [
+                {
+                    refId: "A",
+                    expr: `sum by (pool) (rate(nv_inference_request_success{namespace="${ns}"}[${RATE_WINDOW}]))`,
+                    legendFormat: "{{pool}}",
+                },
+            ],
+            fieldConfig: { defaults: { unit: "reqps" }, overrides: [] },
+        },
+        {
+            id: 8,
+            title: "Triton queue time per request",
+            type: "timeseries",
+            description:
+                "Mean time a request waited in Triton's queue, per pool: rising queue time on the GPU pool is what the autoscaler relieves.",
+            gridPos: grid(7),
+            datasource: DATASOURCE,
+            targets: [
+                {
+                    refId: "A",
+                    expr:
+                        `sum by (pool) (rate(nv_inference_queue_duration_us{namespace="${ns}"}[${RATE_WINDOW}]))\n/\n` +
+                        `sum by (pool) (rate(nv_inference_request_success{namespace="${ns}"}[${RATE_WINDOW}])) / 1000`,
+                    legendFormat: "{{pool}}",
+                },
+            ],
+            fieldConfig: { defaults: { unit: "ms" }, overrides: [] },
         },
     ];
 }

@@ -287,7 +287,10 @@ export function maintenanceRules(args: RuleBuilderArgs): AlertRule[] {
                 runbook_url: c.url(a.crashLooping),
             },
         },
-        {
+    ];
+    // Only where a GPU Triton fails over to triton-cpu: dev has neither, so nothing can stand active there.
+    if (args.tritonGpu ?? true) {
+        rules.push({
             alert: a.cpuFailover,
             expr: `${readyReplicas(c, TRITON_DEPLOYMENTS.gpu)} < 1\nand on ()\n${readyReplicas(c, TRITON_DEPLOYMENTS.cpu)} >= 1`,
             for: w.cpuFailover,
@@ -297,8 +300,8 @@ export function maintenanceRules(args: RuleBuilderArgs): AlertRule[] {
                 description: `deployment/${TRITON_DEPLOYMENTS.gpu} has no ready replica while deployment/${TRITON_DEPLOYMENTS.cpu} serves, for ${w.cpuFailover}: the runbook's automatic "Failover to CPU inference" is active; expect higher latency until the GPU Triton is back.`,
                 runbook_url: c.url(a.cpuFailover),
             },
-        },
-    ];
+        });
+    }
     if (dataStores.length > 0) {
         rules.push({
             alert: a.dataStoreDown,

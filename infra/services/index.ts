@@ -53,6 +53,8 @@ export interface MedAgiServiceArgs {
     readonly topologySpread?: TopologySpreadPolicy;
     /** Extra environment variables (e.g. dependency endpoints, Secret references). @default [] */
     readonly env?: readonly k8s.types.input.core.v1.EnvVar[];
+    /** Secrets whose every key becomes an environment variable (`envFrom`), e.g. the service's own `postgres-<service>`. @default [] */
+    readonly envFromSecrets?: readonly pulumi.Input<string>[];
     /** Expose through an Ingress. @default no Ingress */
     readonly ingress?: ServiceIngressArgs;
     /**
@@ -100,6 +102,7 @@ export class MedAgiService extends pulumi.ComponentResource {
                     topologySpread: args.topologySpread ?? DEFAULT_TOPOLOGY_SPREAD,
                     serviceAccountName: service.name,
                     env: args.env ?? [],
+                    envFromSecrets: args.envFromSecrets ?? [],
                 }),
             },
             { ...child, dependsOn: [account] },

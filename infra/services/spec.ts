@@ -74,6 +74,8 @@ export interface DeploymentSpecArgs {
     readonly serviceAccountName: string;
     /** Extra environment variables (plain values or references), after the service's own. */
     readonly env?: readonly k8s.types.input.core.v1.EnvVar[];
+    /** Secrets loaded whole as environment variables (`envFrom`). @default [] */
+    readonly envFromSecrets?: readonly import("@pulumi/pulumi").Input<string>[];
 }
 
 function httpProbe(timing: { periodSeconds: number; failureThreshold: number; timeoutSeconds: number }): k8s.types.input.core.v1.Probe {
@@ -130,6 +132,9 @@ export function deploymentSpec(args: DeploymentSpecArgs): k8s.types.input.apps.v
                             { name: METRICS_PORT_NAME, containerPort: METRICS_PORT, protocol: "TCP" },
                         ],
                         env,
+                        ...((args.envFromSecrets ?? []).length === 0
+                            ? {}
+                            : { envFrom: (args.envFromSecrets ?? []).map((name) => ({ secretRef: { name } })) }),
                         resources: {
                             requests: { ...settings.resources.requests },
                             limits: { ...settings.resources.limits },

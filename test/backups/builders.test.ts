@@ -243,10 +243,12 @@ describe("backupCronJobs", () => {
     it("gives only config-backup a Kubernetes API token, via its own ServiceAccount", () => {
         expect(pod(dev.configBackup).serviceAccountName).toBe("med-agi-config-backup");
         expect(pod(dev.configBackup).automountServiceAccountToken).toBe(true);
-        for (const j of [dev.postgresBackup, dev.modelBackup, dev.restoreDrill, dev.postgresRestore]) {
+        for (const j of [dev.postgresBackup, dev.restoreDrill, dev.postgresRestore]) {
             expect(pod(j).serviceAccountName).toBe("med-agi-backup");
             expect(pod(j).automountServiceAccountToken).toBe(false);
         }
+        expect(pod(dev.modelBackup).serviceAccountName).toBe("med-agi-model-backup");
+        expect(pod(dev.modelBackup).automountServiceAccountToken).toBe(false);
     });
 
     it("leaves the restore template's target empty, so an unconfigured run refuses", () => {

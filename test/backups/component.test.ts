@@ -79,9 +79,9 @@ describe("Backups component", () => {
         for (const s of scripts) expect(Object.keys(cm[0]?.inputs.data)).toContain(s);
     });
 
-    it("annotates both ServiceAccounts for IRSA and binds the read-only Role to config-backup's", () => {
+    it("annotates the three ServiceAccounts for IRSA (the shared roleArn when no per-job role is given) and binds the read-only Role to config-backup's", () => {
         const sas = ofType("kubernetes:core/v1:ServiceAccount");
-        expect(sas.map((s) => s.inputs.metadata.name).sort()).toEqual(["med-agi-backup", "med-agi-config-backup"]);
+        expect(sas.map((s) => s.inputs.metadata.name).sort()).toEqual(["med-agi-backup", "med-agi-config-backup", "med-agi-model-backup"]);
         for (const s of sas)
             expect(s.inputs.metadata.annotations).toEqual({
                 "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/med-agi-backup",
@@ -94,7 +94,7 @@ describe("Backups component", () => {
 
     it("exposes the CronJob and ServiceAccount names as outputs", () => {
         expect((plan.outputs.cronJobNames as Record<string, string>).postgresBackup).toBe("postgres-backup");
-        expect(plan.outputs.serviceAccountNames).toEqual(["med-agi-backup", "med-agi-config-backup"]);
+        expect(plan.outputs.serviceAccountNames).toEqual(["med-agi-backup", "med-agi-model-backup", "med-agi-config-backup"]);
     });
 
     it("refuses invalid arguments before registering anything", () => {

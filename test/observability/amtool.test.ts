@@ -133,6 +133,16 @@ describe("amtool config routes test", () => {
         ]);
     });
 
+    it("sends the chart's workload alerts for the gated CPU fallback nowhere, and for every other workload to the team", () => {
+        const mismatch = { severity: "warning", alertname: "KubeDeploymentReplicasMismatch", namespace: "med-agi" };
+        expect(routesTo(slackProdPath, { ...mismatch, deployment: "triton-cpu" })).toEqual(["null"]);
+        expect(routesTo(slackProdPath, { ...mismatch, deployment: "triton" })).toEqual(["team"]);
+        expect(routesTo(slackProdPath, { ...mismatch, deployment: "triton-cpu", namespace: "other" })).toEqual(["team"]);
+        const notReady = { severity: "warning", alertname: "KubePodNotReady", namespace: "med-agi" };
+        expect(routesTo(slackProdPath, { ...notReady, pod: "triton-cpu-7d9f8b6c5-x2k4q" })).toEqual(["null"]);
+        expect(routesTo(slackProdPath, { ...notReady, pod: "imaging-5c7d8f9b6-abcde" })).toEqual(["team"]);
+    });
+
     it("routes the chart's critical cluster alerts to the team, not to PagerDuty", () => {
         expect(routesTo(slackProdPath, { severity: "critical", alertname: "KubeNodeNotReady" })).toEqual(["team"]);
     });

@@ -118,7 +118,14 @@ describe("Observability on prod", () => {
     it("routes pages to PagerDuty, warnings to Slack and security alerts to the SIEM", () => {
         const config = parse(object("ConfigMap", "alertmanager-med-agi-config").data["alertmanager.yaml"]);
         expect(config.receivers.map((r: { name: string }) => r.name)).toEqual(["null", "pagerduty", "team", "siem"]);
-        expect(config.route.routes.map((r: { receiver: string }) => r.receiver)).toEqual(["siem", "pagerduty", "team", "null"]);
+        expect(config.route.routes.map((r: { receiver: string }) => r.receiver)).toEqual([
+            "siem",
+            "null",
+            "null",
+            "pagerduty",
+            "team",
+            "null",
+        ]);
     });
 
     it("keeps 30 days of metrics on gp3 volumes with two replicas each", () => {

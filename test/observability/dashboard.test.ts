@@ -58,6 +58,16 @@ describe("dashboard", () => {
         ]);
     });
 
+    it("shows Triton's inference rate and queue time per pool (GPU against the CPU fallback)", () => {
+        expect(panel("Triton inference rate by pool").targets[0]!.expr).toBe(
+            'sum by (pool) (rate(nv_inference_request_success{namespace="med-agi"}[5m]))',
+        );
+        const queue = panel("Triton queue time per request");
+        expect(queue.targets[0]!.expr).toContain("nv_inference_queue_duration_us");
+        expect(queue.targets[0]!.legendFormat).toBe("{{pool}}");
+        expect((queue.fieldConfig.defaults as { unit: string }).unit).toBe("ms");
+    });
+
     it("breaks request panels down per service", () => {
         for (const title of ["Error rate", "P95 latency", "Request rate"]) {
             expect(panel(title).targets[0]!.expr).toContain('service=~"$service"');

@@ -439,6 +439,37 @@ describe("MedAgiTritonCpuFailoverActive (runbook: Failover to CPU inference, aut
     it("does not fire when the CPU fallback is not serving either", () => {
         expectPasses("failover-none", deployments(0, 0), [{ at: m(30), alert: a, fires: [] }]);
     });
+    it("fires when deployment/triton is gone altogether while triton-cpu serves", () => {
+        const cpuOnly = [{ series: `kube_deployment_status_replicas_ready{namespace="${NS}",deployment="triton-cpu"}`, values: "1x40" }];
+        expectPasses("failover-gpu-missing", cpuOnly, [
+            { at: m(forMin - 1), alert: a, fires: [] },
+            { at: m(forMin), alert: a, fires: [{ severity: "warning", labels: { namespace: NS, service: "triton-cpu" } }] },
+        ]);
+    });
+
+    it("stops once a GPU Triton is ready again and the gate has taken the CPU pods out", () => {
+        const recovering: Series[] = [
+            { series: `kube_deployment_status_replicas_ready{namespace="${NS}",deployment="triton"}`, values: "0x14 1x25" },
+            { series: `kube_deployment_status_replicas_ready{namespace="${NS}",deployment="triton-cpu"}`, values: "1x15 0x24" },
+        ];
+        expectPasses("failover-recovers", recovering, [
+            { at: m(10), alert: a, fires: [{ severity: "warning", labels: { namespace: NS, service: "triton-cpu" } }] },
+            { at: m(15), alert: a, fires: [] },
+            { at: m(30), alert: a, fires: [] },
+        ]);
+    });
+
+    it("is not shipped where there is no GPU Triton (dev), so it cannot stand active there", () => {
+        const devRules = ruleGroups({ services: SERVICE_NAMES, tritonGpu: false });
+        expect(Object.values(devRules).flatMap((g) => g.rules.map((r) => r.alert))).not.toContain(a);
+        const path = writeYaml(dir, "dev-failover-rules.yaml", ruleFile(Object.values(devRules)));
+        // dev: deployment/triton is the CPU Triton, there is no triton-cpu; an hour of it ready or down raises nothing.
+        const dev = (ready: number): Series[] => [
+            { series: `kube_deployment_status_replicas_ready{namespace="${NS}",deployment="triton"}`, values: `${ready}x70` },
+        ];
+        expectPasses("failover-dev-up", dev(1), [{ at: m(60), alert: a, fires: [] }], path);
+        expectPasses("failover-dev-down", dev(0), [{ at: m(60), alert: a, fires: [] }], path);
+    });
 });
 
 describe("MedAgiHighAuthFailureRate (runbook: daily “Review security alerts”)", () => {

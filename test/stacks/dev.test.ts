@@ -21,6 +21,13 @@ describe("dev stack", () => {
         expect(plan.resources.filter((r) => r.protect)).toEqual([]);
     });
 
+    it("registers no AWS resource, no AWS provider and no cloud layer", () => {
+        expect(
+            plan.resources.filter((r) => r.type.startsWith("aws:") || r.type.includes(":aws:") || r.type === "pulumi:providers:aws"),
+        ).toEqual([]);
+        expect(plan.outputs.cloud).toBeUndefined();
+    });
+
     it("uses the ambient kubeconfig context unless one is configured", () => {
         const provider = plan.resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
         expect(provider.inputs.context).toBeUndefined();
@@ -61,12 +68,21 @@ describe("dev stack", () => {
         expect(plan.outputs.monitoring).toEqual({ namespace: "monitoring", alertRules: expect.any(Array) });
     });
 
-    it("rotates node logs from a DaemonSet outside the restricted namespace, and has no backup jobs before there is a database", () => {
+    it("rotates node logs from a DaemonSet outside the restricted namespace", () => {
         expect(k8sObject(plan, "DaemonSet", "med-agi-logrotate", "med-agi-node").kind).toBe("DaemonSet");
-        expect(k8sObjects(plan, "CronJob")).toEqual([]);
+    });
+
+    it("backs up its in-cluster database daily and drills the restore monthly, and watches the backup", () => {
+        expect(k8sObjects(plan, "CronJob").map((c) => [c.metadata.name, c.spec.schedule, c.spec.suspend ?? false])).toEqual([
+            ["postgres-backup", "0 2 * * *", false],
+            ["model-backup", "30 2 * * *", false],
+            ["config-backup", "0 3 * * *", false],
+            ["restore-drill", "0 4 1 * *", false],
+            ["postgres-restore", "0 4 1 * *", true],
+        ]);
         const alerts = k8sObjects(plan, "PrometheusRule").flatMap((r) =>
             r.spec.groups.flatMap((g: any) => g.rules.map((x: any) => x.alert)),
         );
-        expect(alerts).not.toContain("MedAgiBackupMissing");
+        expect(alerts).toContain("MedAgiBackupMissing");
     });
 });

@@ -12,16 +12,16 @@ describe("prod stack", () => {
         expectRunbookServices(plan, "v1.0.0", "123456789012.dkr.ecr.eu-west-1.amazonaws.com");
     });
 
-    it("runs at least two replicas of every service, each behind a disruption budget", () => {
+    it("runs at least two replicas of every service and of the GPU Triton, each behind a disruption budget", () => {
         const hpas = k8sObjects(plan, "HorizontalPodAutoscaler");
-        // One autoscaler per runbook service: the loop below must have something to check.
-        expect(hpas.map((h) => h.metadata.name).sort()).toEqual(["anchor", "ekg", "eval", "imaging", "modelcards", "ops"]);
+        // One autoscaler per runbook service and the GPU Triton: the loop below must have something to check.
+        expect(hpas.map((h) => h.metadata.name).sort()).toEqual(["anchor", "ekg", "eval", "imaging", "modelcards", "ops", "triton"]);
         for (const hpa of hpas) expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
         expect(
             k8sObjects(plan, "PodDisruptionBudget")
                 .map((p) => p.metadata.name)
                 .sort(),
-        ).toEqual(["anchor", "ekg", "eval", "imaging", "modelcards", "ops"]);
+        ).toEqual(["anchor", "ekg", "eval", "imaging", "modelcards", "ops", "triton"]);
     });
 
     it("protects the namespace (deleting it would delete everything in it)", () => {
@@ -50,10 +50,11 @@ describe("prod stack", () => {
                 ["restore-drill", "0 4 1 * *", "Forbid"],
             ]),
         );
-        const accounts = k8sObjects(plan, "ServiceAccount").filter((a) => a.metadata.annotations?.["eks.amazonaws.com/role-arn"]);
-        expect(accounts.map((a) => a.metadata.annotations["eks.amazonaws.com/role-arn"])).toContain(
-            "arn:aws:iam::123456789012:role/med-agi-prod-backup",
-        );
+        // Each backup ServiceAccount assumes its own role of the cloud layer (test/aws/stack-prod.test.ts checks the policies).
+        const roleOf = (sa: string) => k8sObject(plan, "ServiceAccount", sa).metadata.annotations["eks.amazonaws.com/role-arn"];
+        expect(roleOf("med-agi-backup")).toBe("arn:aws:mock:::med-agi-prod-postgres-backup");
+        expect(roleOf("med-agi-model-backup")).toBe("arn:aws:mock:::med-agi-prod-model-backup");
+        expect(roleOf("med-agi-config-backup")).toBe("arn:aws:mock:::med-agi-prod-config-backup");
     });
 
     it("watches the backup it deploys: MedAgiBackupMissing is among the rules", () => {

@@ -12,10 +12,11 @@ describe("staging stack", () => {
         expectRunbookServices(plan, "v1.0.0", "123456789012.dkr.ecr.eu-west-1.amazonaws.com");
     });
 
-    it("runs two replicas per service behind disruption budgets", () => {
-        expect(k8sObjects(plan, "HorizontalPodAutoscaler").map((h) => [h.metadata.name, h.spec.minReplicas, h.spec.maxReplicas])).toEqual(
-            ["imaging", "ekg", "eval", "anchor", "modelcards", "ops"].map((n) => [n, 2, 4]),
-        );
+    it("runs two replicas per service behind disruption budgets (and 1–2 GPU Tritons, no budget for one)", () => {
+        expect(k8sObjects(plan, "HorizontalPodAutoscaler").map((h) => [h.metadata.name, h.spec.minReplicas, h.spec.maxReplicas])).toEqual([
+            ["triton", 1, 2],
+            ...["imaging", "ekg", "eval", "anchor", "modelcards", "ops"].map((n) => [n, 2, 4]),
+        ]);
         expect(k8sObjects(plan, "PodDisruptionBudget")).toHaveLength(6);
     });
 

@@ -124,10 +124,18 @@ export function architectureGraph(plan: Plan): ArchGraph {
         return node.id;
     };
     const addEdge = (edge: ArchEdge) => {
-        const key = `${edge.from}>${edge.to}>${edge.label ?? ""}`;
-        if (edge.from === edge.to || edgeKeys.has(key)) return;
-        edgeKeys.add(key);
-        edges.push(edge);
+        if (edge.from === edge.to) return;
+        const key = `${edge.from}>${edge.to}`;
+        const same = edgeKeys.has(key) ? edges.findIndex((e) => e.from === edge.from && e.to === edge.to) : -1;
+        if (same === -1) {
+            edgeKeys.add(key);
+            edges.push(edge);
+            return;
+        }
+        // One arrow per pair: labels of several variables naming the same target are joined.
+        const existing = edges[same] as ArchEdge;
+        const labels = [...(existing.label?.split(", ") ?? []), ...(edge.label === undefined ? [] : [edge.label])];
+        edges[same] = { ...existing, ...(labels.length === 0 ? {} : { label: [...new Set(labels)].join(", ") }) };
     };
     addNode({ id: "clients", label: "Clients", shape: "circle", namespace: undefined, urns: [] });
 

@@ -21,13 +21,51 @@ export function mockState(type: string, name: string, inputs: Record<string, unk
     }
     if (type.startsWith("aws:")) {
         state.arn ??= `arn:aws:mock:::${name}`;
+        Object.assign(state, awsComputed(type, name, inputs));
     }
     return state;
 }
 
+/**
+ * Computed outputs the cloud layer reads from a few AWS resources (the
+ * kubeconfig, the OIDC issuer, the node security group, the RDS address, the
+ * node group's Auto Scaling group). Every value says it is a mock.
+ */
+function awsComputed(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+    switch (type) {
+        case "aws:eks/cluster:Cluster":
+            return {
+                endpoint: `https://${name}.mock-eks.invalid`,
+                certificateAuthority: { data: Buffer.from(`mock CA of ${name}`).toString("base64") },
+                identities: [{ oidcs: [{ issuer: `https://oidc.mock-eks.invalid/id/${name}` }] }],
+                vpcConfig: { ...(inputs.vpcConfig as Record<string, unknown>), clusterSecurityGroupId: `sg-mock-${name}` },
+            };
+        case "aws:eks/nodeGroup:NodeGroup":
+            return { resources: [{ autoscalingGroups: [{ name: `${name}-mock-asg` }] }] };
+        case "aws:rds/instance:Instance": {
+            const address = `${String(inputs.identifier ?? name)}.mock-rds.invalid`;
+            return {
+                address,
+                endpoint: `${address}:${String(inputs.port ?? 5432)}`,
+                masterUserSecrets: [{ secretArn: `arn:aws:mock:::${name}-master-secret` }],
+            };
+        }
+        default:
+            return {};
+    }
+}
+
 const pulumiMocks: pulumi.runtime.Mocks = {
     newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs as Record<string, unknown>) }),
-    call: (args) => args.inputs as Record<string, unknown>,
+    call: (args) =>
+        args.token === "aws:secretsmanager/getSecretVersion:getSecretVersion"
+            ? // The secret RDS manages for its master user: JSON with username and password (a mock value).
+              {
+                  ...args.inputs,
+                  arn: String(args.inputs.secretId),
+                  secretString: JSON.stringify({ username: "medagi", password: "mock-rds-master-password" }),
+              }
+            : (args.inputs as Record<string, unknown>),
 };
 
 interface Registration {

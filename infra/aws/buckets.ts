@@ -1,0 +1,204 @@
+/**
+ * S3: the models bucket (the runbook's `<version>/` layout) and the backups
+ * bucket, one pair per stack, plus the access-log bucket they log to.
+ *
+ * Both data buckets: versioning, SSE-KMS with a rotating key, all four
+ * public-access blocks, bucket-owner-enforced ownership, a TLS-only policy,
+ * access logging, and lifecycle rules (backups expire after the runbook's 30
+ * days; noncurrent model versions after a configured time).
+ */
+import type * as aws from "@pulumi/aws";
+import * as kms from "@pulumi/aws/kms";
+import * as s3 from "@pulumi/aws/s3";
+import * as pulumi from "@pulumi/pulumi";
+
+import { BACKUP } from "../runbook";
+import type { PolicyDocument } from "./iam";
+import { dataSafety } from "./naming";
+
+/** Deny every request that does not use TLS (and TLS older than 1.2). */
+export function tlsOnlyPolicy(bucket: string): PolicyDocument {
+    const arn = `arn:aws:s3:::${bucket}`;
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:*",
+                Resource: [arn, `${arn}/*`],
+                Condition: { Bool: { "aws:SecureTransport": false } },
+            },
+            {
+                Sid: "DenyOldTls",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:*",
+                Resource: [arn, `${arn}/*`],
+                Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } },
+            },
+        ],
+    };
+}
+
+/** The log bucket's policy: TLS only, plus S3 server access log delivery from this account's buckets. */
+export function logBucketPolicy(bucket: string, accountId: string, sourceBuckets: readonly string[]): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            ...tlsOnlyPolicy(bucket).Statement,
+            {
+                Sid: "S3ServerAccessLogs",
+                Effect: "Allow",
+                Principal: { Service: "logging.s3.amazonaws.com" },
+                Action: "s3:PutObject",
+                Resource: `arn:aws:s3:::${bucket}/*`,
+                Condition: {
+                    StringEquals: { "aws:SourceAccount": accountId },
+                    ArnLike: { "aws:SourceArn": sourceBuckets.map((b) => `arn:aws:s3:::${b}`) },
+                },
+            },
+        ],
+    };
+}
+
+/** Lifecycle rules per bucket purpose. */
+export function lifecycleRules(
+    purpose: "models" | "backups" | "logs",
+    noncurrentModelVersionDays: number,
+): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
+    const abortUploads = { abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } };
+    switch (purpose) {
+        case "models":
+            return [
+                {
+                    id: "noncurrent-model-versions",
+                    status: "Enabled",
+                    filter: {},
+                    noncurrentVersionExpiration: { noncurrentDays: noncurrentModelVersionDays },
+                    ...abortUploads,
+                },
+            ];
+        case "backups":
+            return [
+                {
+                    // The runbook keeps 30 days of backups; the jobs also prune, this is the backstop.
+                    id: "backup-retention",
+                    status: "Enabled",
+                    filter: {},
+                    expiration: { days: BACKUP.retentionDays },
+                    noncurrentVersionExpiration: { noncurrentDays: 7 },
+                    ...abortUploads,
+                },
+            ];
+        case "logs":
+            return [{ id: "access-log-retention", status: "Enabled", filter: {}, expiration: { days: 90 }, ...abortUploads }];
+    }
+}
+
+export interface BucketsArgs {
+    readonly prefix: string;
+    readonly names: { readonly models: string; readonly backups: string; readonly logs: string };
+    readonly accountId: string;
+    readonly noncurrentModelVersionDays: number;
+    readonly prod: boolean;
+}
+
+export interface Buckets {
+    readonly models: pulumi.Output<string>;
+    readonly backups: pulumi.Output<string>;
+    readonly logs: pulumi.Output<string>;
+    readonly modelsArn: pulumi.Output<string>;
+    readonly backupsArn: pulumi.Output<string>;
+    /** The KMS key of the data buckets. */
+    readonly kmsKeyArn: pulumi.Output<string>;
+}
+
+/** Declares the three buckets, their key and their settings. */
+export function createBuckets(args: BucketsArgs, opts: pulumi.CustomResourceOptions): Buckets {
+    const safe = { ...opts, ...dataSafety(args.prod) };
+    const key = new kms.Key(
+        `${args.prefix}-s3`,
+        { description: `${args.prefix}: S3 models and backups`, enableKeyRotation: true, deletionWindowInDays: 30 },
+        safe,
+    );
+    new kms.Alias(`${args.prefix}-s3`, { name: `alias/${args.prefix}-s3`, targetKeyId: key.keyId }, opts);
+
+    // The access-log bucket: S3 server access logs only support SSE-S3 on the target.
+    const logs = bucket(`${args.prefix}-logs`, args.names.logs, safe);
+    baseline(`${args.prefix}-logs`, logs, { kind: "sse-s3" }, safe);
+    new s3.BucketPolicy(
+        `${args.prefix}-logs`,
+        {
+            bucket: logs.bucket,
+            policy: JSON.stringify(logBucketPolicy(args.names.logs, args.accountId, [args.names.models, args.names.backups])),
+        },
+        opts,
+    );
+    new s3.BucketLifecycleConfiguration(
+        `${args.prefix}-logs`,
+        { bucket: logs.bucket, rules: lifecycleRules("logs", args.noncurrentModelVersionDays) },
+        opts,
+    );
+
+    const data = (purpose: "models" | "backups"): s3.Bucket => {
+        const name = `${args.prefix}-${purpose}`;
+        const b = bucket(name, args.names[purpose], safe);
+        baseline(name, b, { kind: "kms", keyArn: key.arn }, safe);
+        new s3.BucketPolicy(name, { bucket: b.bucket, policy: JSON.stringify(tlsOnlyPolicy(args.names[purpose])) }, opts);
+        new s3.BucketLogging(name, { bucket: b.bucket, targetBucket: logs.bucket, targetPrefix: `${args.names[purpose]}/` }, opts);
+        new s3.BucketLifecycleConfiguration(
+            name,
+            { bucket: b.bucket, rules: lifecycleRules(purpose, args.noncurrentModelVersionDays) },
+            opts,
+        );
+        return b;
+    };
+    const models = data("models");
+    const backups = data("backups");
+    return {
+        models: models.bucket,
+        backups: backups.bucket,
+        logs: logs.bucket,
+        modelsArn: models.arn,
+        backupsArn: backups.arn,
+        kmsKeyArn: key.arn,
+    };
+}
+
+function bucket(name: string, bucketName: string, opts: pulumi.CustomResourceOptions): s3.Bucket {
+    // forceDestroy stays false: a bucket with objects is never deleted by `pulumi destroy`.
+    return new s3.Bucket(name, { bucket: bucketName, forceDestroy: false }, opts);
+}
+
+/** Versioning, encryption, the four public-access blocks and bucket-owner-enforced ownership. */
+function baseline(
+    name: string,
+    b: s3.Bucket,
+    sse: { kind: "kms"; keyArn: pulumi.Input<string> } | { kind: "sse-s3" },
+    opts: pulumi.CustomResourceOptions,
+): void {
+    new s3.BucketVersioning(name, { bucket: b.bucket, versioningConfiguration: { status: "Enabled" } }, opts);
+    new s3.BucketServerSideEncryptionConfiguration(
+        name,
+        {
+            bucket: b.bucket,
+            rules: [
+                sse.kind === "kms"
+                    ? {
+                          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: sse.keyArn },
+                          bucketKeyEnabled: true,
+                      }
+                    : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+            ],
+        },
+        opts,
+    );
+    new s3.BucketPublicAccessBlock(
+        name,
+        { bucket: b.bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+        opts,
+    );
+    new s3.BucketOwnershipControls(name, { bucket: b.bucket, rule: { objectOwnership: "BucketOwnerEnforced" } }, opts);
+}

@@ -1,0 +1,143 @@
+/**
+ * RDS PostgreSQL (user and database `medagi`): private subnets, reachable
+ * only from the cluster's nodes, KMS-encrypted, TLS forced, connections and
+ * slow queries logged, Performance Insights on, the master password managed
+ * by Secrets Manager (never in config or state), multi-AZ and deletion
+ * protection in prod, a final snapshot on delete.
+ */
+import * as ec2 from "@pulumi/aws/ec2";
+import * as kms from "@pulumi/aws/kms";
+import * as rds from "@pulumi/aws/rds";
+import * as pulumi from "@pulumi/pulumi";
+
+import { POSTGRES } from "../runbook";
+import { dataSafety } from "./naming";
+
+export const POSTGRES_PORT = 5432;
+
+/** Slow-query threshold logged by the server (ms): the runbook's "Review and optimize slow queries". */
+export const SLOW_QUERY_MS = 1000;
+
+/** Parameter group family of a PostgreSQL version ("16.8" → "postgres16"). */
+export function parameterFamily(engineVersion: string): string {
+    return `postgres${engineVersion.split(".")[0]}`;
+}
+
+/** The server parameters this layer sets. */
+export function databaseParameters(): { name: string; value: string; applyMethod: "immediate" | "pending-reboot" }[] {
+    return [
+        { name: "rds.force_ssl", value: "1", applyMethod: "immediate" },
+        { name: "log_connections", value: "1", applyMethod: "immediate" },
+        { name: "log_disconnections", value: "1", applyMethod: "immediate" },
+        { name: "log_min_duration_statement", value: String(SLOW_QUERY_MS), applyMethod: "immediate" },
+    ];
+}
+
+export interface DatabaseArgs {
+    readonly prefix: string;
+    readonly vpcId: pulumi.Input<string>;
+    readonly subnetIds: pulumi.Input<string>[];
+    /** The only security group allowed in: the cluster's node security group. */
+    readonly nodeSecurityGroupId: pulumi.Input<string>;
+    readonly instanceClass: string;
+    readonly engineVersion: string;
+    readonly allocatedStorageGiB: number;
+    readonly maxAllocatedStorageGiB: number;
+    readonly backupRetentionDays: number;
+    readonly multiAz: boolean;
+    readonly prod: boolean;
+}
+
+export interface Database {
+    readonly host: pulumi.Output<string>;
+    readonly port: pulumi.Output<number>;
+    readonly endpoint: pulumi.Output<string>;
+    /** Secrets Manager secret holding the master password (rotated by RDS). */
+    readonly masterUserSecretArn: pulumi.Output<string>;
+}
+
+/** Declares the database, its key, subnet group, security group and parameter group. */
+export function createDatabase(args: DatabaseArgs, opts: pulumi.CustomResourceOptions): Database {
+    const name = args.prefix;
+    const safe = { ...opts, ...dataSafety(args.prod) };
+    const key = new kms.Key(
+        `${name}-rds`,
+        {
+            description: `${name}: RDS storage, Performance Insights and the master password secret`,
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+        },
+        safe,
+    );
+    new kms.Alias(`${name}-rds`, { name: `alias/${name}-rds`, targetKeyId: key.keyId }, opts);
+
+    const subnets = new rds.SubnetGroup(`${name}-db`, { name: `${name}-db`, subnetIds: args.subnetIds }, opts);
+    const sg = new ec2.SecurityGroup(
+        `${name}-db`,
+        {
+            name: `${name}-db`,
+            vpcId: args.vpcId,
+            description: "PostgreSQL from the EKS nodes only",
+            ingress: [
+                {
+                    protocol: "tcp",
+                    fromPort: POSTGRES_PORT,
+                    toPort: POSTGRES_PORT,
+                    securityGroups: [args.nodeSecurityGroupId],
+                    description: "PostgreSQL from the cluster's nodes",
+                },
+            ],
+            egress: [],
+        },
+        opts,
+    );
+    const params = new rds.ParameterGroup(
+        `${name}-db`,
+        { namePrefix: `${name}-`, family: parameterFamily(args.engineVersion), parameters: databaseParameters() },
+        opts,
+    );
+
+    const db = new rds.Instance(
+        `${name}-db`,
+        {
+            identifier: name,
+            engine: "postgres",
+            engineVersion: args.engineVersion,
+            instanceClass: args.instanceClass,
+            dbName: POSTGRES.database,
+            username: POSTGRES.user,
+            manageMasterUserPassword: true,
+            masterUserSecretKmsKeyId: key.arn,
+            port: POSTGRES_PORT,
+            storageType: "gp3",
+            allocatedStorage: args.allocatedStorageGiB,
+            maxAllocatedStorage: args.maxAllocatedStorageGiB,
+            storageEncrypted: true,
+            kmsKeyId: key.arn,
+            dbSubnetGroupName: subnets.name,
+            vpcSecurityGroupIds: [sg.id],
+            parameterGroupName: params.name,
+            publiclyAccessible: false,
+            multiAz: args.multiAz,
+            deletionProtection: args.prod,
+            backupRetentionPeriod: args.backupRetentionDays,
+            copyTagsToSnapshot: true,
+            skipFinalSnapshot: false,
+            finalSnapshotIdentifier: `${name}-final`,
+            deleteAutomatedBackups: false,
+            performanceInsightsEnabled: true,
+            performanceInsightsKmsKeyId: key.arn,
+            performanceInsightsRetentionPeriod: 7,
+            enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+            autoMinorVersionUpgrade: true,
+            applyImmediately: false,
+        },
+        safe,
+    );
+    return {
+        host: db.address,
+        port: db.port,
+        endpoint: db.endpoint,
+        masterUserSecretArn: db.masterUserSecrets.apply((s) => s[0]?.secretArn ?? ""),
+    };
+}

@@ -1,0 +1,281 @@
+/**
+ * IAM: one role per workload that needs AWS, each with least privilege.
+ * The policy documents are pure builders (tested directly); IRSA trust is
+ * scoped to one ServiceAccount in one namespace.
+ *
+ * No statement allows `*` actions, and S3/KMS resources are always the
+ * stack's own buckets, prefixes and keys.
+ */
+import * as iam from "@pulumi/aws/iam";
+import * as pulumi from "@pulumi/pulumi";
+
+import { SERVICE_ACCOUNT_NAMES } from "../backups/defaults";
+import { NAMESPACE } from "../runbook";
+
+/** An IAM policy document (the subset this layer writes). */
+export interface PolicyDocument {
+    readonly Version: "2012-10-17";
+    readonly Statement: readonly PolicyStatement[];
+}
+export interface PolicyStatement {
+    readonly Sid?: string;
+    readonly Effect: "Allow" | "Deny";
+    readonly Action: string | readonly string[];
+    readonly Resource?: string | readonly string[];
+    readonly Principal?: Record<string, string | readonly string[]> | "*";
+    readonly Condition?: Record<string, Record<string, string | boolean | readonly string[]>>;
+}
+
+/** A Kubernetes ServiceAccount that assumes a role through IRSA. */
+export interface ServiceAccountRef {
+    readonly namespace: string;
+    readonly name: string;
+}
+
+/** The ServiceAccounts the roles trust (fixed names: the chart values and components use them). */
+export const WORKLOAD_SERVICE_ACCOUNTS = {
+    triton: { namespace: NAMESPACE, name: "triton" },
+    postgresBackup: { namespace: NAMESPACE, name: SERVICE_ACCOUNT_NAMES.backup },
+    modelBackup: { namespace: NAMESPACE, name: SERVICE_ACCOUNT_NAMES.modelBackup },
+    configBackup: { namespace: NAMESPACE, name: SERVICE_ACCOUNT_NAMES.configBackup },
+    clusterAutoscaler: { namespace: "kube-system", name: "cluster-autoscaler" },
+    ebsCsi: { namespace: "kube-system", name: "ebs-csi-controller-sa" },
+} as const satisfies Record<string, ServiceAccountRef>;
+export type Workload = keyof typeof WORKLOAD_SERVICE_ACCOUNTS;
+
+/** Prefixes of the backups bucket, one per writer. */
+export const BACKUP_PREFIXES = { postgres: "postgres/", models: "models/", config: "config/", siemFailed: "siem-failed/" } as const;
+
+/** Trust policy: only `sa` in `sa.namespace`, through the cluster's OIDC provider, with the STS audience. */
+export function irsaTrustPolicy(oidcProviderArn: string, issuerUrl: string, sa: ServiceAccountRef): PolicyDocument {
+    const issuer = issuerUrl.replace(/^https:\/\//, "");
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Effect: "Allow",
+                Principal: { Federated: oidcProviderArn },
+                Action: "sts:AssumeRoleWithWebIdentity",
+                Condition: {
+                    StringEquals: {
+                        [`${issuer}:sub`]: `system:serviceaccount:${sa.namespace}:${sa.name}`,
+                        [`${issuer}:aud`]: "sts.amazonaws.com",
+                    },
+                },
+            },
+        ],
+    };
+}
+
+/** Trust policy for an AWS service principal (EKS, EC2, Firehose, CloudWatch Logs), limited to this account. */
+export function serviceTrustPolicy(service: string, accountId: string): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Effect: "Allow",
+                Principal: { Service: service },
+                Action: "sts:AssumeRole",
+                ...(service.startsWith("logs.") || service.startsWith("firehose.")
+                    ? { Condition: { StringEquals: { "aws:SourceAccount": accountId } } }
+                    : {}),
+            },
+        ],
+    };
+}
+
+const OBJECT_READ = ["s3:GetObject", "s3:GetObjectVersion"] as const;
+const OBJECT_WRITE = ["s3:PutObject", "s3:AbortMultipartUpload"] as const;
+
+function bucketArn(bucket: string): string {
+    return `arn:aws:s3:::${bucket}`;
+}
+
+/** List `bucket` limited to `prefix` (or the whole bucket when prefix is undefined). */
+function listStatement(bucket: string, prefix?: string): PolicyStatement {
+    return {
+        Sid: prefix === undefined ? "List" : `List${prefix.replace(/[^A-Za-z0-9]/g, "")}`,
+        Effect: "Allow",
+        Action: ["s3:ListBucket"],
+        Resource: bucketArn(bucket),
+        ...(prefix === undefined ? {} : { Condition: { StringLike: { "s3:prefix": [prefix, `${prefix}*`] } } }),
+    };
+}
+
+/** kms use of the buckets' key: decrypt to read, generate data keys to write (SSE-KMS). */
+function kmsStatement(keyArn: string, write: boolean): PolicyStatement {
+    return {
+        Sid: "BucketKey",
+        Effect: "Allow",
+        Action: write ? ["kms:Decrypt", "kms:GenerateDataKey"] : ["kms:Decrypt"],
+        Resource: keyArn,
+    };
+}
+
+export interface BucketFacts {
+    readonly models: string;
+    readonly backups: string;
+    readonly kmsKeyArn: string;
+}
+
+/** Triton: read the models bucket (`<version>/…`), nothing else. */
+export function tritonPolicy(b: BucketFacts): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            listStatement(b.models),
+            { Sid: "ReadModels", Effect: "Allow", Action: [...OBJECT_READ], Resource: `${bucketArn(b.models)}/*` },
+            kmsStatement(b.kmsKeyArn, false),
+        ],
+    };
+}
+
+/** A backup writer: read, write and prune (retention) its own prefix of the backups bucket. */
+function prefixWriter(bucket: string, prefix: string): PolicyStatement[] {
+    return [
+        listStatement(bucket, prefix),
+        {
+            Sid: `Write${prefix.replace(/[^A-Za-z0-9]/g, "")}`,
+            Effect: "Allow",
+            Action: [...OBJECT_READ, ...OBJECT_WRITE, "s3:DeleteObject"],
+            Resource: `${bucketArn(bucket)}/${prefix}*`,
+        },
+    ];
+}
+
+/** postgres-backup, restore-drill, postgres-restore: `postgres/` of the backups bucket. */
+export function postgresBackupPolicy(b: BucketFacts): PolicyDocument {
+    return { Version: "2012-10-17", Statement: [...prefixWriter(b.backups, BACKUP_PREFIXES.postgres), kmsStatement(b.kmsKeyArn, true)] };
+}
+
+/** model-backup: read the models bucket, write `models/` of the backups bucket. */
+export function modelBackupPolicy(b: BucketFacts): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            listStatement(b.models),
+            { Sid: "ReadModels", Effect: "Allow", Action: [...OBJECT_READ], Resource: `${bucketArn(b.models)}/*` },
+            ...prefixWriter(b.backups, BACKUP_PREFIXES.models),
+            kmsStatement(b.kmsKeyArn, true),
+        ],
+    };
+}
+
+/** config-backup: `config/` only; it can neither read nor delete a database dump. */
+export function configBackupPolicy(b: BucketFacts): PolicyDocument {
+    return { Version: "2012-10-17", Statement: [...prefixWriter(b.backups, BACKUP_PREFIXES.config), kmsStatement(b.kmsKeyArn, true)] };
+}
+
+/**
+ * Cluster Autoscaler: describe (these calls take no resource), and change
+ * only the node groups tagged as this cluster's (the tag EKS puts on a
+ * managed node group's Auto Scaling group).
+ */
+export function clusterAutoscalerPolicy(clusterName: string): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "Describe",
+                Effect: "Allow",
+                Action: [
+                    "autoscaling:DescribeAutoScalingGroups",
+                    "autoscaling:DescribeAutoScalingInstances",
+                    "autoscaling:DescribeLaunchConfigurations",
+                    "autoscaling:DescribeScalingActivities",
+                    "autoscaling:DescribeTags",
+                    "ec2:DescribeImages",
+                    "ec2:DescribeInstanceTypes",
+                    "ec2:DescribeLaunchTemplateVersions",
+                    "ec2:GetInstanceTypesFromInstanceRequirements",
+                ],
+                Resource: "*",
+            },
+            {
+                Sid: "ScaleOwnNodeGroups",
+                Effect: "Allow",
+                Action: ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+                Resource: "*",
+                Condition: { StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${clusterName}`]: "owned" } },
+            },
+            {
+                Sid: "DescribeOwnNodeGroups",
+                Effect: "Allow",
+                Action: ["eks:DescribeNodegroup"],
+                Resource: `arn:aws:eks:*:*:nodegroup/${clusterName}/*`,
+            },
+        ],
+    };
+}
+
+/** Firehose: write failed audit records under `siem-failed/` of the backups bucket. */
+export function firehosePolicy(b: BucketFacts): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "FailedRecords",
+                Effect: "Allow",
+                Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
+                Resource: [bucketArn(b.backups), `${bucketArn(b.backups)}/${BACKUP_PREFIXES.siemFailed}*`],
+            },
+            kmsStatement(b.kmsKeyArn, true),
+        ],
+    };
+}
+
+/** CloudWatch Logs: put the subscribed audit events into this one delivery stream. */
+export function logsToFirehosePolicy(deliveryStreamArn: string): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            { Sid: "Deliver", Effect: "Allow", Action: ["firehose:PutRecord", "firehose:PutRecordBatch"], Resource: deliveryStreamArn },
+        ],
+    };
+}
+
+/** Every Allow statement's actions, flattened (for the "no `*` action" check). */
+export function allowedActions(doc: PolicyDocument): string[] {
+    return doc.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => (typeof s.Action === "string" ? [s.Action] : [...s.Action]));
+}
+
+/** JSON of a document whose values may still be outputs. */
+export function policyJson<T extends unknown[]>(
+    inputs: { [K in keyof T]: pulumi.Input<T[K]> },
+    build: (...values: T) => PolicyDocument,
+): pulumi.Output<string> {
+    return pulumi.all(inputs as pulumi.Input<unknown>[]).apply((values) => JSON.stringify(build(...(values as unknown as T))));
+}
+
+export interface IrsaRoleArgs {
+    readonly roleName: string;
+    readonly serviceAccount: ServiceAccountRef;
+    readonly oidcProviderArn: pulumi.Input<string>;
+    readonly issuerUrl: pulumi.Input<string>;
+    /** Inline policy document (JSON). */
+    readonly policy?: pulumi.Input<string>;
+    /** AWS managed policy ARNs to attach. @default [] */
+    readonly managedPolicyArns?: readonly string[];
+}
+
+/** An IRSA role for one ServiceAccount, with its inline policy and managed attachments. */
+export function createIrsaRole(name: string, args: IrsaRoleArgs, opts: pulumi.CustomResourceOptions): iam.Role {
+    const role = new iam.Role(
+        name,
+        {
+            name: args.roleName,
+            description: `IRSA: ${args.serviceAccount.namespace}/${args.serviceAccount.name}`,
+            assumeRolePolicy: policyJson([args.oidcProviderArn, args.issuerUrl], (arn: string, issuer: string) =>
+                irsaTrustPolicy(arn, issuer, args.serviceAccount),
+            ),
+        },
+        opts,
+    );
+    if (args.policy !== undefined) {
+        new iam.RolePolicy(name, { role: role.name, policy: args.policy }, opts);
+    }
+    for (const arn of args.managedPolicyArns ?? []) {
+        new iam.RolePolicyAttachment(`${name}-${arn.split("/").pop()}`, { role: role.name, policyArn: arn }, opts);
+    }
+    return role;
+}

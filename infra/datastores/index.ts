@@ -1,0 +1,195 @@
+/**
+ * The data stores of one stack (issue 10): PostgreSQL (CloudNativePG in dev,
+ * the configured/RDS server elsewhere) with its least-privilege roles,
+ * Elasticsearch on ECK, and in dev the S3-compatible store in MinIO's role.
+ * Every volume uses the Retain StorageClass; prod protects what holds data.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+
+import type { Environment } from "../environment";
+import { NAMESPACE } from "../runbook";
+import { DATASTORE_CHARTS, unmaintainedImage, DATASTORE_IMAGES } from "./charts";
+import type { DataStoresConfig } from "./config";
+import {
+    eckOperatorValues,
+    ELASTICSEARCH_NAME,
+    ELASTICSEARCH_STATEFULSET,
+    ELASTICSEARCH_URL,
+    elasticsearchSpec,
+} from "./elasticsearch/spec";
+import {
+    ACCESS_KEY_KEY,
+    minioValues,
+    OBJECT_STORE_CREDENTIALS_SECRET,
+    OBJECT_STORE_RELEASE,
+    objectStoreChart,
+    objectStoreEndpoint,
+    objectStoreStatefulSets,
+    SECRET_KEY_KEY,
+    seaweedfsValues,
+} from "./object-store/spec";
+import { PostgresDatabase, type ExternalServer } from "./postgres";
+import { DATA_STORAGE_CLASS, retainStorageClass } from "./storage";
+
+export * from "./charts";
+export * from "./storage";
+export * from "./elasticsearch/spec";
+export * from "./object-store/spec";
+export * from "./postgres";
+
+export interface DataStoresArgs {
+    readonly environment: Environment;
+    readonly config: DataStoresConfig;
+    /** staging/prod: the external server (from `database.*` config today, the cloud layer's RDS outputs later). Unset: CloudNativePG in the cluster. */
+    readonly externalPostgres?: ExternalServer;
+    /** Buckets the in-cluster object store serves (dev). */
+    readonly buckets: readonly string[];
+    /** protect + retainOnDelete on stateful resources. */
+    readonly protect: boolean;
+    readonly k8sProvider: k8s.Provider;
+    /** @default [] */
+    readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+export class DataStores extends pulumi.ComponentResource {
+    public readonly postgres: PostgresDatabase;
+    /** StatefulSets of the in-cluster stores (MedAgiDataStoreDown watches them). */
+    public readonly statefulSets: readonly string[];
+    /** In-cluster S3 endpoint and credentials Secret (dev), else undefined (AWS S3 + IRSA). */
+    public readonly objectStore: { readonly endpointUrl: string; readonly credentialsSecret: string } | undefined;
+    public readonly elasticsearchUrl: string;
+
+    constructor(name: string, args: DataStoresArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("med-agi:datastores:DataStores", name, {}, opts);
+        const cfg = args.config;
+        const stateful = { protect: args.protect, retainOnDelete: args.protect };
+        const base = { parent: this, provider: args.k8sProvider, dependsOn: args.dependsOn ?? [] };
+        const storageClass = new k8s.storage.v1.StorageClass(
+            `${name}-storageclass`,
+            retainStorageClass(args.environment, cfg.storageProvisioner),
+            {
+                ...base,
+                ...stateful,
+            },
+        );
+        const storageClassName = storageClass.metadata.name;
+        const dev = args.environment === "dev";
+
+        this.postgres = new PostgresDatabase(
+            `${name}-postgres`,
+            {
+                server: args.externalPostgres ?? {
+                    kind: "in-cluster",
+                    instances: cfg.postgres.instances,
+                    storageSize: cfg.postgres.storageSize,
+                    storageClass: storageClassName,
+                    admin: {
+                        ...(cfg.postgres.adminHost === undefined ? {} : { host: cfg.postgres.adminHost }),
+                        ...(cfg.postgres.adminPort === undefined ? {} : { port: cfg.postgres.adminPort }),
+                    },
+                },
+                protect: args.protect,
+                k8sProvider: args.k8sProvider,
+                dependsOn: [...(args.dependsOn ?? []), storageClass],
+            },
+            { parent: this },
+        );
+
+        const eck = new k8s.helm.v3.Release(
+            `${name}-eck-operator`,
+            {
+                name: "elastic-operator",
+                chart: DATASTORE_CHARTS.eckOperator.chart,
+                version: DATASTORE_CHARTS.eckOperator.version,
+                repositoryOpts: { repo: DATASTORE_CHARTS.eckOperator.repo },
+                namespace: "elastic-system",
+                createNamespace: true,
+                atomic: true,
+                values: eckOperatorValues(),
+            },
+            base,
+        );
+        new k8s.apiextensions.CustomResource(
+            `${name}-elasticsearch`,
+            {
+                apiVersion: "elasticsearch.k8s.elastic.co/v1",
+                kind: "Elasticsearch",
+                metadata: { name: ELASTICSEARCH_NAME, namespace: NAMESPACE, labels: { "app.kubernetes.io/part-of": "med-agi" } },
+                spec: storageClassName.apply((sc) =>
+                    elasticsearchSpec({
+                        nodes: cfg.elasticsearch.nodes ?? (dev ? 1 : 3),
+                        storageSize: cfg.elasticsearch.storageSize,
+                        storageClass: sc,
+                        zoneAware: args.environment === "prod",
+                        keepVolumesOnDelete: !dev,
+                    }),
+                ),
+            },
+            { ...base, ...stateful, dependsOn: [eck, storageClass] },
+        );
+        this.elasticsearchUrl = ELASTICSEARCH_URL;
+        const statefulSets = [ELASTICSEARCH_STATEFULSET];
+
+        this.objectStore = undefined;
+        if (dev) {
+            const impl = cfg.objectStore.implementation;
+            const image = impl === "seaweedfs" ? undefined : (cfg.objectStore.image ?? DATASTORE_IMAGES.minioCommunity);
+            const why = image === undefined ? undefined : unmaintainedImage(image);
+            if (why !== undefined) {
+                void pulumi.log.warn(
+                    `dataStores.objectStore: image ${image} is unmaintained (${why}); select seaweedfs or a maintained build`,
+                    this,
+                );
+            }
+            const accessKey = new random.RandomString(
+                `${name}-s3-access-key`,
+                { length: 20, special: false, upper: true },
+                { parent: this },
+            );
+            const secretKey = new random.RandomPassword(`${name}-s3-secret-key`, { length: 40, special: false }, { parent: this });
+            const creds = new k8s.core.v1.Secret(
+                `${name}-s3-credentials`,
+                {
+                    metadata: {
+                        name: OBJECT_STORE_CREDENTIALS_SECRET,
+                        namespace: NAMESPACE,
+                        labels: { "app.kubernetes.io/part-of": "med-agi" },
+                    },
+                    type: "Opaque",
+                    stringData: { [ACCESS_KEY_KEY]: accessKey.result, [SECRET_KEY_KEY]: secretKey.result },
+                },
+                base,
+            );
+            const chart = objectStoreChart(impl);
+            new k8s.helm.v3.Release(
+                `${name}-object-store`,
+                {
+                    name: OBJECT_STORE_RELEASE[impl],
+                    chart: chart.chart,
+                    version: chart.version,
+                    repositoryOpts: { repo: chart.repo },
+                    namespace: NAMESPACE,
+                    atomic: true,
+                    values: storageClassName.apply((sc) => {
+                        const o = {
+                            buckets: args.buckets,
+                            storageSize: cfg.objectStore.storageSize,
+                            storageClass: sc,
+                            ...(image === undefined ? {} : { image }),
+                        };
+                        return impl === "seaweedfs" ? seaweedfsValues(o) : minioValues(impl, o);
+                    }),
+                },
+                { ...base, ...stateful, dependsOn: [creds, storageClass] },
+            );
+            statefulSets.push(...objectStoreStatefulSets(impl));
+            this.objectStore = { endpointUrl: objectStoreEndpoint(impl), credentialsSecret: OBJECT_STORE_CREDENTIALS_SECRET };
+        }
+        this.statefulSets = statefulSets;
+        this.registerOutputs({ statefulSets: this.statefulSets, elasticsearchUrl: this.elasticsearchUrl });
+    }
+}
+
+export { DATA_STORAGE_CLASS };

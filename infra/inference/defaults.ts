@@ -1,0 +1,58 @@
+/**
+ * Pinned images and charts of the inference component, and its defaults, in
+ * one place. Every pin is recorded in docs/versions.md with the upstream tag
+ * it was checked against.
+ */
+
+/** A Helm chart at an exact version in its repository. */
+export interface PinnedChart {
+    readonly chart: string;
+    readonly version: string;
+    readonly repo: string;
+}
+
+export const IMAGES = {
+    /** Triton 2.71.0 (NGC 26.07, tag v2.71.0 of triton-inference-server/server, 2026-07-24). */
+    triton: { repository: "nvcr.io/nvidia/tritonserver", tag: "26.07-py3" },
+    /** The failover gate: BusyBox `sh` + `wget` (Docker official image, stable 1.37 series). */
+    gate: "docker.io/library/busybox:1.37.0",
+} as const;
+
+export const CHARTS = {
+    /** NVIDIA/k8s-device-plugin v0.20.0 (image nvcr.io/nvidia/k8s-device-plugin:v0.20.0). */
+    devicePlugin: { chart: "nvidia-device-plugin", version: "0.20.0", repo: "https://nvidia.github.io/k8s-device-plugin" },
+    /** NVIDIA/dcgm-exporter 4.5.3-4.8.2 (chart 4.8.2, image nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless). */
+    dcgmExporter: { chart: "dcgm-exporter", version: "4.8.2", repo: "https://nvidia.github.io/dcgm-exporter/helm-charts" },
+    /** prometheus-community/prometheus-adapter 5.3.0 (app v0.12.0). */
+    prometheusAdapter: {
+        chart: "prometheus-adapter",
+        version: "5.3.0",
+        repo: "https://prometheus-community.github.io/helm-charts",
+    },
+} as const satisfies Record<string, PinnedChart>;
+
+/** The GPU pool as the cloud layer (issue 8) labels and taints it. */
+export const DEFAULT_GPU_POOL = {
+    nodeSelector: { "nvidia.com/gpu.present": "true" },
+    taint: { key: "nvidia.com/gpu", value: "true", effect: "NoSchedule" },
+} as const;
+
+/**
+ * The in-cluster S3-compatible store of dev (the data-stores issue deploys
+ * it in MinIO's role, Service `minio` in `med-agi`, S3 API on 9000). Override
+ * with `inference.models.endpointUrl` or `objectStorage.endpointUrl`.
+ */
+export const DEFAULT_DEV_S3_ENDPOINT = "http://minio.med-agi.svc:9000";
+
+export const DEFAULTS = {
+    modelsVersion: "v1.0.0",
+    /** Below the runbook's 90 %: the HPA scales before MedAgiGpuUtilizationHigh fires. */
+    targetGpuUtilization: 75,
+    gpuResources: { requests: { cpu: "4", memory: "16Gi" }, limits: { cpu: "8", memory: "32Gi" } },
+    gpuShmSize: "2Gi",
+    cpuResources: { requests: { cpu: "2", memory: "4Gi" }, limits: { cpu: "4", memory: "8Gi" } },
+    cpuShmSize: "1Gi",
+} as const;
+
+/** Where kube-prometheus-stack's Prometheus answers (release `kube-prometheus-stack`). */
+export const PROMETHEUS_SERVICE = { name: "kube-prometheus-stack-prometheus", port: 9090 } as const;
