@@ -101,10 +101,15 @@ describe("data paths in prod's diagram", () => {
     it("backups → the database → the backups bucket", () => {
         expect(edges(plans.get("prod")!)).toEqual(
             expect.arrayContaining([
-                "w_med_agi_postgres_backup -> db_med_agi_prod_c1a2b3c4d5e6_eu_west_1_rds_amazonaws_com [PGHOST]",
-                "w_med_agi_postgres_backup -> bucket_med_agi_backups_prod [BACKUP_BUCKET]",
+                "w_med_agi_postgres_backup -> db_med_agi_prod [PGHOST]",
+                "w_med_agi_postgres_backup -> bucket_med_agi_backups_prod_123456789012 [BACKUP_BUCKET]",
             ]),
         );
+        // The database node is the cloud layer's RDS instance, the bucket node its S3 bucket.
+        const nodes = architectureGraph(plans.get("prod")!).nodes;
+        const types = (id: string) => nodes.find((n) => n.id === id)?.urns.map((u) => u.split("::").at(-2)?.split("$").at(-1));
+        expect(types("db_med_agi_prod")).toEqual(["aws:rds/instance:Instance"]);
+        expect(types("bucket_med_agi_backups_prod_123456789012")).toEqual([expect.stringMatching(/^aws:s3\/bucket/)]);
     });
     it("Prometheus → Alertmanager → PagerDuty and the team", () => {
         expect(edges(plans.get("prod")!)).toEqual(
@@ -119,6 +124,15 @@ describe("data paths in prod's diagram", () => {
         const job = plans.get("prod")!.resources.find((r) => r.inputs.kind === "Job");
         expect((job?.inputs.metadata as any)?.name).toBe("post-deploy-smoke");
         expect(architectureGraph(plans.get("prod")!).nodes.map((n) => n.id)).toContain("w_med_agi_post_deploy_smoke");
+    });
+    it("imaging → the Triton failover Service → the GPU and CPU Triton", () => {
+        expect(edges(plans.get("prod")!)).toEqual(
+            expect.arrayContaining([
+                "w_med_agi_imaging -> s_med_agi_triton [TRITON_URL, TRITON_GRPC_URL]",
+                "s_med_agi_triton -> w_med_agi_triton",
+                "s_med_agi_triton -> w_med_agi_triton_cpu",
+            ]),
+        );
     });
     it("Fluent Bit → SIEM", () => {
         expect(edges(plans.get("prod")!)).toContain("h_observability_fluent_bit -> siem_siem_collector_example_org [logs]");

@@ -108,7 +108,7 @@ describe("diff of a new Slack channel", () => {
         expect(markdown).toContain("[!CAUTION]");
         expect(markdown).toContain("**1 resource will be REPLACED**");
         expect(markdown).toMatch(/`data\.alertmanager\.yaml` \(pulumi-kubernetes provider\/pkg\/provider\/diff\.go/);
-        expect(markdown).toContain('line 49:         channel: \\"#med-agi-oncall\\"');
+        expect(markdown).toMatch(/`"line \d+: +channel: \\"#med-agi-alerts\\""` \| `"line \d+: +channel: \\"#med-agi-oncall\\""`/);
     });
 
     it("puts the summary line first", () => {
