@@ -24,7 +24,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 
 import { validateBackupsArgs, type BackupsArgs } from "./backups/args";
-import { backupsSchema, type BackupsConfig } from "./backups/config";
+import { BACKUP_SECRET_KEYS, backupsSchema, SIGNING_KEY_PATTERN, SIGNING_KEY_RULE, type BackupsConfig } from "./backups/config";
 import {
     databaseSchema,
     DATASTORE_SECRET_KEYS,
@@ -66,6 +66,7 @@ import {
 import { ConfigValidationError, problem, problemsFromIssues, type ConfigProblem } from "./validation";
 import { inferenceProblems, inferenceSchema, type InferenceConfig } from "./inference/config";
 import { cloudProblems, cloudSchema, derivedKeyProblems, type CloudConfig } from "./aws/config";
+
 // `isConfigSecret` is exported by the SDK's runtime but missing from its typings;
 // it reads PULUMI_CONFIG_SECRET_KEYS, which the CLI (and setAllConfig) fill in.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -81,7 +82,7 @@ export const CONFIG_NAMESPACE = "med-agi";
  * (stored as `secure:` ciphertext); a plain-text value is rejected without
  * echoing it.
  */
-export const SECRET_CONFIG_KEYS = [...OBSERVABILITY_SECRET_KEYS, ...DATASTORE_SECRET_KEYS] as const;
+export const SECRET_CONFIG_KEYS = [...OBSERVABILITY_SECRET_KEYS, ...DATASTORE_SECRET_KEYS, ...BACKUP_SECRET_KEYS] as const;
 export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];
 
 /** The built-in defaults: the `dev` stack runs on these alone. Secure by default. */
@@ -234,7 +235,7 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
     const services = resolveServices(parsed.release, parsed.serviceDefaults, parsed.services);
     const secretsSet = new Set(SECRET_CONFIG_KEYS.filter((key) => parsed[key] !== undefined));
     problems.push(...crossFieldProblems(input.stack, parsed, services));
-    problems.push(...backupProblems(parsed));
+    problems.push(...backupProblems(parsed, secretsSet).filter((p) => p.missingSecret === undefined || !plainText.has(p.missingSecret)));
     problems.push(...inferenceProblems(parsed.environment, parsed.inference));
     problems.push(...cloudProblems(parsed.cloud, parsed.environment));
     // A credential already refused as plain text is not reported again as missing.
@@ -319,18 +320,35 @@ export interface BackupCloudFacts {
     readonly roles: Readonly<Record<"postgresBackup" | "modelBackup" | "configBackup", pulumi.Input<string>>>;
 }
 
+/** The manifest signing keys as the program reads them (Pulumi secrets). */
+export interface BackupSigningKeys {
+    readonly backupSigningKey?: pulumi.Input<string>;
+    readonly backupSigningKeyPrevious?: pulumi.Input<string>;
+}
+
 /**
  * The backup jobs' arguments for this config, or undefined when no backup jobs
  * are deployed (backups disabled, or no database yet — dev before the data
  * store layer). In staging/prod the database, buckets and roles come from the
- * cloud layer (`cloud`).
+ * cloud layer (`cloud`). `secrets` carries the manifest signing keys;
+ * `parseConfig` has already refused a config that deploys backups without one.
  */
 export function backupsArgsFor(
     config: Pick<PlatformConfig, "environment" | "release" | "database" | "objectStorage" | "backups">,
+    secrets: BackupSigningKeys,
     cloud?: BackupCloudFacts,
 ): BackupsArgs | undefined {
     const { database, objectStorage: s3 } = config;
-    if (!config.backups.enabled) return undefined;
+    if (!config.backups.enabled || (cloud === undefined && database.host === undefined)) return undefined;
+    if (secrets.backupSigningKey === undefined) {
+        throw new Error(
+            "backupsArgsFor: backupSigningKey is required when backup jobs are deployed (pulumi config set --secret med-agi:backupSigningKey)",
+        );
+    }
+    const signing = {
+        signingKey: secrets.backupSigningKey,
+        ...(secrets.backupSigningKeyPrevious === undefined ? {} : { previousSigningKey: secrets.backupSigningKeyPrevious }),
+    };
     if (cloud !== undefined) {
         return {
             environment: config.environment,
@@ -344,6 +362,7 @@ export function backupsArgsFor(
                 modelRoleArn: cloud.roles.modelBackup,
                 configRoleArn: cloud.roles.configBackup,
             },
+            ...signing,
             config: config.backups,
             version: config.release,
         };
@@ -361,6 +380,8 @@ export function backupsArgsFor(
             ...(s3.roleArn === undefined ? {} : { roleArn: s3.roleArn }),
             ...(s3.credentialsSecret === undefined ? {} : { credentialsSecret: { name: s3.credentialsSecret } }),
         },
+        signingKey: secrets.backupSigningKey,
+        ...(secrets.backupSigningKeyPrevious === undefined ? {} : { previousSigningKey: secrets.backupSigningKeyPrevious }),
         config: config.backups,
         version: config.release,
     };
@@ -378,21 +399,71 @@ const CLOUD_STAND_INS: BackupCloudFacts = {
 const BACKUP_ARG_KEYS: readonly [string, string][] = [
     ["backups.s3", "objectStorage"],
     ["backups.postgres", "database"],
+    ["backups.signingKey", "backupSigningKey"],
 ];
 
 /** The backup jobs' rules, checked here so a bad value stops the program before anything is registered. */
-function backupProblems(parsed: ParsedConfig): ConfigProblem[] {
-    // In staging/prod the database, buckets and roles come from the cloud layer:
-    // check the rest of the backup settings against stand-ins for those.
-    const args = backupsArgsFor(parsed, parsed.environment === "dev" ? undefined : CLOUD_STAND_INS);
-    if (args === undefined) return [];
-    return validateBackupsArgs(args).map((message) => {
-        const mapped = BACKUP_ARG_KEYS.reduce(
-            (m, [from, to]) => (m.startsWith(`${from}.`) || m.startsWith(`${from}:`) ? to + m.slice(from.length) : m),
-            message,
-        );
-        return { path: mapped.slice(0, mapped.indexOf(":")), message: mapped };
-    });
+function backupProblems(parsed: ParsedConfig, secretsSet: ReadonlySet<SecretConfigKey>): ConfigProblem[] {
+    const out: ConfigProblem[] = [];
+    // The values are credentials: their format is reported, never the value.
+    for (const key of BACKUP_SECRET_KEYS) {
+        const value = parsed[key];
+        if (value !== undefined && !SIGNING_KEY_PATTERN.test(value)) {
+            out.push({ path: key, message: `${key}: must be ${SIGNING_KEY_RULE}; the value is not shown` });
+        }
+    }
+    if (parsed.backupSigningKeyPrevious !== undefined && parsed.backupSigningKeyPrevious === parsed.backupSigningKey) {
+        out.push({
+            path: "backupSigningKeyPrevious",
+            message:
+                "backupSigningKeyPrevious: equals backupSigningKey (after a rotation it holds the old key; unset it once no run signed with the old key is kept)",
+        });
+    }
+    // Every stack has a database now (in-cluster in dev, RDS in the cloud), so backups
+    // are deployed whenever enabled. dev generates its key when none is set (the
+    // program keeps it in the stack's encrypted state); staging and prod must set one.
+    if (parsed.backups.enabled && parsed.environment !== "dev" && !secretsSet.has("backupSigningKey")) {
+        out.push({
+            path: "backupSigningKey",
+            message:
+                'backupSigningKey: is required while backup jobs are deployed (the HMAC key that signs every backup manifest, kept out of the bucket so a forged backup is refused); set it with: pulumi config set --secret med-agi:backupSigningKey "$(openssl rand -hex 32)"',
+            missingSecret: "backupSigningKey",
+        });
+    }
+    // The component's own rules, against stand-ins for what the cloud layer or the
+    // data stores provide; the signing key's presence and format are checked above.
+    const standIn = { backupSigningKey: "checked-above-not-a-real-key-0000" };
+    const args = backupsArgsFor(
+        parsed.environment === "dev" ? withInClusterStores(parsed) : parsed,
+        standIn,
+        parsed.environment === "dev" ? undefined : CLOUD_STAND_INS,
+    );
+    if (args === undefined) return out;
+    return [
+        ...out,
+        ...validateBackupsArgs(args).map((message) => {
+            const mapped = BACKUP_ARG_KEYS.reduce(
+                (m, [from, to]) => (m.startsWith(`${from}.`) || m.startsWith(`${from}:`) ? to + m.slice(from.length) : m),
+                message,
+            );
+            return { path: mapped.slice(0, mapped.indexOf(":")), message: mapped };
+        }),
+    ];
+}
+
+/**
+ * dev's backups run against the in-cluster stores (infra/datastores): the
+ * CloudNativePG server and the S3-compatible store with its generated key pair,
+ * unless the stack points them elsewhere. Stand-ins for validation only.
+ */
+function withInClusterStores(parsed: ParsedConfig): ParsedConfig {
+    const s3 = parsed.objectStorage;
+    return {
+        ...parsed,
+        database: { ...parsed.database, host: parsed.database.host ?? "med-agi-postgres" },
+        objectStorage:
+            s3.credentialsSecret === undefined && s3.roleArn === undefined ? { ...s3, credentialsSecret: "object-store-credentials" } : s3,
+    };
 }
 
 /** The observability component's cross-field rules, as config problems; a missing credential is tagged. */

@@ -5,10 +5,19 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import * as secretsmanager from "@pulumi/aws/secretsmanager";
+import * as random from "@pulumi/random";
 
 import { CloudLayer, type CloudOutputs } from "./aws";
 import { Backups } from "./backups";
-import { backupsArgsFor, CONFIG_NAMESPACE, loadConfig, SECRET_CONFIG_KEYS, type PlatformConfig, type SecretConfigKey } from "./config";
+import {
+    backupsArgsFor,
+    CONFIG_NAMESPACE,
+    type BackupSigningKeys,
+    loadConfig,
+    SECRET_CONFIG_KEYS,
+    type PlatformConfig,
+    type SecretConfigKey,
+} from "./config";
 import { deploysGpuTriton, resolveInferenceSettings, Triton, tritonClientEnv, type TritonEndpoints } from "./inference";
 import { DataStores, DATABASE_SERVICES, ELASTICSEARCH_URL, ROLE_NAMES, roleSecretName, type DatabaseService } from "./datastores";
 import { clusterProvider } from "./k8s/provider";
@@ -70,7 +79,7 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
     const namespace = new PlatformNamespace("platform", { name: NAMESPACE }, { provider, protect: config.protect });
 
     const dataStores = declareDataStores(config, provider, namespace, cloud);
-    const backupArgs = dataStoreBackupArgs(config, dataStores, cloud);
+    const backupArgs = dataStoreBackupArgs(config, dataStores, backupSigningKeys(config, secrets), cloud);
     const backups = backupArgs === undefined ? undefined : new Backups("backups", backupArgs, { provider, dependsOn: [namespace] });
     if (config.logrotate.enabled) {
         new LogRotation(
@@ -258,6 +267,7 @@ function rdsMasterPassword(cloud: CloudOutputs): pulumi.Output<string> {
 function dataStoreBackupArgs(
     config: PlatformConfig,
     stores: DataStores,
+    signing: BackupSigningKeys,
     cloud: CloudOutputs | undefined,
 ): ReturnType<typeof backupsArgsFor> {
     const c = stores.postgres.connection;
@@ -271,8 +281,11 @@ function dataStoreBackupArgs(
               };
     const args =
         cloud === undefined
-            ? backupsArgsFor({ ...config, database: { ...config.database, host: c.host as string, port: c.port as number }, objectStorage })
-            : backupsArgsFor(config, cloud);
+            ? backupsArgsFor(
+                  { ...config, database: { ...config.database, host: c.host as string, port: c.port as number }, objectStorage },
+                  signing,
+              )
+            : backupsArgsFor(config, signing, cloud);
     if (args === undefined) return undefined;
     return {
         ...args,
@@ -284,6 +297,23 @@ function dataStoreBackupArgs(
             ca: c.ca,
         },
         config: { ...config.backups, postgresSslMode: config.backups.postgresSslMode ?? "verify-full" },
+    };
+}
+
+/**
+ * The backup manifest signing keys. staging and prod must set `backupSigningKey`
+ * (config validation refuses them without it); dev generates one when none is
+ * set, kept in the stack's encrypted state, so the embedded default needs no setup.
+ */
+function backupSigningKeys(config: PlatformConfig, secrets: Partial<Record<SecretConfigKey, pulumi.Output<string>>>): BackupSigningKeys {
+    const key =
+        secrets.backupSigningKey ??
+        (config.environment === "dev" && config.backups.enabled
+            ? new random.RandomPassword("backup-signing-key", { length: 64, special: false }).result
+            : undefined);
+    return {
+        ...(key === undefined ? {} : { backupSigningKey: key }),
+        ...(secrets.backupSigningKeyPrevious === undefined ? {} : { backupSigningKeyPrevious: secrets.backupSigningKeyPrevious }),
     };
 }
 

@@ -32,8 +32,11 @@ const PROD_ROUTING = {
     pagerdutyRoutingKey: "R0UT1NG",
     slackWebhookUrl: "https://hooks.slack.com/services/T0/B0/X",
     siemToken: "T0KEN",
+    backupSigningKey: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
 };
-const PROD_SECRETS = ["pagerdutyRoutingKey", "slackWebhookUrl", "siemToken"];
+const PROD_SECRETS = ["pagerdutyRoutingKey", "slackWebhookUrl", "siemToken", "backupSigningKey"];
+/** A well-formed manifest signing key (64 hex characters, as `openssl rand -hex 32` prints). */
+const SIGNING_KEY = PROD_ROUTING.backupSigningKey;
 /** What staging/prod need for the cloud layer (which provides the database, buckets and roles the backups use). */
 const PROD_CLOUD = {
     cloud: { accountId: "123456789012", region: "eu-west-1", cluster: { adminRoleArns: ["arn:aws:iam::123456789012:role/deployer"] } },
@@ -312,12 +315,6 @@ describe("stack configuration", () => {
                 ],
             ],
             [
-                "backups with no S3 credentials at all",
-                { database: { host: "postgres.med-agi.svc.cluster.local" } },
-                "dev",
-                ["objectStorage: neither credentialsSecret nor roleArn is set (the jobs would have no S3 credentials)"],
-            ],
-            [
                 "an unencrypted database connection in prod",
                 { ...PROD, backups: { postgresSslMode: "disable" } },
                 "prod",
@@ -347,19 +344,30 @@ describe("stack configuration", () => {
 
         it.each(backupCases)("rejects %s", (_what, values, stack, expected) => {
             const parsed = JSON.parse(JSON.stringify(values)) as Record<string, unknown>; // drop undefined fields
-            expect(problems(parsed, stack, stack === "prod" ? PROD_SECRETS : ["slackWebhookUrl", "siemToken"])).toEqual(expected);
+            const secrets = stack === "prod" ? PROD_SECRETS : ["slackWebhookUrl", "siemToken", "backupSigningKey"];
+            expect(problems({ backupSigningKey: SIGNING_KEY, ...parsed }, stack, secrets)).toEqual(expected);
         });
 
         it("deploys no backup jobs in dev until there is a database, and deploys them once there is", () => {
-            expect(backupsArgsFor(parse_({}))).toBeUndefined();
+            expect(backupsArgsFor(parse_({}), {})).toBeUndefined();
             const args = backupsArgsFor(
-                parse_({
-                    database: { host: "postgres.med-agi.svc.cluster.local" },
-                    objectStorage: { endpointUrl: "http://minio.med-agi.svc.cluster.local:9000", credentialsSecret: "minio-credentials" },
-                }),
+                parse_(
+                    {
+                        database: { host: "postgres.med-agi.svc.cluster.local" },
+                        objectStorage: {
+                            endpointUrl: "http://minio.med-agi.svc.cluster.local:9000",
+                            credentialsSecret: "minio-credentials",
+                        },
+                        backupSigningKey: SIGNING_KEY,
+                    },
+                    "dev",
+                    ["backupSigningKey"],
+                ),
+                { backupSigningKey: "the-key-as-a-pulumi-secret-output" },
             );
             expect(args).toMatchObject({
                 environment: "dev",
+                signingKey: "the-key-as-a-pulumi-secret-output",
                 postgres: {
                     host: "postgres.med-agi.svc.cluster.local",
                     port: 5432,
@@ -380,6 +388,7 @@ describe("stack configuration", () => {
 
         it("requires a team receiver, a SIEM collector and the credentials they need in prod, each named", () => {
             expect(problems({ environment: "prod", serviceDefaults: { replicas: 2 }, ...PROD_CLOUD }, "prod")).toEqual([
+                'backupSigningKey: is required while backup jobs are deployed (the HMAC key that signs every backup manifest, kept out of the bucket so a forged backup is refused); set it with: pulumi config set --secret med-agi:backupSigningKey "$(openssl rand -hex 32)"',
                 'alerting.team.kind: "none" is not allowed in prod (warnings must reach the team: "slack" or "email")',
                 'siem.host: is required when siem.output is "http" (the SIEM collector host name)',
                 "pagerdutyRoutingKey: is required (PagerDuty Events v2 routing key: pages are mandatory in prod); set it with: pulumi config set --secret med-agi:pagerdutyRoutingKey <value>",
@@ -396,6 +405,72 @@ describe("stack configuration", () => {
                     expect.objectContaining({ path: "pagerdutyRoutingKey", missingSecret: "pagerdutyRoutingKey" }),
                 ]);
             }
+        });
+
+        it("requires the manifest signing key wherever backup jobs run, tagged as a missing credential", () => {
+            try {
+                parse_({ ...PROD, backupSigningKey: undefined }, "prod", PROD_SECRETS);
+                throw new Error("expected a rejection");
+            } catch (err) {
+                expect((err as ConfigValidationError).problems).toEqual([
+                    expect.objectContaining({ path: "backupSigningKey", missingSecret: "backupSigningKey" }),
+                ]);
+            }
+            // No backup jobs (dev without a database): no key needed.
+            expect(parse_({}).secretsSet.has("backupSigningKey")).toBe(false);
+        });
+
+        it("refuses a signing key in plain text, or of the wrong shape, without echoing it", () => {
+            expect(
+                problems(
+                    { ...PROD, backupSigningKey: "plain-text-key-0123456789abcdef0123456789" },
+                    "prod",
+                    PROD_SECRETS.filter((k) => k !== "backupSigningKey"),
+                ),
+            ).toEqual([
+                "backupSigningKey: a plain-text value is not allowed (it is a credential: set it with `pulumi config set --secret med-agi:backupSigningKey <value>`)",
+            ]);
+            const short = problems({ ...PROD, backupSigningKey: "tooShort" }, "prod", PROD_SECRETS);
+            expect(short).toEqual([
+                "backupSigningKey: must be 32 to 64 characters of A-Z a-z 0-9 + / = _ - (generate one with: openssl rand -hex 32); the value is not shown",
+            ]);
+            expect(short.join("\n")).not.toContain("tooShort");
+            // 32 characters is the shortest accepted, 64 the longest (one SHA-256 block).
+            expect(() => parse_({ ...PROD, backupSigningKey: "a".repeat(32) }, "prod", PROD_SECRETS)).not.toThrow();
+            expect(() => parse_({ ...PROD, backupSigningKey: "a".repeat(64) }, "prod", PROD_SECRETS)).not.toThrow();
+            expect(problems({ ...PROD, backupSigningKey: "a".repeat(31) }, "prod", PROD_SECRETS)).toHaveLength(1);
+            expect(problems({ ...PROD, backupSigningKey: "a".repeat(65) }, "prod", PROD_SECRETS)).toHaveLength(1);
+            expect(
+                problems({ ...PROD, backupSigningKeyPrevious: SIGNING_KEY }, "prod", [...PROD_SECRETS, "backupSigningKeyPrevious"]),
+            ).toEqual([
+                "backupSigningKeyPrevious: equals backupSigningKey (after a rotation it holds the old key; unset it once no run signed with the old key is kept)",
+            ]);
+        });
+
+        it("encrypts uploads with SSE-KMS by default, takes a KMS key ARN, and refuses no encryption outside dev", () => {
+            const config = parse_(PROD, "prod", PROD_SECRETS);
+            expect(config.backups.serverSideEncryption).toBe("aws:kms");
+            expect(config.backups.kmsKeyId).toBeUndefined();
+            const key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+            expect(parse_({ ...PROD, backups: { kmsKeyId: key } }, "prod", PROD_SECRETS).backups.kmsKeyId).toBe(key);
+            expect(problems({ ...PROD, backups: { serverSideEncryption: "none" } }, "prod", PROD_SECRETS)).toEqual([
+                'backups.serverSideEncryption: "none" is not allowed in prod (backups hold patient data: use "aws:kms")',
+            ]);
+            expect(problems({ ...PROD, backups: { kmsKeyId: "alias/med-agi-backups" } }, "prod", PROD_SECRETS)).toEqual([
+                'backups.kmsKeyId: "alias/med-agi-backups" is not allowed (a KMS key ARN such as "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" (not an alias))',
+            ]);
+            expect(problems({ ...PROD, backups: { serverSideEncryption: "AES256" } }, "prod", PROD_SECRETS)).toHaveLength(1);
+            const dev = {
+                database: { host: "postgres.med-agi.svc.cluster.local" },
+                objectStorage: { endpointUrl: "http://minio.med-agi.svc.cluster.local:9000", credentialsSecret: "minio-credentials" },
+                backupSigningKey: SIGNING_KEY,
+            };
+            expect(
+                parse_({ ...dev, backups: { serverSideEncryption: "none" } }, "dev", ["backupSigningKey"]).backups.serverSideEncryption,
+            ).toBe("none");
+            expect(problems({ ...dev, backups: { serverSideEncryption: "none", kmsKeyId: key } }, "dev", ["backupSigningKey"])).toEqual([
+                'backups.kmsKeyId: is set but backups.serverSideEncryption is "none" (set serverSideEncryption to "aws:kms", or drop kmsKeyId)',
+            ]);
         });
 
         it("reports every problem at once: a negative replica count and latest", () => {

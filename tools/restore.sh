@@ -10,11 +10,13 @@
 #       postgres-restore (kubectl, current context, -n ${NAMESPACE:-med-agi}),
 #       waits for it and prints its logs.
 #       --local: runs the same scripts here (needs aws, pg_restore, psql and the
-#       PG*/BACKUP_BUCKET/AWS_* environment of docs/backups.md).
+#       PG*/BACKUP_BUCKET/AWS_* environment of docs/backups.md, and
+#       BACKUP_SIGNING_KEY: an unsigned or wrongly signed backup is refused).
 #
 #   tools/restore.sh models --date YYYYMMDD --version VERSION [--overwrite]
 #       Copy one model version from the model backup of DATE back into the
-#       models bucket (aws, MODELS_BUCKET/BACKUP_BUCKET/AWS_* environment).
+#       models bucket (aws, MODELS_BUCKET/BACKUP_BUCKET/BACKUP_SIGNING_KEY/AWS_*
+#       environment; the backup's signed marker is checked first).
 #
 # Exit codes: 0 done and verified; 1 failure; 2 refused (usage or live target).
 set -euo pipefail

@@ -5,7 +5,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 
 import type { Environment } from "../environment";
-import type { BackupsConfig } from "./config";
+import { SIGNING_KEY_PATTERN, SIGNING_KEY_RULE, type BackupsConfig } from "./config";
 
 /** A key of a Kubernetes Secret in the backup namespace. */
 export interface SecretKeyRef {
@@ -68,6 +68,13 @@ export interface BackupsArgs {
     readonly environment: Environment;
     readonly postgres: BackupPostgresArgs;
     readonly s3: BackupS3Args;
+    /**
+     * The key that signs every manifest (HMAC-SHA256; config `med-agi:backupSigningKey`,
+     * a Pulumi secret). It goes into the Secret med-agi-backup-signing, never into a bucket.
+     */
+    readonly signingKey: pulumi.Input<string>;
+    /** The key before the last rotation, still accepted when verifying. @default none */
+    readonly previousSigningKey?: pulumi.Input<string>;
     /** Parsed `med-agi:backups` config (`backupsSchema.parse(...)`). @default backupsSchema.parse({}) */
     readonly config?: BackupsConfig;
     /** `app.kubernetes.io/version` label value. @default none */
@@ -96,6 +103,19 @@ export function validateBackupsArgs(args: BackupsArgs): string[] {
     }
     if (args.config?.postgresSslMode === "disable" && args.environment !== "dev") {
         problems.push(`backups.postgresSslMode: "disable" is not allowed in ${args.environment} (use require or verify-full)`);
+    }
+    if (args.config?.serverSideEncryption === "none" && args.environment !== "dev") {
+        problems.push(
+            `backups.serverSideEncryption: "none" is not allowed in ${args.environment} (backups hold patient data: use "aws:kms")`,
+        );
+    }
+    if (args.config?.serverSideEncryption === "none" && args.config.kmsKeyId !== undefined) {
+        problems.push(
+            'backups.kmsKeyId: is set but backups.serverSideEncryption is "none" (set serverSideEncryption to "aws:kms", or drop kmsKeyId)',
+        );
+    }
+    if (typeof args.signingKey === "string" && !SIGNING_KEY_PATTERN.test(args.signingKey)) {
+        problems.push(`backups.signingKey: must be ${SIGNING_KEY_RULE}; the value is not shown`);
     }
     return problems;
 }

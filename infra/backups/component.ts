@@ -1,5 +1,6 @@
 /**
- * The Backups component: the scripts ConfigMap, three ServiceAccounts (IRSA-ready, one role each in AWS),
+ * The Backups component: the scripts ConfigMap, the manifest signing-key Secret,
+ * three ServiceAccounts (IRSA-ready, one role each in AWS),
  * the read-only Role for config-backup, and the CronJobs postgres-backup,
  * model-backup, config-backup, restore-drill and the suspended postgres-restore
  * template. Backup freshness is alerted on by the observability rules
@@ -12,8 +13,8 @@ import { standardLabels } from "../k8s/labels";
 import { NAMESPACE } from "../runbook";
 import { validateBackupsArgs, type BackupsArgs } from "./args";
 import { backupsSchema } from "./config";
-import { CRONJOB_NAMES, SCRIPTS_CONFIGMAP_NAME, SERVICE_ACCOUNT_NAMES, type BackupJob } from "./defaults";
-import { backupCronJobs } from "./jobs";
+import { CRONJOB_NAMES, SCRIPTS_CONFIGMAP_NAME, SERVICE_ACCOUNT_NAMES, SIGNING_SECRET, type BackupJob } from "./defaults";
+import { backupCronJobs, signingSecretData } from "./jobs";
 import { configReaderRules } from "./rbac";
 import { readScripts } from "./scripts";
 
@@ -41,6 +42,17 @@ export class Backups extends pulumi.ComponentResource {
         const scripts = new k8s.core.v1.ConfigMap(
             `${name}-scripts`,
             { metadata: { name: SCRIPTS_CONFIGMAP_NAME, namespace, labels }, data: readScripts() },
+            { parent: this },
+        );
+
+        // The manifest signing key(s): only here and in Pulumi's encrypted config, never in a bucket.
+        const signing = new k8s.core.v1.Secret(
+            `${name}-signing`,
+            {
+                metadata: { name: SIGNING_SECRET.name, namespace, labels },
+                type: "Opaque",
+                stringData: signingSecretData(args),
+            },
             { parent: this },
         );
 
@@ -97,10 +109,10 @@ export class Backups extends pulumi.ComponentResource {
                     parent: this,
                     dependsOn:
                         job === "configBackup"
-                            ? [scripts, configSa, binding, role]
+                            ? [scripts, signing, configSa, binding, role]
                             : job === "modelBackup"
-                              ? [scripts, modelSa]
-                              : [scripts, backupSa],
+                              ? [scripts, signing, modelSa]
+                              : [scripts, signing, backupSa],
                 });
                 cronJobs[job] = cronJob.metadata.name;
             }

@@ -127,6 +127,12 @@ export const SERVICE_ACCOUNT_NAMES = {
     configBackup: "med-agi-config-backup",
 } as const;
 
+/**
+ * The Secret holding the manifest signing key(s): key `key` (signs and verifies)
+ * and, during a rotation, `previous-key` (verifies only).
+ */
+export const SIGNING_SECRET = { name: "med-agi-backup-signing", key: "key", previousKey: "previous-key" } as const;
+
 /** The ConfigMap holding the scripts, mounted at /scripts in every backup pod. */
 export const SCRIPTS_CONFIGMAP_NAME = "med-agi-backup-scripts";
 

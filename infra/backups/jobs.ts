@@ -17,6 +17,7 @@ import {
     RETENTION_DAYS,
     SCRIPTS_CONFIGMAP_NAME,
     SERVICE_ACCOUNT_NAMES,
+    SIGNING_SECRET,
     type BackupJob,
 } from "./defaults";
 import { configExportResources } from "./rbac";
@@ -47,15 +48,40 @@ export function postgresEnv(
     ];
 }
 
-/** aws CLI environment: buckets, endpoint, region, and static keys when no IRSA role is used. */
-export function s3Env(args: BackupsArgs): EnvVar[] {
+/**
+ * The manifest signing key(s) from the Secret med-agi-backup-signing, for every
+ * step that signs (upload, model sync) or verifies (fetch, drill, restore).
+ * The previous key is optional: absent from the Secret outside a rotation.
+ */
+export function signingEnv(): EnvVar[] {
+    return [
+        { name: "BACKUP_SIGNING_KEY", valueFrom: { secretKeyRef: { name: SIGNING_SECRET.name, key: SIGNING_SECRET.key } } },
+        {
+            name: "BACKUP_SIGNING_KEY_PREVIOUS",
+            valueFrom: { secretKeyRef: { name: SIGNING_SECRET.name, key: SIGNING_SECRET.previousKey, optional: true } },
+        },
+    ];
+}
+
+/** The `stringData` of the Secret med-agi-backup-signing: the key, and the previous one during a rotation (both as Pulumi secrets). */
+export function signingSecretData(args: Pick<BackupsArgs, "signingKey" | "previousSigningKey">): Record<string, pulumi.Output<string>> {
+    return {
+        [SIGNING_SECRET.key]: pulumi.secret(args.signingKey),
+        ...(args.previousSigningKey === undefined ? {} : { [SIGNING_SECRET.previousKey]: pulumi.secret(args.previousSigningKey) }),
+    };
+}
+
+/** aws CLI environment: buckets, endpoint, region, upload encryption, and static keys when no IRSA role is used. */
+export function s3Env(args: BackupsArgs, config: BackupsConfig): EnvVar[] {
     const s3 = args.s3;
     const env: EnvVar[] = [
         { name: "BACKUP_BUCKET", value: s3.backupBucket },
         { name: "MODELS_BUCKET", value: s3.modelBucket ?? BACKUP.modelBucket },
         { name: "AWS_DEFAULT_REGION", value: s3.region ?? "us-east-1" },
         { name: "RETENTION_DAYS", value: String(RETENTION_DAYS) },
+        { name: "S3_SSE", value: config.serverSideEncryption },
     ];
+    if (config.kmsKeyId !== undefined) env.push({ name: "S3_SSE_KMS_KEY_ID", value: config.kmsKeyId });
     if (s3.endpointUrl !== undefined) env.push({ name: "S3_ENDPOINT_URL", value: s3.endpointUrl });
     const creds = s3.credentialsSecret;
     if (creds !== undefined) {
@@ -89,7 +115,8 @@ export function jobSteps(args: BackupsArgs, config: BackupsConfig): Record<Backu
     const sslMode = config.postgresSslMode ?? defaultSslMode(args.environment);
     const pg = postgresEnv(args, sslMode);
     const drillPg = args.postgres.drill === undefined ? pg : postgresEnv(args, sslMode, args.postgres.drill);
-    const s3 = s3Env(args);
+    const signing = signingEnv();
+    const s3 = [...s3Env(args, config), ...signing];
     const namespace = args.namespace ?? NAMESPACE;
     return {
         postgresBackup: [
@@ -115,7 +142,7 @@ export function jobSteps(args: BackupsArgs, config: BackupsConfig): Record<Backu
                 name: "drill",
                 image: img.postgres,
                 script: "restore-drill.sh",
-                env: [...drillPg, { name: "DRILL_DB_PREFIX", value: DRILL_DB_PREFIX }],
+                env: [...drillPg, ...signing, { name: "DRILL_DB_PREFIX", value: DRILL_DB_PREFIX }],
             },
         ],
         postgresRestore: [
@@ -125,7 +152,7 @@ export function jobSteps(args: BackupsArgs, config: BackupsConfig): Record<Backu
                 image: img.postgres,
                 script: "pg-restore.sh",
                 // Empty on purpose: tools/restore.sh sets them per run; without them the script refuses.
-                env: [...pg, { name: "RESTORE_TARGET_DB", value: "" }, { name: "RESTORE_OVERWRITE_LIVE", value: "false" }],
+                env: [...pg, ...signing, { name: "RESTORE_TARGET_DB", value: "" }, { name: "RESTORE_OVERWRITE_LIVE", value: "false" }],
             },
         ],
     };

@@ -8,8 +8,9 @@ const ROUTING = {
     pagerdutyRoutingKey: "R0UT1NG",
     slackWebhookUrl: "https://hooks.slack.com/services/T0/B0/X",
     siemToken: "T0KEN",
+    backupSigningKey: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
 };
-const SECRETS = ["pagerdutyRoutingKey", "slackWebhookUrl", "siemToken"];
+const SECRETS = ["pagerdutyRoutingKey", "slackWebhookUrl", "siemToken", "backupSigningKey"];
 const CLOUD = { accountId: "123456789012", region: "eu-west-1", cluster: { adminRoleArns: ["arn:aws:iam::123456789012:role/deployer"] } };
 
 function values(env: string, extra: Record<string, unknown> = {}): Record<string, unknown> {

@@ -1,4 +1,5 @@
 /** Pure builders of the backup jobs: config schema, CronJob specs, env, RBAC. */
+import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -13,6 +14,7 @@ import {
     readScripts,
     SCRIPT_FILES,
     SCRIPTS_DIR,
+    signingSecretData,
     validateBackupsArgs,
     type BackupsArgs,
 } from "../../infra/backups";
@@ -30,6 +32,7 @@ const devArgs: BackupsArgs = {
         endpointUrl: "http://minio.med-agi.svc:9000",
         credentialsSecret: { name: "minio-credentials" },
     },
+    signingKey: "dev-signing-key-0123456789abcdef0123456789",
 };
 const prodArgs: BackupsArgs = {
     environment: "prod",
@@ -40,6 +43,7 @@ const prodArgs: BackupsArgs = {
         roleArn: "arn:aws:iam::123456789012:role/med-agi-backup",
         region: "eu-west-1",
     },
+    signingKey: "prod-signing-key-0123456789abcdef0123456789",
 };
 
 describe("backupsSchema", () => {
@@ -240,6 +244,49 @@ describe("backupCronJobs", () => {
         expect(env).toContainEqual({ name: "MODELS_BUCKET", value: "med-agi-prod-models" });
     });
 
+    it("gives the signing key, from the Secret med-agi-backup-signing, only to the steps that sign or verify", () => {
+        const stepsWithKey = (Object.values(dev) as any[]).flatMap((j) =>
+            [...(pod(j).initContainers ?? []), ...pod(j).containers]
+                .filter((c: { env: { name: string }[] }) => c.env.some((e) => e.name === "BACKUP_SIGNING_KEY"))
+                .map((c: { name: string }) => `${j.metadata.name}/${c.name}`),
+        );
+        expect(stepsWithKey).toEqual([
+            "postgres-backup/upload",
+            "model-backup/sync",
+            "config-backup/upload",
+            "restore-drill/fetch",
+            "restore-drill/drill",
+            "postgres-restore/fetch",
+            "postgres-restore/restore",
+        ]);
+        const env = allEnv(dev.restoreDrill);
+        expect(env).toContainEqual({
+            name: "BACKUP_SIGNING_KEY",
+            valueFrom: { secretKeyRef: { name: "med-agi-backup-signing", key: "key" } },
+        });
+        expect(env).toContainEqual({
+            name: "BACKUP_SIGNING_KEY_PREVIOUS",
+            valueFrom: { secretKeyRef: { name: "med-agi-backup-signing", key: "previous-key", optional: true } },
+        });
+        // Never as a plain value.
+        for (const j of Object.values(prod) as any[]) {
+            for (const e of allEnv(j)) if (e.name.startsWith("BACKUP_SIGNING_KEY")) expect(e.value).toBeUndefined();
+        }
+    });
+
+    it("asks for SSE-KMS on every upload, with the configured key", () => {
+        for (const j of [dev.postgresBackup, dev.modelBackup, dev.configBackup]) {
+            expect(allEnv(j)).toContainEqual({ name: "S3_SSE", value: "aws:kms" });
+            expect(allEnv(j).map((e) => e.name)).not.toContain("S3_SSE_KMS_KEY_ID");
+        }
+        const key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        const withKey = plain(backupCronJobs(prodArgs, backupsSchema.parse({ kmsKeyId: key })));
+        for (const j of [withKey.postgresBackup, withKey.modelBackup, withKey.configBackup]) {
+            expect(allEnv(j)).toContainEqual({ name: "S3_SSE", value: "aws:kms" });
+            expect(allEnv(j)).toContainEqual({ name: "S3_SSE_KMS_KEY_ID", value: key });
+        }
+    });
+
     it("gives only config-backup a Kubernetes API token, via its own ServiceAccount", () => {
         expect(pod(dev.configBackup).serviceAccountName).toBe("med-agi-config-backup");
         expect(pod(dev.configBackup).automountServiceAccountToken).toBe(true);
@@ -256,6 +303,19 @@ describe("backupCronJobs", () => {
         expect(env).toContainEqual({ name: "RESTORE_TARGET_DB", value: "" });
         expect(env).toContainEqual({ name: "RESTORE_OVERWRITE_LIVE", value: "false" });
         expect(dev.postgresRestore.spec.jobTemplate.spec.backoffLimit).toBe(0);
+    });
+});
+
+describe("signingSecretData", () => {
+    it("holds the key, and the previous key only during a rotation, both as Pulumi secrets", async () => {
+        const reveal = (o: pulumi.Output<string>): Promise<[string, boolean]> =>
+            new Promise((resolve) => pulumi.all([o, pulumi.isSecret(o)]).apply(([v, s]) => resolve([v, s])));
+        const one = signingSecretData({ signingKey: "k".repeat(32) });
+        expect(Object.keys(one)).toEqual(["key"]);
+        expect(await reveal(one.key as pulumi.Output<string>)).toEqual(["k".repeat(32), true]);
+        const two = signingSecretData({ signingKey: "k".repeat(32), previousSigningKey: "p".repeat(32) });
+        expect(Object.keys(two)).toEqual(["key", "previous-key"]);
+        expect(await reveal(two["previous-key"] as pulumi.Output<string>)).toEqual(["p".repeat(32), true]);
     });
 });
 

@@ -12,6 +12,8 @@ beforeAll(async () => {
             environment: "staging",
             postgres: { host: "rds.example", passwordSecret: { name: "rds-medagi", key: "password" } },
             s3: { backupBucket: "med-agi-staging-backups", roleArn: "arn:aws:iam::123456789012:role/med-agi-backup" },
+            signingKey: "staging-signing-key-0123456789abcdef012345",
+            previousSigningKey: "staging-old-signing-key-0123456789abcdef01",
         });
         // The error path runs in the same stack, so the plan shows what it registered.
         try {
@@ -19,6 +21,7 @@ beforeAll(async () => {
                 environment: "prod",
                 postgres: { host: "h", passwordSecret: { name: "s", key: "" } },
                 s3: { backupBucket: "b" },
+                signingKey: "short",
             });
         } catch (err) {
             refusal = err;
@@ -92,13 +95,25 @@ describe("Backups component", () => {
         expect(role?.inputs.rules.flatMap((r: { resources: string[] }) => r.resources)).not.toContain("secrets");
     });
 
+    it("keeps the manifest signing keys in the Secret med-agi-backup-signing, as Pulumi secrets", () => {
+        const secrets = ofType("kubernetes:core/v1:Secret");
+        expect(secrets.map((s) => s.inputs.metadata.name)).toEqual(["med-agi-backup-signing"]);
+        const data = secrets[0]?.inputs.stringData;
+        // Masked as a secret (whole, or per key), never the value.
+        expect(data === "[secret]" || (data.key === "[secret]" && data["previous-key"] === "[secret]")).toBe(true);
+        expect(JSON.stringify(plan)).not.toContain("signing-key-0123456789");
+    });
+
     it("exposes the CronJob and ServiceAccount names as outputs", () => {
         expect((plan.outputs.cronJobNames as Record<string, string>).postgresBackup).toBe("postgres-backup");
         expect(plan.outputs.serviceAccountNames).toEqual(["med-agi-backup", "med-agi-model-backup", "med-agi-config-backup"]);
     });
 
     it("refuses invalid arguments before registering anything", () => {
-        expect((refusal as Error | undefined)?.message).toMatch(/neither credentialsSecret nor roleArn[\s\S]*passwordSecret\.key/);
+        expect((refusal as Error | undefined)?.message).toMatch(
+            /neither credentialsSecret nor roleArn[\s\S]*passwordSecret\.key[\s\S]*backups\.signingKey: must be 32 to 64 characters/,
+        );
+        expect((refusal as Error | undefined)?.message).not.toContain("short");
         expect(plan.resources.some((r) => r.name.startsWith("bad-"))).toBe(false);
     });
 });

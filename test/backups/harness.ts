@@ -1,10 +1,12 @@
 /**
- * Real servers on loopback for the backup script tests: a PostgreSQL cluster
- * (Debian's server binaries, initdb + pg_ctl in a temp dir, as the `postgres`
- * user when the tests run as root) and s3rver (an S3-compatible server, run as
- * a child process so the tests can call the aws CLI synchronously). Missing
- * tools throw: the tests fail, they never skip.
+ * Real servers on loopback for the backup script tests, started once per test
+ * file: a PostgreSQL cluster (Debian's server binaries, one initdb + pg_ctl in a
+ * temp dir, as the `postgres` user when the tests run as root) and s3rver (an
+ * S3-compatible server, in a child process behind the recording front of
+ * s3-server.js). Scripts run asynchronously, so independent cases run at the
+ * same time. Missing tools throw: the tests fail, they never skip.
  */
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
@@ -32,6 +34,21 @@ export function requireTool(tool: string, debianPackage: string): void {
     if (found.status !== 0) throw new Error(`${tool} not found on PATH (install Debian package ${debianPackage})`);
 }
 
+/**
+ * PATH for the scripts with the directory of the aws CLI that `aws` resolves to
+ * first. Where `aws` is a pyenv shim (a bash script that runs `pyenv exec` on
+ * every call), the shim is resolved once with `pyenv which`: the same aws CLI,
+ * without two extra bash processes on each of the suite's ~80 calls.
+ */
+export function pathWithResolvedAws(pathVar: string | undefined): string | undefined {
+    const found = spawnSync("sh", ["-c", "command -v aws"], { encoding: "utf8", env: { ...process.env, PATH: pathVar } });
+    const aws = found.stdout.trim();
+    if (found.status !== 0 || !/\/shims\/aws$/.test(aws) || !fs.readFileSync(aws, "utf8").includes("pyenv")) return pathVar;
+    const real = spawnSync("pyenv", ["which", "aws"], { encoding: "utf8", env: { ...process.env, PATH: pathVar } });
+    if (real.status !== 0 || real.stdout.trim() === "") return pathVar;
+    return `${path.dirname(real.stdout.trim())}:${pathVar ?? ""}`;
+}
+
 export async function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {
         const srv = net.createServer();
@@ -42,23 +59,6 @@ export async function freePort(): Promise<number> {
             srv.close(() => resolve(port));
         });
     });
-}
-
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        const ok = await new Promise<boolean>((resolve) => {
-            const sock = net.connect(port, "127.0.0.1");
-            sock.once("connect", () => {
-                sock.destroy();
-                resolve(true);
-            });
-            sock.once("error", () => resolve(false));
-        });
-        if (ok) return;
-        if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 100));
-    }
 }
 
 function check(result: SpawnSyncReturns<string>, what: string): string {
@@ -180,34 +180,74 @@ export async function startPostgres(): Promise<PgServer> {
 }
 
 export interface S3Server {
+    /** The endpoint the scripts and tests use (s3rver behind the recording front of s3-server.js). */
     readonly endpoint: string;
+    /** s3rver itself, without the front: it drops the server-side encryption headers. */
+    readonly rawEndpoint: string;
     /** Environment for the aws CLI and the scripts: endpoint, dummy keys, no user config. */
     readonly env: NodeJS.ProcessEnv;
-    aws(args: string[]): SpawnSyncReturns<string>;
+    /** An SDK client for the tests' own setup and inspection (never used by the scripts). */
+    readonly client: S3Client;
+    /** Creates a bucket with a unique name starting with `prefix`. */
+    bucket(prefix: string): Promise<string>;
+    /** Every key under `prefix` in `bucket`, sorted. */
+    keys(bucket: string, prefix?: string): Promise<string[]>;
+    get(bucket: string, key: string): Promise<Buffer>;
+    put(bucket: string, key: string, body: Buffer | string): Promise<void>;
+    /** Copies every object under `fromPrefix` of `from` to `toPrefix` of `to`. */
+    copyPrefix(from: string, fromPrefix: string, to: string, toPrefix: string): Promise<void>;
+    /** Uploads the front recorded (one per PUT, copy or completed multipart upload), in order. */
+    uploads(): RecordedUpload[];
     stop(): Promise<void>;
 }
 
-/** s3rver on a free loopback port, data in a temp dir; credentials are s3rver's fixed S3RVER/S3RVER. */
+/** One upload as the S3 server received it. */
+export interface RecordedUpload {
+    readonly bucket: string;
+    readonly key: string;
+    readonly copy: boolean;
+    readonly sse: string | null;
+    readonly kmsKeyId: string | null;
+    readonly userAgent: string;
+}
+
+let bucketCounter = 0;
+
+/**
+ * s3rver behind its recording front (test/backups/s3-server.js), data in a temp
+ * dir; credentials are s3rver's fixed S3RVER/S3RVER. Waits for the server's own
+ * READY line instead of sleeping.
+ */
 export async function startS3(): Promise<S3Server> {
     requireTool("aws", "awscli");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "medagi-s3-"));
-    const port = await freePort();
-    const bin = path.join(REPO_ROOT, "node_modules", "s3rver", "bin", "s3rver.js");
-    const child: ChildProcess = spawn(process.execPath, [bin, "-d", dir, "-a", "127.0.0.1", "-p", String(port), "-s"], {
-        stdio: ["ignore", "ignore", "pipe"],
+    const log = path.join(dir, "uploads.jsonl");
+    fs.writeFileSync(log, "");
+    const child: ChildProcess = spawn(process.execPath, [path.join(__dirname, "s3-server.js"), path.join(dir, "data"), log], {
+        stdio: ["ignore", "pipe", "pipe"],
     });
     let stderr = "";
     child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    try {
-        await waitForPort(port, 15000);
-    } catch (err) {
-        child.kill("SIGKILL");
-        throw new Error(`s3rver did not start: ${String(err)}\n${stderr}`);
-    }
+    const [port, rawPort] = await new Promise<[number, number]>((resolve, reject) => {
+        let stdout = "";
+        const timer = setTimeout(() => reject(new Error(`s3-server.js did not start within 15 s\n${stderr}`)), 15000);
+        child.stdout?.on("data", (chunk: Buffer) => {
+            stdout += chunk.toString();
+            const m = /^READY (\d+) (\d+)$/m.exec(stdout);
+            if (m) {
+                clearTimeout(timer);
+                resolve([Number(m[1]), Number(m[2])]);
+            }
+        });
+        child.once("exit", (code) => {
+            clearTimeout(timer);
+            reject(new Error(`s3-server.js exited ${code}\n${stderr}`));
+        });
+    });
     const endpoint = `http://127.0.0.1:${port}`;
     const home = fs.mkdtempSync(path.join(os.tmpdir(), "medagi-home-"));
     const env: NodeJS.ProcessEnv = {
-        PATH: process.env.PATH,
+        PATH: pathWithResolvedAws(process.env.PATH),
         HOME: home,
         TMPDIR: home,
         LANG: "C.UTF-8",
@@ -218,13 +258,58 @@ export async function startS3(): Promise<S3Server> {
         AWS_CONFIG_FILE: path.join(home, "no-config"),
         S3_ENDPOINT_URL: endpoint,
     };
+    const client = new S3Client({
+        endpoint,
+        forcePathStyle: true,
+        region: "us-east-1",
+        credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+        requestChecksumCalculation: "WHEN_REQUIRED",
+        responseChecksumValidation: "WHEN_REQUIRED",
+    });
+    const keys = async (bucket: string, prefix = ""): Promise<string[]> => {
+        const out: string[] = [];
+        let token: string | undefined;
+        do {
+            const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+            for (const o of page.Contents ?? []) if (o.Key !== undefined) out.push(o.Key);
+            token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+        } while (token !== undefined);
+        return out.sort();
+    };
+    const get = async (bucket: string, key: string): Promise<Buffer> => {
+        const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return Buffer.from(await (r.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+    };
+    const put = async (bucket: string, key: string, body: Buffer | string): Promise<void> => {
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    };
     return {
         endpoint,
+        rawEndpoint: `http://127.0.0.1:${rawPort}`,
         env,
-        aws(args: string[]): SpawnSyncReturns<string> {
-            return spawnSync("aws", [...args, "--endpoint-url", endpoint], { encoding: "utf8", env });
+        client,
+        async bucket(prefix: string): Promise<string> {
+            const name = `${prefix}-${process.pid}-${++bucketCounter}`;
+            await client.send(new CreateBucketCommand({ Bucket: name }));
+            return name;
+        },
+        keys,
+        get,
+        put,
+        async copyPrefix(from: string, fromPrefix: string, to: string, toPrefix: string): Promise<void> {
+            for (const key of await keys(from, fromPrefix)) {
+                await put(to, toPrefix + key.slice(fromPrefix.length), await get(from, key));
+            }
+        },
+        uploads(): RecordedUpload[] {
+            return fs
+                .readFileSync(log, "utf8")
+                .split("\n")
+                .filter((l) => l !== "")
+                .map((l) => JSON.parse(l) as RecordedUpload);
         },
         async stop(): Promise<void> {
+            client.destroy();
             if (child.exitCode === null) {
                 const exited = new Promise((r) => child.once("exit", r));
                 child.kill("SIGTERM");
@@ -242,9 +327,28 @@ export interface ScriptResult {
     readonly stderr: string;
 }
 
+/** Runs a command without blocking the event loop, so independent cases run at the same time. */
+export function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 300000, input?: string): Promise<ScriptResult> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(command, args, { env, stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+        if (input !== undefined) child.stdin?.end(input);
+        let stdout = "";
+        let stderr = "";
+        child.stdout?.on("data", (c: Buffer) => (stdout += c.toString()));
+        child.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
+        const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+        child.once("error", (err) => {
+            clearTimeout(timer);
+            reject(err);
+        });
+        child.once("close", (status) => {
+            clearTimeout(timer);
+            resolve({ status, stdout, stderr });
+        });
+    });
+}
+
 /** Runs `bash <script> args` from infra/backups/scripts — the files the CronJobs mount. */
-export function runScript(script: string, args: string[], env: NodeJS.ProcessEnv): ScriptResult {
-    const r = spawnSync("bash", [path.join(SCRIPTS_DIR, script), ...args], { encoding: "utf8", env, timeout: 300000 });
-    if (r.error !== undefined) throw r.error;
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+export function runScript(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<ScriptResult> {
+    return run("bash", [path.join(SCRIPTS_DIR, script), ...args], env);
 }

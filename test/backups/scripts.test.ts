@@ -3,22 +3,37 @@
  * an S3-compatible server (s3rver) on loopback, the aws CLI, pg_dump/pg_restore.
  * Each CronJob's steps run in the order its pod runs them (init container, then
  * container), with the environment the pod gets.
+ *
+ * Speed without shortcuts: both servers start once for the file, with one
+ * initdb; every case is `test.concurrent`, and cases that would disturb each
+ * other get their own bucket, work directory and scratch-database prefix. Cases
+ * that need the first backup await it (`once`), so it is taken exactly once.
  */
-import { spawnSync } from "child_process";
-import { createHash } from "crypto";
+import { DeleteObjectsCommand } from "@aws-sdk/client-s3";
+import { createHash, createHmac, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-import { REPO_ROOT, runScript, startPostgres, startS3, type PgServer, type S3Server, type ScriptResult } from "./harness";
+import { REPO_ROOT, run, runScript, startPostgres, startS3, type PgServer, type S3Server, type ScriptResult } from "./harness";
 
-const BUCKET = "med-agi-backups";
-const MODELS = "med-agi-models";
 const MEDAGI_PASSWORD = "medagi-test-password";
+/** The key the jobs get from the Secret med-agi-backup-signing; never stored in a bucket. */
+const SIGNING_KEY = randomBytes(32).toString("hex");
+/** A KMS key ARN as `backups.kmsKeyId` would set it. */
+const KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/0f3c9a5e-1b2d-4c6e-8f70-123456789abc";
+const DAY = 86400000;
 
 let pg: PgServer;
 let s3: S3Server;
 let work: string;
+/** The bucket of the main postgres-backup run. */
+let BUCKET: string;
+
+/** A fresh directory under the suite's work dir. */
+function workDir(name: string): string {
+    return fs.mkdtempSync(path.join(work, `${name}-`));
+}
 
 /** The environment a backup pod gives its steps, pointed at the loopback servers. */
 function podEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -33,9 +48,9 @@ function podEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
         LIVE_DATABASE: "medagi",
         PGCONNECT_TIMEOUT: "10",
         BACKUP_BUCKET: BUCKET,
-        MODELS_BUCKET: MODELS,
         RETENTION_DAYS: "30",
-        WORK_DIR: work,
+        BACKUP_SIGNING_KEY: SIGNING_KEY,
+        S3_SSE_KMS_KEY_ID: KMS_KEY,
         ...extra,
     };
 }
@@ -44,31 +59,34 @@ function expectOk(r: ScriptResult, what: string): void {
     if (r.status !== 0) throw new Error(`${what} exited ${r.status}\n--- stderr ---\n${r.stderr}\n--- stdout ---\n${r.stdout}`);
 }
 
-/** postgres-backup's two steps: dump (postgres image), then upload (aws-cli image). */
-function runBackup(extra: NodeJS.ProcessEnv = {}): { dump: ScriptResult; publish?: ScriptResult } {
-    const dump = runScript("pg-dump.sh", [], podEnv(extra));
-    if (dump.status !== 0) return { dump };
-    return { dump, publish: runScript("s3-publish.sh", [], podEnv(extra)) };
+/** Memoizes an async step: the first caller starts it, everyone awaits the same run. */
+function once<T>(fn: () => Promise<T>): () => Promise<T> {
+    let p: Promise<T> | undefined;
+    return () => (p ??= fn());
 }
 
-/** restore-drill's two steps: fetch (aws-cli image), then drill (postgres image). */
-function runDrill(extra: NodeJS.ProcessEnv = {}): ScriptResult {
-    const fetch = runScript("s3-fetch.sh", [], podEnv(extra));
-    if (fetch.status !== 0) return fetch;
-    return runScript("restore-drill.sh", [], podEnv(extra));
+/** A run id (YYYYMMDDTHHMMSSZ) for a point in time. */
+function runId(at: number): string {
+    return new Date(at)
+        .toISOString()
+        .replace(/\.\d{3}Z$/, "Z")
+        .replace(/[-:]/g, "");
+}
+function day(at: number): string {
+    return runId(at).slice(0, 8);
+}
+function epochOfRun(r: string): number {
+    return Date.parse(`${r.slice(0, 4)}-${r.slice(4, 6)}-${r.slice(6, 8)}T${r.slice(9, 11)}:${r.slice(11, 13)}:${r.slice(13, 15)}Z`);
 }
 
-function s3Keys(bucket: string, prefix = ""): string[] {
-    const r = s3.aws(["s3", "ls", `s3://${bucket}/${prefix}`, "--recursive"]);
-    if (r.status !== 0) return [];
-    return r.stdout
-        .split("\n")
-        .filter((l) => l.trim() !== "")
-        .map((l) => l.trim().split(/\s+/).slice(3).join(" "));
+/** What s3-publish.sh appends: an HMAC-SHA256 under `key` of every byte before it. */
+function sign(body: string, key = SIGNING_KEY): string {
+    return `${body}hmac-sha256\t${createHmac("sha256", key).update(body).digest("hex")}\n`;
 }
-
-function manifests(): string[] {
-    return s3Keys(BUCKET, "postgres/").filter((k) => k.endsWith("/manifest"));
+function unsigned(manifest: string): string {
+    const at = manifest.lastIndexOf("hmac-sha256\t");
+    if (at < 0) throw new Error("manifest is not signed");
+    return manifest.slice(0, at);
 }
 
 /** Per-table content checksums of `db`: md5 over every row's text, in a stable order. */
@@ -89,6 +107,14 @@ function tableChecksums(db: string): Record<string, string> {
             .trim();
     }
     return sums;
+}
+
+function scratchDatabases(prefix: string): string[] {
+    return pg
+        .psql("postgres", `SELECT datname FROM pg_database WHERE datname LIKE '${prefix.replace(/_/g, "\\_")}%'`)
+        .trim()
+        .split("\n")
+        .filter((d) => d !== "");
 }
 
 function seed(): void {
@@ -118,62 +144,107 @@ function seed(): void {
     pg.psql("medagi", sql);
 }
 
+const suiteStart = Date.now();
+
 beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), "medagi-work-"));
     [pg, s3] = await Promise.all([startPostgres(), startS3()]);
     seed();
-    for (const bucket of [BUCKET, MODELS]) {
-        const r = s3.aws(["s3", "mb", `s3://${bucket}`]);
-        if (r.status !== 0) throw new Error(`cannot create bucket ${bucket}: ${r.stderr}`);
-    }
+    BUCKET = await s3.bucket("med-agi-backups");
 }, 120000);
 
 afterAll(async () => {
     pg?.stop();
     await s3?.stop();
     if (work !== undefined) fs.rmSync(work, { recursive: true, force: true });
+    process.stderr.write(`test/backups/scripts.test.ts: servers up to teardown in ${((Date.now() - suiteStart) / 1000).toFixed(1)} s\n`);
 });
 
-describe("postgres-backup → drop → restore, against real servers", () => {
-    let before: Record<string, string>;
+// ---------------------------------------------------------------------------
+// Shared steps, each run once
 
-    it("backs up, and marks the run complete only with its manifest written last", () => {
-        before = tableChecksums("medagi");
+/** Runs planted before the first backup: retention must prune exactly the right ones. */
+const planted = {
+    /** 30 days and one minute before the backup: older than the 30-day retention. */
+    expired: runId(suiteStart - 30 * DAY - 60000),
+    /** 30 days minus two minutes before the backup: inside the retention window. */
+    kept: runId(suiteStart - 30 * DAY + 120000),
+    /** Two days ahead: a clock gone wrong, or a planted run. */
+    future: runId(suiteStart + 2 * DAY),
+    malformed: "zz-evil",
+};
+
+/** postgres-backup's two steps against the live database: dump, then sign, encrypt and upload. */
+const mainBackup = once(async () => {
+    for (const r of Object.values(planted)) {
+        await s3.put(BUCKET, `postgres/${r}/manifest`, "format\tmed-agi-backup/1\n");
+        await s3.put(BUCKET, `postgres/${r}/backup_x.dump`, "planted");
+    }
+    const before = tableChecksums("medagi");
+    const dir = workDir("backup");
+    const dump = await runScript("pg-dump.sh", [], podEnv({ WORK_DIR: dir }));
+    expectOk(dump, "pg-dump.sh");
+    // The dump step's output, unsigned, before the upload step signs it.
+    const localManifest = fs.readFileSync(path.join(dir, "out", "manifest"), "utf8");
+    const outCopy = workDir("out-copy");
+    fs.cpSync(path.join(dir, "out"), path.join(outCopy, "out"), { recursive: true });
+    const publish = await runScript("s3-publish.sh", [], podEnv({ WORK_DIR: dir }));
+    expectOk(publish, "s3-publish.sh");
+    const run = /^run\t(\S+)$/m.exec(localManifest)?.[1] as string;
+    const manifest = (await s3.get(BUCKET, `postgres/${run}/manifest`)).toString("utf8");
+    return { before, run, localManifest, manifest, publish, outCopy, dumpKey: `postgres/${run}/backup_${run.slice(0, 8)}.dump` };
+});
+
+/** restore-drill's / postgres-restore's first step, once, into a shared work dir. */
+const fetched = once(async () => {
+    await mainBackup();
+    const dir = workDir("fetched");
+    expectOk(await runScript("s3-fetch.sh", [], podEnv({ WORK_DIR: dir })), "s3-fetch.sh");
+    return dir;
+});
+
+/** A bucket holding a copy of the main run, for a case that tampers with it. */
+async function copyOfMainRun(label: string): Promise<{ bucket: string; run: string; manifest: string; dump: Buffer; dumpKey: string }> {
+    const { run, manifest, dumpKey } = await mainBackup();
+    const bucket = await s3.bucket(label);
+    await s3.copyPrefix(BUCKET, `postgres/${run}/`, bucket, `postgres/${run}/`);
+    return { bucket, run, manifest, dumpKey, dump: await s3.get(bucket, dumpKey) };
+}
+
+/** s3-fetch.sh then restore-drill.sh, as the restore-drill CronJob runs them. */
+async function drill(bucket: string, scratchPrefix: string, extra: NodeJS.ProcessEnv = {}): Promise<ScriptResult> {
+    const env = podEnv({ BACKUP_BUCKET: bucket, WORK_DIR: workDir("drill"), DRILL_DB_PREFIX: scratchPrefix, ...extra });
+    const f = await runScript("s3-fetch.sh", [], env);
+    if (f.status !== 0) return f;
+    return runScript("restore-drill.sh", [], env);
+}
+
+function restoreTool(args: string[], env: NodeJS.ProcessEnv): Promise<ScriptResult> {
+    return run("bash", [path.join(REPO_ROOT, "tools", "restore.sh"), ...args], env);
+}
+
+// ---------------------------------------------------------------------------
+
+describe("backup scripts against a real PostgreSQL and a real S3 server", () => {
+    // Started first: the longest chains (the first backup, the model backup, the config backup).
+    test.concurrent("postgres-backup uploads every file encrypted, then its signed manifest last", async () => {
+        const { before, run, manifest, localManifest } = await mainBackup();
         expect(Object.keys(before)).toHaveLength(8);
-        const { dump, publish } = runBackup();
-        expectOk(dump, "pg-dump.sh");
-        expectOk(publish as ScriptResult, "s3-publish.sh");
-        expect(manifests()).toHaveLength(1);
-        const run = (manifests()[0] as string).split("/")[1] as string;
         const date = run.slice(0, 8);
-        expect(s3Keys(BUCKET, `postgres/${run}/`).sort()).toEqual(
-            [`backup_${date}.dump`, `backup_${date}.dump.sha256`, `globals_${date}.sql`, `globals_${date}.sql.sha256`, "manifest"].map(
-                (f) => `postgres/${run}/${f}`,
-            ),
-        );
-        // The manifest was uploaded after every other object.
-        const listing = s3.aws([
-            "s3api",
-            "list-objects-v2",
-            "--bucket",
-            BUCKET,
-            "--prefix",
-            `postgres/${run}/`,
-            "--query",
-            "Contents[].[Key,LastModified]",
-            "--output",
-            "text",
-        ]);
-        const times = Object.fromEntries(
-            listing.stdout
-                .trim()
-                .split("\n")
-                .map((l) => l.split("\t") as [string, string]),
-        );
-        const manifestTime = Date.parse(times[`postgres/${run}/manifest`] as string);
-        for (const t of Object.values(times)) expect(Date.parse(t)).toBeLessThanOrEqual(manifestTime);
+        const files = [`backup_${date}.dump`, `backup_${date}.dump.sha256`, `globals_${date}.sql`, `globals_${date}.sql.sha256`];
+        expect(await s3.keys(BUCKET, `postgres/${run}/`)).toEqual([...files, "manifest"].map((f) => `postgres/${run}/${f}`).sort());
+        // What the aws CLI sent: every object with --sse aws:kms and the configured key; the manifest last.
+        const sent = s3.uploads().filter((u) => u.bucket === BUCKET && u.key.startsWith(`postgres/${run}/`));
+        expect(sent.map((u) => u.key.split("/")[2])).toEqual([...files, "manifest"]);
+        for (const u of sent) {
+            expect(u.userAgent).toMatch(/^aws-cli\//);
+            expect(u.sse).toBe("aws:kms");
+            expect(u.kmsKeyId).toBe(KMS_KEY);
+        }
+        // The stored manifest is the dump step's, plus an HMAC of it under the signing key.
+        expect(manifest).toBe(sign(localManifest));
+        expect(manifest.split("\n").filter((l) => l.startsWith("hmac-sha256"))).toHaveLength(1);
         // Row counts in the manifest, from the dump's own snapshot.
-        const manifest = fs.readFileSync(path.join(work, "out", "manifest"), "utf8");
         expect(manifest).toContain("table\tpublic.patients\t2500\n");
         expect(manifest).toContain("table\tpublic.studies\t4000\n");
         expect(manifest).toContain("table\taudit.events\t1800\n");
@@ -182,272 +253,476 @@ describe("postgres-backup → drop → restore, against real servers", () => {
         expect(manifest).toMatch(/^file\tbackup_\d{8}\.dump\t[0-9a-f]{64}\t\d+$/m);
     });
 
-    it("refuses to restore over the live database without --overwrite-live, touching nothing", () => {
-        pg.psql("medagi", "INSERT INTO empty_table VALUES (42)");
-        const fetch = runScript("s3-fetch.sh", [], podEnv());
-        expectOk(fetch, "s3-fetch.sh");
-        const r = runScript("pg-restore.sh", ["--target-db", "medagi"], podEnv());
-        expect(r.status).toBe(2);
-        expect(r.stderr).toContain("REFUSED");
-        expect(pg.psql("medagi", "SELECT count(*) FROM empty_table").trim()).toBe("1");
-        pg.psql("medagi", "DELETE FROM empty_table");
-    });
-
-    it("restores every row after the database is dropped (per-table checksums equal)", () => {
-        pg.psql("postgres", "DROP DATABASE medagi WITH (FORCE)");
-        const fetch = runScript("s3-fetch.sh", [], podEnv());
-        expectOk(fetch, "s3-fetch.sh");
-        const r = runScript("pg-restore.sh", ["--target-db", "medagi", "--overwrite-live"], podEnv());
-        expectOk(r, "pg-restore.sh --overwrite-live");
-        expect(r.stderr).toContain("row counts match the manifest for 8 table(s)");
-        expect(tableChecksums("medagi")).toEqual(before);
-    });
-
-    it("restores a chosen run into a new database via tools/restore.sh --local, and refuses the live one", () => {
-        const date = (manifests()[0] as string).split("/")[1]?.slice(0, 8) as string;
-        const refused = spawnSync("bash", [path.join(REPO_ROOT, "tools", "restore.sh"), "postgres", "--local", "--target-db", "medagi"], {
-            encoding: "utf8",
-            env: podEnv(),
+    test.concurrent("config-backup exports with the runbook's command, then uploads a signed, encrypted config run", async () => {
+        const bucket = await s3.bucket("med-agi-backups-config");
+        const k = kubectlStandIn(false);
+        const env = podEnv({
+            ...k.env,
+            BACKUP_BUCKET: bucket,
+            NAMESPACE: "med-agi",
+            CONFIG_RESOURCES: resources,
+            WORK_DIR: workDir("config"),
         });
-        expect(refused.status).toBe(2);
-        const ok = spawnSync(
-            "bash",
-            [path.join(REPO_ROOT, "tools", "restore.sh"), "postgres", "--local", "--run", date, "--target-db", "medagi_inspect"],
-            {
-                encoding: "utf8",
-                env: podEnv(),
-            },
+        expectOk(await runScript("config-export.sh", [], env), "config-export.sh");
+        expectOk(await runScript("s3-publish.sh", [], env), "s3-publish.sh (config)");
+        expect(fs.readFileSync(k.calls, "utf8").trim().split("\n")).toEqual([
+            "get all -n med-agi -o yaml",
+            `get ${resources} -n med-agi -o yaml`,
+        ]);
+        const keys = await s3.keys(bucket, "config/");
+        const manifests = keys.filter((key) => key.endsWith("/manifest"));
+        expect(manifests).toHaveLength(1);
+        expect(keys.some((key) => /config\/\d{8}T\d{6}Z\/k8s_backup_\d{8}\.yaml$/.test(key))).toBe(true);
+        const manifest = (await s3.get(bucket, manifests[0] as string)).toString();
+        expect(manifest).toBe(sign(unsigned(manifest)));
+        const sent = s3.uploads().filter((u) => u.bucket === bucket);
+        expect(sent).toHaveLength(5);
+        expect(sent.every((u) => u.sse === "aws:kms" && u.kmsKeyId === KMS_KEY)).toBe(true);
+    });
+
+    test.concurrent("config-backup refuses a resource list naming Secrets, and an export that contains one", async () => {
+        const k = kubectlStandIn(false);
+        const named = await runScript(
+            "config-export.sh",
+            [],
+            podEnv({ ...k.env, CONFIG_RESOURCES: "configmaps,secrets", WORK_DIR: workDir("cfg2") }),
         );
-        expectOk({ status: ok.status, stdout: ok.stdout, stderr: ok.stderr }, "tools/restore.sh postgres --local");
-        expect(tableChecksums("medagi_inspect")).toEqual(before);
-        const wrongRun = spawnSync(
-            "bash",
-            [path.join(REPO_ROOT, "tools", "restore.sh"), "postgres", "--local", "--run", "19990101", "--target-db", "medagi_other"],
-            {
-                encoding: "utf8",
-                env: podEnv(),
-            },
-        );
-        expect(wrongRun.status).toBe(1);
-        expect(wrongRun.stderr).toContain('no complete postgres backup matches "19990101"');
-    });
-});
-
-describe("restore-drill, against real servers", () => {
-    let run: string;
-    let dumpKey: string;
-    let original: Buffer;
-
-    beforeAll(() => {
-        run = (manifests()[0] as string).split("/")[1] as string;
-        dumpKey = `postgres/${run}/backup_${run.slice(0, 8)}.dump`;
-        const local = path.join(work, "original.dump");
-        const r = s3.aws(["s3", "cp", `s3://${BUCKET}/${dumpKey}`, local]);
-        if (r.status !== 0) throw new Error(r.stderr);
-        original = fs.readFileSync(local);
+        expect(named.status).not.toBe(0);
+        expect(named.stderr).toContain("secret values are never backed up");
+        expect(fs.existsSync(k.calls)).toBe(false);
+        const leaky = kubectlStandIn(true);
+        const dir = workDir("cfg3");
+        const leaked = await runScript("config-export.sh", [], podEnv({ ...leaky.env, CONFIG_RESOURCES: resources, WORK_DIR: dir }));
+        expect(leaked.status).not.toBe(0);
+        expect(leaked.stderr).toContain("contains a Secret object");
+        expect(fs.existsSync(path.join(dir, "out", "manifest"))).toBe(false);
     });
 
-    afterEach(() => {
-        // Put the good dump (and its checksums) back between cases.
-        const local = path.join(work, "original.dump");
-        fs.writeFileSync(local, original);
-        expect(s3.aws(["s3", "cp", local, `s3://${BUCKET}/${dumpKey}`]).status).toBe(0);
-        const mf = path.join(work, "good.manifest");
-        if (fs.existsSync(mf)) expect(s3.aws(["s3", "cp", mf, `s3://${BUCKET}/postgres/${run}/manifest`]).status).toBe(0);
-    });
+    test.concurrent(
+        "postgres-backup retention prunes runs older than 30 days, keeps the ones inside, and prunes future-dated runs",
+        async () => {
+            const { run, publish } = await mainBackup();
+            // The two planted runs sit on either side of the 30-day boundary, measured from this run.
+            expect(epochOfRun(run) - epochOfRun(planted.expired)).toBeGreaterThan(30 * DAY);
+            expect(epochOfRun(run) - epochOfRun(planted.kept)).toBeLessThan(30 * DAY);
+            const runs = new Set((await s3.keys(BUCKET, "postgres/")).map((k) => k.split("/")[1]));
+            expect(runs.has(planted.expired)).toBe(false);
+            expect(runs.has(planted.kept)).toBe(true);
+            expect(runs.has(run)).toBe(true);
+            expect(runs.has(planted.future)).toBe(false);
+            expect(publish.stderr).toContain(`FLAGGED: postgres/${planted.future} is dated in the future`);
+            // Not a run id: never a restore candidate, left in place for inspection.
+            expect(runs.has(planted.malformed)).toBe(true);
+            expect(publish.stderr).toContain(`FLAGGED: postgres/${planted.malformed}/ is not a run id`);
+            expect(publish.stderr).toMatch(/retention: kept runs from \d{8}T\d{6}Z on \(30 days\), pruned 2/);
+        },
+    );
 
-    function scratchDatabases(): string[] {
-        return pg
-            .psql("postgres", "SELECT datname FROM pg_database WHERE datname LIKE 'medagi\\_drill%'")
-            .trim()
-            .split("\n")
-            .filter((d) => d !== "");
-    }
-
-    function replaceObject(key: string, body: Buffer | string): void {
-        const f = path.join(work, "replacement");
-        fs.writeFileSync(f, body);
-        const r = s3.aws(["s3", "cp", f, `s3://${BUCKET}/${key}`]);
-        if (r.status !== 0) throw new Error(r.stderr);
-    }
-
-    function saveManifest(): string {
-        const mf = path.join(work, "good.manifest");
-        expect(s3.aws(["s3", "cp", `s3://${BUCKET}/postgres/${run}/manifest`, mf]).status).toBe(0);
-        return fs.readFileSync(mf, "utf8");
-    }
-
-    it("passes on a good dump and drops its scratch database", () => {
-        const r = runDrill();
-        expectOk(r, "restore drill");
-        expect(r.stderr).toContain(`DRILL PASSED for run ${run}`);
-        expect(r.stderr).toContain("row counts match the manifest for 8 table(s)");
-        expect(scratchDatabases()).toEqual([]);
-    });
-
-    it("fails non-zero on a corrupted dump (bytes flipped in the bucket)", () => {
-        const bad = Buffer.from(original);
-        for (let i = 200; i < 260; i++) bad[i] = (bad[i] as number) ^ 0xff;
-        replaceObject(dumpKey, bad);
-        const r = runDrill();
-        expect(r.status).not.toBe(0);
-        expect(r.stderr).toMatch(/SHA-256 mismatch for backup_\d{8}\.dump/);
-        expect(scratchDatabases()).toEqual([]);
-    });
-
-    it("fails non-zero on a truncated dump even when every checksum was forged to match", () => {
-        const text = saveManifest();
-        const truncated = original.subarray(0, Math.floor(original.length / 2));
-        const sum = createHash("sha256").update(truncated).digest("hex");
-        const name = path.basename(dumpKey);
-        const forged = text.replace(
-            new RegExp(`^file\\t${name}\\t[0-9a-f]{64}\\t\\d+$`, "m"),
-            `file\t${name}\t${sum}\t${truncated.length}`,
-        );
-        expect(forged).not.toEqual(text);
-        replaceObject(dumpKey, truncated);
-        replaceObject(`postgres/${run}/manifest`, forged);
-        const r = runDrill();
-        expect(r.status).not.toBe(0);
-        expect(r.stderr).toMatch(/pg_restore (--list cannot read|of backup_\d{8}\.dump into .* failed)/);
-        expect(r.stderr).toContain("DRILL FAILED");
-        expect(scratchDatabases()).toEqual([]);
-    });
-
-    it("fails non-zero when a table's row count differs from the manifest", () => {
-        const text = saveManifest();
-        replaceObject(`postgres/${run}/manifest`, text.replace("table\tpublic.patients\t2500", "table\tpublic.patients\t2501"));
-        const r = runDrill();
-        expect(r.status).not.toBe(0);
-        expect(r.stderr).toContain("do not match the manifest");
-        expect(r.stderr).toContain("DRILL FAILED");
-        expect(scratchDatabases()).toEqual([]);
-    });
-});
-
-describe("postgres-backup failures leave nothing marked complete", () => {
-    it("fails non-zero with a wrong password, before anything is uploaded", () => {
-        const before = s3Keys(BUCKET, "postgres/");
-        const { dump, publish } = runBackup({ PGPASSWORD: "wrong-password", WORK_DIR: path.join(work, "wrongpw") });
-        expect(dump.status).not.toBe(0);
-        expect(dump.stderr).toContain('cannot connect to PostgreSQL database "medagi"');
-        expect(dump.stderr).not.toContain("wrong-password");
-        expect(publish).toBeUndefined();
-        // The upload step alone also refuses: no manifest was produced.
-        const alone = runScript("s3-publish.sh", [], podEnv({ WORK_DIR: path.join(work, "wrongpw") }));
-        expect(alone.status).not.toBe(0);
-        expect(alone.stderr).toContain("no manifest");
-        expect(s3Keys(BUCKET, "postgres/")).toEqual(before);
-    });
-
-    it("fails non-zero into a missing bucket and marks nothing complete", () => {
-        const before = manifests();
-        const { dump, publish } = runBackup({ BACKUP_BUCKET: "med-agi-no-such-bucket", WORK_DIR: path.join(work, "nobucket") });
-        expectOk(dump, "pg-dump.sh");
-        expect(publish?.status).not.toBe(0);
-        expect(publish?.stderr).toContain("bucket s3://med-agi-no-such-bucket does not exist");
-        expect(s3.aws(["s3api", "head-bucket", "--bucket", "med-agi-no-such-bucket"]).status).not.toBe(0);
-        expect(manifests()).toEqual(before);
-    });
-
-    it("refuses to overwrite a completed run", () => {
-        // Re-publishing the first run's output (same run id) must not replace its manifest.
-        const first = (manifests()[0] as string).split("/")[1] as string;
-        const dir = path.join(work, "replay", "out");
-        fs.mkdirSync(dir, { recursive: true });
-        const r = s3.aws(["s3", "cp", `s3://${BUCKET}/postgres/${first}/`, dir, "--recursive"]);
-        expect(r.status).toBe(0);
-        const again = runScript("s3-publish.sh", [], podEnv({ WORK_DIR: path.join(work, "replay") }));
-        expect(again.status).not.toBe(0);
-        expect(again.stderr).toContain("refusing to overwrite a completed run");
-    });
-});
-
-describe("model-backup and model restore, against a real S3-compatible server", () => {
-    beforeAll(() => {
-        const f = path.join(work, "model.onnx");
-        fs.writeFileSync(f, Buffer.alloc(4096, 7));
+    const models = once(async () => {
+        const src = await s3.bucket("med-agi-models");
+        const backups = await s3.bucket("med-agi-backups-models");
+        const body = Buffer.alloc(4096, 7);
         for (const key of [
             "v1.0.0/densenet/1/model.onnx",
             "v1.0.0/densenet/config.pbtxt",
             "v1.1.0/ekg net/1/model.onnx",
             "backup-20240101/old/model.onnx",
         ]) {
-            expect(s3.aws(["s3", "cp", f, `s3://${MODELS}/${key}`]).status).toBe(0);
+            await s3.put(src, key, body);
         }
+        const now = Date.now();
+        const plantedDays = {
+            expired: day(now - 31 * DAY),
+            boundary: day(now - 30 * DAY),
+            inside: day(now - 29 * DAY),
+            future: day(now + 3 * DAY),
+        };
+        for (const d of Object.values(plantedDays)) {
+            await s3.put(backups, `models/backup-${d}/v0.9.0/model.onnx`, "old");
+            await s3.put(backups, `models/backup-${d}.manifest`, "old");
+        }
+        await s3.put(backups, "models/backup-evil/v0.9.0/model.onnx", "planted");
+        const env = podEnv({ MODELS_BUCKET: src, BACKUP_BUCKET: backups, S3_SSE_KMS_KEY_ID: undefined });
+        const r = await runScript("model-backup.sh", [], env);
+        expectOk(r, "model-backup.sh");
+        const date = /^run\t(\d{8})$/m.exec((await s3.get(backups, `models/backup-${day(Date.now())}.manifest`)).toString())?.[1] ?? "";
+        return { src, backups, env, r, date, plantedDays };
     });
 
-    it("copies the models bucket to models/backup-<date>/ and writes the marker after verifying it", () => {
-        const r = runScript("model-backup.sh", [], podEnv());
-        expectOk(r, "model-backup.sh");
-        const date = new Date().toISOString().slice(0, 10).replace(/-/g, "");
-        const keys = s3Keys(BUCKET, "models/");
+    test.concurrent("model-backup copies the models bucket encrypted and writes a signed marker after verifying the copy", async () => {
+        const { backups, r, date } = await models();
+        const keys = await s3.keys(backups, "models/");
         expect(keys).toContain(`models/backup-${date}/v1.0.0/densenet/1/model.onnx`);
         expect(keys).toContain(`models/backup-${date}/v1.1.0/ekg net/1/model.onnx`);
         expect(keys).toContain(`models/backup-${date}.manifest`);
         expect(keys.some((k) => k.includes("backup-20240101"))).toBe(false);
+        const marker = (await s3.get(backups, `models/backup-${date}.manifest`)).toString();
+        expect(marker).toBe(sign(unsigned(marker)));
+        expect(marker).toContain("object\tv1.0.0/densenet/1/model.onnx\t4096\n");
+        // Every copy and the marker were sent with --sse aws:kms (no key configured here: the bucket's KMS key).
+        const sent = s3.uploads().filter((u) => u.bucket === backups && u.key.startsWith(`models/backup-${date}`));
+        expect(sent).toHaveLength(4);
+        for (const u of sent) {
+            expect(u.sse).toBe("aws:kms");
+            expect(u.kmsKeyId).toBeNull();
+        }
+        expect(r.stderr).toContain("model backup complete: 3 object(s)");
     });
 
-    it("restores a deleted model version, and refuses to overwrite an existing one", () => {
-        const date = new Date().toISOString().slice(0, 10).replace(/-/g, "");
-        const tool = path.join(REPO_ROOT, "tools", "restore.sh");
-        const refused = spawnSync("bash", [tool, "models", "--date", date, "--version", "v1.0.0"], { encoding: "utf8", env: podEnv() });
+    test.concurrent("model-backup retention prunes backups older than 30 days and keeps the one exactly 30 days old", async () => {
+        const { backups, r, date, plantedDays } = await models();
+        const today = Date.parse(`${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T00:00:00Z`);
+        const cutoff = day(today - 30 * DAY);
+        expect(r.stderr).toContain(`retention: kept model backups from ${cutoff} on (30 days)`);
+        const names = new Set((await s3.keys(backups, "models/")).map((k) => k.split("/")[1]?.replace(/\.manifest$/, "")));
+        // Planted relative to the test's clock; judged against the day the script ran (they differ only across midnight).
+        for (const d of [plantedDays.expired, plantedDays.boundary, plantedDays.inside]) {
+            expect([d, names.has(`backup-${d}`)]).toEqual([d, d >= cutoff]);
+        }
+        expect(names.has(`backup-${plantedDays.expired}`)).toBe(false);
+        expect(names.has(`backup-${plantedDays.inside}`)).toBe(true);
+        expect(names.has(`backup-${plantedDays.future}`)).toBe(false);
+        expect(r.stderr).toContain(`FLAGGED: models/backup-${plantedDays.future} is dated after today`);
+        expect(names.has("backup-evil")).toBe(true);
+        expect(names.has(`backup-${date}`)).toBe(true);
+    });
+
+    test.concurrent("model restore puts a deleted version back, and refuses to overwrite an existing one", async () => {
+        const { src, env, date } = await models();
+        const args = ["models", "--date", date, "--version", "v1.0.0"];
+        const refused = await restoreTool(args, env);
         expect(refused.status).toBe(2);
-        expect(s3.aws(["s3", "rm", `s3://${MODELS}/v1.0.0/`, "--recursive"]).status).toBe(0);
-        const ok = spawnSync("bash", [tool, "models", "--date", date, "--version", "v1.0.0"], { encoding: "utf8", env: podEnv() });
-        expectOk({ status: ok.status, stdout: ok.stdout, stderr: ok.stderr }, "tools/restore.sh models");
-        expect(s3Keys(MODELS, "v1.0.0/").sort()).toEqual(["v1.0.0/densenet/1/model.onnx", "v1.0.0/densenet/config.pbtxt"]);
+        expect(refused.stderr).toContain("REFUSED");
+        await s3.client.send(
+            new DeleteObjectsCommand({
+                Bucket: src,
+                Delete: { Objects: [{ Key: "v1.0.0/densenet/1/model.onnx" }, { Key: "v1.0.0/densenet/config.pbtxt" }] },
+            }),
+        );
+        expect(await s3.keys(src, "v1.0.0/")).toEqual([]);
+        expectOk(await restoreTool(args, env), "tools/restore.sh models");
+        expect(await s3.keys(src, "v1.0.0/")).toEqual(["v1.0.0/densenet/1/model.onnx", "v1.0.0/densenet/config.pbtxt"]);
+    });
+
+    test.concurrent("model restore refuses a planted backup and an object added to a signed one", async () => {
+        const { backups, env, date } = await models();
+        // A backup dated yesterday, planted with an unsigned marker.
+        const yesterday = day(Date.now() - DAY);
+        await s3.put(backups, `models/backup-${yesterday}/v1.1.0/evil.onnx`, "planted model");
+        await s3.put(
+            backups,
+            `models/backup-${yesterday}.manifest`,
+            `format\tmed-agi-backup/1\nkind\tmodels\nrun\t${yesterday}\nobject\tv1.1.0/evil.onnx\t13\n`,
+        );
+        const plantedRestore = await restoreTool(["models", "--date", yesterday, "--version", "v1.1.0", "--overwrite"], env);
+        expect(plantedRestore.status).toBe(1);
+        expect(plantedRestore.stderr).toContain("is not signed");
+        // An object slipped into the real backup's v1.1.0.
+        await s3.put(backups, `models/backup-${date}/v1.1.0/ekg net/1/extra.onnx`, "planted");
+        const added = await restoreTool(["models", "--date", date, "--version", "v1.1.0", "--overwrite"], env);
+        expect(added.status).toBe(1);
+        expect(added.stderr).toContain("differ from the signed marker");
+    });
+
+    test.concurrent("postgres-backup fails non-zero with a wrong password, before anything is uploaded", async () => {
+        const dir = workDir("wrongpw");
+        const dump = await runScript("pg-dump.sh", [], podEnv({ PGPASSWORD: "wrong-password", WORK_DIR: dir }));
+        expect(dump.status).not.toBe(0);
+        expect(dump.stderr).toContain('cannot connect to PostgreSQL database "medagi"');
+        expect(dump.stderr).not.toContain("wrong-password");
+        // The upload step alone also refuses: no manifest was produced.
+        const alone = await runScript("s3-publish.sh", [], podEnv({ WORK_DIR: dir }));
+        expect(alone.status).not.toBe(0);
+        expect(alone.stderr).toContain("no manifest");
+    });
+
+    test.concurrent("the upload and fetch steps refuse a bad encryption setting or signing key before touching S3", async () => {
+        const { outCopy } = await mainBackup();
+        const cases: [NodeJS.ProcessEnv, string][] = [
+            [{ S3_SSE: "AES257" }, 'S3_SSE must be "aws:kms" or "none", got "AES257"'],
+            [{ S3_SSE: "none" }, 'S3_SSE_KMS_KEY_ID is set but S3_SSE is "none"'],
+            [{ BACKUP_SIGNING_KEY: "" }, "BACKUP_SIGNING_KEY is not set"],
+            [{ BACKUP_SIGNING_KEY: "short" }, "BACKUP_SIGNING_KEY must be 32 to 64 characters"],
+        ];
+        for (const [extra, message] of cases) {
+            const r = await runScript("s3-publish.sh", [], podEnv({ WORK_DIR: outCopy, BACKUP_BUCKET: "med-agi-unused", ...extra }));
+            expect([r.status, r.stderr]).toEqual([1, expect.stringContaining(message)]);
+            expect(r.stderr).not.toContain("short");
+            expect(s3.uploads().filter((u) => u.bucket === "med-agi-unused")).toEqual([]);
+        }
+        const fetchNoKey = await runScript("s3-fetch.sh", [], podEnv({ WORK_DIR: workDir("nokey"), BACKUP_SIGNING_KEY: undefined }));
+        expect([fetchNoKey.status, fetchNoKey.stderr]).toEqual([1, expect.stringContaining("BACKUP_SIGNING_KEY is not set")]);
+    });
+
+    test.concurrent("postgres-backup fails non-zero into a missing bucket and marks nothing complete", async () => {
+        const { outCopy } = await mainBackup();
+        const dir = workDir("nobucket");
+        fs.cpSync(path.join(outCopy, "out"), path.join(dir, "out"), { recursive: true });
+        const publish = await runScript("s3-publish.sh", [], podEnv({ BACKUP_BUCKET: "med-agi-no-such-bucket", WORK_DIR: dir }));
+        expect(publish.status).not.toBe(0);
+        expect(publish.stderr).toContain("bucket s3://med-agi-no-such-bucket does not exist");
+        expect(s3.uploads().some((u) => u.bucket === "med-agi-no-such-bucket")).toBe(false);
+    });
+
+    test.concurrent("postgres-backup refuses to overwrite a completed run", async () => {
+        const { outCopy, run, manifest } = await mainBackup();
+        const dir = workDir("replay");
+        fs.cpSync(path.join(outCopy, "out"), path.join(dir, "out"), { recursive: true });
+        const again = await runScript("s3-publish.sh", [], podEnv({ WORK_DIR: dir }));
+        expect(again.status).not.toBe(0);
+        expect(again.stderr).toContain("refusing to overwrite a completed run");
+        expect((await s3.get(BUCKET, `postgres/${run}/manifest`)).toString()).toBe(manifest);
+    });
+
+    test.concurrent("postgres-backup refuses to call a run backed up when the store drops the encryption flag", async () => {
+        // s3rver without the front stores objects without ServerSideEncryption, as a bucket that ignored the flag would.
+        const { outCopy } = await mainBackup();
+        const bucket = await s3.bucket("med-agi-backups-nosse");
+        const dir = workDir("nosse");
+        fs.cpSync(path.join(outCopy, "out"), path.join(dir, "out"), { recursive: true });
+        const r = await runScript("s3-publish.sh", [], podEnv({ BACKUP_BUCKET: bucket, WORK_DIR: dir, S3_ENDPOINT_URL: s3.rawEndpoint }));
+        expect(r.status).toBe(1);
+        expect(r.stderr).toMatch(
+            /uploaded s3:\/\/\S+\/postgres\/\d{8}T\d{6}Z\/backup_\d{8}\.dump is stored without SSE-KMS \(ServerSideEncryption: None\)/,
+        );
+        expect((await s3.keys(bucket)).filter((k) => k.endsWith("/manifest"))).toEqual([]);
+    });
+
+    test.concurrent("restore refuses the live database without --overwrite-live, then restores every row after it is dropped", async () => {
+        const { before } = await mainBackup();
+        const dir = await fetched();
+        pg.psql("medagi", "INSERT INTO empty_table VALUES (42)");
+        const refused = await runScript("pg-restore.sh", ["--dir", path.join(dir, "in"), "--target-db", "medagi"], podEnv());
+        expect(refused.status).toBe(2);
+        expect(refused.stderr).toContain("REFUSED");
+        expect(pg.psql("medagi", "SELECT count(*) FROM empty_table").trim()).toBe("1");
+        pg.psql("postgres", "DROP DATABASE medagi WITH (FORCE)");
+        const r = await runScript("pg-restore.sh", ["--dir", path.join(dir, "in"), "--target-db", "medagi", "--overwrite-live"], podEnv());
+        expectOk(r, "pg-restore.sh --overwrite-live");
+        expect(r.stderr).toContain("manifest signature verified with BACKUP_SIGNING_KEY");
+        expect(r.stderr).toContain("row counts match the manifest for 8 table(s)");
+        expect(tableChecksums("medagi")).toEqual(before);
+    });
+
+    test.concurrent("tools/restore.sh --local restores a chosen run into a new database, and refuses the live one", async () => {
+        const { before, run } = await mainBackup();
+        const env = podEnv({ TMPDIR: workDir("tool") });
+        const refused = await restoreTool(["postgres", "--local", "--target-db", "medagi"], env);
+        expect(refused.status).toBe(2);
+        const ok = await restoreTool(["postgres", "--local", "--run", run.slice(0, 8), "--target-db", "medagi_inspect"], env);
+        expectOk(ok, "tools/restore.sh postgres --local");
+        expect(tableChecksums("medagi_inspect")).toEqual(before);
+        const wrongRun = await restoreTool(["postgres", "--local", "--run", "19990101", "--target-db", "medagi_other"], env);
+        expect(wrongRun.status).toBe(1);
+        expect(wrongRun.stderr).toContain('no complete postgres backup matches "19990101"');
+    });
+
+    test.concurrent("restore-drill passes on a good run and drops its scratch database", async () => {
+        const { run } = await mainBackup();
+        const dir = await fetched();
+        const r = await runScript("restore-drill.sh", [], podEnv({ WORK_DIR: dir, DRILL_DB_PREFIX: "drill_good" }));
+        expectOk(r, "restore drill");
+        expect(r.stderr).toContain(`DRILL PASSED for run ${run}`);
+        expect(r.stderr).toContain("row counts match the manifest for 8 table(s)");
+        expect(scratchDatabases("drill_good")).toEqual([]);
+    });
+
+    test.concurrent("restore-drill fails non-zero on a corrupted dump (bytes flipped in the bucket)", async () => {
+        const { bucket, dump, dumpKey } = await copyOfMainRun("drill-corrupt");
+        const bad = Buffer.from(dump);
+        for (let i = 200; i < 260; i++) bad[i] = (bad[i] as number) ^ 0xff;
+        await s3.put(bucket, dumpKey, bad);
+        const r = await drill(bucket, "drill_corrupt");
+        expect(r.status).not.toBe(0);
+        expect(r.stderr).toMatch(/SHA-256 mismatch for backup_\d{8}\.dump/);
+        expect(scratchDatabases("drill_corrupt")).toEqual([]);
+    });
+
+    test.concurrent("restore-drill fails non-zero on a truncated dump even when the checksums were re-signed with the key", async () => {
+        // Checksums cannot catch a dump that was truncated before it was checksummed: pg_restore must.
+        const { bucket, run, dump, dumpKey, manifest } = await copyOfMainRun("drill-truncated");
+        const truncated = dump.subarray(0, Math.floor(dump.length / 2));
+        const name = path.basename(dumpKey);
+        const sum = createHash("sha256").update(truncated).digest("hex");
+        const forged = unsigned(manifest).replace(
+            new RegExp(`^file\\t${name}\\t[0-9a-f]{64}\\t\\d+$`, "m"),
+            `file\t${name}\t${sum}\t${truncated.length}`,
+        );
+        expect(forged).not.toEqual(unsigned(manifest));
+        await s3.put(bucket, dumpKey, truncated);
+        await s3.put(bucket, `postgres/${run}/manifest`, sign(forged));
+        const r = await drill(bucket, "drill_trunc");
+        expect(r.status).not.toBe(0);
+        expect(r.stderr).toMatch(/pg_restore (--list cannot read|of backup_\d{8}\.dump into .* failed)/);
+        expect(r.stderr).toContain("DRILL FAILED");
+        expect(scratchDatabases("drill_trunc")).toEqual([]);
+    });
+
+    test.concurrent("restore-drill fails non-zero when a table's row count differs from the (re-signed) manifest", async () => {
+        const { bucket, run, manifest } = await copyOfMainRun("drill-rows");
+        const edited = unsigned(manifest).replace("table\tpublic.patients\t2500", "table\tpublic.patients\t2501");
+        await s3.put(bucket, `postgres/${run}/manifest`, sign(edited));
+        const r = await drill(bucket, "drill_rows");
+        expect(r.status).not.toBe(0);
+        expect(r.stderr).toContain("do not match the manifest");
+        expect(r.stderr).toContain("DRILL FAILED");
+        expect(scratchDatabases("drill_rows")).toEqual([]);
+    });
+
+    // --- Forged backups (issue 7, item 8): an attacker who can write to the bucket, but has no signing key.
+
+    test.concurrent(
+        "only past-dated run ids are candidates: planted prefixes and future runs (even signed) are ignored and logged",
+        async () => {
+            const { bucket, run } = await copyOfMainRun("forge-names");
+            const body = unsigned((await s3.get(bucket, `postgres/${run}/manifest`)).toString());
+            /** A copy of the main run under `id`, its manifest naming `id` and signed with the real key. */
+            const signedCopy = async (id: string): Promise<void> => {
+                await s3.copyPrefix(bucket, `postgres/${run}/`, bucket, `postgres/${id}/`);
+                await s3.put(bucket, `postgres/${id}/manifest`, sign(body.replace(`run\t${run}`, `run\t${id}`)));
+            };
+            await s3.copyPrefix(bucket, `postgres/${run}/`, bucket, "postgres/zz-evil/");
+            const future = runId(Date.now() + 3600000);
+            const withinSkew = runId(Date.now() + 120000);
+            await signedCopy(future);
+            await signedCopy(withinSkew);
+            // The default allowance is 5 minutes: a run 2 minutes ahead is a clock difference, one an hour ahead is not.
+            const dir = workDir("forge-names");
+            const r = await runScript("s3-fetch.sh", [], podEnv({ BACKUP_BUCKET: bucket, WORK_DIR: dir }));
+            expectOk(r, "s3-fetch.sh");
+            expect(r.stderr).toContain(`IGNORED s3://${bucket}/postgres/zz-evil/manifest: "zz-evil" is not a run id`);
+            expect(r.stderr).toContain(`IGNORED s3://${bucket}/postgres/${future}/manifest: run "${future}" is dated in the future`);
+            expect(r.stderr).not.toContain(`run "${withinSkew}" is dated in the future`);
+            expect(r.stderr).toContain(`run ${withinSkew} fetched and verified`);
+            // With a 60 s allowance the 2-minute run is future too, and the real run is the latest.
+            const strict = await runScript("s3-fetch.sh", [], podEnv({ BACKUP_BUCKET: bucket, WORK_DIR: dir, CLOCK_SKEW_SECONDS: "60" }));
+            expectOk(strict, "s3-fetch.sh");
+            expect(strict.stderr).toContain(`run "${withinSkew}" is dated in the future`);
+            expect(strict.stderr).toContain(`run ${run} fetched and verified`);
+            expect(fs.readFileSync(path.join(dir, "in", "manifest"), "utf8")).toContain(`run\t${run}\n`);
+        },
+    );
+
+    test.concurrent("a planted run with a valid, newer run id but no signature is refused, and the drill never runs", async () => {
+        const { bucket, run, manifest } = await copyOfMainRun("forge-unsigned");
+        const newer = runId(epochOfRun(run) + 1000);
+        await s3.copyPrefix(bucket, `postgres/${run}/`, bucket, `postgres/${newer}/`);
+        await s3.put(bucket, `postgres/${newer}/manifest`, unsigned(manifest).replace(`run\t${run}`, `run\t${newer}`));
+        const r = await drill(bucket, "drill_unsigned");
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain("is not signed");
+        expect(r.stderr).not.toContain("DRILL");
+        expect(scratchDatabases("drill_unsigned")).toEqual([]);
+    });
+
+    test.concurrent("a tampered manifest is refused by the fetch, the drill and the restore", async () => {
+        const { bucket, run, manifest } = await copyOfMainRun("forge-manifest");
+        // Same checksums, one row count changed, signature kept: the HMAC no longer matches.
+        const tampered = manifest.replace("table\tpublic.patients\t2500", "table\tpublic.patients\t2499");
+        await s3.put(bucket, `postgres/${run}/manifest`, tampered);
+        const fetch = await drill(bucket, "drill_tampered");
+        expect(fetch.status).toBe(1);
+        expect(fetch.stderr).toContain("does not verify with BACKUP_SIGNING_KEY");
+        // The postgres-image steps check the signature themselves too (a --dir given by hand, say).
+        const dir = workDir("tampered");
+        fs.mkdirSync(path.join(dir, "in"));
+        for (const key of await s3.keys(bucket, `postgres/${run}/`)) {
+            fs.writeFileSync(path.join(dir, "in", path.basename(key)), await s3.get(bucket, key));
+        }
+        const d = await runScript("restore-drill.sh", [], podEnv({ WORK_DIR: dir, DRILL_DB_PREFIX: "drill_tampered" }));
+        expect([d.status, d.stderr]).toEqual([1, expect.stringContaining("REFUSED: the signature of")]);
+        const p = await runScript("pg-restore.sh", ["--dir", path.join(dir, "in"), "--target-db", "medagi_tampered"], podEnv());
+        expect([p.status, p.stderr]).toEqual([1, expect.stringContaining("REFUSED: the signature of")]);
+        expect(scratchDatabases("drill_tampered")).toEqual([]);
+        expect(scratchDatabases("medagi_tampered")).toEqual([]);
+    });
+
+    test.concurrent("a replaced dump with checksums updated to match is refused: the manifest's signature breaks", async () => {
+        const { bucket, run, manifest, dumpKey } = await copyOfMainRun("forge-dump");
+        const evil = Buffer.from("PGDMP planted SQL: DROP TABLE patients;");
+        const name = path.basename(dumpKey);
+        const forged = manifest.replace(
+            new RegExp(`^file\\t${name}\\t[0-9a-f]{64}\\t\\d+$`, "m"),
+            `file\t${name}\t${createHash("sha256").update(evil).digest("hex")}\t${evil.length}`,
+        );
+        expect(forged).not.toEqual(manifest);
+        await s3.put(bucket, dumpKey, evil);
+        await s3.put(bucket, `postgres/${run}/manifest`, forged);
+        const r = await drill(bucket, "drill_dump");
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain("does not verify with BACKUP_SIGNING_KEY");
+        expect(scratchDatabases("drill_dump")).toEqual([]);
+    });
+
+    test.concurrent("a manifest signed with another key is refused; during a rotation the previous key is accepted", async () => {
+        const { bucket } = await copyOfMainRun("forge-key");
+        const otherKey = randomBytes(32).toString("hex");
+        const wrong = await runScript(
+            "s3-fetch.sh",
+            [],
+            podEnv({ BACKUP_BUCKET: bucket, WORK_DIR: workDir("key"), BACKUP_SIGNING_KEY: otherKey }),
+        );
+        expect(wrong.status).toBe(1);
+        expect(wrong.stderr).toContain(
+            "does not verify with BACKUP_SIGNING_KEY: the manifest was altered, forged, or signed with another key",
+        );
+        const rotated = await runScript(
+            "s3-fetch.sh",
+            [],
+            podEnv({
+                BACKUP_BUCKET: bucket,
+                WORK_DIR: workDir("key2"),
+                BACKUP_SIGNING_KEY: otherKey,
+                BACKUP_SIGNING_KEY_PREVIOUS: SIGNING_KEY,
+            }),
+        );
+        expectOk(rotated, "s3-fetch.sh with the previous key");
+        expect(rotated.stderr).toContain("manifest signature verified with BACKUP_SIGNING_KEY_PREVIOUS");
+    });
+
+    test.concurrent("a signed manifest copied under another run id is refused", async () => {
+        const { bucket, run } = await copyOfMainRun("forge-replay");
+        const newer = runId(epochOfRun(run) + 1000);
+        await s3.copyPrefix(bucket, `postgres/${run}/`, bucket, `postgres/${newer}/`);
+        const r = await runScript("s3-fetch.sh", [], podEnv({ BACKUP_BUCKET: bucket, WORK_DIR: workDir("replay2") }));
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain(`names run ${run} but was stored under ${newer}`);
+    });
+
+    test.concurrent("the signature is HMAC-SHA256: RFC 4231 vectors, openssl and Node agree with lib.sh", async () => {
+        const lib = path.join(REPO_ROOT, "infra", "backups", "scripts", "lib.sh");
+        const viaStdin = async (key: string, data: string): Promise<string> => {
+            const r = await run("bash", ["-c", `. '${lib}' && hmac_sha256_hex "$1"`, "hmac", key], { PATH: process.env.PATH }, 60000, data);
+            expectOk(r, "hmac_sha256_hex");
+            return r.stdout;
+        };
+        // RFC 4231 test case 2.
+        expect(await viaStdin("Jefe", "what do ya want for nothing?")).toBe(
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+        );
+        // A 64-character key (the longest accepted: one SHA-256 block) over a manifest-like body.
+        const key = randomBytes(32).toString("hex");
+        const body = `format\tmed-agi-backup/1\n${randomBytes(3000).toString("base64")}\n`;
+        const ours = await viaStdin(key, body);
+        expect(ours).toBe(createHmac("sha256", key).update(body).digest("hex"));
+        const f = path.join(workDir("hmac"), "body");
+        fs.writeFileSync(f, body);
+        const openssl = await run("openssl", ["dgst", "-sha256", "-hmac", key, f], { PATH: process.env.PATH });
+        expect(openssl.stdout.trim().split(" ").pop()).toBe(ours);
     });
 });
 
-describe("config-backup (kubectl stand-in at the process boundary; real upload)", () => {
-    // No cluster here: a stand-in kubectl records its arguments and prints YAML.
-    // Everything after it — checksums, manifest, upload, completion — is real.
-    function kubectlStandIn(secretInOutput: boolean): { env: NodeJS.ProcessEnv; calls: string } {
-        const dir = fs.mkdtempSync(path.join(work, "kubectl-"));
-        const calls = path.join(dir, "calls");
-        const kind = secretInOutput ? "Secret" : "ConfigMap";
-        fs.writeFileSync(
-            path.join(dir, "kubectl"),
-            `#!/bin/sh\necho "$*" >> '${calls}'\nprintf 'apiVersion: v1\\nitems:\\n- apiVersion: v1\\n  kind: ${kind}\\n  metadata:\\n    name: x\\nkind: List\\n'\n`,
-            { mode: 0o755 },
-        );
-        return { env: { PATH: `${dir}:${pg.binDir}:${s3.env.PATH ?? ""}` }, calls };
-    }
-    const resources = "configmaps,serviceaccounts,roles.rbac.authorization.k8s.io";
-
-    it("exports with the runbook's command, then uploads a complete config run", () => {
-        const k = kubectlStandIn(false);
-        const env = podEnv({ ...k.env, NAMESPACE: "med-agi", CONFIG_RESOURCES: resources, WORK_DIR: path.join(work, "config") });
-        expectOk(runScript("config-export.sh", [], env), "config-export.sh");
-        expectOk(runScript("s3-publish.sh", [], env), "s3-publish.sh (config)");
-        expect(fs.readFileSync(k.calls, "utf8").trim().split("\n")).toEqual([
-            "get all -n med-agi -o yaml",
-            `get ${resources} -n med-agi -o yaml`,
-        ]);
-        const keys = s3Keys(BUCKET, "config/");
-        expect(keys.filter((key) => key.endsWith("/manifest"))).toHaveLength(1);
-        expect(keys.some((key) => /config\/\d{8}T\d{6}Z\/k8s_backup_\d{8}\.yaml$/.test(key))).toBe(true);
-    });
-
-    it("refuses a resource list naming Secrets, and an export that contains one", () => {
-        const k = kubectlStandIn(false);
-        const named = runScript(
-            "config-export.sh",
-            [],
-            podEnv({ ...k.env, CONFIG_RESOURCES: "configmaps,secrets", WORK_DIR: path.join(work, "cfg2") }),
-        );
-        expect(named.status).not.toBe(0);
-        expect(named.stderr).toContain("secret values are never backed up");
-        expect(fs.existsSync(k.calls)).toBe(false);
-        const leaky = kubectlStandIn(true);
-        const leaked = runScript(
-            "config-export.sh",
-            [],
-            podEnv({ ...leaky.env, CONFIG_RESOURCES: resources, WORK_DIR: path.join(work, "cfg3") }),
-        );
-        expect(leaked.status).not.toBe(0);
-        expect(leaked.stderr).toContain("contains a Secret object");
-        expect(fs.existsSync(path.join(work, "cfg3", "out", "manifest"))).toBe(false);
-    });
-});
+// No cluster here: a stand-in kubectl records its arguments and prints YAML.
+// Everything after it — checksums, manifest, signature, upload, completion — is real.
+const resources = "configmaps,serviceaccounts,roles.rbac.authorization.k8s.io";
+function kubectlStandIn(secretInOutput: boolean): { env: NodeJS.ProcessEnv; calls: string } {
+    const dir = fs.mkdtempSync(path.join(work, "kubectl-"));
+    const calls = path.join(dir, "calls");
+    const kind = secretInOutput ? "Secret" : "ConfigMap";
+    fs.writeFileSync(
+        path.join(dir, "kubectl"),
+        `#!/bin/sh\necho "$*" >> '${calls}'\nprintf 'apiVersion: v1\\nitems:\\n- apiVersion: v1\\n  kind: ${kind}\\n  metadata:\\n    name: x\\nkind: List\\n'\n`,
+        { mode: 0o755 },
+    );
+    return { env: { PATH: `${dir}:${pg.binDir}:${s3.env.PATH ?? ""}` }, calls };
+}

@@ -32,9 +32,18 @@ beforeAll(async () => {
 const grep = (pattern: string) => spawnSync("grep", ["-rlF", "--", pattern, out], { encoding: "utf8" });
 
 describe("prod rendered with every credential set", () => {
-    it("sets all five credentials, each to a distinctive value", () => {
-        expect(SECRET_CONFIG_KEYS).toEqual(["pagerdutyRoutingKey", "slackWebhookUrl", "smtpPassword", "siemToken", "grafanaAdminPassword"]);
-        expect(new Set(VALUES).size).toBe(5);
+    it("sets all eight credentials, each to a distinctive value", () => {
+        expect(SECRET_CONFIG_KEYS).toEqual([
+            "pagerdutyRoutingKey",
+            "slackWebhookUrl",
+            "smtpPassword",
+            "siemToken",
+            "grafanaAdminPassword",
+            "databaseAdminPassword",
+            "backupSigningKey",
+            "backupSigningKeyPrevious",
+        ]);
+        expect(new Set(VALUES).size).toBe(8);
         for (const value of VALUES) expect(value).toMatch(/^offline-placeholder-for-med-agi-[A-Za-z]+$/);
     });
 
@@ -55,7 +64,29 @@ describe("prod rendered with every credential set", () => {
             (d) => d.toJS() as Record<string, any>,
         );
         const secrets = Object.fromEntries(docs.filter((d) => d.kind === "Secret").map((d) => [d.metadata.name, d.stringData]));
-        expect(secrets).toEqual({
+        // Each database role's Secret: the connection and the generated password, every value masked.
+        const roleSecret = Object.fromEntries(
+            ["PGDATABASE", "PGHOST", "PGPASSWORD", "PGPORT", "PGSSLMODE", "PGSSLROOTCERT", "PGUSER", "password", "username"].map((k) => [
+                k,
+                SECRET_MASK,
+            ]),
+        );
+        const roles = [
+            "anchor",
+            "ekg",
+            "eval",
+            "imaging",
+            "medagi",
+            "medagi-backup",
+            "medagi-readonly",
+            "medagi-restore",
+            "modelcards",
+            "ops",
+        ];
+        for (const role of roles) expect({ role, data: secrets[`postgres-${role}`] }).toEqual({ role, data: roleSecret });
+        const others = Object.fromEntries(Object.entries(secrets).filter(([name]) => !roles.some((role) => name === `postgres-${role}`)));
+        expect(others).toEqual({
+            "med-agi-backup-signing": { key: SECRET_MASK, "previous-key": SECRET_MASK },
             "alertmanager-med-agi-receivers": {
                 "pagerduty-routing-key": SECRET_MASK,
                 "slack-webhook-url": SECRET_MASK,

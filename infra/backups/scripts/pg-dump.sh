@@ -87,7 +87,7 @@ pg_restore --list "$OUT/$DUMP" >/dev/null || die "pg_restore --list cannot read 
         printf 'file\t%s\t%s\t%s\n' "$f" "$sum" "$(size_of "$OUT/$f")"
     done
     while IFS=$'\t' read -r table rows; do
-        [ -n "$table" ] && printf 'table\t%s\t%s\n' "$table" "$rows"
+        if [ -n "$table" ]; then printf 'table\t%s\t%s\n' "$table" "$rows"; fi
     done <"$COUNTS_FILE"
 } >"$OUT/manifest.partial"
 rm -f "$SNAP_FILE" "$COUNTS_FILE" "$SERVER_VERSION_FILE"

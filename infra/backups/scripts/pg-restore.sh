@@ -3,6 +3,8 @@
 # operator's machine via tools/restore.sh). The runbook's
 #   pg_restore -U medagi -d medagi backup_20240115.dump
 # with guard rails:
+#   * the manifest's signature must verify under BACKUP_SIGNING_KEY (a key that
+#     is not in the bucket) and its run id must be dated in the past — else REFUSED;
 #   * the dump is checked against its manifest (size, SHA-256) and read with
 #     `pg_restore --list` before anything is touched;
 #   * the live database ($LIVE_DATABASE, default medagi) is NEVER the target
@@ -17,7 +19,8 @@
 #   --target-db      default $RESTORE_TARGET_DB
 #   --run RUN        the run that was asked for (YYYYMMDD or YYYYMMDDTHHMMSSZ);
 #                    the fetched manifest must match it. default $RESTORE_RUN
-# Environment: PGHOST PGPORT PGUSER PGPASSWORD, MAINT_DB (default postgres),
+# Environment: PGHOST PGPORT PGUSER PGPASSWORD, BACKUP_SIGNING_KEY (and
+# BACKUP_SIGNING_KEY_PREVIOUS during a rotation), MAINT_DB (default postgres),
 # LIVE_DATABASE (default medagi), RESTORE_TARGET_DB, RESTORE_OVERWRITE_LIVE, RESTORE_RUN.
 # Exit codes: 0 restored and verified; 1 failure; 2 refused (usage or live target).
 set -euo pipefail
@@ -53,8 +56,8 @@ fi
 
 require_env PGHOST PGUSER
 require_cmd psql pg_restore sha256sum
+verify_run_manifest "$DIR/manifest" postgres
 verify_manifest_files "$DIR"
-[ "$(manifest_field "$DIR/manifest" kind || true)" = "postgres" ] || die "$DIR/manifest is not a postgres backup"
 RUN=$(manifest_field "$DIR/manifest" run) || die "manifest has no run id"
 DUMP=$(manifest_field "$DIR/manifest" file) || die "manifest lists no dump"
 case "$WANT_RUN" in

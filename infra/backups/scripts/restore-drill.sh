@@ -2,6 +2,8 @@
 # restore-drill.sh — restore-drill, step 2 of 2 (runs in the postgres image):
 # the runbook's monthly "Disaster recovery drill". Takes the run s3-fetch.sh put
 # in $WORK_DIR/in and proves it restores:
+#   0. the manifest's signature verifies (BACKUP_SIGNING_KEY, not in the bucket)
+#      and its run id is well-formed and dated in the past — else REFUSED;
 #   1. every file matches the manifest's size and SHA-256;
 #   2. `pg_restore --list` reads the dump;
 #   3. the dump is restored into a scratch database (never the live one);
@@ -10,6 +12,7 @@
 # Exits non-zero, naming what failed, on any mismatch.
 #
 # Environment: PGHOST PGPORT PGUSER PGPASSWORD (the user needs CREATEDB),
+# BACKUP_SIGNING_KEY (BACKUP_SIGNING_KEY_PREVIOUS during a rotation),
 # WORK_DIR (default /work), MAINT_DB (default postgres: where CREATE/DROP
 # DATABASE run), DRILL_DB_PREFIX (default medagi_drill), LIVE_DATABASE (default medagi).
 set -euo pipefail
@@ -24,8 +27,8 @@ IN="$WORK_DIR/in"
 MAINT_DB=${MAINT_DB:-postgres}
 LIVE_DATABASE=${LIVE_DATABASE:-medagi}
 
+verify_run_manifest "$IN/manifest" postgres
 verify_manifest_files "$IN"
-[ "$(manifest_field "$IN/manifest" kind || true)" = "postgres" ] || die "$IN/manifest is not a postgres backup"
 RUN=$(manifest_field "$IN/manifest" run) || die "manifest has no run id"
 DUMP=$(manifest_field "$IN/manifest" file) || die "manifest lists no dump"
 case "$DUMP" in *.dump) ;; *) die "first file of the manifest is \"$DUMP\", expected the .dump" ;; esac

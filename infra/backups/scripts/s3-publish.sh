@@ -4,14 +4,20 @@
 #   s3://$BACKUP_BUCKET/<kind>/<run>/
 # and marks it complete. Order, so that nothing is ever marked complete early:
 #   1. every file's size and SHA-256 match the local manifest;
-#   2. every file (and its .sha256) is uploaded, carrying its SHA-256 as metadata;
-#   3. every uploaded object's size and sha256 metadata are read back and compared;
-#   4. the manifest is uploaded LAST — its presence is what "complete" means;
-#   5. runs older than $RETENTION_DAYS days are pruned (never the one just written).
-# Any failure exits non-zero before step 4, leaving the run incomplete.
+#   2. every file (and its .sha256) is uploaded with the server-side encryption
+#      flag (--sse aws:kms [--sse-kms-key-id]) and its SHA-256 as metadata, and
+#      read back at once: size, sha256 metadata and ServerSideEncryption must match;
+#   3. the manifest is signed (HMAC-SHA256 under BACKUP_SIGNING_KEY, a key that
+#      is not in the bucket), uploaded LAST — its presence is what "complete"
+#      means — and read back the same way;
+#   4. runs older than $RETENTION_DAYS days are pruned (never the one just
+#      written), and so are runs dated in the future (flagged in the log: clock
+#      skew or a planted run). Other prefixes are named in the log and left alone.
+# Any failure exits non-zero before step 3, leaving the run incomplete.
 #
-# Environment: BACKUP_BUCKET, WORK_DIR (default /work), RETENTION_DAYS (optional),
-# S3_ENDPOINT_URL (optional), AWS credentials or IRSA.
+# Environment: BACKUP_BUCKET, BACKUP_SIGNING_KEY, WORK_DIR (default /work),
+# RETENTION_DAYS (optional), S3_SSE (aws:kms | none; default aws:kms),
+# S3_SSE_KMS_KEY_ID (optional), S3_ENDPOINT_URL (optional), AWS credentials or IRSA.
 set -euo pipefail
 SCRIPT_NAME=s3-publish
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -19,6 +25,7 @@ SCRIPT_NAME=s3-publish
 
 require_env BACKUP_BUCKET
 require_cmd sha256sum
+require_signing_key
 s3_setup
 WORK_DIR=${WORK_DIR:-/work}
 OUT="$WORK_DIR/out"
@@ -29,60 +36,70 @@ verify_manifest_files "$OUT"
 KIND=$(manifest_field "$MANIFEST" kind) || die "manifest has no kind"
 RUN=$(manifest_field "$MANIFEST" run) || die "manifest has no run id"
 [[ $KIND =~ ^[a-z]+$ ]] || die "manifest kind \"$KIND\" is not a plain word"
-[[ $RUN =~ ^[0-9]{8}T[0-9]{6}Z$ ]] || die "manifest run id \"$RUN\" is not YYYYMMDDTHHMMSSZ"
+[ "$(run_status "$RUN")" = ok ] || die "manifest run id \"$RUN\" is not a YYYYMMDDTHHMMSSZ time in the past"
 PREFIX="s3://$BACKUP_BUCKET/$KIND/$RUN"
 
-require_bucket "$BACKUP_BUCKET"
-if awss3api head-object --bucket "$BACKUP_BUCKET" --key "$KIND/$RUN/manifest" >/dev/null 2>&1; then
-    die "$PREFIX/manifest already exists: refusing to overwrite a completed run"
-fi
+# One listing of every run of this kind: the bucket exists, the run is new, and
+# (after the upload) which runs retention prunes.
+EXISTING=$(list_keys "$BACKUP_BUCKET" "$KIND/")
+while IFS= read -r key; do
+    [ "$key" != "$KIND/$RUN/manifest" ] || die "$PREFIX/manifest already exists: refusing to overwrite a completed run"
+done <<<"$EXISTING"
+
+# upload FILE KEY — upload with the encryption flag and sha256 metadata, then read back.
+upload() {
+    local file=$1 key=$2 sum bytes got got_bytes got_sum got_sse got_kms
+    sum=$(sha256_of "$file")
+    bytes=$(size_of "$file")
+    awss3 cp --only-show-errors "$file" "s3://$BACKUP_BUCKET/$key" --metadata "sha256=$sum" ${SSE_ARGS[@]+"${SSE_ARGS[@]}"} ||
+        die "upload of $(basename "$file") to s3://$BACKUP_BUCKET/$key failed"
+    got=$(head_object "$BACKUP_BUCKET" "$key") || die "uploaded object s3://$BACKUP_BUCKET/$key cannot be read back"
+    IFS=$'\t' read -r got_bytes got_sum got_sse got_kms <<<"$got"
+    [ "$got_bytes" = "$bytes" ] || die "uploaded s3://$BACKUP_BUCKET/$key has $got_bytes bytes, expected $bytes"
+    [ "$got_sum" = "$sum" ] || die "uploaded s3://$BACKUP_BUCKET/$key carries sha256 $got_sum, expected $sum"
+    check_sse "uploaded s3://$BACKUP_BUCKET/$key" "$got_sse" "$got_kms"
+}
 
 # 2. upload everything but the manifest.
-uploaded=()
+n=0
 while IFS=$'\t' read -r key name _ _; do
     [ "$key" = "file" ] || continue
     for f in "$name" "$name.sha256"; do
         [ -f "$OUT/$f" ] || continue
-        fsum=$(sha256_of "$OUT/$f")
-        awss3 cp --only-show-errors "$OUT/$f" "$PREFIX/$f" --metadata "sha256=$fsum" ||
-            die "upload of $f to $PREFIX/ failed"
-        uploaded+=("$f")
+        upload "$OUT/$f" "$KIND/$RUN/$f"
+        n=$((n + 1))
     done
 done <"$MANIFEST"
+log "uploaded and verified $n object(s) under $PREFIX/ (server-side encryption: $SSE_MODE)"
 
-# 3. read back what S3 stored.
-for f in "${uploaded[@]}"; do
-    want_bytes=$(size_of "$OUT/$f")
-    want_sum=$(sha256_of "$OUT/$f")
-    got=$(awss3api head-object --bucket "$BACKUP_BUCKET" --key "$KIND/$RUN/$f" \
-        --query '[ContentLength, Metadata.sha256]' --output text) ||
-        die "uploaded object $PREFIX/$f cannot be read back"
-    got_bytes=${got%%[[:space:]]*}
-    got_sum=${got##*[[:space:]]}
-    [ "$got_bytes" = "$want_bytes" ] || die "uploaded $PREFIX/$f has $got_bytes bytes, expected $want_bytes"
-    [ "$got_sum" = "$want_sum" ] || die "uploaded $PREFIX/$f carries sha256 $got_sum, expected $want_sum"
-done
-log "uploaded and verified ${#uploaded[@]} object(s) under $PREFIX/"
+# 3. the signed completion marker, last.
+SIGNED="$OUT/.manifest.signed"
+sign_manifest "$MANIFEST" "$SIGNED"
+upload "$SIGNED" "$KIND/$RUN/manifest"
+rm -f "$SIGNED"
+log "run $KIND/$RUN is complete: $PREFIX/manifest (signed)"
 
-# 4. the completion marker, last.
-awss3 cp --only-show-errors "$MANIFEST" "$PREFIX/manifest" || die "upload of the manifest to $PREFIX/ failed: run left incomplete"
-log "run $KIND/$RUN is complete: $PREFIX/manifest"
-
-# 5. retention.
+# 4. retention, and runs dated in the future.
 if [ -n "${RETENTION_DAYS:-}" ]; then
     [[ $RETENTION_DAYS =~ ^[1-9][0-9]*$ ]] || die "RETENTION_DAYS must be a positive integer, got \"$RETENTION_DAYS\""
-    cutoff=$(date -u -d "-$RETENTION_DAYS days" +%Y%m%dT%H%M%SZ) || die "date cannot compute the retention cutoff"
-    listing=$(awss3 ls "s3://$BACKUP_BUCKET/$KIND/") || die "cannot list s3://$BACKUP_BUCKET/$KIND/ for retention"
-    pruned=0
-    while IFS= read -r line; do
-        old=${line##* }
-        old=${old%/}
-        [[ $old =~ ^[0-9]{8}T[0-9]{6}Z$ ]] || continue
+    cutoff=$(date -u -d "@$(($(run_epoch "$RUN") - RETENTION_DAYS * 86400))" +%Y%m%dT%H%M%SZ) || die "date cannot compute the retention cutoff"
+    prune=()
+    declare -A seen=()
+    while IFS= read -r key; do
+        old=${key#"$KIND"/}
+        old=${old%%/*}
+        if [ -z "$old" ] || [ -n "${seen[$old]:-}" ]; then continue; fi
+        seen[$old]=1
         [ "$old" != "$RUN" ] || continue
-        if [[ $old < $cutoff ]]; then
-            awss3 rm --only-show-errors "s3://$BACKUP_BUCKET/$KIND/$old/" --recursive || die "pruning $KIND/$old failed"
-            pruned=$((pruned + 1))
-        fi
-    done <<<"$listing"
-    log "retention: kept runs newer than $cutoff ($RETENTION_DAYS days), pruned $pruned"
+        case "$(run_status "$old")" in
+            ok) if [[ $old < $cutoff ]]; then prune+=("$old"); fi ;;
+            future)
+                log "FLAGGED: $KIND/$old is dated in the future (clock skew, or a planted run): pruning it"
+                prune+=("$old")
+                ;;
+            *) log "FLAGGED: $KIND/$old/ is not a run id (YYYYMMDDTHHMMSSZ): never restored, left for inspection" ;;
+        esac
+    done <<<"$EXISTING"
+    prune_prefixes "$BACKUP_BUCKET" "$KIND" ${prune[@]+"${prune[@]}"} || die "pruning ${prune[*]} failed"
+    log "retention: kept runs from $cutoff on ($RETENTION_DAYS days), pruned ${#prune[@]}${prune[*]:+: ${prune[*]}}"
 fi
