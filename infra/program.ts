@@ -27,6 +27,7 @@ import { Observability, resolveObservabilitySettings } from "./observability";
 import { resolveSiemOutput } from "./observability/config";
 import { NAMESPACE, SERVICE_NAMES, SERVICES } from "./runbook";
 import { fromRegistry, imageRef, MedAgiService } from "./services";
+import { PostDeploySmoke, SMOKE_IMAGE } from "./smoke";
 
 /** Stack outputs (`pulumi stack output`). */
 export interface PlatformOutputs {
@@ -144,6 +145,7 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
     );
 
     const services: PlatformOutputs["services"] = {};
+    const serviceResources: MedAgiService[] = [];
     for (const name of SERVICE_NAMES) {
         const settings = config.services[name];
         const image = imageRef(registry, name, settings.tag);
@@ -182,7 +184,16 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
             { provider },
         );
         services[name] = { port: SERVICES[name].port, image, clusterUrl: service.clusterUrl, url: service.url };
+        serviceResources.push(service);
     }
+
+    // Post-deploy smoke test: `pulumi up` waits for this Job, and fails if any service is down.
+    new PostDeploySmoke(
+        "smoke",
+        { namespace: NAMESPACE, image: fromRegistry(registry, SMOKE_IMAGE), release: config.release },
+        // After every service and Triton (imaging's /v1/triton/health is one of the checks).
+        { provider, dependsOn: [namespace, triton, ...serviceResources] },
+    );
 
     return {
         environment: config.environment,
