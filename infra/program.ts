@@ -27,6 +27,7 @@ import { Observability, resolveObservabilitySettings } from "./observability";
 import { resolveSiemOutput } from "./observability/config";
 import { NAMESPACE, SERVICE_NAMES, SERVICES } from "./runbook";
 import { fromRegistry, imageRef, MedAgiService } from "./services";
+import { PostDeploySmoke, SMOKE_IMAGE } from "./smoke";
 
 /** Stack outputs (`pulumi stack output`). */
 export interface PlatformOutputs {
@@ -91,10 +92,19 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
     // Resolved once: the same settings decide the Triton component and its alerts.
     // In the cloud, the models bucket is in the cloud layer's region and the GPU
     // pool is selected by the label the cloud layer gives its nodes.
+    // In dev, Triton reads the models bucket of the in-cluster S3-compatible store.
     const resolved = resolveInferenceSettings(
         config.environment,
         config.inference,
-        cloud === undefined ? config.objectStorage : { ...config.objectStorage, region: cloud.region },
+        cloud !== undefined
+            ? { ...config.objectStorage, region: cloud.region }
+            : dataStores.objectStore === undefined
+              ? config.objectStorage
+              : {
+                    ...config.objectStorage,
+                    endpointUrl: config.objectStorage.endpointUrl ?? dataStores.objectStore.endpointUrl,
+                    credentialsSecret: config.objectStorage.credentialsSecret ?? dataStores.objectStore.credentialsSecret,
+                },
     );
     const inference =
         cloud === undefined || resolved.gpu === undefined
@@ -135,6 +145,7 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
     );
 
     const services: PlatformOutputs["services"] = {};
+    const serviceResources: MedAgiService[] = [];
     for (const name of SERVICE_NAMES) {
         const settings = config.services[name];
         const image = imageRef(registry, name, settings.tag);
@@ -146,15 +157,17 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
                 image,
                 settings,
                 imagePullPolicy: config.imagePullPolicy,
-                // Each service's database credentials come from its own Secret; search from one place.
-                env: [{ name: "ELASTICSEARCH_URL", value: ELASTICSEARCH_URL }],
+                // Each service's database credentials come from its own Secret; search from one place;
+                // imaging calls Triton through the failover Service, and may reach either pool directly.
+                env: [
+                    { name: "ELASTICSEARCH_URL", value: ELASTICSEARCH_URL },
+                    ...(name === "imaging" ? tritonClientEnv(triton.endpoints) : []),
+                ],
                 ...((DATABASE_SERVICES as readonly string[]).includes(name)
                     ? { envFromSecrets: [dataStores.postgres.roleSecrets[name as DatabaseService] as string] }
                     : {}),
                 imagePullSecrets: config.imagePullSecrets,
                 topologySpread: config.topologySpread,
-                // Imaging calls Triton through the failover Service, and may reach either pool directly.
-                ...(name === "imaging" ? { env: tritonClientEnv(triton.endpoints) } : {}),
                 // The monitoring release installs the ServiceMonitor CRD.
                 serviceMonitor: { enabled: true, dependsOn: [observability.stack] },
                 ...(config.ingress.enabled
@@ -171,7 +184,16 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
             { provider },
         );
         services[name] = { port: SERVICES[name].port, image, clusterUrl: service.clusterUrl, url: service.url };
+        serviceResources.push(service);
     }
+
+    // Post-deploy smoke test: `pulumi up` waits for this Job, and fails if any service is down.
+    new PostDeploySmoke(
+        "smoke",
+        { namespace: NAMESPACE, image: fromRegistry(registry, SMOKE_IMAGE), release: config.release },
+        // After every service and Triton (imaging's /v1/triton/health is one of the checks).
+        { provider, dependsOn: [namespace, triton, ...serviceResources] },
+    );
 
     return {
         environment: config.environment,

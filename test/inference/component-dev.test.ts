@@ -33,7 +33,7 @@ describe("Triton in the dev stack", () => {
 
     it("serves the models from the in-cluster S3 store under models.version", () => {
         const args = tritonContainer(plan, "triton").args as string[];
-        expect(args).toContain("--model-repository=s3://minio.med-agi.svc:9000/med-agi-models/v1.0.0");
+        expect(args).toContain("--model-repository=s3://seaweedfs-filer.med-agi.svc:8333/med-agi-models/v1.0.0");
         expect(args).toContain("--model-control-mode=explicit");
         expect(deployment(plan, "triton").spec.template.metadata.labels["inference.med-agi.io/models-version"]).toBe("v1.0.0");
     });

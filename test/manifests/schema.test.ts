@@ -11,12 +11,14 @@
  */
 import { parseAllDocuments } from "yaml";
 
+import { DATASTORE_CHARTS } from "../../infra/datastores/charts";
 import { CHARTS } from "../../infra/observability/charts";
 import { kubernetesYaml } from "../../tools/lib/artifacts";
 import type { Plan } from "../../tools/lib/plan";
 import { runStack } from "../support/harness";
 import {
     CRD_CHART_RANGE,
+    CRD_OPERATOR_RELEASES,
     fixtureSha256,
     KUBERNETES_VERSION,
     ManifestValidator,
@@ -69,14 +71,23 @@ describe(`kubernetes.yaml against the Kubernetes ${KUBERNETES_VERSION} and Prome
     });
 
     it.each(STACKS)(
-        "%s: the validated objects include Secrets, Deployments, Services, Ingresses and both Prometheus Operator kinds",
+        "%s: the validated objects include Secrets, Deployments, Services, Ingresses, both Prometheus Operator kinds and Elasticsearch",
         (stack) => {
             const kinds = new Set(objects.get(stack)!.map((o) => o.kind));
-            for (const kind of ["Secret", "Deployment", "Service", "Ingress", "PrometheusRule", "ServiceMonitor"]) {
+            for (const kind of ["Secret", "Deployment", "Service", "Ingress", "PrometheusRule", "ServiceMonitor", "Elasticsearch"]) {
                 expect(kinds).toContain(kind);
             }
         },
     );
+
+    it("dev's in-cluster PostgreSQL is a CloudNativePG Cluster, validated like the rest", () => {
+        expect(
+            objects
+                .get("dev")!
+                .filter((o) => o.kind === "Cluster")
+                .map((o) => o.apiVersion),
+        ).toEqual(["postgresql.cnpg.io/v1"]);
+    });
 
     it("lists no kind as unvalidated", () => {
         expect(UNVALIDATED_KINDS).toEqual({});
@@ -160,6 +171,53 @@ describe("the validator is strict", () => {
         expect(problems).toContainEqual({ path: "/metadata/labels/a", message: "must be string" });
     });
 
+    it("checks the CloudNativePG Cluster against its CRD: a misspelt field, a string instance count and a bad quantity fail", () => {
+        const cluster = first("dev", "Cluster");
+        expect(problemsOf(cluster)).toEqual([]);
+        cluster.spec.instancess = 2;
+        cluster.spec.instances = "1";
+        // storage.size is a plain string in the CRD (the operator parses it); resources are Kubernetes Quantities.
+        cluster.spec.resources.limits.memory = "1GB";
+        cluster.spec.bootstrap.initdb.ownr = "medagi";
+        const problems = problemsOf(cluster);
+        expect(problems).toContainEqual({ path: "/spec", message: 'must NOT have additional properties "instancess"' });
+        expect(problems).toContainEqual({ path: "/spec/instances", message: "must be integer" });
+        expect(problems.some((p) => p.path === "/spec/resources/limits/memory" && p.message.startsWith("must match pattern"))).toBe(true);
+        expect(problems).toContainEqual({ path: "/spec/bootstrap/initdb", message: 'must NOT have additional properties "ownr"' });
+    });
+
+    it("checks the ECK Elasticsearch against its CRD, down into the nodeSet's pod template", () => {
+        const es = first("prod", "Elasticsearch");
+        expect(problemsOf(es)).toEqual([]);
+        es.spec.nodeSets[0].count = "3";
+        es.spec.nodeSets[0].podTemplate.spec.containers[0].resorces = {};
+        es.spec.nodeSets[0].volumeClaimTemplates[0].spec.accessModes = "ReadWriteOnce";
+        es.spec.versionn = "9.4.3";
+        const problems = problemsOf(es);
+        expect(problems).toContainEqual({ path: "/spec/nodeSets/0/count", message: "must be integer" });
+        expect(problems).toContainEqual({
+            path: "/spec/nodeSets/0/podTemplate/spec/containers/0",
+            message: 'must NOT have additional properties "resorces"',
+        });
+        expect(problems).toContainEqual({ path: "/spec/nodeSets/0/volumeClaimTemplates/0/spec/accessModes", message: "must be array" });
+        expect(problems).toContainEqual({ path: "/spec", message: 'must NOT have additional properties "versionn"' });
+    });
+
+    it("judges each field by its own pattern (a Quantity is not a duration, nor the reverse)", () => {
+        // ajv caches patterns by their printed form: a regExp object without its own toString made every pattern the first one compiled.
+        const sm = first("prod", "ServiceMonitor");
+        sm.spec.endpoints[0].interval = "4Gi";
+        expect(problemsOf(sm).map((p) => p.path)).toEqual(["/spec/endpoints/0/interval"]);
+        sm.spec.endpoints[0].interval = "1m30s";
+        expect(problemsOf(sm)).toEqual([]);
+        const es = first("prod", "Elasticsearch");
+        const resources = es.spec.nodeSets[0].podTemplate.spec.containers[0].resources;
+        resources.limits.memory = "30s";
+        expect(problemsOf(es).map((p) => p.path)).toEqual(["/spec/nodeSets/0/podTemplate/spec/containers/0/resources/limits/memory"]);
+        resources.limits.memory = "1.5Gi";
+        expect(problemsOf(es)).toEqual([]);
+    });
+
     it("refuses a kind it has no schema for, rather than passing it", () => {
         expect(() => validator.validate({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" } })).toThrow(
             "no schema for example.com/v1 Widget",
@@ -172,6 +230,21 @@ describe("the validator is strict", () => {
 });
 
 describe("the vendored schemas", () => {
+    it("are the data-store CRDs of the operator releases every stack deploys (cloudnative-pg 0.29.0, ECK 3.5.0)", () => {
+        expect(CRD_OPERATOR_RELEASES).toEqual({ "cloudnative-pg": "0.29.0", "eck-operator": "3.5.0" });
+        expect(DATASTORE_CHARTS.cloudnativePg.version).toBe(CRD_OPERATOR_RELEASES["cloudnative-pg"]);
+        expect(DATASTORE_CHARTS.eckOperator.version).toBe(CRD_OPERATOR_RELEASES["eck-operator"]);
+        const deployed = [...plans.values()].flatMap((plan) =>
+            plan.resources
+                .filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && String(r.inputs.chart) in CRD_OPERATOR_RELEASES)
+                .map((r) => ({ chart: String(r.inputs.chart), version: String(r.inputs.version) })),
+        );
+        // dev deploys both operators; staging and prod ECK (their PostgreSQL is RDS).
+        expect(new Set(deployed.map((d) => d.chart))).toEqual(new Set(Object.keys(CRD_OPERATOR_RELEASES)));
+        // Another release ships other CRDs: vendor them from it (test/fixtures/schemas/SOURCES.md).
+        for (const d of deployed) expect(d).toEqual({ chart: d.chart, version: CRD_OPERATOR_RELEASES[d.chart] });
+    });
+
     it("are the recorded upstream files, unedited", () => {
         for (const { file, sha256 } of Object.values(SCHEMA_FILES)) expect(fixtureSha256(file)).toBe(sha256);
     });

@@ -7,6 +7,8 @@
  * - PrometheusRule and ServiceMonitor: the `openAPIV3Schema` of the CRDs that
  *   the kube-prometheus-stack chart installs (prometheus-operator v0.88.1),
  *   with `metadata` checked as a Kubernetes ObjectMeta, as the API server does.
+ * - CloudNativePG `Cluster` (operator 1.30.0, chart cloudnative-pg 0.29.0) and
+ *   ECK `Elasticsearch` v1 (ECK 3.5.0), the same way.
  *
  * ajv does the validating (with RE2JS for the Go regular expressions of CRD patterns). "Strict" is what kubeconform and openapi2jsonschema
  * `--strict` mean by it: every schema that lists its `properties` and says
@@ -40,7 +42,22 @@ export const SCHEMA_FILES = {
     },
     prometheusRules: { file: "crd-prometheusrules.yaml", sha256: "c53489c680df0b199176bed36a3314f7dba87c4e2cb739c6ac47586f0b0d38e7" },
     serviceMonitors: { file: "crd-servicemonitors.yaml", sha256: "4a17f9c905a2a2919e1035a267348619ed89dac45f037059e79d93129fd340fe" },
+    /** CloudNativePG 1.30.0 `Cluster` (postgresql.cnpg.io/v1), byte-identical upstream; the cloudnative-pg 0.29.0 chart installs the same spec. */
+    cnpgClusters: { file: "crd-cnpg-clusters.yaml", sha256: "ae47f4a00f6e998faef57e480f9a3960cd48ea16a79270861fc7442601507472" },
+    /** ECK 3.5.0 `Elasticsearch`: the upstream file's first 11073 lines, i.e. only the v1 (storage) version; v1beta1 cut (SOURCES.md). */
+    eckElasticsearches: {
+        file: "crd-eck-elasticsearches-v1.yaml",
+        sha256: "37eacfa0211256ebe06b44cdf7663a88a997bdb33972714b940bb5e53bcf6717",
+    },
 } as const;
+
+/** The vendored CRDs, loaded for every version they serve. */
+const CRD_FILES = [
+    SCHEMA_FILES.prometheusRules.file,
+    SCHEMA_FILES.serviceMonitors.file,
+    SCHEMA_FILES.cnpgClusters.file,
+    SCHEMA_FILES.eckElasticsearches.file,
+] as const;
 
 /**
  * kube-prometheus-stack releases whose PrometheusRule and ServiceMonitor CRDs
@@ -50,15 +67,18 @@ export const SCHEMA_FILES = {
 export const CRD_CHART_RANGE = { chart: "kube-prometheus-stack", from: "81.2.5", to: "81.6.9", operator: "v0.88.1" } as const;
 
 /**
+ * The operator charts whose CRDs are vendored for the data stores, by chart
+ * name: cloudnative-pg 0.29.0 (operator 1.30.0; its `Cluster` CRD spec equals
+ * the operator's `config/crd/bases` one) and eck-operator 3.5.0.
+ */
+export const CRD_OPERATOR_RELEASES: Readonly<Record<string, string>> = { "cloudnative-pg": "0.29.0", "eck-operator": "3.5.0" };
+
+/**
  * Kinds that are deliberately not schema-checked, with the reason. Anything
  * else without a schema fails validation. Empty: every kind the program
  * renders today has its schema here.
  */
-export const UNVALIDATED_KINDS: Readonly<Record<string, string>> = {
-    // TODO(data stores): vendor these CRDs (cloudnative-pg chart 0.29.0 templates/crds/crds.yaml; ECK 3.5.0 eck-operator-crds) with their SHA-256.
-    Cluster: "CloudNativePG CRD (postgresql.cnpg.io/v1) not vendored yet; keys checked by hand against cloudnative-pg-v0.29.0",
-    Elasticsearch: "ECK CRD (elasticsearch.k8s.elastic.co/v1) not vendored yet; keys checked against elastic/cloud-on-k8s v3.5.0 types",
-};
+export const UNVALIDATED_KINDS: Readonly<Record<string, string>> = {};
 
 const K8S_SCHEMA_ID = `urn:med-agi:schema:kubernetes:v${KUBERNETES_VERSION}`;
 const OBJECT_META = `${K8S_SCHEMA_ID}#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`;
@@ -84,11 +104,16 @@ type Schema = Record<string, unknown>;
  * CRD `pattern`s are Go regular expressions (RE2: `(?i)` and friends), which
  * the API server evaluates with Go's regexp; RE2JS is the same engine in
  * JavaScript, so patterns match here exactly as there.
+ *
+ * ajv caches compiled patterns under `String(regExp)`: the object must print
+ * as its own pattern, or every pattern after the first one compiled is
+ * evaluated with that first one (the Quantity pattern of a CRD then judged
+ * `4Gi` against the Prometheus duration pattern).
  */
 const re2 = Object.assign(
     (pattern: string) => {
         const re = RE2JS.compile(pattern);
-        return { test: (s: string) => re.matcher(s).find() };
+        return { test: (s: string) => re.matcher(s).find(), toString: () => `re2js:${pattern}` };
     },
     { code: "re2js" },
 );
@@ -173,7 +198,7 @@ export class ManifestValidator {
             }
         }
 
-        for (const file of [SCHEMA_FILES.prometheusRules.file, SCHEMA_FILES.serviceMonitors.file]) {
+        for (const file of CRD_FILES) {
             const crd = parse(fs.readFileSync(path.join(dir, file), "utf8")) as CustomResourceDefinition;
             for (const version of crd.spec.versions.filter((v) => v.served)) {
                 const schema = version.schema?.openAPIV3Schema;

@@ -3,13 +3,13 @@
  * prometheus-rules.yaml, annotated config files (alertmanager.yaml,
  * logrotate/…) and summary.md. Pure functions from plan to file contents.
  */
-import * as path from "node:path";
 import { stringify } from "yaml";
 
-import { RENDER_DIR_ANNOTATION } from "../../infra/k8s/annotations";
+import { architectureMermaid } from "./architecture";
 import { isKubernetesObject, objectRef, SECRET_MASK, type Plan, type PlannedResource } from "./plan";
+import { annotatedFiles, RENDER_DIR_ANNOTATION } from "./render-files";
 
-export { RENDER_DIR_ANNOTATION };
+export { annotatedFiles, architectureMermaid, RENDER_DIR_ANNOTATION };
 
 const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false } as const;
 
@@ -59,30 +59,6 @@ export function prometheusRulesYaml(plan: Plan): string | undefined {
     return groups.length === 0 ? undefined : stringify({ groups }, YAML_OPTIONS);
 }
 
-/** Files declared by ConfigMaps/Secrets annotated with {@link RENDER_DIR_ANNOTATION}: relative path → content. */
-export function annotatedFiles(plan: Plan): Map<string, string> {
-    const files = new Map<string, string>();
-    for (const r of plan.resources.filter(isKubernetesObject)) {
-        const metadata = (r.inputs.metadata ?? {}) as { annotations?: Record<string, string> };
-        const dir = metadata.annotations?.[RENDER_DIR_ANNOTATION];
-        if (dir === undefined || (r.inputs.kind !== "ConfigMap" && r.inputs.kind !== "Secret")) continue;
-        const entries = { ...((r.inputs.data as object) ?? {}), ...((r.inputs.stringData as object) ?? {}) } as Record<string, unknown>;
-        for (const [key, value] of Object.entries(entries)) {
-            const rel = path.posix.normalize(path.posix.join(dir, key));
-            if (rel.startsWith("..") || path.posix.isAbsolute(rel)) {
-                throw new Error(`${r.urn}: ${RENDER_DIR_ANNOTATION}="${dir}" with key "${key}" escapes the render directory`);
-            }
-            if (files.has(rel)) throw new Error(`${r.urn}: render file ${rel} is declared twice`);
-            const content =
-                r.inputs.kind === "Secret" && r.inputs.data !== undefined && key in (r.inputs.data as object) && value !== SECRET_MASK
-                    ? Buffer.from(String(value), "base64").toString("utf8")
-                    : String(value);
-            files.set(rel, content);
-        }
-    }
-    return files;
-}
-
 /** Short type name for humans: `kubernetes:apps/v1:Deployment` → `Deployment`. */
 export function shortType(type: string): string {
     return type.split(":").pop() ?? type;
@@ -114,61 +90,6 @@ function componentTree(plan: Plan): string[] {
     };
     walk(undefined, 0);
     return lines;
-}
-
-const mermaidId = (s: string) => s.replace(/[^A-Za-z0-9_]/g, "_");
-
-/**
- * A Mermaid flowchart derived from the plan: ingress hosts → Services →
- * workloads, grouped by namespace, plus the scheduled jobs and Helm releases.
- */
-export function architectureMermaid(plan: Plan): string {
-    const objects = plan.resources.filter(isKubernetesObject).map((r) => ({ r, ref: objectRef(r) }));
-    const workloads = objects.filter(({ ref }) => ["Deployment", "StatefulSet", "DaemonSet", "CronJob"].includes(ref.kind));
-    const services = objects.filter(({ ref }) => ref.kind === "Service");
-    const ingresses = objects.filter(({ ref }) => ref.kind === "Ingress");
-    const releases = plan.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
-    const lines = ["flowchart LR", "  clients((Clients))"];
-    const byNamespace = new Map<string, string[]>();
-    const add = (ns: string | undefined, line: string) => {
-        const key = ns ?? "cluster";
-        byNamespace.set(key, [...(byNamespace.get(key) ?? []), line]);
-    };
-    const portOf = new Map<string, number | undefined>();
-    for (const { r, ref } of services) {
-        portOf.set(`${ref.namespace}/${ref.name}`, ((r.inputs.spec as { ports?: { port?: number }[] } | undefined)?.ports ?? [])[0]?.port);
-    }
-    for (const { r, ref } of workloads) {
-        const spec = (r.inputs.spec ?? {}) as { replicas?: number; schedule?: string; suspend?: boolean };
-        const port = portOf.get(`${ref.namespace}/${ref.name}`);
-        const detail =
-            ref.kind === "CronJob"
-                ? `CronJob ${spec.suspend === true ? "(suspended)" : (spec.schedule ?? "")}`
-                : `${ref.kind}${spec.replicas === undefined ? "" : ` ×${spec.replicas}`}${port === undefined ? "" : ` :${port}`}`;
-        add(ref.namespace, `    ${mermaidId(`w_${ref.namespace}_${ref.name}`)}["${ref.name}<br/>${detail}"]`);
-    }
-    for (const r of releases) {
-        const inputs = r.inputs as { name?: string; chart?: string; version?: string; namespace?: string };
-        add(inputs.namespace, `    ${mermaidId(`h_${r.name}`)}[["${inputs.chart ?? r.name} ${inputs.version ?? ""}<br/>Helm release"]]`);
-    }
-    for (const [ns, nodes] of byNamespace) {
-        lines.push(`  subgraph ${mermaidId(`ns_${ns}`)}["namespace ${ns}"]`, ...nodes, "  end");
-    }
-    const edges: string[] = [];
-    for (const { r } of ingresses) {
-        const spec = (r.inputs.spec ?? {}) as {
-            rules?: { host?: string; http?: { paths?: { backend?: { service?: { name?: string } } }[] } }[];
-        };
-        for (const rule of spec.rules ?? []) {
-            for (const p of rule.http?.paths ?? []) {
-                const svc = p.backend?.service?.name;
-                if (svc === undefined) continue;
-                const target = workloads.find(({ ref }) => ref.name === svc && ref.namespace === objectRef(r).namespace);
-                if (target) edges.push(`  clients -->|"${rule.host ?? "*"}"| ${mermaidId(`w_${target.ref.namespace}_${target.ref.name}`)}`);
-            }
-        }
-    }
-    return [...lines, ...edges].join("\n");
 }
 
 /** What a reviewer reads first: counts per type, the component tree, the architecture, policy results. */

@@ -19,9 +19,9 @@ export function mockState(type: string, name: string, inputs: Record<string, unk
         metadata.name ??= `${name}-mock`; // auto-naming adds a random suffix
         state.metadata = metadata;
     }
-    if (type === "random:index/randomPassword:RandomPassword") {
-        // The provider computes it; the SDK marks it secret, so the render masks it.
-        state.result ??= `mock-password-${name}`;
+    if (type === "random:index/randomPassword:RandomPassword" || type === "random:index/randomString:RandomString") {
+        // The provider computes it (a RandomPassword's is secret, so the render masks it).
+        state.result ??= `mock-${name}`;
     }
     if (type.startsWith("aws:")) {
         state.arn ??= `arn:aws:mock:::${name}`;

@@ -1,0 +1,30 @@
+/**
+ * The post-deploy smoke test as part of the deployment: a Job that `pulumi up`
+ * waits on, created after every service, re-created on every change of
+ * release (its pod template is immutable, so the provider replaces it).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+import { smokeJob, type SmokeJobArgs } from "./spec";
+
+export * from "./spec";
+
+/** BusyBox (`sh`, `wget`): the image the smoke Job runs; the same pin as the Triton failover gate. */
+export const SMOKE_IMAGE = "docker.io/library/busybox:1.37.0";
+
+export class PostDeploySmoke extends pulumi.ComponentResource {
+    public readonly jobName: pulumi.Output<string>;
+
+    constructor(name: string, args: SmokeJobArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("med-agi:smoke:PostDeploySmoke", name, {}, opts);
+        const job = new k8s.batch.v1.Job(`${name}-job`, smokeJob(args), {
+            parent: this,
+            // A finished Job cannot run again: every change is a fresh Job, deleted first (it has a fixed name).
+            replaceOnChanges: ["*"],
+            deleteBeforeReplace: true,
+        });
+        this.jobName = job.metadata.name;
+        this.registerOutputs({ jobName: this.jobName });
+    }
+}

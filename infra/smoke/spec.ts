@@ -1,0 +1,110 @@
+/**
+ * Post-deploy smoke checks: the runbook's health loop ("Health Check
+ * Endpoints": every service's `/health`, and Triton's health through imaging's
+ * `/v1/triton/health`) as data, and the Job that runs them in the cluster.
+ * Pure builders; `npm run smoke` runs the same checks from an operator's
+ * machine.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../k8s/security";
+import { HTTP_PATHS, SERVICE_NAMES, SERVICES, type ServiceName } from "../runbook";
+
+export interface SmokeCheck {
+    /** What is checked, e.g. `imaging /health`. */
+    readonly name: string;
+    readonly service: ServiceName;
+    readonly port: number;
+    readonly path: string;
+}
+
+/** Every service's /health, then Triton's health as imaging reports it. */
+export function smokeChecks(): SmokeCheck[] {
+    return [
+        ...SERVICE_NAMES.map((s) => ({ name: `${s} ${HTTP_PATHS.health}`, service: s, port: SERVICES[s].port, path: HTTP_PATHS.health })),
+        {
+            name: `triton via imaging ${HTTP_PATHS.tritonHealth}`,
+            service: "imaging",
+            port: SERVICES.imaging.port,
+            path: HTTP_PATHS.tritonHealth,
+        },
+    ];
+}
+
+/** The in-cluster URL of a check: `http://<service>.<namespace>.svc:<port><path>`. */
+export function clusterUrl(check: SmokeCheck, namespace: string): string {
+    return `http://${check.service}.${namespace}.svc:${check.port}${check.path}`;
+}
+
+/** Default tries per check and seconds between them: a rollout may still be settling. */
+export const SMOKE_DEFAULTS = { attempts: 30, intervalSeconds: 10, timeoutSeconds: 5 } as const;
+
+/**
+ * The Job's script: each check is tried until it answers 2xx (BusyBox wget
+ * fails on any other status), up to `attempts` times; every check's result is
+ * printed, and the Job fails if any stayed down.
+ */
+export function smokeScript(
+    urls: readonly { name: string; url: string }[],
+    opts: { readonly attempts: number; readonly intervalSeconds: number; readonly timeoutSeconds: number } = SMOKE_DEFAULTS,
+): string {
+    const lines = [
+        "#!/bin/sh",
+        "# Post-deploy smoke test: the runbook's health loop. Fails if any check stays down.",
+        "set -u",
+        "failed=0",
+        "check() {",
+        "  name=$1; url=$2; n=0",
+        `  while [ "$n" -lt ${opts.attempts} ]; do`,
+        `    if wget -q -T ${opts.timeoutSeconds} -O /dev/null "$url"; then echo "ok   $name ($url)"; return 0; fi`,
+        `    n=$((n + 1)); sleep ${opts.intervalSeconds}`,
+        "  done",
+        '  echo "DOWN $name ($url)"; failed=1',
+        "}",
+        ...urls.map((u) => `check '${u.name}' '${u.url}'`),
+        'if [ "$failed" -ne 0 ]; then echo "smoke: FAILED"; exit 1; fi',
+        'echo "smoke: all checks passed"',
+    ];
+    return `${lines.join("\n")}\n`;
+}
+
+export interface SmokeJobArgs {
+    readonly namespace: string;
+    readonly image: string;
+    readonly release: string;
+}
+
+/** The Job `pulumi up` waits on (the provider awaits a Job's completion and fails the update if it fails). */
+export function smokeJob(args: SmokeJobArgs): k8s.types.input.batch.v1.Job {
+    const urls = smokeChecks().map((c) => ({ name: c.name, url: clusterUrl(c, args.namespace) }));
+    const labels = {
+        "app.kubernetes.io/name": "post-deploy-smoke",
+        "app.kubernetes.io/part-of": "med-agi",
+        "app.kubernetes.io/version": args.release,
+    };
+    return {
+        metadata: { name: "post-deploy-smoke", namespace: args.namespace, labels },
+        spec: {
+            backoffLimit: 0,
+            // No ttlSecondsAfterFinished: the Job must stay, or the next `pulumi up` would find it gone and re-create it.
+            template: {
+                metadata: { labels },
+                spec: {
+                    restartPolicy: "Never",
+                    automountServiceAccountToken: false,
+                    securityContext: restrictedPodSecurityContext(),
+                    containers: [
+                        {
+                            name: "smoke",
+                            image: args.image,
+                            command: ["sh", "-c", smokeScript(urls)],
+                            env: [{ name: "RELEASE", value: args.release }],
+                            securityContext: restrictedContainerSecurityContext(),
+                            resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "32Mi" } },
+                        },
+                    ],
+                },
+            },
+        },
+    };
+}
