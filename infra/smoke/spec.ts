@@ -100,7 +100,7 @@ export function smokeJob(args: SmokeJobArgs): k8s.types.input.batch.v1.Job {
                             command: ["sh", "-c", smokeScript(urls)],
                             env: [{ name: "RELEASE", value: args.release }],
                             securityContext: restrictedContainerSecurityContext(),
-                            resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "32Mi" } },
+                            resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "32Mi" } },
                         },
                     ],
                 },
