@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 
-import { ROOT } from "../support/harness";
+import { ROOT, runStack } from "../support/harness";
 
 interface Inputs {
     readonly aws: { urn: string; inputs: unknown }[];
@@ -30,8 +30,12 @@ describe("the cloud layer does not depend on the release or the replica counts",
     let base: Inputs;
     let released: Inputs;
     let scaled: Inputs;
-    beforeAll(() => {
-        base = planInputs("staging", {});
+    beforeAll(async () => {
+        // staging as committed: the plan every test file shares (the same planStack), else run here.
+        const plan = await runStack("staging");
+        const pick = (prefix: string) =>
+            plan.resources.filter((r) => r.type.startsWith(prefix)).map((r) => ({ urn: r.urn, inputs: r.inputs }));
+        base = JSON.parse(JSON.stringify({ aws: pick("aws:"), kubernetes: pick("kubernetes:") })) as Inputs;
         released = planInputs("staging", { release: "v1.0.1" });
         scaled = planInputs("staging", { serviceDefaults: { replicas: 3, autoscaling: { maxReplicas: 4 } } });
     }, 180_000);

@@ -25,6 +25,8 @@ module.exports = async function globalSetup() {
         },
     );
     process.env.MED_AGI_TEST_RENDERS_DIR = dir; // for the teardown
+    // What the command printed, for the render's own tests (test/render.test.ts).
+    fs.writeFileSync(path.join(dir, "command.json"), JSON.stringify({ status: r.status, stdout: r.stdout, stderr: r.stderr }));
     if (r.status === 0) process.env.MED_AGI_TEST_RENDERS = dir;
     else process.stderr.write(`\nglobal setup: the shared render failed; every test runs the program itself\n${r.stderr}\n`);
 };

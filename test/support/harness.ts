@@ -12,12 +12,21 @@ import { isKubernetesObject, objectRef, type Plan, type PlannedResource } from "
 export const ROOT = path.resolve(__dirname, "../..");
 
 /**
+ * The directory where the global setup rendered every stack with the real
+ * command (`<dir>/<stack>/…`, and `<dir>/command.json` with its status and
+ * output), or undefined when that render failed.
+ */
+export function sharedRenders(): string | undefined {
+    return process.env.MED_AGI_TEST_RENDERS;
+}
+
+/**
  * The plan of the real program for `stack`. Without overrides it is the plan
  * the global setup rendered for this test run (the same `planStack`, run once
  * for all test files); with overrides, the program runs here.
  */
 export function runStack(stack: string, overrides: Record<string, unknown> = {}): Promise<Plan> {
-    const shared = process.env.MED_AGI_TEST_RENDERS;
+    const shared = sharedRenders();
     if (shared !== undefined && Object.keys(overrides).length === 0) {
         const file = path.join(shared, stack, "plan.json");
         if (fs.existsSync(file)) return Promise.resolve(JSON.parse(fs.readFileSync(file, "utf8")) as Plan);

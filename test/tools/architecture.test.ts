@@ -13,7 +13,7 @@ import type { Plan, PlannedResource } from "../../tools/lib/plan";
 import { diffMarkdown, diffMermaid, diffPlans } from "../../tools/lib/plan-diff";
 import { readPlans } from "../../tools/diff";
 import { renderStacks } from "../../tools/render";
-import { ROOT } from "../support/harness";
+import { ROOT, sharedRenders } from "../support/harness";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "architecture-test-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -34,9 +34,16 @@ const mermaidParse = (sources: string[]): Parsed[] => sources.map((s) => parsed.
 
 const plans = new Map<string, Plan>();
 beforeAll(async () => {
-    const outcomes = await renderStacks(["dev", "staging", "prod"].map((stack) => ({ root: ROOT, stack, outDir: path.join(tmp, stack) })));
-    for (const o of outcomes) if (!o.ok) throw new Error(`${o.stack}: ${o.message}`);
-    for (const [stack, plan] of readPlans(tmp)) plans.set(stack, plan);
+    // The stacks as committed: the global setup's render, else rendered here.
+    let dir = sharedRenders();
+    if (dir === undefined) {
+        const outcomes = await renderStacks(
+            ["dev", "staging", "prod"].map((stack) => ({ root: ROOT, stack, outDir: path.join(tmp, stack) })),
+        );
+        for (const o of outcomes) if (!o.ok) throw new Error(`${o.stack}: ${o.message}`);
+        dir = tmp;
+    }
+    for (const [stack, plan] of readPlans(dir)) plans.set(stack, plan);
     const prod = plans.get("prod")!;
     const dev = plans.get("dev")!;
     // prod with the Alertmanager config changed: a replaced node; dev → a cut-down prod: added, changed and removed nodes.
