@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { renderStacks } from "../../tools/render";
 import type { Plan, PlannedResource } from "../../tools/lib/plan";
 import { runPolicies, type Finding } from "../../tools/lib/policy-run";
-import { ROOT } from "../support/harness";
+import { ROOT, sharedRenders } from "../support/harness";
 
 export type Stack = "dev" | "staging" | "prod";
 export const STACKS: readonly Stack[] = ["dev", "staging", "prod"];
@@ -21,7 +21,7 @@ export const STACKS: readonly Stack[] = ["dev", "staging", "prod"];
  * (MED_AGI_TEST_RENDERS), else rendered here, in parallel worker threads.
  */
 export async function renderAll(): Promise<{ plans: Record<Stack, Plan>; dirs: Record<Stack, string>; cleanup: () => void }> {
-    const shared = process.env.MED_AGI_TEST_RENDERS;
+    const shared = sharedRenders();
     let root: string;
     let cleanup: () => void = () => undefined;
     if (shared !== undefined && STACKS.every((s) => fs.existsSync(path.join(shared, s, "policy.json")))) {
