@@ -101,7 +101,7 @@ describe("npm run render", () => {
 });
 
 describe("every stack's render passes the real tools", () => {
-    const out = path.join(tmp, "all");
+    const out = sharedRenders() ?? path.join(tmp, "all");
     const stacks = ["dev", "staging", "prod"];
 
     it.each(stacks)("%s: promtool check rules accepts prometheus-rules.yaml", (stack) => {
