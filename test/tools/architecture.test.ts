@@ -141,6 +141,26 @@ describe("data paths in prod's diagram", () => {
             ]),
         );
     });
+    it("services → the data stores: their database role's Secret and Elasticsearch, RDS in prod, the operators' stores in dev", () => {
+        const services = ["imaging", "ekg", "eval", "anchor", "modelcards", "ops"];
+        expect(edges(plans.get("prod")!)).toEqual(
+            expect.arrayContaining(
+                services.flatMap((s) => [
+                    `w_med_agi_${s} -> db_med_agi_prod [Secret postgres-${s}]`,
+                    `w_med_agi_${s} -> ds_med_agi_med_agi_search [ELASTICSEARCH_URL]`,
+                ]),
+            ),
+        );
+        expect(edges(plans.get("dev")!)).toEqual(
+            expect.arrayContaining(
+                services.flatMap((s) => [
+                    `w_med_agi_${s} -> ds_med_agi_med_agi_postgres [Secret postgres-${s}]`,
+                    `w_med_agi_${s} -> ds_med_agi_med_agi_search [ELASTICSEARCH_URL]`,
+                ]),
+            ),
+        );
+    });
+
     it("Fluent Bit → SIEM", () => {
         expect(edges(plans.get("prod")!)).toContain("h_observability_fluent_bit -> siem_siem_collector_example_org [logs]");
     });

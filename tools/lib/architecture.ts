@@ -70,8 +70,20 @@ interface PodTemplate {
 }
 interface Container {
     env?: { name?: string; value?: unknown }[];
-    envFrom?: { configMapRef?: { name?: string } }[];
+    envFrom?: { configMapRef?: { name?: string }; secretRef?: { name?: string } }[];
 }
+
+/** Secrets a workload's containers take whole with envFrom (their values are masked; their names are not). */
+function secretsFrom(r: PlannedResource): string[] {
+    const pod = podTemplate(r);
+    const ns = objectRef(r).namespace;
+    return [...(pod?.spec?.initContainers ?? []), ...(pod?.spec?.containers ?? [])].flatMap((c) =>
+        (c.envFrom ?? []).flatMap((f) => (f.secretRef?.name === undefined ? [] : [`${ns}/${f.secretRef.name}`])),
+    );
+}
+
+/** Label on the Secret of a database role (infra/datastores/postgres): a workload that takes it connects to PostgreSQL. */
+const POSTGRES_ROLE_LABEL = "med-agi/postgres-role";
 
 function podTemplate(r: PlannedResource): PodTemplate | undefined {
     const spec = (r.inputs.spec ?? {}) as { template?: PodTemplate; jobTemplate?: { spec?: { template?: PodTemplate } } };
@@ -215,10 +227,56 @@ export function architectureGraph(plan: Plan): ArchGraph {
         }
     }
 
+    // In-cluster data stores run by operators (ECK, CloudNativePG): the custom resource is the node, reached
+    // through the Services its operator creates (`<name>-es-http`; `<name>-rw` and any of the Cluster's name).
+    const operatorStores = new Map<string, string>();
+    for (const { r, ref } of objects.filter(({ ref }) => ref.kind === "Elasticsearch" || ref.kind === "Cluster")) {
+        const postgres = ref.kind === "Cluster";
+        const id = addNode({
+            id: mermaidId(`ds_${ref.namespace}_${ref.name}`),
+            label: `${ref.name}<br/>${postgres ? "PostgreSQL (CloudNativePG)" : "Elasticsearch (ECK)"}`,
+            shape: "cylinder",
+            namespace: ref.namespace,
+            urns: [r.urn],
+        });
+        operatorStores.set(postgres ? "postgres" : "elasticsearch", id);
+        for (const name of postgres ? [`${ref.name}-rw`, ref.name] : [`${ref.name}-es-http`]) {
+            if (!serviceTarget.has(`${ref.namespace}/${name}`)) serviceTarget.set(`${ref.namespace}/${name}`, id);
+        }
+    }
+
     // External data stores the cloud layer declares: an RDS instance is the database whose host starts with its identifier.
     const rdsInstances = plan.resources
         .filter((r) => r.type === "aws:rds/instance:Instance")
         .map((r) => ({ r, identifier: typeof r.inputs.identifier === "string" ? r.inputs.identifier : r.name }));
+    // Workloads that take a database role's Secret (values masked) connect to the stack's PostgreSQL.
+    const roleSecrets = new Set(
+        objects
+            .filter(
+                ({ r, ref }) =>
+                    ref.kind === "Secret" &&
+                    (r.inputs.metadata as { labels?: Record<string, string> } | undefined)?.labels?.[POSTGRES_ROLE_LABEL] !== undefined,
+            )
+            .map(({ ref }) => `${ref.namespace}/${ref.name}`),
+    );
+    const [rds] = rdsInstances;
+    const databaseNode = (): string | undefined =>
+        operatorStores.get("postgres") ??
+        (rds === undefined
+            ? undefined
+            : addNode({
+                  id: mermaidId(`db_${rds.identifier}`),
+                  label: `PostgreSQL<br/>RDS ${rds.identifier}`,
+                  shape: "cylinder",
+                  namespace: undefined,
+                  urns: [rds.r.urn],
+              }));
+    for (const { r, ref } of workloads) {
+        const secret = secretsFrom(r).find((name) => roleSecrets.has(name));
+        const db = secret === undefined ? undefined : databaseNode();
+        if (secret !== undefined && db !== undefined)
+            addEdge({ from: workloadId(ref.namespace, ref.name), to: db, label: `Secret ${secret.split("/")[1]}` });
+    }
     const buckets = plan.resources.filter((r) => /^aws:s3\/bucket(V2)?:Bucket(V2)?$/.test(r.type) && typeof r.inputs.bucket === "string");
 
     // Workload → Service / database / bucket, from the workload's environment.
