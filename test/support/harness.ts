@@ -6,7 +6,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-import { planStack } from "../../tools/lib/render-stack";
 import { isKubernetesObject, objectRef, type Plan, type PlannedResource } from "../../tools/lib/plan";
 
 export const ROOT = path.resolve(__dirname, "../..");
@@ -25,12 +24,14 @@ export function sharedRenders(): string | undefined {
  * the global setup rendered for this test run (the same `planStack`, run once
  * for all test files); with overrides, the program runs here.
  */
-export function runStack(stack: string, overrides: Record<string, unknown> = {}): Promise<Plan> {
+export async function runStack(stack: string, overrides: Record<string, unknown> = {}): Promise<Plan> {
     const shared = sharedRenders();
     if (shared !== undefined && Object.keys(overrides).length === 0) {
         const file = path.join(shared, stack, "plan.json");
-        if (fs.existsSync(file)) return Promise.resolve(JSON.parse(fs.readFileSync(file, "utf8")) as Plan);
+        if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, "utf8")) as Plan;
     }
+    // Loaded only here: a test file that reads the shared plans never loads the SDK and the program.
+    const { planStack } = await import("../../tools/lib/render-stack");
     return planStack(ROOT, stack, overrides);
 }
 
