@@ -19,7 +19,15 @@ import {
     type SecretConfigKey,
 } from "./config";
 import { deploysGpuTriton, resolveInferenceSettings, Triton, tritonClientEnv, type TritonEndpoints } from "./inference";
-import { DataStores, DATABASE_SERVICES, ELASTICSEARCH_URL, ROLE_NAMES, roleSecretName, type DatabaseService } from "./datastores";
+import {
+    CA_MOUNT_PATH,
+    DataStores,
+    DATABASE_SERVICES,
+    ELASTICSEARCH_URL,
+    ROLE_NAMES,
+    roleSecretName,
+    type DatabaseService,
+} from "./datastores";
 import { clusterProvider } from "./k8s/provider";
 import { LogRotation } from "./logrotate";
 import { PlatformNamespace } from "./namespace";
@@ -163,8 +171,19 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
                     { name: "ELASTICSEARCH_URL", value: ELASTICSEARCH_URL },
                     ...(name === "imaging" ? tritonClientEnv(triton.endpoints) : []),
                 ],
+                // …and the server's CA at the path that Secret's PGSSLROOTCERT names (sslmode verify-full).
                 ...((DATABASE_SERVICES as readonly string[]).includes(name)
-                    ? { envFromSecrets: [dataStores.postgres.roleSecrets[name as DatabaseService] as string] }
+                    ? {
+                          envFromSecrets: [dataStores.postgres.roleSecrets[name as DatabaseService] as string],
+                          files: [
+                              {
+                                  name: "postgres-ca",
+                                  mountPath: CA_MOUNT_PATH,
+                                  fileName: "ca.crt",
+                                  source: dataStores.postgres.connection.ca,
+                              },
+                          ],
+                      }
                     : {}),
                 imagePullSecrets: config.imagePullSecrets,
                 topologySpread: config.topologySpread,

@@ -17,6 +17,7 @@ import {
     pdbSpec,
     serviceMonitorSpec,
     serviceSpec,
+    type MountedFile,
     type ServiceIdentity,
     type TopologySpreadPolicy,
 } from "./spec";
@@ -55,6 +56,8 @@ export interface MedAgiServiceArgs {
     readonly env?: readonly k8s.types.input.core.v1.EnvVar[];
     /** Secrets whose every key becomes an environment variable (`envFrom`), e.g. the service's own `postgres-<service>`. @default [] */
     readonly envFromSecrets?: readonly pulumi.Input<string>[];
+    /** Single files mounted read-only from a Secret or ConfigMap key, e.g. the database CA. @default [] */
+    readonly files?: readonly MountedFile[];
     /** Expose through an Ingress. @default no Ingress */
     readonly ingress?: ServiceIngressArgs;
     /**
@@ -103,6 +106,7 @@ export class MedAgiService extends pulumi.ComponentResource {
                     serviceAccountName: service.name,
                     env: args.env ?? [],
                     envFromSecrets: args.envFromSecrets ?? [],
+                    files: args.files ?? [],
                 }),
             },
             { ...child, dependsOn: [account] },

@@ -76,6 +76,24 @@ export interface DeploymentSpecArgs {
     readonly env?: readonly k8s.types.input.core.v1.EnvVar[];
     /** Secrets loaded whole as environment variables (`envFrom`). @default [] */
     readonly envFromSecrets?: readonly import("@pulumi/pulumi").Input<string>[];
+    /** Single files from a Secret or ConfigMap key, mounted read-only (e.g. the database CA). @default [] */
+    readonly files?: readonly MountedFile[];
+}
+
+/** One key of a Secret or ConfigMap, mounted read-only as `<mountPath>/<fileName>`. */
+export interface MountedFile {
+    /** Volume name (a DNS label). */
+    readonly name: string;
+    readonly mountPath: string;
+    readonly fileName: string;
+    readonly source: { readonly kind: "secret" | "configMap"; readonly name: string; readonly key: string };
+}
+
+function fileVolume(f: MountedFile): k8s.types.input.core.v1.Volume {
+    const items = [{ key: f.source.key, path: f.fileName }];
+    return f.source.kind === "secret"
+        ? { name: f.name, secret: { secretName: f.source.name, items } }
+        : { name: f.name, configMap: { name: f.source.name, items } };
 }
 
 function httpProbe(timing: { periodSeconds: number; failureThreshold: number; timeoutSeconds: number }): k8s.types.input.core.v1.Probe {
@@ -143,10 +161,13 @@ export function deploymentSpec(args: DeploymentSpecArgs): k8s.types.input.apps.v
                         readinessProbe: httpProbe(PROBE_TIMING.readiness),
                         livenessProbe: httpProbe(PROBE_TIMING.liveness),
                         securityContext: restrictedContainerSecurityContext(),
-                        volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                        volumeMounts: [
+                            { name: "tmp", mountPath: "/tmp" },
+                            ...(args.files ?? []).map((f) => ({ name: f.name, mountPath: f.mountPath, readOnly: true })),
+                        ],
                     },
                 ],
-                volumes: [{ name: "tmp", emptyDir: { sizeLimit: TMP_SIZE_LIMIT } }],
+                volumes: [{ name: "tmp", emptyDir: { sizeLimit: TMP_SIZE_LIMIT } }, ...(args.files ?? []).map(fileVolume)],
             },
         },
     };

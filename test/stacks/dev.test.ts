@@ -85,4 +85,20 @@ describe("dev stack", () => {
         );
         expect(alerts).toContain("MedAgiBackupMissing");
     });
+
+    it("mounts the database server's CA read-only where each service's PGSSLROOTCERT points (verify-full)", () => {
+        for (const name of ["imaging", "ekg", "eval", "anchor", "modelcards", "ops"]) {
+            const pod = k8sObject(plan, "Deployment", name).spec.template.spec;
+            expect(pod.volumes).toContainEqual({
+                name: "postgres-ca",
+                ...{ secret: { secretName: "med-agi-postgres-ca", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+            });
+            expect(pod.containers[0].volumeMounts).toContainEqual({
+                name: "postgres-ca",
+                mountPath: "/etc/med-agi/postgres-ca",
+                readOnly: true,
+            });
+            expect(pod.containers[0].envFrom).toEqual([{ secretRef: { name: `postgres-${name}` } }]);
+        }
+    });
 });
