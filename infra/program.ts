@@ -8,6 +8,7 @@ import * as secretsmanager from "@pulumi/aws/secretsmanager";
 import * as random from "@pulumi/random";
 
 import { CloudLayer, type CloudOutputs } from "./aws";
+import { RDS_MASTER_USER } from "./aws/database";
 import { Backups } from "./backups";
 import {
     backupsArgsFor,
@@ -245,8 +246,8 @@ function declareDataStores(
 ): DataStores {
     const db = config.database;
     const pgc = config.dataStores.postgres;
-    const admin = (password: pulumi.Input<string>) => ({
-        username: pgc.adminUser,
+    const admin = (password: pulumi.Input<string>, username = pgc.adminUser) => ({
+        username,
         password,
         ...(pgc.adminHost === undefined ? {} : { host: pgc.adminHost }),
         ...(pgc.adminPort === undefined ? {} : { port: pgc.adminPort }),
@@ -261,7 +262,7 @@ function declareDataStores(
                   host: cloud.database.host,
                   port: cloud.database.port,
                   ca,
-                  admin: admin(rdsMasterPassword(cloud)),
+                  admin: admin(rdsMasterPassword(cloud), RDS_MASTER_USER),
               }
             : config.environment === "dev" || db.host === undefined
               ? undefined

@@ -10,9 +10,10 @@ import * as kms from "@pulumi/aws/kms";
 import * as rds from "@pulumi/aws/rds";
 import * as pulumi from "@pulumi/pulumi";
 
-import { POSTGRES } from "../runbook";
 import { dataSafety } from "./naming";
 
+/** The RDS master user: the administrator the PostgreSQL provider connects as (`dataStores.postgres.adminUser`). */
+export const RDS_MASTER_USER = "postgres";
 export const POSTGRES_PORT = 5432;
 
 /** Slow-query threshold logged by the server (ms): the runbook's "Review and optimize slow queries". */
@@ -104,8 +105,10 @@ export function createDatabase(args: DatabaseArgs, opts: pulumi.CustomResourceOp
             engine: "postgres",
             engineVersion: args.engineVersion,
             instanceClass: args.instanceClass,
-            dbName: POSTGRES.database,
-            username: POSTGRES.user,
+            // The master user administers; the platform's owner role and database `medagi`
+            // (`psql -U medagi`) are created by the data-store layer through @pulumi/postgresql,
+            // owned by `medagi`. RDS creating them itself would clash with those resources.
+            username: RDS_MASTER_USER,
             manageMasterUserPassword: true,
             masterUserSecretKmsKeyId: key.arn,
             port: POSTGRES_PORT,

@@ -227,7 +227,9 @@ export function cloudSuite(getPlan: () => Plan, e: CloudExpectations): void {
         const db = () => one(plan(), "aws:rds/instance:Instance").inputs;
 
         it("runs PostgreSQL with user and database medagi, the password managed by Secrets Manager", () => {
-            expect(db()).toMatchObject({ engine: "postgres", dbName: "medagi", username: "medagi", manageMasterUserPassword: true });
+            // The master user administers; role and database medagi come from the data-store layer (@pulumi/postgresql).
+            expect(db()).toMatchObject({ engine: "postgres", username: "postgres", manageMasterUserPassword: true });
+            expect(db().dbName).toBeUndefined();
             expect(db().password).toBeUndefined();
         });
 

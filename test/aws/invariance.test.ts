@@ -7,10 +7,12 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 
 import { ROOT, runStack } from "../support/harness";
+import { pickInputs } from "./support/plan-inputs";
 
 interface Inputs {
     readonly aws: { urn: string; inputs: unknown }[];
     readonly kubernetes: { urn: string; inputs: unknown }[];
+    readonly dataStores: { urn: string; inputs: unknown; protect: boolean }[];
 }
 
 function planInputs(stack: string, overrides: Record<string, unknown>): Inputs {
@@ -26,16 +28,13 @@ function planInputs(stack: string, overrides: Record<string, unknown>): Inputs {
     return JSON.parse(r.stdout) as Inputs;
 }
 
-describe("the cloud layer does not depend on the release or the replica counts", () => {
+describe("the cloud layer and the data stores do not depend on the release or the replica counts", () => {
     let base: Inputs;
     let released: Inputs;
     let scaled: Inputs;
     beforeAll(async () => {
         // staging as committed: the plan every test file shares (the same planStack), else run here.
-        const plan = await runStack("staging");
-        const pick = (prefix: string) =>
-            plan.resources.filter((r) => r.type.startsWith(prefix)).map((r) => ({ urn: r.urn, inputs: r.inputs }));
-        base = JSON.parse(JSON.stringify({ aws: pick("aws:"), kubernetes: pick("kubernetes:") })) as Inputs;
+        base = JSON.parse(JSON.stringify(pickInputs(await runStack("staging")))) as Inputs;
         released = planInputs("staging", { release: "v1.0.1" });
         scaled = planInputs("staging", { serviceDefaults: { replicas: 3, autoscaling: { maxReplicas: 4 } } });
     }, 180_000);
@@ -47,6 +46,12 @@ describe("the cloud layer does not depend on the release or the replica counts",
 
     it("registers the same aws: resources with the same inputs after a replica change", () => {
         expect(scaled.aws).toEqual(base.aws);
+    });
+
+    it("leaves every data-store resource (roles, grants, Secrets, the Elasticsearch cluster, volumes) and its protection untouched", () => {
+        expect(base.dataStores.length).toBeGreaterThan(50);
+        expect(released.dataStores).toEqual(base.dataStores);
+        expect(scaled.dataStores).toEqual(base.dataStores);
     });
 
     it("does change the platform itself (the comparison can fail)", () => {

@@ -1,26 +1,38 @@
 /**
  * Runs one stack under mocks in its own process (mocks are process-global) and
- * prints `{ aws, kubernetes }`: every aws: resource's URN and inputs, and every
- * Kubernetes object's inputs. Usage: tsx plan-inputs.ts <stack> '<overrides JSON>'.
+ * prints `{ aws, kubernetes, dataStores }`: every aws: resource's URN and inputs,
+ * every Kubernetes object's inputs, and every resource of the data-store layer
+ * (infra/datastores: its URN, inputs and protect flag). Usage: tsx plan-inputs.ts <stack> '<overrides JSON>'.
  */
 import * as path from "node:path";
 
+import type { Plan } from "../../../tools/lib/plan";
 import { planStack } from "../../../tools/lib/render-stack";
+
+/** The parts of a plan the invariance test compares. */
+export function pickInputs(plan: Plan): Record<"aws" | "kubernetes" | "dataStores", unknown[]> {
+    const pick = (prefix: string) => plan.resources.filter((r) => r.type.startsWith(prefix)).map((r) => ({ urn: r.urn, inputs: r.inputs }));
+    return {
+        aws: pick("aws:"),
+        kubernetes: pick("kubernetes:"),
+        dataStores: plan.resources
+            .filter((r) => r.urn.includes("::med-agi:datastores:"))
+            .map((r) => ({ urn: r.urn, inputs: r.inputs, protect: r.protect })),
+    };
+}
 
 async function run(): Promise<void> {
     const [stack = "staging", overrides = "{}"] = process.argv.slice(2);
     const plan = await planStack(path.resolve(__dirname, "../../.."), stack, JSON.parse(overrides) as Record<string, unknown>);
-    const pick = (prefix: string) => plan.resources.filter((r) => r.type.startsWith(prefix)).map((r) => ({ urn: r.urn, inputs: r.inputs }));
     // Written in full before the process exits (a pipe is asynchronous: exit would cut it short).
-    await new Promise<void>((resolve) =>
-        process.stdout.write(`${JSON.stringify({ aws: pick("aws:"), kubernetes: pick("kubernetes:") })}\n`, () => resolve()),
-    );
+    await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify(pickInputs(plan))}\n`, () => resolve()));
 }
 
-run().then(
-    () => process.exit(0),
-    (err: unknown) => {
-        process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-        process.exit(1);
-    },
-);
+if (require.main === module)
+    run().then(
+        () => process.exit(0),
+        (err: unknown) => {
+            process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+            process.exit(1);
+        },
+    );
