@@ -1,0 +1,82 @@
+/**
+ * The data stores as each stack declares them (the shared renders of dev and
+ * prod): least-privilege roles and grants, where PostgreSQL runs, and what is
+ * protected in prod. The privileges themselves are proven on a real server in
+ * privileges-pg.test.ts.
+ */
+import type { Plan } from "../../tools/lib/plan";
+import { ofType, runStack } from "../support/harness";
+
+const SERVICES = ["imaging", "ekg", "eval", "anchor", "modelcards", "ops"];
+const plans: Record<"dev" | "prod", Plan> = {} as Record<"dev" | "prod", Plan>;
+beforeAll(async () => {
+    plans.dev = await runStack("dev");
+    plans.prod = await runStack("prod");
+});
+
+const inputs = (plan: Plan, type: string) => ofType(plan, type).map((r) => r.inputs as Record<string, any>);
+const dataStoreResources = (plan: Plan) => plan.resources.filter((r) => r.urn.includes("::med-agi:datastores:"));
+
+describe.each(["dev", "prod"] as const)("%s: PostgreSQL roles and grants", (stack) => {
+    it("gives every service its own login role that is no superuser and cannot create roles or databases", () => {
+        const roles = inputs(plans[stack], "postgresql:index/role:Role");
+        for (const service of SERVICES) {
+            expect(roles.filter((r) => r.name === service)).toEqual([
+                expect.objectContaining({ login: true, superuser: false, createRole: false, createDatabase: false, replication: false }),
+            ]);
+        }
+        // No declared role of any kind may be a superuser or create roles.
+        expect(roles.length).toBeGreaterThanOrEqual(9);
+        for (const r of roles)
+            expect({ role: r.name, superuser: r.superuser, createRole: r.createRole }).toEqual({
+                role: r.name,
+                superuser: false,
+                createRole: false,
+            });
+    });
+
+    it("lets only the service itself create in its schema; the operators' role may only look in", () => {
+        const schemaGrants = inputs(plans[stack], "postgresql:index/grant:Grant").filter((g) => g.objectType === "schema");
+        for (const service of SERVICES) {
+            const onSchema = schemaGrants.filter((g) => g.schema === service);
+            expect(onSchema.filter((g) => (g.privileges as string[]).includes("CREATE")).map((g) => g.role)).toEqual([service]);
+            expect(onSchema.filter((g) => g.role !== service)).toEqual([
+                expect.objectContaining({ role: "medagi_readonly", privileges: ["USAGE"] }),
+            ]);
+        }
+        // PUBLIC keeps nothing on the database or schema public.
+        expect(schemaGrants.filter((g) => g.role === "public")).toEqual([expect.objectContaining({ schema: "public", privileges: [] })]);
+    });
+});
+
+describe("where PostgreSQL runs", () => {
+    it("dev: the in-cluster CloudNativePG cluster med-agi-postgres, reached by the provider through a port-forward; no RDS", () => {
+        expect(inputs(plans.dev, "kubernetes:postgresql.cnpg.io/v1:Cluster").map((c) => c.metadata.name)).toEqual(["med-agi-postgres"]);
+        expect(inputs(plans.dev, "pulumi:providers:postgresql").map((p) => p.host)).toEqual(["localhost"]);
+        expect(ofType(plans.dev, "aws:rds/instance:Instance")).toEqual([]);
+    });
+
+    it("prod: the cloud layer's RDS instance, as its master user, with the owner role and database medagi declared here", () => {
+        expect(ofType(plans.prod, "kubernetes:postgresql.cnpg.io/v1:Cluster")).toEqual([]);
+        const rds = inputs(plans.prod, "aws:rds/instance:Instance");
+        expect(rds.map((r) => r.username)).toEqual(["postgres"]);
+        expect(inputs(plans.prod, "pulumi:providers:postgresql").map((p) => [p.host, p.username])).toEqual([
+            ["med-agi-prod.mock-rds.invalid", "postgres"],
+        ]);
+        expect(inputs(plans.prod, "postgresql:index/database:Database").map((d) => [d.name, d.owner])).toEqual([["medagi", "medagi"]]);
+    });
+});
+
+describe("protection", () => {
+    it("prod protects every role, grant, schema, the database and the Elasticsearch cluster", () => {
+        const stateful = dataStoreResources(plans.prod).filter(
+            (r) => r.type.startsWith("postgresql:index/") || r.type === "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch",
+        );
+        expect(stateful.length).toBeGreaterThan(60);
+        expect(stateful.filter((r) => !r.protect).map((r) => r.urn)).toEqual([]);
+    });
+
+    it("dev protects nothing (a local cluster is disposable)", () => {
+        expect(dataStoreResources(plans.dev).filter((r) => r.protect)).toEqual([]);
+    });
+});
