@@ -5,6 +5,7 @@ import { parse } from "yaml";
 import { backupsArgsFor, CONFIG_DEFAULTS, parseConfig, quantityValue, type PlatformConfig } from "../infra/config";
 import { SERVICE_NAMES } from "../infra/runbook";
 import { ConfigValidationError } from "../infra/validation";
+import { PROD_ROUTING, PROD_SECRETS } from "./support/config-fixtures";
 
 /** Parses `values` (bare keys, objects as in stack YAML) as the config of `stack`. */
 function parse_(values: Record<string, unknown>, stack = "dev", secret: string[] = []): PlatformConfig {
@@ -25,16 +26,6 @@ function problems(values: Record<string, unknown>, stack = "dev", secret: string
     throw new Error("expected the config to be rejected");
 }
 
-/** What prod needs besides sizing: a team receiver, a SIEM collector and their credentials (as secrets). */
-const PROD_ROUTING = {
-    alerting: { team: { kind: "slack", channel: "#med-agi-alerts" } },
-    siem: { host: "siem.example.org" },
-    pagerdutyRoutingKey: "R0UT1NG",
-    slackWebhookUrl: "https://hooks.slack.com/services/T0/B0/X",
-    siemToken: "T0KEN",
-    backupSigningKey: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-};
-const PROD_SECRETS = ["pagerdutyRoutingKey", "slackWebhookUrl", "siemToken", "backupSigningKey"];
 /** A well-formed manifest signing key (64 hex characters, as `openssl rand -hex 32` prints). */
 const SIGNING_KEY = PROD_ROUTING.backupSigningKey;
 /** What staging/prod need for the cloud layer (which provides the database, buckets and roles the backups use). */

@@ -1,16 +1,10 @@
 import { parseConfig, type PlatformConfig } from "../../infra/config";
 import { availabilityZonesFor, cloudSchema, gpuFamilyOf, multiAzFor } from "../../infra/aws/config";
 import { ConfigValidationError } from "../../infra/validation";
+import { PROD_ROUTING, PROD_SECRETS } from "../support/config-fixtures";
 
-const ROUTING = {
-    alerting: { team: { kind: "slack", channel: "#med-agi-alerts" } },
-    siem: { host: "siem.example.org" },
-    pagerdutyRoutingKey: "R0UT1NG",
-    slackWebhookUrl: "https://hooks.slack.com/services/T0/B0/X",
-    siemToken: "T0KEN",
-    backupSigningKey: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-};
-const SECRETS = ["pagerdutyRoutingKey", "slackWebhookUrl", "siemToken", "backupSigningKey"];
+const ROUTING = PROD_ROUTING;
+const SECRETS = PROD_SECRETS;
 const CLOUD = { accountId: "123456789012", region: "eu-west-1", cluster: { adminRoleArns: ["arn:aws:iam::123456789012:role/deployer"] } };
 
 function values(env: string, extra: Record<string, unknown> = {}): Record<string, unknown> {

@@ -1,6 +1,6 @@
 import type { Plan } from "../../tools/lib/plan";
 import { k8sObject, k8sObjects, runStack } from "../support/harness";
-import { expectRunbookServices } from "./stack-assertions";
+import { expectRunbookServices, expectDatabaseCaMounted } from "./stack-assertions";
 
 let plan: Plan;
 beforeAll(async () => {
@@ -65,18 +65,6 @@ describe("prod stack", () => {
     });
 
     it("mounts the database server's CA read-only where each service's PGSSLROOTCERT points (verify-full)", () => {
-        for (const name of ["imaging", "ekg", "eval", "anchor", "modelcards", "ops"]) {
-            const pod = k8sObject(plan, "Deployment", name).spec.template.spec;
-            expect(pod.volumes).toContainEqual({
-                name: "postgres-ca",
-                ...{ configMap: { name: "rds-ca-bundle", items: [{ key: "ca.crt", path: "ca.crt" }] } },
-            });
-            expect(pod.containers[0].volumeMounts).toContainEqual({
-                name: "postgres-ca",
-                mountPath: "/etc/med-agi/postgres-ca",
-                readOnly: true,
-            });
-            expect(pod.containers[0].envFrom).toEqual([{ secretRef: { name: `postgres-${name}` } }]);
-        }
+        expectDatabaseCaMounted(plan, { configMap: { name: "rds-ca-bundle", items: [{ key: "ca.crt", path: "ca.crt" }] } });
     });
 });

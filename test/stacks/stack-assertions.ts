@@ -18,3 +18,20 @@ export function expectRunbookServices(plan: Plan, release: string, registry?: st
         expect(service.spec.ports[0].port).toBe(SERVICES[name].port);
     }
 }
+
+/**
+ * Each runbook service loads its own database role's Secret and mounts the
+ * server CA read-only where that Secret's PGSSLROOTCERT points (verify-full).
+ */
+export function expectDatabaseCaMounted(plan: Plan, caVolumeSource: Record<string, unknown>): void {
+    for (const name of ["imaging", "ekg", "eval", "anchor", "modelcards", "ops"]) {
+        const pod = k8sObject(plan, "Deployment", name).spec.template.spec;
+        expect(pod.volumes).toContainEqual({ name: "postgres-ca", ...caVolumeSource });
+        expect(pod.containers[0].volumeMounts).toContainEqual({
+            name: "postgres-ca",
+            mountPath: "/etc/med-agi/postgres-ca",
+            readOnly: true,
+        });
+        expect(pod.containers[0].envFrom).toEqual([{ secretRef: { name: `postgres-${name}` } }]);
+    }
+}

@@ -1,0 +1,16 @@
+/**
+ * Config fixtures the config tests share: what a prod-like stack needs besides
+ * sizing — a team receiver, a SIEM collector and their credentials (secrets).
+ */
+export const PROD_ROUTING = {
+    alerting: { team: { kind: "slack", channel: "#med-agi-alerts" } },
+    siem: { host: "siem.example.org" },
+    pagerdutyRoutingKey: "R0UT1NG",
+    slackWebhookUrl: "https://hooks.slack.com/services/T0/B0/X",
+    siemToken: "T0KEN",
+    /** A well-formed manifest signing key (64 hex characters, as `openssl rand -hex 32` prints). */
+    backupSigningKey: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+};
+
+/** The keys of PROD_ROUTING given as secrets. */
+export const PROD_SECRETS = ["pagerdutyRoutingKey", "slackWebhookUrl", "siemToken", "backupSigningKey"];
