@@ -28,6 +28,7 @@ import { BACKUP_SECRET_KEYS, backupsSchema, SIGNING_KEY_PATTERN, SIGNING_KEY_RUL
 import {
     databaseSchema,
     DATASTORE_SECRET_KEYS,
+    dataStoreProblems,
     dataStoresSchema,
     objectStorageSchema,
     requiredDataStoreSecrets,
@@ -238,6 +239,7 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
     problems.push(...backupProblems(parsed, secretsSet).filter((p) => p.missingSecret === undefined || !plainText.has(p.missingSecret)));
     problems.push(...inferenceProblems(parsed.environment, parsed.inference));
     problems.push(...cloudProblems(parsed.cloud, parsed.environment));
+    problems.push(...dataStoreProblems(parsed.environment, parsed.dataStores));
     // A credential already refused as plain text is not reported again as missing.
     problems.push(
         ...observabilityProblems(parsed, secretsSet).filter((p) => p.missingSecret === undefined || !plainText.has(p.missingSecret)),

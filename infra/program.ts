@@ -20,21 +20,13 @@ import {
     type SecretConfigKey,
 } from "./config";
 import { deploysGpuTriton, resolveInferenceSettings, Triton, tritonClientEnv, type TritonEndpoints } from "./inference";
-import {
-    CA_MOUNT_PATH,
-    DataStores,
-    DATABASE_SERVICES,
-    ELASTICSEARCH_URL,
-    ROLE_NAMES,
-    roleSecretName,
-    type DatabaseService,
-} from "./datastores";
+import { CA_MOUNT_PATH, DataStores, DATABASE_SERVICES, ROLE_NAMES, roleSecretName, type CaRef, type DatabaseService } from "./datastores";
 import { clusterProvider } from "./k8s/provider";
 import { LogRotation } from "./logrotate";
 import { PlatformNamespace } from "./namespace";
 import { Observability, resolveObservabilitySettings } from "./observability";
 import { resolveSiemOutput } from "./observability/config";
-import { NAMESPACE, SERVICE_NAMES, SERVICES } from "./runbook";
+import { NAMESPACE, SERVICE_NAMES, SERVICES, type ServiceName } from "./runbook";
 import { fromRegistry, imageRef, MedAgiService } from "./services";
 import { PostDeploySmoke, SMOKE_IMAGE } from "./smoke";
 
@@ -166,26 +158,10 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
                 image,
                 settings,
                 imagePullPolicy: config.imagePullPolicy,
-                // Each service's database credentials come from its own Secret; search from one place;
-                // imaging calls Triton through the failover Service, and may reach either pool directly.
-                env: [
-                    { name: "ELASTICSEARCH_URL", value: ELASTICSEARCH_URL },
-                    ...(name === "imaging" ? tritonClientEnv(triton.endpoints) : []),
-                ],
-                // …and the server's CA at the path that Secret's PGSSLROOTCERT names (sslmode verify-full).
-                ...((DATABASE_SERVICES as readonly string[]).includes(name)
-                    ? {
-                          envFromSecrets: [dataStores.postgres.roleSecrets[name as DatabaseService] as string],
-                          files: [
-                              {
-                                  name: "postgres-ca",
-                                  mountPath: CA_MOUNT_PATH,
-                                  fileName: "ca.crt",
-                                  source: dataStores.postgres.connection.ca,
-                              },
-                          ],
-                      }
-                    : {}),
+                // Each service's database and search credentials come from its own Secrets; endpoints from one place
+                // (the data stores' outputs); imaging calls Triton through the failover Service, and may reach either pool directly.
+                ...serviceDataStoreWiring(name, dataStores),
+                env: [...searchClientEnv(dataStores), ...(name === "imaging" ? tritonClientEnv(triton.endpoints) : [])],
                 imagePullSecrets: config.imagePullSecrets,
                 topologySpread: config.topologySpread,
                 // The monitoring release installs the ServiceMonitor CRD.
@@ -235,6 +211,42 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
                   kubeconfig: cloud.kubeconfig,
               }),
     };
+}
+
+/** ELASTICSEARCH_URL and the CA file that verifies it (TLS on), for every service. */
+function searchClientEnv(stores: DataStores): { name: string; value: string }[] {
+    return [
+        { name: "ELASTICSEARCH_URL", value: stores.elasticsearch.url },
+        { name: "ELASTICSEARCH_CA_CERT", value: `${stores.elasticsearch.caMountPath}/ca.crt` },
+    ];
+}
+
+/**
+ * A service's data-store Secrets (`envFrom`) and CA files: its PostgreSQL role's Secret and the
+ * server CA where PGSSLROOTCERT points (sslmode verify-full), its Elasticsearch user's Secret
+ * (ELASTICSEARCH_USERNAME/PASSWORD) and ECK's HTTP CA where ELASTICSEARCH_CA_CERT points.
+ */
+function serviceDataStoreWiring(
+    name: ServiceName,
+    stores: DataStores,
+): { envFromSecrets: string[]; files: { name: string; mountPath: string; fileName: string; source: CaRef }[] } {
+    const envFromSecrets: string[] = [];
+    const files: { name: string; mountPath: string; fileName: string; source: CaRef }[] = [];
+    if ((DATABASE_SERVICES as readonly string[]).includes(name)) {
+        envFromSecrets.push(stores.postgres.roleSecrets[name as DatabaseService] as string);
+        files.push({ name: "postgres-ca", mountPath: CA_MOUNT_PATH, fileName: "ca.crt", source: stores.postgres.connection.ca });
+    }
+    const search = stores.elasticsearch.clientSecrets[name];
+    if (search !== undefined) {
+        envFromSecrets.push(search);
+        files.push({
+            name: "elasticsearch-ca",
+            mountPath: stores.elasticsearch.caMountPath,
+            fileName: "ca.crt",
+            source: stores.elasticsearch.ca,
+        });
+    }
+    return { envFromSecrets, files };
 }
 
 /** The data stores: in-cluster PostgreSQL in dev, the configured server (RDS) in staging/prod. */

@@ -7,8 +7,10 @@
  */
 import { z } from "zod";
 
+import type { Environment } from "../environment";
 import { bucketName, hostName, httpUrl, k8sName } from "../formats";
 import { BACKUP } from "../runbook";
+import { problem, type ConfigProblem } from "../validation";
 
 /** `med-agi:database` — the PostgreSQL the platform uses and the backups protect. */
 export const databaseSchema = z
@@ -46,6 +48,78 @@ export const objectStorageSchema = z
     })
     .strict();
 export type ObjectStorageConfig = z.infer<typeof objectStorageSchema>;
+
+/** Largest retention accepted (10 years): beyond it an index lifecycle is an archive, which this is not. */
+export const MAX_RETENTION_DAYS = 3650;
+
+/** An Elasticsearch time value in whole days, "1d" to "3650d". */
+const retentionDays = z
+    .string()
+    .regex(/^[1-9][0-9]*d$/, 'whole days such as "30d"')
+    // Only the ceiling of a well-formed value: a malformed one is reported once, by the regex.
+    .refine((v) => !/^[0-9]+d$/.test(v) || Number(v.slice(0, -1)) <= MAX_RETENTION_DAYS, { message: `at most "${MAX_RETENTION_DAYS}d"` });
+
+/**
+ * Default retention of the search data streams per environment. logs: the
+ * runbook's 30 daily rotations (`rotate 30`); audit: a year in staging/prod
+ * (clinical audit trails outlive application logs; raise it to what your
+ * records policy requires), shorter in dev, which holds no patient data.
+ */
+export const SEARCH_RETENTION_DEFAULTS = {
+    dev: { logs: "7d", audit: "30d" },
+    staging: { logs: "30d", audit: "365d" },
+    prod: { logs: "30d", audit: "365d" },
+} as const satisfies Record<Environment, { logs: string; audit: string }>;
+
+/** The least retention staging/prod accept (the policy pack enforces the same floor on what is deployed). */
+export const SEARCH_RETENTION_MINIMUM = { logs: 30, audit: 365 } as const;
+
+/** Days in an Elasticsearch day value ("30d" → 30). */
+export function retentionToDays(value: string): number {
+    const m = /^([1-9][0-9]*)d$/.exec(value);
+    if (m === null) throw new Error(`not a whole-day retention: ${JSON.stringify(value)}`);
+    return Number(m[1]);
+}
+
+/** The retention in force: the configured values over the environment's defaults. */
+export function resolveSearchRetention(
+    environment: Environment,
+    configured: { readonly logs?: string | undefined; readonly audit?: string | undefined },
+): { readonly logs: string; readonly audit: string } {
+    const d = SEARCH_RETENTION_DEFAULTS[environment];
+    return { logs: configured.logs ?? d.logs, audit: configured.audit ?? d.audit };
+}
+
+/**
+ * Rules across keys and environments that the schema cannot express: audit is
+ * kept at least as long as logs, and staging/prod keep at least
+ * {@link SEARCH_RETENTION_MINIMUM}. Every problem names the key, the value and
+ * what is allowed.
+ */
+export function dataStoreProblems(environment: Environment, cfg: DataStoresConfig): ConfigProblem[] {
+    const out: ConfigProblem[] = [];
+    const r = resolveSearchRetention(environment, cfg.elasticsearch.retention);
+    const key = "dataStores.elasticsearch.retention";
+    if (environment !== "dev") {
+        for (const kind of ["logs", "audit"] as const) {
+            if (retentionToDays(r[kind]) < SEARCH_RETENTION_MINIMUM[kind]) {
+                out.push(
+                    problem(
+                        `${key}.${kind}`,
+                        r[kind],
+                        `${environment} keeps ${kind} at least "${SEARCH_RETENTION_MINIMUM[kind]}d"${kind === "logs" ? " (the runbook's 30 daily log rotations)" : " (clinical audit trail)"}; raise it or leave it unset for "${SEARCH_RETENTION_DEFAULTS[environment][kind]}"`,
+                    ),
+                );
+            }
+        }
+    }
+    if (retentionToDays(r.audit) < retentionToDays(r.logs)) {
+        out.push(
+            problem(`${key}.audit`, r.audit, `must be at least ${key}.logs (${JSON.stringify(r.logs)}): the audit trail outlives the logs`),
+        );
+    }
+    return out;
+}
 
 /** Chart and image of an S3-compatible store the site may select in dev. */
 const objectStoreImplementation = z.enum(["seaweedfs", "minio", "aistor"]);
@@ -87,8 +161,13 @@ export const dataStoresSchema = z
                     .string()
                     .regex(/^[1-9][0-9]*(Mi|Gi|Ti)$/, 'a size such as "50Gi"')
                     .default("20Gi"),
-                /** Days the log and audit indices are kept (index lifecycle policy). */
-                retentionDays: z.number().int().min(1).max(3650).default(30),
+                /**
+                 * How long the log and audit data streams are kept (index lifecycle policy, delete phase
+                 * `min_age` after rollover), as Elasticsearch days such as "30d". @default by environment:
+                 * {@link SEARCH_RETENTION_DEFAULTS}; staging/prod may raise them, not lower them below
+                 * {@link SEARCH_RETENTION_MINIMUM}.
+                 */
+                retention: z.object({ logs: retentionDays.optional(), audit: retentionDays.optional() }).strict().prefault({}),
             })
             .strict()
             .prefault({}),

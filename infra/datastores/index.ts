@@ -9,9 +9,21 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 
 import type { Environment } from "../environment";
-import { NAMESPACE } from "../runbook";
+import { NAMESPACE, type ServiceName } from "../runbook";
 import { DATASTORE_CHARTS, unmaintainedImage, DATASTORE_IMAGES } from "./charts";
-import type { DataStoresConfig } from "./config";
+import { resolveSearchRetention, type DataStoresConfig } from "./config";
+import { lifecycleConfigData, lifecycleJobSpec, lifecycleName, lifecycleRequests } from "./elasticsearch/lifecycle";
+import {
+    ELASTICSEARCH_CA,
+    ELASTICSEARCH_CA_MOUNT_PATH,
+    EXPORTER_SEARCH_USER,
+    rolesYaml,
+    SEARCH_ROLES_SECRET,
+    SEARCH_SERVICES,
+    searchAuthSpec,
+    searchClientSecretName,
+    searchUsers,
+} from "./elasticsearch/users";
 import {
     eckOperatorValues,
     ELASTICSEARCH_NAME,
@@ -36,6 +48,8 @@ import { DATA_STORAGE_CLASS, retainStorageClass } from "./storage";
 export * from "./charts";
 export * from "./storage";
 export * from "./elasticsearch/spec";
+export * from "./elasticsearch/lifecycle";
+export * from "./elasticsearch/users";
 export * from "./object-store/spec";
 export * from "./postgres";
 
@@ -53,6 +67,22 @@ export interface DataStoresArgs {
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
+/** Search endpoint and credentials, from one place (issue 10 "Wiring"). */
+export interface ElasticsearchConnection {
+    readonly url: string;
+    /** Per service: the Secret it loads with `envFrom` (ELASTICSEARCH_USERNAME, ELASTICSEARCH_PASSWORD). */
+    readonly clientSecrets: Readonly<Partial<Record<ServiceName, string>>>;
+    /** ECK's HTTP CA (`ca.crt`), mounted at `caMountPath`; ELASTICSEARCH_CA_CERT names the file. */
+    readonly ca: typeof ELASTICSEARCH_CA;
+    readonly caMountPath: string;
+    /** The metrics exporter's file-realm Secret (`username`, `password`). */
+    readonly exporterSecret: string;
+    /** Data nodes (the index templates' replica count follows it). */
+    readonly nodes: number;
+    /** Retention in force for the log and audit data streams. */
+    readonly retention: { readonly logs: string; readonly audit: string };
+}
+
 export class DataStores extends pulumi.ComponentResource {
     public readonly postgres: PostgresDatabase;
     /** StatefulSets of the in-cluster stores (MedAgiDataStoreDown watches them). */
@@ -60,6 +90,8 @@ export class DataStores extends pulumi.ComponentResource {
     /** In-cluster S3 endpoint and credentials Secret (dev), else undefined (AWS S3 + IRSA). */
     public readonly objectStore: { readonly endpointUrl: string; readonly credentialsSecret: string } | undefined;
     public readonly elasticsearchUrl: string;
+    /** How services reach search: the URL, each service's client Secret (ELASTICSEARCH_USERNAME/PASSWORD) and the CA to verify. */
+    public readonly elasticsearch: ElasticsearchConnection;
 
     constructor(name: string, args: DataStoresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("med-agi:datastores:DataStores", name, {}, opts);
@@ -111,7 +143,63 @@ export class DataStores extends pulumi.ComponentResource {
             },
             base,
         );
-        new k8s.apiextensions.CustomResource(
+        // Search users: one per service, the exporter and the lifecycle Job, each with its own role (users.ts).
+        const users = searchUsers(SEARCH_SERVICES);
+        const rolesSecret = new k8s.core.v1.Secret(
+            `${name}-search-roles`,
+            {
+                metadata: { name: SEARCH_ROLES_SECRET, namespace: NAMESPACE, labels: { "app.kubernetes.io/part-of": "med-agi" } },
+                type: "Opaque",
+                stringData: { "roles.yml": rolesYaml(users) },
+            },
+            base,
+        );
+        const clientSecrets: Partial<Record<ServiceName, string>> = {};
+        const userSecrets: k8s.core.v1.Secret[] = [];
+        for (const user of users) {
+            const password = new random.RandomPassword(
+                `${name}-search-password-${user.username}`,
+                { length: 32, special: false },
+                { parent: this },
+            );
+            userSecrets.push(
+                new k8s.core.v1.Secret(
+                    `${name}-search-user-${user.username}`,
+                    {
+                        metadata: {
+                            name: user.fileRealmSecret,
+                            namespace: NAMESPACE,
+                            labels: { "app.kubernetes.io/part-of": "med-agi", "med-agi/search-user": user.username },
+                        },
+                        // ECK's file realm: `username`, `password` (ECK hashes it) and the comma-separated `roles`.
+                        type: "kubernetes.io/basic-auth",
+                        stringData: { username: user.username, password: password.result, roles: user.username },
+                    },
+                    base,
+                ),
+            );
+            const service = SEARCH_SERVICES.find((s) => `medagi-${s}` === user.username);
+            if (service !== undefined) {
+                const secretName = searchClientSecretName(service);
+                clientSecrets[service] = secretName;
+                new k8s.core.v1.Secret(
+                    `${name}-search-client-${service}`,
+                    {
+                        metadata: {
+                            name: secretName,
+                            namespace: NAMESPACE,
+                            labels: { "app.kubernetes.io/part-of": "med-agi", "med-agi/search-user": user.username },
+                        },
+                        type: "Opaque",
+                        stringData: { ELASTICSEARCH_USERNAME: user.username, ELASTICSEARCH_PASSWORD: password.result },
+                    },
+                    base,
+                );
+            }
+        }
+
+        const nodes = cfg.elasticsearch.nodes ?? (dev ? 1 : 3);
+        const elasticsearch = new k8s.apiextensions.CustomResource(
             `${name}-elasticsearch`,
             {
                 apiVersion: "elasticsearch.k8s.elastic.co/v1",
@@ -119,16 +207,52 @@ export class DataStores extends pulumi.ComponentResource {
                 metadata: { name: ELASTICSEARCH_NAME, namespace: NAMESPACE, labels: { "app.kubernetes.io/part-of": "med-agi" } },
                 spec: storageClassName.apply((sc) =>
                     elasticsearchSpec({
-                        nodes: cfg.elasticsearch.nodes ?? (dev ? 1 : 3),
+                        nodes,
                         storageSize: cfg.elasticsearch.storageSize,
                         storageClass: sc,
                         zoneAware: args.environment === "prod",
                         keepVolumesOnDelete: !dev,
+                        auth: searchAuthSpec(users),
                     }),
                 ),
             },
-            { ...base, ...stateful, dependsOn: [eck, storageClass] },
+            { ...base, ...stateful, dependsOn: [eck, storageClass, rolesSecret, ...userSecrets] },
         );
+
+        // Index lifecycle: a Job named after the documents' hash PUTs the ILM policies and templates (lifecycle.ts).
+        const retention = resolveSearchRetention(args.environment, cfg.elasticsearch.retention);
+        const lifecycleData = lifecycleConfigData(lifecycleRequests(retention, nodes > 1 ? 1 : 0));
+        const lifecycle = lifecycleName(lifecycleData);
+        const lifecycleConfig = new k8s.core.v1.ConfigMap(
+            `${name}-search-lifecycle`,
+            {
+                metadata: { name: lifecycle, namespace: NAMESPACE, labels: { "app.kubernetes.io/part-of": "med-agi" } },
+                immutable: true,
+                data: lifecycleData,
+            },
+            base,
+        );
+        new k8s.batch.v1.Job(
+            `${name}-search-lifecycle`,
+            {
+                metadata: {
+                    name: lifecycle,
+                    namespace: NAMESPACE,
+                    labels: { "app.kubernetes.io/name": "search-lifecycle", "app.kubernetes.io/part-of": "med-agi" },
+                },
+                spec: lifecycleJobSpec(lifecycle),
+            },
+            { ...base, dependsOn: [elasticsearch, lifecycleConfig], customTimeouts: { create: "30m" } },
+        );
+        this.elasticsearch = {
+            url: ELASTICSEARCH_URL,
+            clientSecrets,
+            ca: ELASTICSEARCH_CA,
+            caMountPath: ELASTICSEARCH_CA_MOUNT_PATH,
+            exporterSecret: EXPORTER_SEARCH_USER.fileRealmSecret,
+            nodes,
+            retention,
+        };
         this.elasticsearchUrl = ELASTICSEARCH_URL;
         const statefulSets = [ELASTICSEARCH_STATEFULSET];
 

@@ -80,3 +80,39 @@ describe("protection", () => {
         expect(dataStoreResources(plans.dev).filter((r) => r.protect)).toEqual([]);
     });
 });
+
+describe.each(["dev", "prod"] as const)("%s: Elasticsearch users and index lifecycle", (stack) => {
+    const es = () => inputs(plans[stack], "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch")[0]!;
+
+    it("creates every file-realm user from its own Secret, with roles from elasticsearch-roles, and no superuser", () => {
+        const users = [...SERVICES.map((s) => `medagi-${s}`), "medagi-metrics", "medagi-lifecycle"];
+        expect(es().spec.auth).toEqual({
+            fileRealm: users.map((u) => ({ secretName: `elasticsearch-user-${u}` })),
+            roles: [{ secretName: "elasticsearch-roles" }],
+        });
+        const realm = inputs(plans[stack], "kubernetes:core/v1:Secret").filter((s) =>
+            String(s.metadata.name).startsWith("elasticsearch-user-"),
+        );
+        expect(realm.map((s) => s.type)).toEqual(users.map(() => "kubernetes.io/basic-auth"));
+        expect(
+            ofType(plans[stack], "random:index/randomPassword:RandomPassword").filter((r) => r.name.includes("search-password")),
+        ).toHaveLength(8);
+    });
+
+    it("runs the lifecycle Job against the cluster's HTTPS endpoint as the lifecycle user, after the cluster", () => {
+        const jobs = inputs(plans[stack], "kubernetes:batch/v1:Job").filter((j) => String(j.metadata.name).startsWith("search-lifecycle-"));
+        expect(jobs).toHaveLength(1);
+        const c = jobs[0]!.spec.template.spec.containers[0];
+        expect(c.image).toBe("quay.io/curl/curl:8.21.0");
+        expect(c.env).toContainEqual({ name: "ELASTICSEARCH_URL", value: "https://med-agi-search-es-http.med-agi.svc:9200" });
+        expect(c.env).toContainEqual({
+            name: "ELASTICSEARCH_PASSWORD",
+            valueFrom: { secretKeyRef: { name: "elasticsearch-user-medagi-lifecycle", key: "password" } },
+        });
+        const cm = inputs(plans[stack], "kubernetes:core/v1:ConfigMap").find((m) => m.metadata.name === jobs[0]!.metadata.name)!;
+        const retention = stack === "prod" ? { logs: "30d", audit: "365d" } : { logs: "7d", audit: "30d" };
+        expect(JSON.parse(cm.data["ilm-logs.json"]).policy.phases.delete.min_age).toBe(retention.logs);
+        expect(JSON.parse(cm.data["ilm-audit.json"]).policy.phases.delete.min_age).toBe(retention.audit);
+        expect(JSON.parse(cm.data["template-logs.json"]).template.settings["index.number_of_replicas"]).toBe(stack === "prod" ? 1 : 0);
+    });
+});

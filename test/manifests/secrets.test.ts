@@ -84,7 +84,26 @@ describe("prod rendered with every credential set", () => {
             "ops",
         ];
         for (const role of roles) expect({ role, data: secrets[`postgres-${role}`] }).toEqual({ role, data: roleSecret });
-        const others = Object.fromEntries(Object.entries(secrets).filter(([name]) => !roles.some((role) => name === `postgres-${role}`)));
+        // Each Elasticsearch user: ECK's file-realm Secret, and for a service its client Secret (envFrom).
+        const searchUsers = ["anchor", "ekg", "eval", "imaging", "modelcards", "ops"];
+        for (const user of [...searchUsers, "metrics", "lifecycle"]) {
+            expect({ user, data: secrets[`elasticsearch-user-medagi-${user}`] }).toEqual({
+                user,
+                data: { username: SECRET_MASK, password: SECRET_MASK, roles: SECRET_MASK },
+            });
+        }
+        for (const service of searchUsers) {
+            expect({ service, data: secrets[`elasticsearch-${service}`] }).toEqual({
+                service,
+                data: { ELASTICSEARCH_USERNAME: SECRET_MASK, ELASTICSEARCH_PASSWORD: SECRET_MASK },
+            });
+        }
+        expect(secrets["elasticsearch-roles"]).toEqual({ "roles.yml": SECRET_MASK });
+        const others = Object.fromEntries(
+            Object.entries(secrets).filter(
+                ([name]) => !roles.some((role) => name === `postgres-${role}`) && !name.startsWith("elasticsearch-"),
+            ),
+        );
         expect(others).toEqual({
             "med-agi-backup-signing": { key: SECRET_MASK, "previous-key": SECRET_MASK },
             "alertmanager-med-agi-receivers": {

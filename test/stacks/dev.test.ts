@@ -1,6 +1,6 @@
 import type { Plan } from "../../tools/lib/plan";
 import { k8sObject, k8sObjects, runStack } from "../support/harness";
-import { expectRunbookServices, expectDatabaseCaMounted } from "./stack-assertions";
+import { expectRunbookServices, expectDatabaseCaMounted, expectSearchCredentialsWired } from "./stack-assertions";
 
 let plan: Plan;
 beforeAll(async () => {
@@ -88,5 +88,9 @@ describe("dev stack", () => {
 
     it("mounts the database server's CA read-only where each service's PGSSLROOTCERT points (verify-full)", () => {
         expectDatabaseCaMounted(plan, { secret: { secretName: "med-agi-postgres-ca", items: [{ key: "ca.crt", path: "ca.crt" }] } });
+    });
+
+    it("gives each service its own Elasticsearch user's Secret and the CA that verifies the server", () => {
+        expectSearchCredentialsWired(plan);
     });
 });

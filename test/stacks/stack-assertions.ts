@@ -32,6 +32,32 @@ export function expectDatabaseCaMounted(plan: Plan, caVolumeSource: Record<strin
             mountPath: "/etc/med-agi/postgres-ca",
             readOnly: true,
         });
-        expect(pod.containers[0].envFrom).toEqual([{ secretRef: { name: `postgres-${name}` } }]);
+        expect(pod.containers[0].envFrom).toContainEqual({ secretRef: { name: `postgres-${name}` } });
+    }
+}
+
+/**
+ * Each runbook service loads its own database role's Secret and its own
+ * Elasticsearch user's Secret (nothing else), and verifies Elasticsearch with
+ * ECK's HTTP CA mounted where ELASTICSEARCH_CA_CERT points.
+ */
+export function expectSearchCredentialsWired(plan: Plan): void {
+    for (const name of ["imaging", "ekg", "eval", "anchor", "modelcards", "ops"]) {
+        const pod = k8sObject(plan, "Deployment", name).spec.template.spec;
+        const container = pod.containers[0];
+        expect(container.envFrom).toEqual([{ secretRef: { name: `postgres-${name}` } }, { secretRef: { name: `elasticsearch-${name}` } }]);
+        expect(container.env).toContainEqual({ name: "ELASTICSEARCH_URL", value: "https://med-agi-search-es-http.med-agi.svc:9200" });
+        expect(container.env).toContainEqual({ name: "ELASTICSEARCH_CA_CERT", value: "/etc/med-agi/elasticsearch-ca/ca.crt" });
+        expect(pod.volumes).toContainEqual({
+            name: "elasticsearch-ca",
+            secret: { secretName: "med-agi-search-es-http-certs-public", items: [{ key: "ca.crt", path: "ca.crt" }] },
+        });
+        expect(container.volumeMounts).toContainEqual({
+            name: "elasticsearch-ca",
+            mountPath: "/etc/med-agi/elasticsearch-ca",
+            readOnly: true,
+        });
+        const secret = k8sObject(plan, "Secret", `elasticsearch-${name}`);
+        expect(Object.keys(secret.stringData as object).sort()).toEqual(["ELASTICSEARCH_PASSWORD", "ELASTICSEARCH_USERNAME"]);
     }
 }

@@ -23,12 +23,15 @@ export interface ElasticsearchOptions {
     readonly zoneAware: boolean;
     /** Keep volumes when the Elasticsearch resource is deleted (prod). */
     readonly keepVolumesOnDelete: boolean;
+    /** `spec.auth`: file-realm users and roles (users.ts `searchAuthSpec`). @default none (only ECK's `elastic` user) */
+    readonly auth?: Record<string, unknown>;
 }
 
 /** The `elasticsearch.k8s.elastic.co/v1` spec. TLS stays on (ECK's default); no mmap so no privileged sysctl. */
 export function elasticsearchSpec(o: ElasticsearchOptions): Record<string, unknown> {
     return {
         version: DATASTORE_IMAGES.elasticsearchVersion,
+        ...(o.auth === undefined ? {} : { auth: o.auth }),
         volumeClaimDeletePolicy: o.keepVolumesOnDelete ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion",
         nodeSets: [
             {
