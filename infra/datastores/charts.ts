@@ -21,8 +21,8 @@ export const DATASTORE_CHARTS = {
 } as const satisfies Record<string, ChartPin>;
 
 export const DATASTORE_IMAGES = {
-    /** PostgreSQL 16 (the cluster chart 0.8.1 default major) from CloudNativePG's images, pinned to a minor. */
-    postgres: "ghcr.io/cloudnative-pg/postgresql:16.14-standard-bookworm",
+    /** PostgreSQL 16 (the cluster chart 0.8.1 default major) from CloudNativePG's images: the `MM.mm-TYPE-OS` tag upstream recommends, at the newest 16 minor (docs/versions.md). */
+    postgres: "ghcr.io/cloudnative-pg/postgresql:16.15-standard-bookworm",
     /** Elasticsearch version ECK 3.5.0 deploys in its samples and e2e tests. */
     elasticsearchVersion: "9.4.3",
     /** The last official community MinIO image; predates the fix for CVE-2025-62506. */
