@@ -20,7 +20,16 @@ import {
     type SecretConfigKey,
 } from "./config";
 import { deploysGpuTriton, resolveInferenceSettings, Triton, tritonClientEnv, type TritonEndpoints } from "./inference";
-import { CA_MOUNT_PATH, DataStores, DATABASE_SERVICES, ROLE_NAMES, roleSecretName, type CaRef, type DatabaseService } from "./datastores";
+import {
+    CA_MOUNT_PATH,
+    DataStoreMonitoring,
+    DataStores,
+    DATABASE_SERVICES,
+    ROLE_NAMES,
+    roleSecretName,
+    type CaRef,
+    type DatabaseService,
+} from "./datastores";
 import { clusterProvider } from "./k8s/provider";
 import { LogRotation } from "./logrotate";
 import { PlatformNamespace } from "./namespace";
@@ -127,11 +136,25 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
             namespace: NAMESPACE,
             // The StatefulSets of the in-cluster stores (ECK, and the S3 store in dev).
             dataStores: dataStores.statefulSets,
+            // PostgreSQL (CloudNativePG has no StatefulSet), Elasticsearch status and data-store volumes.
+            dataStoreHealth: dataStores.health,
             backups: backups !== undefined,
             // Where the GPU Triton is deployed, a missing or unready deployment/triton pages.
             tritonGpu: deploysGpuTriton(inference),
         },
         { provider, dependsOn: [namespace] },
+    );
+
+    // The data stores' scrape targets need the monitoring stack's CRDs: declared after it.
+    new DataStoreMonitoring(
+        "datastore-monitoring",
+        {
+            inClusterPostgres: dataStores.health.postgres !== undefined,
+            elasticsearchCredentialsSecret: dataStores.elasticsearch.exporterSecret,
+            k8sProvider: provider,
+            dependsOn: [observability.stack, dataStores],
+        },
+        { dependsOn: [namespace] },
     );
 
     const triton = new Triton(

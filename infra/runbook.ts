@@ -240,6 +240,28 @@ export const MAINTENANCE_ALERT_FOR = {
     cpuFailover: "5m",
     authFailures: "10m",
     siemShipping: "15m",
+    postgresDown: "2m",
+    postgresReplicationLag: "5m",
+    elasticsearchRed: "5m",
+    elasticsearchYellow: "30m",
+    elasticsearchUnreachable: "10m",
+    dataStoreVolumeFillingUp: "1h",
+} as const;
+
+/**
+ * Health of the data stores (issue 10 "Observability joins up"): chosen
+ * values, documented in docs/observability.md.
+ * - `replicationLagSeconds`: a CloudNativePG standby more than 30 s behind its
+ *   primary loses up to that much on a failover.
+ * - `volumeFill*`: a data-store volume whose free space, extrapolated linearly
+ *   over the last 6 h, runs out within 24 h (a working day to act before the
+ *   page at {@link VOLUME_USAGE}.page), once it is at least half full.
+ */
+export const DATA_STORE_HEALTH = {
+    replicationLagSeconds: 30,
+    volumeFillTrendWindow: "6h",
+    volumeFillHorizonHours: 24,
+    volumeFillMinUsedRatio: 0.5,
 } as const;
 
 /** "System Overview → Data Stores: PostgreSQL, Elasticsearch, MinIO" — the in-cluster StatefulSet names. */

@@ -16,6 +16,12 @@ export const DATASTORE_CHARTS = {
     eckOperator: { chart: "eck-operator", version: "3.5.0", repo: "https://helm.elastic.co" },
     /** SeaweedFS 4.44: tag 4.44 in seaweedfs/seaweedfs (k8s/charts/seaweedfs). */
     seaweedfs: { chart: "seaweedfs", version: "4.44.0", repo: "https://seaweedfs.github.io/seaweedfs/helm" },
+    /** Elasticsearch health for the alerts (ECK has no exporter): tag prometheus-elasticsearch-exporter-7.4.0 (app v1.11.0). */
+    elasticsearchExporter: {
+        chart: "prometheus-elasticsearch-exporter",
+        version: "7.4.0",
+        repo: "https://prometheus-community.github.io/helm-charts",
+    },
     /** The community MinIO chart, last released 2025-01-02 (minio/minio is archived). */
     minio: { chart: "minio", version: "5.4.0", repo: "https://charts.min.io/" },
 } as const satisfies Record<string, ChartPin>;

@@ -42,6 +42,7 @@ import {
     SECRET_KEY_KEY,
     seaweedfsValues,
 } from "./object-store/spec";
+import { dataStoreHealthTargets, type DataStoreHealth } from "./monitoring/spec";
 import { PostgresDatabase, type ExternalServer } from "./postgres";
 import { DATA_STORAGE_CLASS, retainStorageClass } from "./storage";
 
@@ -52,6 +53,7 @@ export * from "./elasticsearch/lifecycle";
 export * from "./elasticsearch/users";
 export * from "./object-store/spec";
 export * from "./postgres";
+export * from "./monitoring";
 
 export interface DataStoresArgs {
     readonly environment: Environment;
@@ -90,6 +92,8 @@ export class DataStores extends pulumi.ComponentResource {
     /** In-cluster S3 endpoint and credentials Secret (dev), else undefined (AWS S3 + IRSA). */
     public readonly objectStore: { readonly endpointUrl: string; readonly credentialsSecret: string } | undefined;
     public readonly elasticsearchUrl: string;
+    /** What the data-store alerts and dashboard watch (observability `dataStoreHealth`). */
+    public readonly health: DataStoreHealth;
     /** How services reach search: the URL, each service's client Secret (ELASTICSEARCH_USERNAME/PASSWORD) and the CA to verify. */
     public readonly elasticsearch: ElasticsearchConnection;
 
@@ -312,6 +316,11 @@ export class DataStores extends pulumi.ComponentResource {
             this.objectStore = { endpointUrl: objectStoreEndpoint(impl), credentialsSecret: OBJECT_STORE_CREDENTIALS_SECRET };
         }
         this.statefulSets = statefulSets;
+        this.health = dataStoreHealthTargets({
+            ...(args.externalPostgres === undefined ? { postgresInstances: cfg.postgres.instances } : {}),
+            elasticsearchNodes: nodes,
+            objectStoreStatefulSets: dev ? objectStoreStatefulSets(cfg.objectStore.implementation) : [],
+        });
         this.registerOutputs({ statefulSets: this.statefulSets, elasticsearchUrl: this.elasticsearchUrl });
     }
 }

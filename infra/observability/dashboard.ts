@@ -5,8 +5,8 @@
  * `infra/runbook.ts`) as a red line. Grafana's dashboard sidecar loads it
  * from a ConfigMap labelled {@link DASHBOARD_LABEL}.
  */
-import { KEY_METRICS, NAMESPACE, TRITON_DEPLOYMENTS } from "../runbook";
-import { RATE_WINDOW, alternation } from "./rules";
+import { DATA_STORE_HEALTH, KEY_METRICS, NAMESPACE, TRITON_DEPLOYMENTS, VOLUME_USAGE } from "../runbook";
+import { MAINTENANCE_ALERTS, RATE_WINDOW, alternation, type DataStoreHealthTargets } from "./rules";
 
 /** Label the kube-prometheus-stack Grafana sidecar watches (`grafana.sidecar.dashboards.label`/`labelValue`). */
 export const DASHBOARD_LABEL = { key: "grafana_dashboard", value: "1" } as const;
@@ -40,6 +40,8 @@ export interface DashboardArgs {
     readonly services: readonly string[];
     /** Namespace of the services. @default NAMESPACE ("med-agi") */
     readonly namespace?: string;
+    /** Data stores to chart (the same targets as their alerts). @default {} (no data-store panel) */
+    readonly dataStoreHealth?: DataStoreHealthTargets;
 }
 
 const DATASOURCE = { type: "prometheus", uid: "${datasource}" } as const;
@@ -223,6 +225,102 @@ export function dashboardPanels(args: DashboardArgs): Panel[] {
     ];
 }
 
+/** The data-store row: PostgreSQL ready instances, Elasticsearch status, data-store volume fill; each only where it is deployed. */
+export function dataStorePanels(args: DashboardArgs, firstId: number, firstSlot: number): Panel[] {
+    const ns = args.namespace ?? NAMESPACE;
+    const t = args.dataStoreHealth ?? {};
+    const grid = (i: number) => ({ x: (i % 2) * 12, y: Math.floor(i / 2) * 8, w: 12, h: 8 });
+    const a = MAINTENANCE_ALERTS;
+    const panels: Omit<Panel, "id" | "gridPos">[] = [];
+    if (t.postgres !== undefined) {
+        panels.push({
+            title: `PostgreSQL: ready instances of ${t.postgres.cluster}`,
+            type: "stat",
+            description: `Red: no ready instance (${a.postgresDown}); ${t.postgres.instances} expected. Lag of each standby against its primary where there are standbys (${a.postgresReplicationLag} above ${DATA_STORE_HEALTH.replicationLagSeconds}s).`,
+            datasource: DATASOURCE,
+            targets: [
+                {
+                    refId: "A",
+                    expr: `sum(kube_pod_status_ready{namespace="${ns}",pod=~"${t.postgres.cluster}-[0-9]+",condition="true"}) or vector(0)`,
+                    legendFormat: "ready",
+                },
+                {
+                    refId: "B",
+                    expr: `max by (pod) (cnpg_pg_replication_lag{namespace="${ns}",pod=~"${t.postgres.cluster}-[0-9]+"})`,
+                    legendFormat: "lag {{pod}} (s)",
+                },
+            ],
+            fieldConfig: {
+                defaults: {
+                    unit: "none",
+                    thresholds: {
+                        mode: "absolute",
+                        steps: [
+                            { color: "red", value: null },
+                            { color: "green", value: 1 },
+                        ],
+                    },
+                },
+                overrides: [],
+            },
+            options: { colorMode: "background", graphMode: "none", reduceOptions: { calcs: ["lastNotNull"] } },
+        });
+    }
+    if (t.elasticsearch !== undefined) {
+        panels.push({
+            title: `Elasticsearch: cluster status of ${t.elasticsearch.cluster}`,
+            type: "stat",
+            description: `0 green, 1 yellow (${a.elasticsearchYellow} where there is more than one node), 2 red (${a.elasticsearchRed}); no value: the exporter cannot reach the cluster (${a.elasticsearchUnreachable}).`,
+            datasource: DATASOURCE,
+            targets: [
+                {
+                    refId: "A",
+                    expr:
+                        `max(elasticsearch_cluster_health_status{namespace="${ns}",cluster="${t.elasticsearch.cluster}",color="yellow"}) ` +
+                        `+ 2 * max(elasticsearch_cluster_health_status{namespace="${ns}",cluster="${t.elasticsearch.cluster}",color="red"})`,
+                    legendFormat: "status",
+                },
+            ],
+            fieldConfig: {
+                defaults: {
+                    unit: "none",
+                    mappings: [{ type: "value", options: { "0": { text: "green" }, "1": { text: "yellow" }, "2": { text: "red" } } }],
+                    thresholds: {
+                        mode: "absolute",
+                        steps: [
+                            { color: "green", value: null },
+                            { color: "yellow", value: 1 },
+                            { color: "red", value: 2 },
+                        ],
+                    },
+                },
+                overrides: [],
+            },
+            options: { colorMode: "background", graphMode: "none", reduceOptions: { calcs: ["lastNotNull"] } },
+        });
+    }
+    if (t.volumeClaims !== undefined && t.volumeClaims.length > 0) {
+        const re = t.volumeClaims.join("|");
+        panels.push({
+            title: "Data-store volumes (used / capacity)",
+            type: "timeseries",
+            description: `Warning at ${VOLUME_USAGE.warning * 100}%, page at ${VOLUME_USAGE.page * 100}% (${a.volumeUsage}); ${a.dataStoreVolumeFillingUp} when the last ${DATA_STORE_HEALTH.volumeFillTrendWindow} trend fills a volume within ${DATA_STORE_HEALTH.volumeFillHorizonHours}h.`,
+            datasource: DATASOURCE,
+            targets: [
+                {
+                    refId: "A",
+                    expr:
+                        `max by (persistentvolumeclaim) (kubelet_volume_stats_used_bytes{namespace="${ns}",persistentvolumeclaim=~"${re}"})\n/\n` +
+                        `max by (persistentvolumeclaim) (kubelet_volume_stats_capacity_bytes{namespace="${ns}",persistentvolumeclaim=~"${re}"})`,
+                    legendFormat: "{{persistentvolumeclaim}}",
+                },
+            ],
+            fieldConfig: thresholdConfig("percentunit", VOLUME_USAGE.warning, { min: 0, max: 1 }),
+        });
+    }
+    return panels.map((p, i) => ({ ...p, id: firstId + i, gridPos: grid(firstSlot + i) }));
+}
+
 /** The dashboard JSON model (Grafana schema 39). Pure. */
 export function dashboard(args: DashboardArgs): Record<string, unknown> {
     return {
@@ -251,6 +349,6 @@ export function dashboard(args: DashboardArgs): Record<string, unknown> {
             ],
         },
         annotations: { list: [] },
-        panels: dashboardPanels(args),
+        panels: [...dashboardPanels(args), ...dataStorePanels(args, dashboardPanels(args).length + 1, dashboardPanels(args).length)],
     };
 }

@@ -44,7 +44,7 @@ import { CHARTS } from "./charts";
 import type { ObservabilitySecretKey, ObservabilitySettings } from "./config";
 import { DASHBOARD_LABEL, DASHBOARD_UID, dashboard } from "./dashboard";
 import { FLUENT_BIT_TOKEN_SECRET, fluentBitValues } from "./fluentbit";
-import { RULE_GROUP_NAMES, ruleGroups, type RuleGroup } from "./rules";
+import { RULE_GROUP_NAMES, ruleGroups, type DataStoreHealthTargets, type RuleGroup } from "./rules";
 import { GRAFANA_ADMIN_SECRET, kubePrometheusStackValues } from "./values";
 
 export * from "./alertmanager";
@@ -109,6 +109,8 @@ export interface ObservabilityArgs {
     readonly tritonGpu?: boolean;
     /** In-cluster data store StatefulSets watched by MedAgiDataStoreDown. @default DATA_STORE_NAMES (postgres, elasticsearch, minio) */
     readonly dataStores?: readonly string[];
+    /** What the data-store health alerts and dashboard panels watch (PostgreSQL, Elasticsearch, volumes). @default {} (none) */
+    readonly dataStoreHealth?: DataStoreHealthTargets;
 }
 
 /** Which secrets were given (a receiver without its credential is left out of the config). */
@@ -144,6 +146,7 @@ export function observabilityRuleGroups(args: ObservabilityArgs): ReturnType<typ
         extraVolumeNamespaces: [settings.monitoring.namespace],
         ...(settings.siem.output === "http" ? { siemShippingNamespace: settings.siem.namespace } : {}),
         ...(settings.alerting.runbookBaseUrl === undefined ? {} : { runbookBaseUrl: settings.alerting.runbookBaseUrl }),
+        ...(args.dataStoreHealth === undefined ? {} : { dataStoreHealth: args.dataStoreHealth }),
     });
 }
 
@@ -261,7 +264,17 @@ export class Observability extends pulumi.ComponentResource {
                     labels: { [DASHBOARD_LABEL.key]: DASHBOARD_LABEL.value },
                     annotations: { [RENDER_DIR_ANNOTATION]: "dashboards" },
                 },
-                data: { [`${DASHBOARD_UID}.json`]: JSON.stringify(dashboard({ services: serviceNames, namespace: appNs }), null, 2) },
+                data: {
+                    [`${DASHBOARD_UID}.json`]: JSON.stringify(
+                        dashboard({
+                            services: serviceNames,
+                            namespace: appNs,
+                            ...(args.dataStoreHealth === undefined ? {} : { dataStoreHealth: args.dataStoreHealth }),
+                        }),
+                        null,
+                        2,
+                    ),
+                },
             },
             { parent: this },
         );

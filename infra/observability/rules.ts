@@ -15,6 +15,7 @@ import {
     ALERT_FOR,
     AUTH_FAILURE_RATIO,
     BACKUP,
+    DATA_STORE_HEALTH,
     DATA_STORE_NAMES,
     KEY_METRICS,
     MAINTENANCE_ALERT_FOR,
@@ -64,7 +65,27 @@ export const MAINTENANCE_ALERTS = {
     cpuFailover: "MedAgiTritonCpuFailoverActive",
     authFailures: "MedAgiHighAuthFailureRate",
     siemShipping: "MedAgiSiemShippingFailing",
+    postgresDown: "MedAgiPostgresDown",
+    postgresReplicationLag: "MedAgiPostgresReplicationLagHigh",
+    elasticsearchRed: "MedAgiElasticsearchClusterRed",
+    elasticsearchYellow: "MedAgiElasticsearchClusterYellow",
+    elasticsearchUnreachable: "MedAgiElasticsearchUnreachable",
+    dataStoreVolumeFillingUp: "MedAgiDataStoreVolumeFillingUp",
 } as const;
+
+/**
+ * What the data-store health alerts watch, as the data-store layer deploys it
+ * (infra/datastores/monitoring `dataStoreHealthTargets`). Each part is
+ * optional: a store that is not in the cluster (RDS, S3) has no rule here.
+ */
+export interface DataStoreHealthTargets {
+    /** The CloudNativePG cluster: its pods are `<cluster>-<n>`, scraped by a PodMonitor. */
+    readonly postgres?: { readonly cluster: string; readonly instances: number };
+    /** The Elasticsearch cluster (`cluster` label of prometheus-elasticsearch-exporter) and its node count. */
+    readonly elasticsearch?: { readonly cluster: string; readonly nodes: number };
+    /** Regexes of the data stores' PersistentVolumeClaim names (watched for running out of space). */
+    readonly volumeClaims?: readonly string[];
+}
 
 /** Window of `rate()` for the request-based alerts (chosen: 5 scrapes at 1m, 10 at the 30 s ServiceMonitor interval). */
 export const RATE_WINDOW = "5m";
@@ -94,6 +115,8 @@ export interface RuleBuilderArgs {
     readonly siemShippingNamespace?: string;
     /** Makes `runbook_url` absolute. @default undefined (repository-relative) */
     readonly runbookBaseUrl?: string;
+    /** The in-cluster data stores' health targets. @default {} (no data-store health alert) */
+    readonly dataStoreHealth?: DataStoreHealthTargets;
 }
 
 interface Context {
@@ -318,6 +341,134 @@ export function maintenanceRules(args: RuleBuilderArgs): AlertRule[] {
     return rules;
 }
 
+/**
+ * Health of the in-cluster data stores: PostgreSQL (CloudNativePG has no
+ * StatefulSet, so MedAgiDataStoreDown cannot see it), Elasticsearch cluster
+ * status through the exporter, and data-store volumes running out of space.
+ * The object store's StatefulSets stay with MedAgiDataStoreDown.
+ */
+export function dataStoreHealthRules(args: RuleBuilderArgs): AlertRule[] {
+    const c = context(args);
+    const a = MAINTENANCE_ALERTS;
+    const w = MAINTENANCE_ALERT_FOR;
+    const h = DATA_STORE_HEALTH;
+    const t = args.dataStoreHealth ?? {};
+    const rules: AlertRule[] = [];
+    if (t.postgres !== undefined) {
+        const pods = { namespace: c.ns, pod: { re: `${alternation([t.postgres.cluster])}-[0-9]+` } };
+        const ready = `(sum(${sel("kube_pod_status_ready", { ...pods, condition: "true" })}) or vector(0))`;
+        const description = (why: string) =>
+            `${why} for ${w.postgresDown}: every service's database connection fails (P1: outage, data loss risk). ` +
+            `Check \`kubectl get cluster ${t.postgres?.cluster} -n ${c.ns}\` and the instance pods' logs.`;
+        rules.push(
+            {
+                alert: a.postgresDown,
+                expr: `${ready} < 1`,
+                for: w.postgresDown,
+                labels: { severity: "page", namespace: c.ns, service: "postgres", reason: "no-ready-instance" },
+                annotations: {
+                    summary: `PostgreSQL cluster ${t.postgres.cluster} has no ready instance`,
+                    description: description(
+                        `No pod of the CloudNativePG cluster ${t.postgres.cluster} in namespace ${c.ns} has been ready`,
+                    ),
+                    runbook_url: c.url(a.postgresDown),
+                },
+            },
+            {
+                alert: a.postgresDown,
+                expr: `max by (namespace, pod) (${sel("cnpg_collector_up", pods)}) < 1`,
+                for: w.postgresDown,
+                labels: { severity: "page", service: "postgres", reason: "postgres-not-running" },
+                annotations: {
+                    summary: "PostgreSQL is not running in {{ $labels.pod }}",
+                    description: description(
+                        "The CloudNativePG instance manager of {{ $labels.pod }} has reported PostgreSQL down (cnpg_collector_up 0)",
+                    ),
+                    runbook_url: c.url(a.postgresDown),
+                },
+            },
+        );
+        if (t.postgres.instances > 1) {
+            rules.push({
+                alert: a.postgresReplicationLag,
+                expr: `max by (namespace, pod) (${sel("cnpg_pg_replication_lag", pods)})\n> ${h.replicationLagSeconds}`,
+                for: w.postgresReplicationLag,
+                labels: { severity: "warning", service: "postgres" },
+                annotations: {
+                    summary: `Standby {{ $labels.pod }} is more than ${h.replicationLagSeconds}s behind the primary`,
+                    description: `PostgreSQL standby {{ $labels.pod }} (namespace {{ $labels.namespace }}) has replayed WAL more than ${h.replicationLagSeconds}s behind its primary for ${w.postgresReplicationLag}: a failover now would lose that much.`,
+                    runbook_url: c.url(a.postgresReplicationLag),
+                },
+            });
+        }
+    }
+    if (t.elasticsearch !== undefined) {
+        const es = { namespace: c.ns, cluster: t.elasticsearch.cluster };
+        const status = (color: string) =>
+            `max by (namespace, cluster) (${sel("elasticsearch_cluster_health_status", { ...es, color })}) == 1`;
+        rules.push(
+            {
+                alert: a.elasticsearchRed,
+                expr: status("red"),
+                for: w.elasticsearchRed,
+                labels: { severity: "page", service: "elasticsearch" },
+                annotations: {
+                    summary: "Elasticsearch cluster {{ $labels.cluster }} is red",
+                    description: `Elasticsearch cluster {{ $labels.cluster }} (namespace {{ $labels.namespace }}) has had unassigned primary shards for ${w.elasticsearchRed}: searches miss data and writes to those indices fail (log and audit streams included).`,
+                    runbook_url: c.url(a.elasticsearchRed),
+                },
+            },
+            {
+                alert: a.elasticsearchUnreachable,
+                expr: `absent(${sel("elasticsearch_cluster_health_up", { namespace: c.ns })} == 1)`,
+                for: w.elasticsearchUnreachable,
+                // absent() of a comparison keeps no label: name the namespace here.
+                labels: { severity: "warning", namespace: c.ns, service: "elasticsearch" },
+                annotations: {
+                    summary: "Elasticsearch health is unknown",
+                    description: `prometheus-elasticsearch-exporter in namespace ${c.ns} has not reached Elasticsearch (or has not been scraped) for ${w.elasticsearchUnreachable}: the cluster-status alerts are blind.`,
+                    runbook_url: c.url(a.elasticsearchUnreachable),
+                },
+            },
+        );
+        // With one node every replica is unassigned by design: yellow says nothing there.
+        if (t.elasticsearch.nodes > 1) {
+            rules.push({
+                alert: a.elasticsearchYellow,
+                expr: status("yellow"),
+                for: w.elasticsearchYellow,
+                labels: { severity: "warning", service: "elasticsearch" },
+                annotations: {
+                    summary: "Elasticsearch cluster {{ $labels.cluster }} is yellow",
+                    description: `Elasticsearch cluster {{ $labels.cluster }} (namespace {{ $labels.namespace }}) has had unassigned replica shards for ${w.elasticsearchYellow}: one more node loss may lose data.`,
+                    runbook_url: c.url(a.elasticsearchYellow),
+                },
+            });
+        }
+    }
+    if (t.volumeClaims !== undefined && t.volumeClaims.length > 0) {
+        const claims = { namespace: c.ns, persistentvolumeclaim: { re: t.volumeClaims.join("|") } };
+        const by = "max by (namespace, persistentvolumeclaim)";
+        const available = sel("kubelet_volume_stats_available_bytes", claims);
+        const capacity = sel("kubelet_volume_stats_capacity_bytes", claims);
+        rules.push({
+            alert: a.dataStoreVolumeFillingUp,
+            expr:
+                `${by} (predict_linear(${available}[${h.volumeFillTrendWindow}], ${h.volumeFillHorizonHours * 3600})) < 0\n` +
+                `and on (namespace, persistentvolumeclaim)\n` +
+                `${by} (${available}) / ${by} (${capacity}) < ${1 - h.volumeFillMinUsedRatio}`,
+            for: w.dataStoreVolumeFillingUp,
+            labels: { severity: "warning" },
+            annotations: {
+                summary: `Data-store volume {{ $labels.persistentvolumeclaim }} will be full within ${h.volumeFillHorizonHours}h`,
+                description: `At the rate of the last ${h.volumeFillTrendWindow}, PersistentVolumeClaim {{ $labels.persistentvolumeclaim }} in namespace {{ $labels.namespace }} runs out of space within ${h.volumeFillHorizonHours}h, and is at least ${pct(h.volumeFillMinUsedRatio)} full (runbook: daily "Check disk usage"). Expand the volume (the StorageClass allows it in the cloud) or shorten retention.`,
+                runbook_url: c.url(a.dataStoreVolumeFillingUp),
+            },
+        });
+    }
+    return rules;
+}
+
 /** Alerts for "Review security alerts"; all carry `category=security`. */
 export function securityRules(args: RuleBuilderArgs): AlertRule[] {
     const c = context(args);
@@ -363,7 +514,7 @@ export const RULE_GROUP_NAMES = {
 export function ruleGroups(args: RuleBuilderArgs): Record<keyof typeof RULE_GROUP_NAMES, RuleGroup> {
     return {
         keyMetrics: { name: RULE_GROUP_NAMES.keyMetrics, rules: keyMetricRules(args) },
-        maintenance: { name: RULE_GROUP_NAMES.maintenance, rules: maintenanceRules(args) },
+        maintenance: { name: RULE_GROUP_NAMES.maintenance, rules: [...maintenanceRules(args), ...dataStoreHealthRules(args)] },
         security: { name: RULE_GROUP_NAMES.security, rules: securityRules(args) },
     };
 }

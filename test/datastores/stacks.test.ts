@@ -116,3 +116,61 @@ describe.each(["dev", "prod"] as const)("%s: Elasticsearch users and index lifec
         expect(JSON.parse(cm.data["template-logs.json"]).template.settings["index.number_of_replicas"]).toBe(stack === "prod" ? 1 : 0);
     });
 });
+
+describe("watching the data stores", () => {
+    it("dev: a PodMonitor selects the CloudNativePG instance pods' metrics port (there is no StatefulSet to watch)", () => {
+        const pm = inputs(plans.dev, "kubernetes:monitoring.coreos.com/v1:PodMonitor");
+        expect(pm).toEqual([
+            expect.objectContaining({
+                metadata: expect.objectContaining({ name: "med-agi-postgres", namespace: "med-agi" }),
+                spec: {
+                    selector: { matchLabels: { "cnpg.io/cluster": "med-agi-postgres", "cnpg.io/podRole": "instance" } },
+                    podMetricsEndpoints: [{ port: "metrics", interval: "30s" }],
+                },
+            }),
+        ]);
+    });
+
+    it("prod: no PodMonitor (RDS), and the Elasticsearch exporter verifies ECK's CA as the metrics user", () => {
+        expect(ofType(plans.prod, "kubernetes:monitoring.coreos.com/v1:PodMonitor")).toEqual([]);
+        for (const stack of ["dev", "prod"] as const) {
+            const exporter = inputs(plans[stack], "kubernetes:helm.sh/v3:Release").find(
+                (r) => r.chart === "prometheus-elasticsearch-exporter",
+            )!;
+            expect(exporter.version).toBe("7.4.0");
+            expect(exporter.values.es.uri).toBe("https://med-agi-search-es-http.med-agi.svc:9200");
+            expect(exporter.values.es.sslSkipVerify).toBe(false);
+            expect(exporter.values.es.ssl).toEqual({
+                enabled: true,
+                useExistingSecrets: true,
+                ca: { path: "/ssl/ca.crt" },
+                client: { enabled: false },
+            });
+            expect(exporter.values.secretMounts).toEqual([
+                { name: "elasticsearch-ca", secretName: "med-agi-search-es-http-certs-public", path: "/ssl" },
+            ]);
+            expect(exporter.values.extraEnvSecrets.ES_PASSWORD).toEqual({ secret: "elasticsearch-user-medagi-metrics", key: "password" });
+        }
+    });
+
+    it("ships the data-store health alerts each stack needs", () => {
+        const alerts = (stack: "dev" | "prod") =>
+            inputs(plans[stack], "kubernetes:monitoring.coreos.com/v1:PrometheusRule").flatMap((r) =>
+                (r.spec.groups as { rules: { alert: string }[] }[]).flatMap((g) => g.rules.map((x) => x.alert)),
+            );
+        expect(alerts("dev")).toEqual(
+            expect.arrayContaining([
+                "MedAgiPostgresDown",
+                "MedAgiElasticsearchClusterRed",
+                "MedAgiElasticsearchUnreachable",
+                "MedAgiDataStoreVolumeFillingUp",
+            ]),
+        );
+        // dev: one PostgreSQL instance and one Elasticsearch node, so no lag or yellow alert.
+        expect(alerts("dev")).not.toEqual(expect.arrayContaining(["MedAgiPostgresReplicationLagHigh"]));
+        expect(alerts("dev")).not.toContain("MedAgiElasticsearchClusterYellow");
+        // prod: RDS (no CloudNativePG alert), three Elasticsearch nodes.
+        expect(alerts("prod")).not.toContain("MedAgiPostgresDown");
+        expect(alerts("prod")).toEqual(expect.arrayContaining(["MedAgiElasticsearchClusterRed", "MedAgiElasticsearchClusterYellow"]));
+    });
+});

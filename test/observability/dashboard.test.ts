@@ -115,3 +115,44 @@ describe("dashboard", () => {
         expect(r.status).toBe(0);
     });
 });
+
+describe("dashboard: data stores", () => {
+    const health = {
+        postgres: { cluster: "med-agi-postgres", instances: 1 },
+        elasticsearch: { cluster: "med-agi-search", nodes: 1 },
+        volumeClaims: ["med-agi-postgres-[0-9]+(-wal)?", "elasticsearch-data-med-agi-search-es-default-[0-9]+"],
+    };
+    const all = (dashboard({ services: SERVICE_NAMES, dataStoreHealth: health }) as { panels: ReturnType<typeof dashboardPanels> }).panels;
+    const added = all.slice(panels.length);
+
+    it("adds PostgreSQL readiness, Elasticsearch status and data-store volume fill after the key metrics", () => {
+        expect(added.map((p) => p.title)).toEqual([
+            "PostgreSQL: ready instances of med-agi-postgres",
+            "Elasticsearch: cluster status of med-agi-search",
+            "Data-store volumes (used / capacity)",
+        ]);
+        expect(new Set(all.map((p) => p.id)).size).toBe(all.length);
+        const volume = added[2]!;
+        expect(
+            (volume.fieldConfig.defaults as { thresholds: { steps: { color: string; value: number | null }[] } }).thresholds.steps,
+        ).toContainEqual({
+            color: "red",
+            value: 0.8,
+        });
+    });
+
+    it("adds none where no data store is watched", () => {
+        expect((dashboard({ services: SERVICE_NAMES }) as { panels: unknown[] }).panels).toHaveLength(panels.length);
+    });
+
+    it("keeps data-store panels clear of the others", () => {
+        for (const [i, a] of all.entries()) for (const b of all.slice(i + 1)) expect(rectanglesOverlap(a.gridPos, b.gridPos)).toBe(false);
+    });
+
+    it("queries only valid PromQL (promtool check rules)", () => {
+        const rules = added.flatMap((p) => p.targets.map((t) => ({ record: `dashboard:panel${p.id}:${t.refId}`, expr: t.expr })));
+        const path = writeYaml(scratchDir("dashboard-datastores"), "panels.yaml", { groups: [{ name: "panels", rules }] });
+        const r = run("promtool", ["check", "rules", path]);
+        expect(r.stdout).toContain(`SUCCESS: ${rules.length} rules found`);
+    });
+});

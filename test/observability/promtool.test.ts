@@ -19,7 +19,18 @@ import {
 import { run, scratchDir, writeYaml } from "./tools";
 
 const NS = "med-agi";
-const groups = ruleGroups({ services: SERVICE_NAMES, extraVolumeNamespaces: ["monitoring"], siemShippingNamespace: "logging" });
+/** Data stores as a multi-instance, multi-node stack deploys them (so the lag and yellow rules exist). */
+const DATA_STORE_HEALTH_TARGETS = {
+    postgres: { cluster: "med-agi-postgres", instances: 2 },
+    elasticsearch: { cluster: "med-agi-search", nodes: 3 },
+    volumeClaims: ["med-agi-postgres-[0-9]+(-wal)?", "elasticsearch-data-med-agi-search-es-default-[0-9]+"],
+};
+const groups = ruleGroups({
+    services: SERVICE_NAMES,
+    extraVolumeNamespaces: ["monitoring"],
+    siemShippingNamespace: "logging",
+    dataStoreHealth: DATA_STORE_HEALTH_TARGETS,
+});
 const allRules: AlertRule[] = Object.values(groups).flatMap((g: RuleGroup) => [...g.rules]);
 const dir = scratchDir("promtool");
 const rulesPath = writeYaml(dir, "rules.yaml", ruleFile(Object.values(groups)));
@@ -527,5 +538,166 @@ describe("MedAgiSiemShippingFailing", () => {
 
     it("does not fire while no record is dropped", () => {
         expectPasses("siem-ok", failed("0x40"), [{ at: m(30), alert: a, fires: [] }]);
+    });
+});
+
+describe("MedAgiPostgresDown (CloudNativePG: no StatefulSet for MedAgiDataStoreDown)", () => {
+    const a = "MedAgiPostgresDown";
+    const forMin = 2; // chosen for: window, as a literal
+    const ready = (instance: number, initdb = 0): Series[] => [
+        { series: `kube_pod_status_ready{namespace="${NS}",pod="med-agi-postgres-1",condition="true"}`, values: `${instance}x40` },
+        {
+            series: `kube_pod_status_ready{namespace="${NS}",pod="med-agi-postgres-1-initdb-x7k2p",condition="true"}`,
+            values: `${initdb}x40`,
+        },
+    ];
+    const noReady = [{ severity: "page", labels: { reason: "no-ready-instance" } }];
+
+    it("pages when no instance pod of the cluster is ready, even while its initdb Job's pod is", () => {
+        expectPasses("pg-no-ready", ready(0, 1), [
+            { at: m(forMin - 1), alert: a, fires: [] },
+            { at: m(forMin), alert: a, fires: noReady },
+        ]);
+    });
+
+    it("pages when kube-state-metrics knows no instance pod at all", () => {
+        expectPasses("pg-absent", [], [{ at: m(forMin), alert: a, fires: noReady }]);
+    });
+
+    it("does not fire while an instance is ready", () => {
+        expectPasses("pg-ready", ready(1), [{ at: m(30), alert: a, fires: [] }]);
+    });
+
+    const up = (v: number): Series[] => [
+        ...ready(1),
+        { series: `cnpg_collector_up{namespace="${NS}",pod="med-agi-postgres-1",cluster="med-agi-postgres"}`, values: `${v}x40` },
+    ];
+    it("pages when the instance manager reports PostgreSQL down in a ready pod", () => {
+        const fires = [{ severity: "page", labels: { namespace: NS, pod: "med-agi-postgres-1", reason: "postgres-not-running" } }];
+        expectPasses("pg-collector-down", up(0), [
+            { at: m(forMin - 1), alert: a, fires: [] },
+            { at: m(forMin), alert: a, fires },
+        ]);
+    });
+
+    it("does not fire while the instance manager reports PostgreSQL up", () => {
+        expectPasses("pg-collector-up", up(1), [{ at: m(30), alert: a, fires: [] }]);
+    });
+});
+
+describe("MedAgiPostgresReplicationLagHigh", () => {
+    const a = "MedAgiPostgresReplicationLagHigh";
+    const forMin = 5;
+    const lag = (seconds: number): Series[] => [
+        { series: `cnpg_pg_replication_lag{namespace="${NS}",pod="med-agi-postgres-2"}`, values: `${seconds}x40` },
+    ];
+
+    it("warns when a standby is 31s behind (threshold 30s)", () => {
+        expectPasses("pg-lag-31", lag(31), [
+            { at: m(forMin - 1), alert: a, fires: [] },
+            { at: m(forMin), alert: a, fires: [{ severity: "warning", labels: { namespace: NS, pod: "med-agi-postgres-2" } }] },
+        ]);
+    });
+
+    it("does not fire at 29s", () => {
+        expectPasses("pg-lag-29", lag(29), [{ at: m(30), alert: a, fires: [] }]);
+    });
+
+    it("is not shipped for a single instance (dev), which has no standby", () => {
+        const one = ruleGroups({ services: SERVICE_NAMES, dataStoreHealth: { postgres: { cluster: "med-agi-postgres", instances: 1 } } });
+        const alerts = Object.values(one).flatMap((g) => g.rules.map((r) => r.alert));
+        expect(alerts).toContain("MedAgiPostgresDown");
+        expect(alerts).not.toContain(a);
+    });
+});
+
+describe("MedAgiElasticsearchClusterRed / Yellow / Unreachable (prometheus-elasticsearch-exporter)", () => {
+    const status = (color: "green" | "yellow" | "red"): Series[] =>
+        (["green", "yellow", "red"] as const).map((c) => ({
+            series: `elasticsearch_cluster_health_status{namespace="${NS}",cluster="med-agi-search",color="${c}",pod="elasticsearch-exporter-abc"}`,
+            values: `${c === color ? 1 : 0}x40`,
+        }));
+    const labels = { namespace: NS, cluster: "med-agi-search" };
+
+    it("pages 5m after the cluster turns red", () => {
+        expectPasses("es-red", status("red"), [
+            { at: m(4), alert: "MedAgiElasticsearchClusterRed", fires: [] },
+            { at: m(5), alert: "MedAgiElasticsearchClusterRed", fires: [{ severity: "page", labels }] },
+        ]);
+    });
+
+    it("warns 30m after the cluster turns yellow, and does not page", () => {
+        expectPasses("es-yellow", status("yellow"), [
+            { at: m(29), alert: "MedAgiElasticsearchClusterYellow", fires: [] },
+            { at: m(30), alert: "MedAgiElasticsearchClusterYellow", fires: [{ severity: "warning", labels }] },
+            { at: m(35), alert: "MedAgiElasticsearchClusterRed", fires: [] },
+        ]);
+    });
+
+    it("raises nothing while the cluster is green", () => {
+        expectPasses("es-green", status("green"), [
+            { at: m(35), alert: "MedAgiElasticsearchClusterRed", fires: [] },
+            { at: m(35), alert: "MedAgiElasticsearchClusterYellow", fires: [] },
+        ]);
+    });
+
+    it("does not ship the yellow alert for a single node, where replicas can never be assigned", () => {
+        const one = ruleGroups({ services: SERVICE_NAMES, dataStoreHealth: { elasticsearch: { cluster: "med-agi-search", nodes: 1 } } });
+        const alerts = Object.values(one).flatMap((g) => g.rules.map((r) => r.alert));
+        expect(alerts).toEqual(expect.arrayContaining(["MedAgiElasticsearchClusterRed", "MedAgiElasticsearchUnreachable"]));
+        expect(alerts).not.toContain("MedAgiElasticsearchClusterYellow");
+    });
+
+    const up = (v: number): Series[] => [
+        { series: `elasticsearch_cluster_health_up{namespace="${NS}",pod="elasticsearch-exporter-abc"}`, values: `${v}x40` },
+    ];
+    it("warns when the exporter cannot reach the cluster for 10m, or reports nothing", () => {
+        const fires = [{ severity: "warning", labels: { namespace: NS } }];
+        expectPasses("es-unreachable", up(0), [
+            { at: m(9), alert: "MedAgiElasticsearchUnreachable", fires: [] },
+            { at: m(10), alert: "MedAgiElasticsearchUnreachable", fires },
+        ]);
+        expectPasses("es-unscraped", [], [{ at: m(10), alert: "MedAgiElasticsearchUnreachable", fires }]);
+    });
+
+    it("does not fire while the exporter reaches the cluster", () => {
+        expectPasses("es-reachable", up(1), [{ at: m(30), alert: "MedAgiElasticsearchUnreachable", fires: [] }]);
+    });
+});
+
+describe("MedAgiDataStoreVolumeFillingUp (full within 24h at the last 6h's rate, once half full)", () => {
+    const a = "MedAgiDataStoreVolumeFillingUp";
+    const forMin = 60;
+    const claim = "elasticsearch-data-med-agi-search-es-default-0";
+    /** Capacity 1000; `available` falls by `perMin` each minute. */
+    const volume = (available: number, perMin: number, pvc = claim): Series[] => [
+        {
+            series: `kubelet_volume_stats_available_bytes{namespace="${NS}",persistentvolumeclaim="${pvc}"}`,
+            values: `${available}-${perMin}x200`,
+        },
+        { series: `kubelet_volume_stats_capacity_bytes{namespace="${NS}",persistentvolumeclaim="${pvc}"}`, values: "1000x200" },
+    ];
+    const fires = [{ severity: "warning", labels: { namespace: NS, persistentvolumeclaim: claim } }];
+
+    it("warns for a volume 52% full that would be full in about 19h", () => {
+        // At 61m: 455.6 left at 0.4/min → 1139 min ≈ 19h < 24h.
+        expectPasses("volume-fill-19h", volume(480, 0.4), [
+            { at: m(forMin), alert: a, fires: [] },
+            { at: m(forMin + 1), alert: a, fires },
+        ]);
+    });
+
+    it("does not fire when it would take about 25.6h", () => {
+        // At 62m: 461.4 left at 0.3/min → 1538 min ≈ 25.6h > 24h.
+        expectPasses("volume-fill-26h", volume(480, 0.3), [{ at: m(forMin + 2), alert: a, fires: [] }]);
+    });
+
+    it("does not fire for a volume under half full, however fast it fills", () => {
+        // 40% used at the start, and 42% at 61m: below the 50% floor although 24h would fill it.
+        expectPasses("volume-fill-40pct", volume(600, 0.4), [{ at: m(forMin + 1), alert: a, fires: [] }]);
+    });
+
+    it("watches only the data stores' claims", () => {
+        expectPasses("volume-fill-other", volume(480, 0.4, "scratch-0"), [{ at: m(forMin + 1), alert: a, fires: [] }]);
     });
 });

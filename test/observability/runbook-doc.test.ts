@@ -12,7 +12,18 @@ const anchors = new Set(
         .filter((line) => /^#{1,6} /.test(line))
         .map((line) => headingSlug(line.replace(/^#+ /, ""))),
 );
-const rules = Object.values(ruleGroups({ services: SERVICE_NAMES, siemShippingNamespace: "logging" })).flatMap((g) => [...g.rules]);
+const rules = Object.values(
+    ruleGroups({
+        services: SERVICE_NAMES,
+        siemShippingNamespace: "logging",
+        // Every data-store health rule (multi-instance PostgreSQL, multi-node Elasticsearch, volumes).
+        dataStoreHealth: {
+            postgres: { cluster: "med-agi-postgres", instances: 2 },
+            elasticsearch: { cluster: "med-agi-search", nodes: 3 },
+            volumeClaims: ["med-agi-postgres-[0-9]+"],
+        },
+    }),
+).flatMap((g) => [...g.rules]);
 
 describe("docs/runbook.md", () => {
     it.each([...new Set(rules.map((r) => r.annotations.runbook_url))])("has the section %s points at", (url) => {

@@ -42,6 +42,7 @@ export const SCHEMA_FILES = {
     },
     prometheusRules: { file: "crd-prometheusrules.yaml", sha256: "c53489c680df0b199176bed36a3314f7dba87c4e2cb739c6ac47586f0b0d38e7" },
     serviceMonitors: { file: "crd-servicemonitors.yaml", sha256: "4a17f9c905a2a2919e1035a267348619ed89dac45f037059e79d93129fd340fe" },
+    podMonitors: { file: "crd-podmonitors.yaml", sha256: "82b82db5776fa6bdbe85cb8599ed1b4d6f09e18f3e50016f5b25854dcca24e79" },
     /** CloudNativePG 1.30.0 `Cluster` (postgresql.cnpg.io/v1), byte-identical upstream; the cloudnative-pg 0.29.0 chart installs the same spec. */
     cnpgClusters: { file: "crd-cnpg-clusters.yaml", sha256: "ae47f4a00f6e998faef57e480f9a3960cd48ea16a79270861fc7442601507472" },
     /** ECK 3.5.0 `Elasticsearch`: the upstream file's first 11073 lines, i.e. only the v1 (storage) version; v1beta1 cut (SOURCES.md). */
@@ -55,6 +56,7 @@ export const SCHEMA_FILES = {
 const CRD_FILES = [
     SCHEMA_FILES.prometheusRules.file,
     SCHEMA_FILES.serviceMonitors.file,
+    SCHEMA_FILES.podMonitors.file,
     SCHEMA_FILES.cnpgClusters.file,
     SCHEMA_FILES.eckElasticsearches.file,
 ] as const;
