@@ -446,6 +446,64 @@ const MUTATIONS: Mutation[] = [
         policy: "data-prod-protect",
         mutate: (p) => void ((named(p, "datastores-postgres-database-medagi") as { protect: boolean }).protect = false),
     },
+    // data-search-least-privilege
+    {
+        name: "imaging loads the elastic superuser's Secret",
+        base: "dev",
+        policy: "data-search-least-privilege",
+        mutate: (p) => void container(p, "Deployment", "imaging").envFrom.push({ secretRef: { name: "med-agi-search-es-elastic-user" } }),
+    },
+    {
+        name: "the search-lifecycle Job authenticates as elastic",
+        base: "prod",
+        policy: "data-search-least-privilege",
+        mutate: (p) => {
+            const job = p.resources.find(
+                (r) => r.type === "kubernetes:batch/v1:Job" && String((r.inputs as any).metadata?.name).startsWith("search-lifecycle-"),
+            )!;
+            (job.inputs as any).spec.template.spec.containers[0].env[2].valueFrom.secretKeyRef.name = "med-agi-search-es-elastic-user";
+        },
+    },
+    {
+        name: "the generated roles give imaging every privilege (as the CLI would read them)",
+        base: "prod",
+        policy: "data-search-least-privilege",
+        mutate: (p) =>
+            void (obj(p, "Secret", "elasticsearch-roles").inputs.stringData["roles.yml"] =
+                "medagi-imaging:\n  cluster: [all]\n  indices: []\n"),
+    },
+    {
+        name: "a file-realm user made superuser (as the CLI would read it)",
+        base: "staging",
+        policy: "data-search-least-privilege",
+        mutate: (p) => void (obj(p, "Secret", "elasticsearch-user-medagi-ops").inputs.stringData.roles = "superuser"),
+    },
+    // data-search-retention
+    {
+        name: "prod keeps the audit trail 90 days",
+        base: "prod",
+        policy: "data-search-retention",
+        mutate: (p) => {
+            const cm = p.resources.find(
+                (r) =>
+                    r.type === "kubernetes:core/v1:ConfigMap" && String((r.inputs as any).metadata?.name).startsWith("search-lifecycle-"),
+            )!;
+            const ilm = JSON.parse((cm.inputs as any).data["ilm-audit.json"]);
+            ilm.policy.phases.delete.min_age = "90d";
+            (cm.inputs as any).data["ilm-audit.json"] = JSON.stringify(ilm);
+        },
+    },
+    {
+        name: "staging drops the index lifecycle",
+        base: "staging",
+        policy: "data-search-retention",
+        mutate: (p) =>
+            remove(
+                p,
+                (r) =>
+                    r.type === "kubernetes:core/v1:ConfigMap" && String((r.inputs as any).metadata?.name).startsWith("search-lifecycle-"),
+            ),
+    },
     // AWS
     {
         name: "open the models bucket (public policy allowed)",
