@@ -161,9 +161,8 @@ const searchRetention = stackPolicy({
         environments: { type: "array", items: { type: "string" }, description: "Environments the floor applies to." },
     },
     validate: (args, report, config) => {
-        const clusters = objectsOf(args.resources, ELASTICSEARCH);
-        if (clusters.length === 0) return;
-        if (!config.environments.includes(environmentOf(clusters[0]!.urn, config))) return;
+        const [cluster] = objectsOf(args.resources, ELASTICSEARCH);
+        if (cluster === undefined || !config.environments.includes(environmentOf(cluster.urn, config))) return;
         const lifecycles = objectsOf(args.resources, K8S.configMap).filter((r) => (ref(r.props).name ?? "").startsWith(LIFECYCLE_PREFIX));
         if (lifecycles.length === 0) {
             report(
