@@ -18,6 +18,8 @@ declare -A NEED=(
   [aws]=awscli
   [pg_ctlcluster]=postgresql
   [busybox]=busybox
+  [curl]=curl
+  [openssl]=openssl
 )
 missing=()
 for tool in "${!NEED[@]}"; do

@@ -116,8 +116,11 @@ export const LIFECYCLE_WAIT = { attempts: 40, intervalSeconds: 15 } as const;
  * yellow, then PUTs each document and fails on any non-2xx answer. The
  * password goes to curl through a config file, never on its command line.
  */
-export function lifecycleScript(requests: readonly LifecycleRequest[], wait: typeof LIFECYCLE_WAIT = LIFECYCLE_WAIT): string {
-    const p = LIFECYCLE_PATHS;
+export function lifecycleScript(
+    requests: readonly LifecycleRequest[],
+    wait: { readonly attempts: number; readonly intervalSeconds: number } = LIFECYCLE_WAIT,
+    p: { readonly documents: string; readonly ca: string; readonly tmp: string } = LIFECYCLE_PATHS,
+): string {
     return [
         "#!/bin/sh",
         "# Applies the med-agi index lifecycle policies and index templates (idempotent PUTs).",
