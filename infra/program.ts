@@ -2,6 +2,8 @@
  * The Med-AGI platform: composes the layers of DESIGN.md for one stack.
  * Only composition lives here; every component and builder is tested on its own.
  */
+import * as fs from "node:fs";
+
 import * as pulumi from "@pulumi/pulumi";
 
 import * as secretsmanager from "@pulumi/aws/secretsmanager";
@@ -22,6 +24,7 @@ import {
 import { deploysGpuTriton, resolveInferenceSettings, Triton, tritonClientEnv, type TritonEndpoints } from "./inference";
 import {
     CA_MOUNT_PATH,
+    caBundleProblem,
     DataStoreMonitoring,
     DataStores,
     DATABASE_SERVICES,
@@ -31,6 +34,7 @@ import {
     type DatabaseService,
 } from "./datastores";
 import { clusterProvider } from "./k8s/provider";
+import { ConfigValidationError, problem } from "./validation";
 import { LogRotation } from "./logrotate";
 import { PlatformNamespace } from "./namespace";
 import { Observability, resolveObservabilitySettings } from "./observability";
@@ -65,10 +69,41 @@ export interface PlatformOutputs {
 /** Declares every resource of the stack; config is validated before the first one. */
 export async function main(): Promise<PlatformOutputs> {
     const config = loadConfig();
-    return declarePlatform(config);
+    return declarePlatform(config, { caBundle: readCaBundle(config) });
 }
 
-export function declarePlatform(config: PlatformConfig): PlatformOutputs {
+/**
+ * staging/prod with `dataStores.postgres.manageCaConfigMap`: the PEM at
+ * `caFile`, read and checked before any resource is registered.
+ */
+export function readCaBundle(config: PlatformConfig): string | undefined {
+    const pgc = config.dataStores.postgres;
+    if (config.environment === "dev" || !pgc.manageCaConfigMap || pgc.caFile === undefined) return undefined;
+    let pem: string;
+    try {
+        pem = fs.readFileSync(pgc.caFile, "utf8");
+    } catch (err) {
+        throw new ConfigValidationError(config.stack, [
+            problem(
+                "dataStores.postgres.caFile",
+                pgc.caFile,
+                `a readable PEM file on the machine running pulumi up (${(err as Error).message})`,
+            ),
+        ]);
+    }
+    const why = caBundleProblem(pem);
+    if (why !== undefined)
+        throw new ConfigValidationError(config.stack, [problem("dataStores.postgres.caFile", pgc.caFile, `a CA bundle: ${why}`)]);
+    return pem;
+}
+
+/** Files read at the edge (`main`), so that declaring stays free of I/O. */
+export interface PlatformFiles {
+    /** The server CA bundle PEM that becomes `dataStores.postgres.caConfigMap` (staging/prod, manageCaConfigMap). */
+    readonly caBundle?: string;
+}
+
+export function declarePlatform(config: PlatformConfig, files: PlatformFiles = {}): PlatformOutputs {
     const secrets = secretInputs(config);
     // staging/prod: the cloud layer provides the cluster, registry, database, buckets and roles (dev has none).
     const cloud =
@@ -88,7 +123,7 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
         clusterProvider("kubernetes", { ...(config.kubeContext === undefined ? {} : { context: config.kubeContext }) });
     const namespace = new PlatformNamespace("platform", { name: NAMESPACE }, { provider, protect: config.protect });
 
-    const dataStores = declareDataStores(config, provider, namespace, cloud);
+    const dataStores = declareDataStores(config, provider, namespace, cloud, files.caBundle);
     const backupArgs = dataStoreBackupArgs(config, dataStores, backupSigningKeys(config, secrets), cloud);
     const backups = backupArgs === undefined ? undefined : new Backups("backups", backupArgs, { provider, dependsOn: [namespace] });
     if (config.logrotate.enabled) {
@@ -278,6 +313,7 @@ function declareDataStores(
     provider: ReturnType<typeof clusterProvider>,
     namespace: PlatformNamespace,
     cloud: CloudOutputs | undefined,
+    caBundle: string | undefined,
 ): DataStores {
     const db = config.database;
     const pgc = config.dataStores.postgres;
@@ -289,6 +325,8 @@ function declareDataStores(
         ...(pgc.caFile === undefined ? {} : { caFile: pgc.caFile }),
     });
     const ca = { kind: "configMap" as const, name: pgc.caConfigMap, key: "ca.crt" };
+    // With manageCaConfigMap the program declares that ConfigMap from the PEM at caFile (read in main()).
+    const bundle = caBundle === undefined ? {} : { caBundle };
     const external =
         cloud !== undefined
             ? // RDS keeps its master password in Secrets Manager (manageMasterUserPassword): read there, never in config.
@@ -297,6 +335,7 @@ function declareDataStores(
                   host: cloud.database.host,
                   port: cloud.database.port,
                   ca,
+                  ...bundle,
                   admin: admin(rdsMasterPassword(cloud), RDS_MASTER_USER),
               }
             : config.environment === "dev" || db.host === undefined
@@ -306,6 +345,7 @@ function declareDataStores(
                     host: db.host,
                     port: db.port,
                     ca,
+                    ...bundle,
                     admin: admin(new pulumi.Config(CONFIG_NAMESPACE).requireSecret("databaseAdminPassword")),
                 };
     return new DataStores(

@@ -113,6 +113,15 @@ export function dataStoreProblems(environment: Environment, cfg: DataStoresConfi
             }
         }
     }
+    if (cfg.postgres.manageCaConfigMap && cfg.postgres.caFile === undefined) {
+        out.push(
+            problem(
+                "dataStores.postgres.manageCaConfigMap",
+                true,
+                "needs dataStores.postgres.caFile: the PEM bundle the ConfigMap is made from (AWS's global-bundle.pem)",
+            ),
+        );
+    }
     if (retentionToDays(r.audit) < retentionToDays(r.logs)) {
         out.push(
             problem(`${key}.audit`, r.audit, `must be at least ${key}.logs (${JSON.stringify(r.logs)}): the audit trail outlives the logs`),
@@ -150,6 +159,11 @@ export const dataStoresSchema = z
                 caFile: z.string().min(1).optional(),
                 /** ConfigMap in med-agi with the server's CA (`ca.crt`) for the backup jobs (staging/prod: the RDS bundle). */
                 caConfigMap: k8sName.default("rds-ca-bundle"),
+                /**
+                 * staging/prod: declare `caConfigMap` from the PEM at `caFile` (the bundle the provider already
+                 * verifies RDS with), instead of creating it by hand. Needs `caFile`. @default false
+                 */
+                manageCaConfigMap: z.boolean().default(false),
             })
             .strict()
             .prefault({}),

@@ -239,3 +239,18 @@ describe("dataStores.elasticsearch.retention", () => {
         expect(retentionToDays("365d")).toBe(365);
     });
 });
+
+describe("dataStores.postgres.manageCaConfigMap", () => {
+    it("needs caFile", () => {
+        const cfg = dataStoresSchema.parse({ postgres: { manageCaConfigMap: true } });
+        expect(dataStoreProblems("prod", cfg).map((p) => p.message)).toContain(
+            "dataStores.postgres.manageCaConfigMap: true is not allowed (needs dataStores.postgres.caFile: the PEM bundle the ConfigMap is made from (AWS's global-bundle.pem))",
+        );
+        expect(
+            dataStoreProblems(
+                "prod",
+                dataStoresSchema.parse({ postgres: { manageCaConfigMap: true, caFile: "/etc/rds/global-bundle.pem" } }),
+            ),
+        ).toEqual([]);
+    });
+});

@@ -5,6 +5,8 @@
  * declared through `@pulumi/postgresql`, and every login role's generated
  * password lands in that role's own Kubernetes Secret.
  */
+import { createHash } from "node:crypto";
+
 import * as k8s from "@pulumi/kubernetes";
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
@@ -15,6 +17,7 @@ import { DATASTORE_CHARTS } from "../charts";
 import { declareDatabaseObjects } from "./objects";
 import { DATABASE_SERVICES, privilegeModel, rolesOf, type DatabaseService } from "./privileges";
 import {
+    caBundleData,
     cnpgClusterSpec,
     cnpgOperatorValues,
     inClusterConnection,
@@ -54,6 +57,8 @@ export interface ExternalServer {
     readonly port?: pulumi.Input<number>;
     /** The CA that signs the server certificate, in the namespace (the RDS bundle). */
     readonly ca: CaRef;
+    /** PEM of that CA bundle: when set, the ConfigMap `ca` names is declared from it (else it is created by hand). @default undefined */
+    readonly caBundle?: string;
     /** Master credentials the provider creates roles with. */
     readonly admin: {
         readonly username: string;
@@ -206,6 +211,28 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                     connectTimeout: 15,
                 },
                 { parent: this },
+            );
+        }
+
+        if (server.kind === "external" && server.caBundle !== undefined) {
+            if (server.ca.kind !== "configMap") throw new Error(`caBundle: the CA reference must be a ConfigMap, not a ${server.ca.kind}`);
+            const data = caBundleData(server.caBundle, server.ca.key);
+            new k8s.core.v1.ConfigMap(
+                `${name}-ca-bundle`,
+                {
+                    metadata: {
+                        name: server.ca.name,
+                        namespace,
+                        labels: { "app.kubernetes.io/part-of": "med-agi" },
+                        annotations: {
+                            "med-agi.io/ca-bundle-sha256": createHash("sha256")
+                                .update(data[server.ca.key] ?? "")
+                                .digest("hex"),
+                        },
+                    },
+                    data,
+                },
+                k8sOpts,
             );
         }
 

@@ -118,3 +118,24 @@ export function roleSecretData(
         PGSSLROOTCERT: `${CA_MOUNT_PATH}/ca.crt`,
     };
 }
+
+/** The certificates of a PEM bundle, in order (empty when there is none). */
+export function pemCertificates(pem: string): string[] {
+    return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+}
+
+/**
+ * Why `pem` cannot be the server CA bundle, or undefined: it must hold at
+ * least one certificate and nothing secret (a private key in it would be
+ * published in a ConfigMap).
+ */
+export function caBundleProblem(pem: string): string | undefined {
+    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) return "it contains a private key; a CA bundle holds certificates only";
+    if (pemCertificates(pem).length === 0) return "it holds no PEM certificate (-----BEGIN CERTIFICATE-----)";
+    return undefined;
+}
+
+/** The ConfigMap data for a CA bundle: the certificates only, one per block, newline-terminated. */
+export function caBundleData(pem: string, key: string): Record<string, string> {
+    return { [key]: `${pemCertificates(pem).join("\n")}\n` };
+}

@@ -1,0 +1,110 @@
+/**
+ * The RDS CA bundle as a declared ConfigMap (`dataStores.postgres.manageCaConfigMap`):
+ * the PEM the provider verifies RDS with (`caFile`) becomes ConfigMap
+ * `rds-ca-bundle`, checked before any resource is registered. Certificates
+ * are made with openssl; the prod stack is run by the real program under the
+ * mock runtime.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { caBundleData, caBundleProblem, pemCertificates } from "../../infra/datastores/postgres/spec";
+import { readCaBundle } from "../../infra/program";
+import type { PlatformConfig } from "../../infra/config";
+import { ConfigValidationError } from "../../infra/validation";
+import { ofType, runStack } from "../support/harness";
+
+const dir = mkdtempSync(join(tmpdir(), "med-agi-ca-bundle-"));
+function cert(cn: string): string {
+    const out = join(dir, `${cn}.pem`);
+    const r = spawnSync(
+        "openssl",
+        [
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            `/CN=${cn}`,
+            "-keyout",
+            join(dir, `${cn}.key`),
+            "-out",
+            out,
+        ],
+        {
+            encoding: "utf8",
+        },
+    );
+    if (r.status !== 0) throw new Error(r.stderr);
+    return readFileSync(out, "utf8");
+}
+const a = cert("rds-ca-a");
+const b = cert("rds-ca-b");
+const bundlePath = join(dir, "global-bundle.pem");
+writeFileSync(bundlePath, `# comment lines are dropped\n${a}\n${b}`);
+
+describe("CA bundle builders", () => {
+    it("keeps the certificates of a bundle, in order, and nothing else", () => {
+        const pem = readFileSync(bundlePath, "utf8");
+        expect(pemCertificates(pem)).toEqual([a.trim(), b.trim()]);
+        expect(caBundleData(pem, "ca.crt")).toEqual({ "ca.crt": `${a.trim()}\n${b.trim()}\n` });
+        expect(caBundleProblem(pem)).toBeUndefined();
+    });
+
+    it("refuses a file without certificates, or with a private key", () => {
+        expect(caBundleProblem("hello")).toBe("it holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
+        expect(caBundleProblem(a + readFileSync(join(dir, "rds-ca-a.key"), "utf8"))).toBe(
+            "it contains a private key; a CA bundle holds certificates only",
+        );
+    });
+});
+
+describe("readCaBundle", () => {
+    const config = (caFile: string | undefined, manage: boolean, environment = "prod") =>
+        ({ stack: environment, environment, dataStores: { postgres: { caFile, manageCaConfigMap: manage } } }) as unknown as PlatformConfig;
+
+    it("reads the bundle only where the program manages the ConfigMap", () => {
+        expect(readCaBundle(config(bundlePath, true))).toContain("BEGIN CERTIFICATE");
+        expect(readCaBundle(config(bundlePath, false))).toBeUndefined();
+        expect(readCaBundle(config(bundlePath, true, "dev"))).toBeUndefined();
+    });
+
+    it("names the key, the value and what is allowed when the file is missing or not a bundle", () => {
+        const missing = join(dir, "nope.pem");
+        expect(() => readCaBundle(config(missing, true))).toThrow(ConfigValidationError);
+        expect(() => readCaBundle(config(missing, true))).toThrow(
+            `dataStores.postgres.caFile: "${missing}" is not allowed (a readable PEM file on the machine running pulumi up`,
+        );
+        const key = join(dir, "rds-ca-a.key");
+        expect(() => readCaBundle(config(key, true))).toThrow(
+            `dataStores.postgres.caFile: "${key}" is not allowed (a CA bundle: it contains a private key; a CA bundle holds certificates only)`,
+        );
+        const text = join(dir, "notes.txt");
+        writeFileSync(text, "download global-bundle.pem here\n");
+        expect(() => readCaBundle(config(text, true))).toThrow(
+            `dataStores.postgres.caFile: "${text}" is not allowed (a CA bundle: it holds no PEM certificate (-----BEGIN CERTIFICATE-----))`,
+        );
+    });
+});
+
+describe("prod with manageCaConfigMap", () => {
+    it("declares ConfigMap rds-ca-bundle from caFile, with the bundle's sha256, where the backups and services mount it", async () => {
+        const plan = await runStack("prod", { dataStores: { postgres: { caFile: bundlePath, manageCaConfigMap: true } } });
+        const cms = ofType(plan, "kubernetes:core/v1:ConfigMap").filter((r) => (r.inputs as any).metadata.name === "rds-ca-bundle");
+        expect(cms).toHaveLength(1);
+        const inputs = cms[0]!.inputs as any;
+        expect(inputs.metadata.namespace).toBe("med-agi");
+        expect(inputs.data).toEqual({ "ca.crt": `${a.trim()}\n${b.trim()}\n` });
+        expect(inputs.metadata.annotations["med-agi.io/ca-bundle-sha256"]).toMatch(/^[0-9a-f]{64}$/);
+    });
+
+    it("is not declared without the option (created by hand, as before)", async () => {
+        const plan = await runStack("prod");
+        expect(ofType(plan, "kubernetes:core/v1:ConfigMap").filter((r) => (r.inputs as any).metadata.name === "rds-ca-bundle")).toEqual([]);
+    });
+});
