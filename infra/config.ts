@@ -13,6 +13,7 @@
  * | `backups` | `infra/backups/config.ts` |
  * | `logrotate` | `infra/logrotate/config.ts` |
  * | `database`, `objectStorage`, `dataStores`, `databaseAdminPassword` | `infra/datastores/config.ts` |
+ * | `authz` | `infra/authz/config.ts` |
  * | `environment`, `release`, `registry`, `imagePullPolicy`, `imagePullSecrets`, `kubeContext` | here |
  *
  * Keys live under the `med-agi:` namespace of `Pulumi.<stack>.yaml`; scalar
@@ -66,6 +67,7 @@ import {
 import { ConfigValidationError, problem, problemsFromIssues, type ConfigProblem } from "./validation";
 import { inferenceProblems, inferenceSchema, type InferenceConfig } from "./inference/config";
 import { cloudProblems, cloudSchema, derivedKeyProblems, type CloudConfig } from "./aws/config";
+import { authzProblems, authzSchema, resolveAuthz, type AuthzSettings } from "./authz/config";
 
 // `isConfigSecret` is exported by the SDK's runtime but missing from its typings;
 // it reads PULUMI_CONFIG_SECRET_KEYS, which the CLI (and setAllConfig) fill in.
@@ -143,6 +145,8 @@ export const configSchema = z
         inference: inferenceSchema.prefault({}),
         /** The AWS cloud layer of staging/prod (infra/aws/config.ts); absent in dev. */
         cloud: cloudSchema.optional(),
+        /** OPA and the grant table (infra/authz/config.ts). */
+        authz: authzSchema.prefault({}),
         ...(Object.fromEntries(SECRET_CONFIG_KEYS.map((key) => [key, secretValue.optional()])) as Record<
             SecretConfigKey,
             z.ZodOptional<typeof secretValue>
@@ -177,6 +181,8 @@ export interface PlatformConfig {
     readonly inference: InferenceConfig;
     /** The cloud layer's settings (staging/prod); undefined in dev. */
     readonly cloud: CloudConfig | undefined;
+    /** OPA and the grant table, with the environment's defaults applied. */
+    readonly authz: AuthzSettings;
     /** Which secret keys are set (their values are read as Pulumi secrets, never here). */
     readonly secretsSet: ReadonlySet<SecretConfigKey>;
 }
@@ -238,6 +244,7 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
     problems.push(...backupProblems(parsed, secretsSet).filter((p) => p.missingSecret === undefined || !plainText.has(p.missingSecret)));
     problems.push(...inferenceProblems(parsed.environment, parsed.inference));
     problems.push(...cloudProblems(parsed.cloud, parsed.environment));
+    problems.push(...authzProblems(parsed.environment, parsed.authz));
     // A credential already refused as plain text is not reported again as missing.
     problems.push(
         ...observabilityProblems(parsed, secretsSet).filter((p) => p.missingSecret === undefined || !plainText.has(p.missingSecret)),
@@ -275,6 +282,7 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
         logrotate: parsed.logrotate,
         inference: parsed.inference,
         cloud: parsed.cloud,
+        authz: resolveAuthz(parsed.environment, parsed.authz),
         secretsSet,
     };
 }

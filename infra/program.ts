@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as secretsmanager from "@pulumi/aws/secretsmanager";
 import * as random from "@pulumi/random";
 
+import { OPA_LOG_SOURCE, OpaAuthz, opaClientEnv } from "./authz";
 import { CloudLayer, type CloudOutputs } from "./aws";
 import { RDS_MASTER_USER } from "./aws/database";
 import { Backups } from "./backups";
@@ -138,6 +139,8 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
             backups: backups !== undefined,
             // Where the GPU Triton is deployed, a missing or unready deployment/triton pages.
             tritonGpu: deploysGpuTriton(inference),
+            // OPA's decision log (its stdout) reaches the SIEM through an input of its own.
+            decisionLogs: OPA_LOG_SOURCE,
         },
         { provider, dependsOn: [namespace] },
     );
@@ -149,6 +152,19 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
             namespace: NAMESPACE,
             ...(cloud === undefined ? {} : { modelBucket: cloud.triton.modelsBucket, roleArn: cloud.triton.roleArn }),
             monitoring: { namespace: config.monitoring.namespace, dependsOn: [observability.stack] },
+        },
+        { provider, dependsOn: [namespace] },
+    );
+
+    // Authorisation: OPA serves the generic policy with the stack's grant table (infra/authz, docs/security.md).
+    new OpaAuthz(
+        "authz",
+        {
+            settings: config.authz,
+            namespace: NAMESPACE,
+            imagePullPolicy: config.imagePullPolicy,
+            topologySpread: config.topologySpread,
+            serviceMonitor: { enabled: true, dependsOn: [observability.stack] },
         },
         { provider, dependsOn: [namespace] },
     );
@@ -170,6 +186,8 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
                 // imaging calls Triton through the failover Service, and may reach either pool directly.
                 env: [
                     { name: "ELASTICSEARCH_URL", value: ELASTICSEARCH_URL },
+                    // Every request is authorised by OPA: OPA_URL and OPA_DECISION_PATH.
+                    ...opaClientEnv(),
                     ...(name === "imaging" ? tritonClientEnv(triton.endpoints) : []),
                 ],
                 // …and the server's CA at the path that Secret's PGSSLROOTCERT names (sslmode verify-full).
