@@ -23,19 +23,13 @@ import { cpuQuantity, memoryQuantity, pinnedImage } from "../formats";
 import { SERVICE_NAMES } from "../runbook";
 import { problem, type ConfigProblem } from "../validation";
 import { ACTIONS, DEFAULT_GRANTS, ROLES, WILDCARD, wildcardGrants, type Grants } from "./model";
+import { OPA_PROD_MIN_REPLICAS } from "./names";
 
 /**
  * OPA image: the statically linked build of OPA 1.21.1, by tag and digest
  * (docs/versions.md records where both were checked). Runs as any non-root UID.
  */
 export const OPA_IMAGE = "openpolicyagent/opa:1.21.1-static@sha256:4675ab04ad1627f74741d2d9c5142698c79e18b7b09f192587d31d6dba20838e";
-
-/**
- * prod runs at least one OPA per availability zone (the cloud layer spreads
- * prod over 3): every service asks OPA on every request, so losing a zone
- * must leave OPA serving with room for a rollout.
- */
-export const OPA_PROD_MIN_REPLICAS = 3;
 
 /** Replicas per environment when `authz.replicas` is not set. */
 export const OPA_DEFAULT_REPLICAS: Readonly<Record<Environment, number>> = { dev: 1, staging: 2, prod: OPA_PROD_MIN_REPLICAS };

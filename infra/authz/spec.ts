@@ -14,36 +14,22 @@ import { stringify } from "yaml";
 import type { Environment } from "../environment";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../k8s/security";
 import { selectorLabels, standardLabels } from "../k8s/labels";
-import { NAMESPACE } from "../runbook";
 import type { AuthzSettings } from "./config";
 import { dataDocument } from "./model";
+import {
+    CONFIG_CONFIGMAP,
+    CONFIG_DIR,
+    CONFIG_FILE,
+    DATA_FILE,
+    OPA_CLIENT_ENV,
+    OPA_NAME,
+    OPA_PORT,
+    OPA_PORT_NAME,
+    POLICY_CONFIGMAP,
+    POLICY_DIR,
+} from "./names";
 
-/** Deployment, Service, ServiceAccount and container name (the helpers' shared contract). */
-export const OPA_NAME = "opa";
-
-/** OPA's HTTP port: decisions, `/health` and `/metrics`. */
-export const OPA_PORT = 8181;
-/** Name of that port on the container and the Service. */
-export const OPA_PORT_NAME = "http";
-
-/** The rule services ask for, as OPA's Data API path under `/v1/data/`. */
-export const OPA_DECISION_PATH = "medagi/authz/allow";
-
-/** What every service is told: where OPA is and which decision to ask for. */
-export const OPA_CLIENT_ENV = {
-    OPA_URL: `http://${OPA_NAME}.${NAMESPACE}.svc:${OPA_PORT}`,
-    OPA_DECISION_PATH,
-} as const;
-
-/** The ConfigMap with the Rego modules and the data document, mounted at {@link POLICY_DIR}. */
-export const POLICY_CONFIGMAP = "opa-policy";
-/** The ConfigMap with OPA's own configuration file, mounted at {@link CONFIG_DIR}. */
-export const CONFIG_CONFIGMAP = "opa-config";
-export const POLICY_DIR = "/policy";
-export const CONFIG_DIR = "/config";
-export const CONFIG_FILE = "config.yaml";
-/** The data document's file name: loaded at the root of `data` (so `data.medagi.acl`). */
-export const DATA_FILE = "data.json";
+export * from "./names";
 
 /** Pod annotation whose value changes with any policy, data or config file: a change rolls the pods. */
 export const CHECKSUM_ANNOTATION = "checksum/opa";
@@ -218,6 +204,3 @@ export function opaServiceMonitorSpec(namespace: string): Record<string, unknown
 export function opaClientEnv(): k8s.types.input.core.v1.EnvVar[] {
     return Object.entries(OPA_CLIENT_ENV).map(([name, value]) => ({ name, value }));
 }
-
-/** Where OPA's container logs (its decision log) are on a node, for Fluent Bit (infra/observability). */
-export const OPA_LOG_SOURCE = { namespace: NAMESPACE, pod: OPA_NAME, container: OPA_NAME } as const;

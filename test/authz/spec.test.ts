@@ -178,7 +178,7 @@ describe("filesChecksum (the annotation that rolls the pods)", () => {
     });
 
     it("changes when a grant changes", () => {
-        const revoked = resolveAuthz("prod", { grants: { ...DEFAULT_GRANTS.prod, clinician: { imaging: ["read"] } } });
+        const revoked: AuthzSettings = { ...prod, grants: { ...DEFAULT_GRANTS.prod, clinician: { imaging: ["read"] } } };
         expect(sum(revoked)).not.toBe(sum(prod));
     });
 

@@ -609,6 +609,62 @@ const MUTATIONS: Mutation[] = [
         policy: "aws-kms-key-rotation",
         mutate: (p) => void (aws(p, "kms/key:Key", "rds").inputs.enableKeyRotation = false),
     },
+    // runbook-opa-policy
+    {
+        name: "drop OPA's policy ConfigMap",
+        base: "dev",
+        policy: "runbook-opa-policy",
+        mutate: (p) => remove(p, (r) => r.inputs.kind === "ConfigMap" && r.inputs.metadata?.name === "opa-policy"),
+    },
+    {
+        name: "OPA no longer mounts its policy",
+        base: "staging",
+        policy: "runbook-opa-policy",
+        mutate: (p) => void (pod(obj(p, "Deployment", "opa").inputs).volumes = []),
+    },
+    {
+        name: "grant the auditor every action on ops in prod",
+        base: "prod",
+        policy: "runbook-opa-policy",
+        mutate: (p) => {
+            const cm = obj(p, "ConfigMap", "opa-policy").inputs;
+            const data = JSON.parse(cm.data["data.json"]);
+            data.medagi.acl.grants.auditor.ops = ["*"];
+            cm.data["data.json"] = JSON.stringify(data);
+        },
+    },
+    // runbook-opa-prod-ha
+    {
+        name: "scale prod OPA down to 2",
+        base: "prod",
+        policy: "runbook-opa-prod-ha",
+        mutate: (p) => void (obj(p, "Deployment", "opa").inputs.spec.replicas = 2),
+    },
+    {
+        name: "drop prod OPA's disruption budget",
+        base: "prod",
+        policy: "runbook-opa-prod-ha",
+        mutate: (p) => remove(p, (r) => r.inputs.kind === "PodDisruptionBudget" && r.inputs.metadata?.name === "opa"),
+    },
+    // runbook-opa-clients
+    {
+        name: "imaging loses OPA_URL",
+        base: "dev",
+        policy: "runbook-opa-clients",
+        mutate: (p) => {
+            const c = container(p, "Deployment", "imaging");
+            c.env = c.env.filter((e: any) => e.name !== "OPA_URL");
+        },
+    },
+    {
+        name: "eval asks a different decision",
+        base: "prod",
+        policy: "runbook-opa-clients",
+        mutate: (p) => {
+            const c = container(p, "Deployment", "eval");
+            c.env = c.env.map((e: any) => (e.name === "OPA_DECISION_PATH" ? { ...e, value: "medagi/authz" } : e));
+        },
+    },
 ];
 
 let bases: Record<Base, Plan>;

@@ -113,6 +113,11 @@ describe("the pack as `pulumi preview --policy-pack policies` loads it", () => {
         expect(defaults("aws-s3-lifecycle").minExpirationDays).toBe(30);
         expect(defaults("aws-rds-backup-retention").minDays).toBe(7);
         expect(defaults("runbook-prod-replicas").minReplicas).toBe(2);
+        expect(defaults("runbook-opa-prod-ha").minReplicas).toBe(3);
+        expect(defaults("runbook-opa-clients").env).toEqual({
+            OPA_URL: "http://opa.med-agi.svc:8181",
+            OPA_DECISION_PATH: "medagi/authz/allow",
+        });
         expect(defaults("runbook-health-probes").healthPath).toBe("/health");
         expect(defaults("runbook-names").deployments).toEqual(["imaging", "ekg", "eval", "anchor", "modelcards", "ops", "triton"]);
         expect(defaults("runbook-backup-jobs").drill).toBe("restore-drill");
