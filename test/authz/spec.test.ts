@@ -1,5 +1,6 @@
 /** The pure builders of OPA's objects (infra/authz/spec.ts). */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 
@@ -187,7 +188,7 @@ describe("filesChecksum (the annotation that rolls the pods)", () => {
     });
 
     it("changes when a Rego module changes", () => {
-        const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "rego-"));
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rego-"));
         for (const f of fs.readdirSync(REGO_DIR)) fs.copyFileSync(path.join(REGO_DIR, f), path.join(dir, f));
         fs.appendFileSync(path.join(dir, "authz.rego"), "\n# changed\n");
         expect(filesChecksum(policyFiles(prod, dir), config("prod"))).not.toBe(sum(prod));
