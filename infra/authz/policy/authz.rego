@@ -27,10 +27,11 @@ allow if {
 
 # The actions a role holds on the requested service: its grants for that service
 # and its grants for every service ("*").
-granted_actions(role) := array.concat(
-	object.get(object.get(acl.grants, role, {}), input.service, []),
-	object.get(object.get(acl.grants, role, {}), "*", []),
-)
+granted_actions(role) := array.concat(on_service, on_every_service) if {
+	role_grants := object.get(acl.grants, role, {})
+	on_service := object.get(role_grants, input.service, [])
+	on_every_service := object.get(role_grants, "*", [])
+}
 
 valid_input if {
 	count(reasons) == 0
