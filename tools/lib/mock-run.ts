@@ -134,8 +134,16 @@ export async function runUnderMocks(config: StackConfig, program: () => Promise<
     // stacks was a third of the render's CPU. The render reports a failing
     // program by its message, so stacks are off while the program runs,
     // unless that report is asked for.
+    // For the same reason the resources' source positions (which the SDK
+    // collects from a full stack trace per resource, for the engine) are not
+    // collected: the mocks never see them.
     const stackTraceLimit = Error.stackTraceLimit;
-    if (process.env.PULUMI_DEBUG_PROMISE_LEAKS === undefined) Error.stackTraceLimit = 0;
+    const resourceClass = pulumi.Resource as unknown as { callsites: () => unknown[] };
+    const callsites = resourceClass.callsites;
+    if (process.env.PULUMI_DEBUG_PROMISE_LEAKS === undefined) {
+        Error.stackTraceLimit = 0;
+        resourceClass.callsites = () => [];
+    }
     try {
         // The program runs inside the root stack resource, as under the CLI.
         await runInPulumiStack(async () => {
@@ -158,6 +166,7 @@ export async function runUnderMocks(config: StackConfig, program: () => Promise<
         await pulumi.runtime.disconnect();
     } finally {
         Error.stackTraceLimit = stackTraceLimit;
+        resourceClass.callsites = callsites;
     }
     if (failure !== undefined) throw new ProgramError(failure, registrations.length);
     const outputs = await resolveOutputs(result);
