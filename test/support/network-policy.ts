@@ -25,7 +25,11 @@ export type Protocol = "TCP" | "UDP" | "SCTP";
 
 export interface LabelSelector {
     readonly matchLabels?: Labels;
-    readonly matchExpressions?: readonly { key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; values?: readonly string[] }[];
+    readonly matchExpressions?: readonly {
+        key: string;
+        operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+        values?: readonly string[];
+    }[];
 }
 
 export interface PolicyPeer {
@@ -166,7 +170,9 @@ export class PolicyEvaluator {
         return selecting.some((policy) =>
             (policy.spec.egress ?? []).some(
                 (rule) =>
-                    (rule.to === undefined || rule.to.length === 0 || rule.to.some((peer) => this.peerMatches(peer, policy.metadata.namespace, destination))) &&
+                    (rule.to === undefined ||
+                        rule.to.length === 0 ||
+                        rule.to.some((peer) => this.peerMatches(peer, policy.metadata.namespace, destination))) &&
                     this.portMatches(rule.ports, destination, port, protocol),
             ),
         );
@@ -180,7 +186,9 @@ export class PolicyEvaluator {
         return selecting.some((policy) =>
             (policy.spec.ingress ?? []).some(
                 (rule) =>
-                    (rule.from === undefined || rule.from.length === 0 || rule.from.some((peer) => this.peerMatches(peer, policy.metadata.namespace, source))) &&
+                    (rule.from === undefined ||
+                        rule.from.length === 0 ||
+                        rule.from.some((peer) => this.peerMatches(peer, policy.metadata.namespace, source))) &&
                     this.portMatches(rule.ports, destination, port, protocol),
             ),
         );
