@@ -49,7 +49,11 @@ export const pacsSchema = z
         port: z.number().int().min(1).max(65535).default(DICOM_PORT),
         /** The address block the PACS answers from: imaging's only DICOM egress. /16 or narrower. */
         cidr: ipv4Cidr.refine(
-            (c) => (parseCidr(c)?.prefix ?? 0) >= PACS_MIN_PREFIX,
+            // Malformed and /0 blocks are reported once, above.
+            (c) => {
+                const block = parseCidr(c);
+                return block === undefined || block.prefix === 0 || block.prefix >= PACS_MIN_PREFIX;
+            },
             `a block of /${PACS_MIN_PREFIX} or narrower (the PACS's own subnet, not a whole network)`,
         ),
         /** imaging's own AE title (PACS_CALLING_AE_TITLE). */
