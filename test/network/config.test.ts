@@ -128,3 +128,10 @@ describe("IPv4 blocks", () => {
         expect(cidrWithin("11.0.0.0/24", "10.0.0.0/8")).toBe(false);
     });
 });
+
+describe("enforcement on EKS", () => {
+    it("turns on the VPC CNI's network policy agent, without which EKS enforces no NetworkPolicy", async () => {
+        const { ADDON_CONFIGURATION } = await import("../../infra/aws/cluster");
+        expect(ADDON_CONFIGURATION["vpc-cni"]).toEqual({ enableNetworkPolicy: "true" });
+    });
+});

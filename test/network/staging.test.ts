@@ -30,3 +30,9 @@ matrixTests(() => plan, {
     tritonGpu: true,
     isolatedNamespaces: ["med-agi", "elastic-system", "logging", "med-agi-node"],
 });
+
+it("enables the VPC CNI's network policy agent, so EKS enforces these policies", () => {
+    const addon = plan.resources.filter((r) => r.type === "aws:eks/addon:Addon" && r.inputs.addonName === "vpc-cni");
+    expect(addon).toHaveLength(1);
+    expect(JSON.parse(String(addon[0]?.inputs.configurationValues))).toEqual({ enableNetworkPolicy: "true" });
+});
