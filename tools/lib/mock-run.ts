@@ -33,7 +33,7 @@ export function mockState(type: string, name: string, inputs: Record<string, unk
 /**
  * Computed outputs the cloud layer reads from a few AWS resources (the
  * kubeconfig, the OIDC issuer, the node security group, the RDS address, the
- * node group's Auto Scaling group). Every value says it is a mock.
+ * node group's Auto Scaling group, the S3 gateway endpoint's CIDR blocks). Every value says it is a mock.
  */
 function awsComputed(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
     switch (type) {
@@ -54,6 +54,11 @@ function awsComputed(type: string, name: string, inputs: Record<string, unknown>
                 masterUserSecrets: [{ secretArn: `arn:aws:mock:::${name}-master-secret` }],
             };
         }
+        case "aws:ec2/vpcEndpoint:VpcEndpoint":
+            // A gateway endpoint reports its service's prefix list and CIDR blocks (RFC 5737 documentation ranges here).
+            return inputs.vpcEndpointType === "Gateway"
+                ? { prefixListId: `pl-mock-${name}`, cidrBlocks: ["198.51.100.0/25", "198.51.100.128/26"] }
+                : {};
         default:
             return {};
     }
