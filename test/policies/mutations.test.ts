@@ -9,7 +9,7 @@ import type { Plan, PlannedResource } from "../../tools/lib/plan";
 import { POLICIES } from "../../policies/all";
 import { copy, findings, named, obj, pod, remove, renderAll, type Stack } from "./harness";
 
-type Base = Stack | "dev+netpol";
+type Base = Stack;
 
 interface Mutation {
     readonly name: string;
@@ -35,24 +35,6 @@ const aws = (plan: Plan, type: string, role: string): any => {
     if (found.length !== 1) throw new Error(`expected one aws:${type} ${name}, found ${found.length}`);
     return found[0] as PlannedResource & { inputs: any };
 };
-
-/** A default-deny ingress NetworkPolicy for a namespace, as infra/identity will declare it. */
-function defaultDeny(stack: string, namespace: string): PlannedResource {
-    const name = `${namespace}-default-deny`;
-    return {
-        urn: `urn:pulumi:${stack}::med-agi::kubernetes:networking.k8s.io/v1:NetworkPolicy::${name}`,
-        type: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
-        name,
-        parent: null,
-        protect: false,
-        inputs: {
-            apiVersion: "networking.k8s.io/v1",
-            kind: "NetworkPolicy",
-            metadata: { name: "default-deny", namespace },
-            spec: { podSelector: {}, policyTypes: ["Ingress"] },
-        },
-    };
-}
 
 const MUTATIONS: Mutation[] = [
     // runbook-key-alerts
@@ -405,9 +387,30 @@ const MUTATIONS: Mutation[] = [
     },
     {
         name: "the default-deny policy of med-agi allows all ingress",
-        base: "dev+netpol",
+        base: "dev",
         policy: "k8s-default-deny-network-policy",
-        mutate: (p) => void (named(p, "med-agi-default-deny").inputs.spec.ingress = [{}]),
+        mutate: (p) => void (obj(p, "NetworkPolicy", "default-deny", "med-agi").inputs.spec.ingress = [{}]),
+    },
+    {
+        name: "the default-deny policy of med-agi allows all egress",
+        base: "prod",
+        policy: "k8s-default-deny-network-policy",
+        mutate: (p) => void (obj(p, "NetworkPolicy", "default-deny", "med-agi").inputs.spec.egress = [{}]),
+    },
+    {
+        name: "the node namespace's default-deny covers ingress only",
+        base: "staging",
+        policy: "k8s-default-deny-network-policy",
+        mutate: (p) => void (obj(p, "NetworkPolicy", "default-deny", "med-agi-node").inputs.spec.policyTypes = ["Ingress"]),
+    },
+    {
+        name: "the default-deny policy of med-agi selects only the services",
+        base: "dev",
+        policy: "k8s-default-deny-network-policy",
+        mutate: (p) =>
+            void (obj(p, "NetworkPolicy", "default-deny", "med-agi").inputs.spec.podSelector = {
+                matchLabels: { "app.kubernetes.io/component": "api" },
+            }),
     },
     // Data safety
     {
@@ -673,12 +676,7 @@ let cleanup: () => void = () => undefined;
 beforeAll(async () => {
     const rendered = await renderAll();
     cleanup = rendered.cleanup;
-    const withNetpol = copy(rendered.plans.dev);
-    withNetpol.resources.push(defaultDeny("dev", "med-agi"), defaultDeny("dev", "med-agi-node"));
-    bases = {
-        ...rendered.plans,
-        "dev+netpol": withNetpol,
-    };
+    bases = rendered.plans;
 }, 180_000);
 afterAll(() => cleanup());
 
@@ -697,7 +695,7 @@ describe("the mutation catalogue", () => {
 
     it("starts from bases on which every policy passes (each policy's passing case)", async () => {
         for (const [base, plan] of Object.entries(bases)) {
-            const found = (await findings(plan)).filter((f) => !(base !== "dev+netpol" && f.policy === "k8s-default-deny-network-policy"));
+            const found = await findings(plan);
             expect({ base, found: found.map((f) => `${f.policy}: ${f.message}`) }).toEqual({ base, found: [] });
         }
     });

@@ -84,8 +84,9 @@ describe("the pack as `pulumi preview --policy-pack policies` loads it", () => {
         }
     });
 
-    it("is advisory only where it says why: the default-deny NetworkPolicy check, until infra/identity lands", () => {
-        expect(POLICIES.filter((p) => p.enforcementLevel === "advisory").map((p) => p.name)).toEqual(["k8s-default-deny-network-policy"]);
+    it("is mandatory throughout, the default-deny NetworkPolicy check included (infra/network declares them)", () => {
+        expect(POLICIES.filter((p) => p.enforcementLevel === "advisory").map((p) => p.name)).toEqual([]);
+        expect(POLICIES.find((p) => p.name === "k8s-default-deny-network-policy")?.enforcementLevel).toBe("mandatory");
     });
 
     it("lists every policy in docs/policies.md", () => {
