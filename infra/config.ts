@@ -13,6 +13,8 @@
  * | `backups` | `infra/backups/config.ts` |
  * | `logrotate` | `infra/logrotate/config.ts` |
  * | `database`, `objectStorage`, `dataStores`, `databaseAdminPassword` | `infra/datastores/config.ts` |
+ * | `pacs`, `network` | `infra/network/config.ts` |
+ * | `authz` | `infra/authz/config.ts` |
  * | `environment`, `release`, `registry`, `imagePullPolicy`, `imagePullSecrets`, `kubeContext` | here |
  *
  * Keys live under the `med-agi:` namespace of `Pulumi.<stack>.yaml`; scalar
@@ -44,6 +46,7 @@ import {
     checkObservabilityConfig,
     monitoringSchema,
     OBSERVABILITY_SECRET_KEYS,
+    resolveSiemOutput,
     siemSchema,
     type AlertingConfig,
     type MonitoringConfig,
@@ -67,6 +70,8 @@ import {
 import { ConfigValidationError, problem, problemsFromIssues, type ConfigProblem } from "./validation";
 import { inferenceProblems, inferenceSchema, type InferenceConfig } from "./inference/config";
 import { cloudProblems, cloudSchema, derivedKeyProblems, type CloudConfig } from "./aws/config";
+import { networkProblems, networkSchema, pacsSchema, type NetworkConfig, type PacsConfig } from "./network/config";
+import { authzProblems, authzSchema, resolveAuthz, type AuthzSettings } from "./authz/config";
 
 // `isConfigSecret` is exported by the SDK's runtime but missing from its typings;
 // it reads PULUMI_CONFIG_SECRET_KEYS, which the CLI (and setAllConfig) fill in.
@@ -144,6 +149,12 @@ export const configSchema = z
         inference: inferenceSchema.prefault({}),
         /** The AWS cloud layer of staging/prod (infra/aws/config.ts); absent in dev. */
         cloud: cloudSchema.optional(),
+        /** The external DICOM/PACS imaging talks to (infra/network/config.ts); absent: no PACS, no DICOM egress. */
+        pacs: pacsSchema.optional(),
+        /** Address blocks the NetworkPolicies need for peers outside the cluster (infra/network/config.ts). */
+        network: networkSchema.prefault({}),
+        /** OPA and the grant table (infra/authz/config.ts). */
+        authz: authzSchema.prefault({}),
         ...(Object.fromEntries(SECRET_CONFIG_KEYS.map((key) => [key, secretValue.optional()])) as Record<
             SecretConfigKey,
             z.ZodOptional<typeof secretValue>
@@ -178,6 +189,11 @@ export interface PlatformConfig {
     readonly inference: InferenceConfig;
     /** The cloud layer's settings (staging/prod); undefined in dev. */
     readonly cloud: CloudConfig | undefined;
+    /** The PACS imaging talks to; undefined: none. */
+    readonly pacs: PacsConfig | undefined;
+    readonly network: NetworkConfig;
+    /** OPA and the grant table, with the environment's defaults applied. */
+    readonly authz: AuthzSettings;
     /** Which secret keys are set (their values are read as Pulumi secrets, never here). */
     readonly secretsSet: ReadonlySet<SecretConfigKey>;
 }
@@ -239,6 +255,8 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
     problems.push(...backupProblems(parsed, secretsSet).filter((p) => p.missingSecret === undefined || !plainText.has(p.missingSecret)));
     problems.push(...inferenceProblems(parsed.environment, parsed.inference));
     problems.push(...cloudProblems(parsed.cloud, parsed.environment));
+    problems.push(...networkProblems(parsed.network, { output: resolveSiemOutput(parsed), host: parsed.siem.host }, parsed.environment));
+    problems.push(...authzProblems(parsed.environment, parsed.authz));
     problems.push(...dataStoreProblems(parsed.environment, parsed.dataStores));
     // A credential already refused as plain text is not reported again as missing.
     problems.push(
@@ -277,6 +295,9 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
         logrotate: parsed.logrotate,
         inference: parsed.inference,
         cloud: parsed.cloud,
+        pacs: parsed.pacs,
+        network: parsed.network,
+        authz: resolveAuthz(parsed.environment, parsed.authz),
         secretsSet,
     };
 }

@@ -2,6 +2,7 @@
  * Every policy of the pack, in one list: what `index.ts` serves to the CLI and
  * what the offline runner (tools/lib/policy-run.ts) and the tests run.
  */
+import { AUTHZ_POLICIES } from "./authz";
 import { AWS_POLICIES } from "./aws";
 import { DATA_SAFETY_POLICIES } from "./data-safety";
 import { KUBERNETES_POLICIES } from "./kubernetes";
@@ -10,6 +11,12 @@ import { RUNBOOK_POLICIES } from "./runbook";
 
 export const PACK_NAME = "med-agi";
 
-export const POLICIES: readonly MedAgiPolicy[] = [...RUNBOOK_POLICIES, ...KUBERNETES_POLICIES, ...AWS_POLICIES, ...DATA_SAFETY_POLICIES];
+export const POLICIES: readonly MedAgiPolicy[] = [
+    ...RUNBOOK_POLICIES,
+    ...KUBERNETES_POLICIES,
+    ...AWS_POLICIES,
+    ...DATA_SAFETY_POLICIES,
+    ...AUTHZ_POLICIES,
+];
 
 export type { MedAgiPolicy };

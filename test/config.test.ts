@@ -54,7 +54,13 @@ describe("stack configuration", () => {
         });
 
         it("serves each service over TLS at <service>.med-agi.localhost through nginx", () => {
-            expect(config.ingress).toEqual({ enabled: true, className: "nginx", domain: "med-agi.localhost", annotations: {} });
+            expect(config.ingress).toEqual({
+                enabled: true,
+                className: "nginx",
+                domain: "med-agi.localhost",
+                annotations: {},
+                controllerNamespace: "ingress-nginx",
+            });
         });
 
         it("declares the same scalar defaults in Pulumi.yaml as in code", () => {
@@ -380,6 +386,7 @@ describe("stack configuration", () => {
         it("requires a team receiver, a SIEM collector and the credentials they need in prod, each named", () => {
             expect(problems({ environment: "prod", serviceDefaults: { replicas: 2 }, ...PROD_CLOUD }, "prod")).toEqual([
                 'backupSigningKey: is required while backup jobs are deployed (the HMAC key that signs every backup manifest, kept out of the bucket so a forged backup is refused); set it with: pulumi config set --secret med-agi:backupSigningKey "$(openssl rand -hex 32)"',
+                "network.siemCidrs: is required (the SIEM collector's IPv4 CIDRs, needed in prod because siem.output is \"http\": Fluent Bit's egress is allowed only there, and a NetworkPolicy cannot select the host name (siem.host))",
                 'alerting.team.kind: "none" is not allowed in prod (warnings must reach the team: "slack" or "email")',
                 'siem.host: is required when siem.output is "http" (the SIEM collector host name)',
                 "pagerdutyRoutingKey: is required (PagerDuty Events v2 routing key: pages are mandatory in prod); set it with: pulumi config set --secret med-agi:pagerdutyRoutingKey <value>",

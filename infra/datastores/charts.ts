@@ -26,6 +26,9 @@ export const DATASTORE_CHARTS = {
     minio: { chart: "minio", version: "5.4.0", repo: "https://charts.min.io/" },
 } as const satisfies Record<string, ChartPin>;
 
+/** Where each operator's chart runs (NetworkPolicies isolate these namespaces too). */
+export const OPERATOR_NAMESPACES = { cnpg: "cnpg-system", eck: "elastic-system" } as const;
+
 export const DATASTORE_IMAGES = {
     /** PostgreSQL 16 (the cluster chart 0.8.1 default major) from CloudNativePG's images: the `MM.mm-TYPE-OS` tag upstream recommends, at the newest 16 minor (docs/versions.md). */
     postgres: "ghcr.io/cloudnative-pg/postgresql:16.15-standard-bookworm",

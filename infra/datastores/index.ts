@@ -10,7 +10,7 @@ import * as random from "@pulumi/random";
 
 import type { Environment } from "../environment";
 import { NAMESPACE, type ServiceName } from "../runbook";
-import { DATASTORE_CHARTS, unmaintainedImage, DATASTORE_IMAGES } from "./charts";
+import { DATASTORE_CHARTS, OPERATOR_NAMESPACES, unmaintainedImage, DATASTORE_IMAGES } from "./charts";
 import { resolveSearchRetention, type DataStoresConfig } from "./config";
 import { lifecycleConfigData, lifecycleJobSpec, lifecycleName, lifecycleRequests } from "./elasticsearch/lifecycle";
 import {
@@ -140,7 +140,7 @@ export class DataStores extends pulumi.ComponentResource {
                 chart: DATASTORE_CHARTS.eckOperator.chart,
                 version: DATASTORE_CHARTS.eckOperator.version,
                 repositoryOpts: { repo: DATASTORE_CHARTS.eckOperator.repo },
-                namespace: "elastic-system",
+                namespace: OPERATOR_NAMESPACES.eck,
                 createNamespace: true,
                 atomic: true,
                 values: eckOperatorValues(),

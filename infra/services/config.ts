@@ -25,11 +25,15 @@ export const SERVICE_DEFAULTS = {
     },
 } as const;
 
+/** Namespace of the ingress controller (ingress-nginx's own default); NetworkPolicies admit it to the services. */
+export const INGRESS_CONTROLLER_NAMESPACE = "ingress-nginx";
+
 /** Built-in ingress defaults: every service at `<service>.med-agi.localhost` through nginx. */
 export const INGRESS_DEFAULTS = {
     enabled: true,
     className: "nginx",
     domain: "med-agi.localhost",
+    controllerNamespace: INGRESS_CONTROLLER_NAMESPACE,
 } as const;
 
 /** Built-in topology spread: prefer spreading over zones and nodes, never block scheduling. */
@@ -86,6 +90,8 @@ export const ingressSchema = z
         /** cert-manager ClusterIssuer that signs the TLS certificates; unset: bring your own `<service>-tls` Secrets. */
         clusterIssuer: k8sName.optional(),
         annotations: z.record(z.string(), z.string()).default({}),
+        /** Namespace the ingress controller's pods run in: the only source NetworkPolicies admit to the services' API ports. */
+        controllerNamespace: k8sName.default(INGRESS_DEFAULTS.controllerNamespace),
     })
     .strict();
 export type IngressConfig = z.infer<typeof ingressSchema>;
