@@ -54,6 +54,13 @@ export const PEER_LABELS = {
     smoke: { "app.kubernetes.io/name": "post-deploy-smoke", "app.kubernetes.io/part-of": PART_OF },
     /** Fluent Bit from its chart. */
     fluentBit: { "app.kubernetes.io/name": "fluent-bit" },
+    /** prometheus-elasticsearch-exporter from its chart (release `elasticsearch-exporter`, infra/datastores/monitoring). */
+    elasticsearchExporter: {
+        "app.kubernetes.io/name": "prometheus-elasticsearch-exporter",
+        "app.kubernetes.io/instance": "elasticsearch-exporter",
+    },
+    /** The index lifecycle Job (infra/datastores/elasticsearch/lifecycle.ts). */
+    searchLifecycle: { "app.kubernetes.io/name": "search-lifecycle", "app.kubernetes.io/part-of": PART_OF },
 } as const;
 
 /** The ports of peers the platform does not deploy itself. */
@@ -70,6 +77,8 @@ export const PEER_PORTS = {
     postgresMetrics: 9187,
     elasticsearch: 9200,
     elasticsearchTransport: 9300,
+    /** The Elasticsearch exporter's metrics (chart `service.httpPort`). */
+    elasticsearchExporter: 9108,
     /** Admission webhooks of the CloudNativePG and ECK operators, called by the API server. */
     operatorWebhook: 9443,
     /** CloudNativePG operator metrics. */
@@ -315,11 +324,12 @@ function platformNamespacePolicies(args: NetworkPlanArgs): NetworkPolicyDecl[] {
         ]),
     );
 
-    // Elasticsearch: the services and the ECK operator on 9200; its nodes with each other.
+    // Elasticsearch: the services, the ECK operator, the exporter and the lifecycle Job on 9200; its nodes with each other.
+    const searchClients = [pods(PEER_LABELS.elasticsearchExporter), pods(PEER_LABELS.searchLifecycle)];
     out.push(
         ingressPolicy("elasticsearch-ingress", ns, PEER_LABELS.elasticsearch, [
             {
-                from: [...args.services.map((s) => pods(workload(s.name))), inNamespace(args.operators.eck)],
+                from: [...args.services.map((s) => pods(workload(s.name))), inNamespace(args.operators.eck), ...searchClients],
                 ports: [tcp(PEER_PORTS.elasticsearch)],
             },
             {
@@ -329,6 +339,16 @@ function platformNamespacePolicies(args: NetworkPlanArgs): NetworkPolicyDecl[] {
         ]),
         egressPolicy("elasticsearch-egress", ns, PEER_LABELS.elasticsearch, [
             { to: [pods(PEER_LABELS.elasticsearch)], ports: [tcp(PEER_PORTS.elasticsearch), tcp(PEER_PORTS.elasticsearchTransport)] },
+        ]),
+        // The exporter: scraped by Prometheus, reads cluster health; the lifecycle Job: PUTs ILM policies and templates.
+        ingressPolicy("elasticsearch-exporter-ingress", ns, PEER_LABELS.elasticsearchExporter, [
+            { from: [prometheus], ports: [tcp(PEER_PORTS.elasticsearchExporter)] },
+        ]),
+        egressPolicy("elasticsearch-exporter-egress", ns, PEER_LABELS.elasticsearchExporter, [
+            { to: [pods(PEER_LABELS.elasticsearch)], ports: [tcp(PEER_PORTS.elasticsearch)] },
+        ]),
+        egressPolicy("search-lifecycle-egress", ns, PEER_LABELS.searchLifecycle, [
+            { to: [pods(PEER_LABELS.elasticsearch)], ports: [tcp(PEER_PORTS.elasticsearch)] },
         ]),
     );
 

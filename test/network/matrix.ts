@@ -4,7 +4,7 @@
  */
 import type { Plan } from "../../tools/lib/plan";
 import { k8sObject } from "../support/harness";
-import { address, type Address, type Endpoint } from "../support/network-policy";
+import { address, pod, type Address, type Endpoint } from "../support/network-policy";
 import {
     METRICS,
     OUTSIDE,
@@ -133,6 +133,28 @@ export function matrixTests(plan: () => Plan, facts: MatrixFacts): void {
                 expect([s, net.evaluator.allows(smoke, w(s), METRICS)]).toEqual([s, false]);
             }
             expect(net.evaluator.allows(smoke, PEERS.elasticsearch, 9200)).toBe(false);
+        });
+
+        it("lets the Elasticsearch exporter and the index lifecycle Job reach Elasticsearch on 9200 and nothing else; Prometheus scrapes the exporter", () => {
+            const exporter = pod("med-agi", {
+                "app.kubernetes.io/name": "prometheus-elasticsearch-exporter",
+                "app.kubernetes.io/instance": "elasticsearch-exporter",
+            });
+            const lifecycleName = Object.keys(net.workloads).find((n) => n.startsWith("search-lifecycle-"));
+            expect(lifecycleName).toMatch(/^search-lifecycle-[0-9a-f]{10}$/);
+            const lifecycle = w(lifecycleName!);
+            for (const [name, client] of [
+                ["exporter", exporter],
+                ["lifecycle", lifecycle],
+            ] as const) {
+                expect([name, net.evaluator.allows(client, PEERS.elasticsearch, 9200)]).toEqual([name, true]);
+                expect([name, net.evaluator.allows(client, PEERS.elasticsearch, 9300)]).toEqual([name, false]);
+                expect([name, net.evaluator.allows(client, PEERS.opa, 8181)]).toEqual([name, false]);
+                expect([name, net.evaluator.allows(client, OUTSIDE.internet, 443)]).toEqual([name, false]);
+            }
+            expect(net.evaluator.allows(PEERS.prometheus, exporter, 9108)).toBe(true);
+            expect(net.evaluator.allows(PEERS.intruderInPlatform, exporter, 9108)).toBe(false);
+            expect(net.evaluator.allows(PEERS.intruderInPlatform, PEERS.elasticsearch, 9200)).toBe(false);
         });
 
         it("lets Prometheus scrape the metrics ports, but not the API ports; Grafana scrapes nothing", () => {
