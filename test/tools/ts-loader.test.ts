@@ -83,28 +83,38 @@ describe("tools/lib/ts-loader.js", () => {
 });
 
 describe("modules the program never calls are loaded on first use", () => {
-    /** Runs `script` in a fresh node with the loader, returning its stdout lines. */
-    function probe(script: string, env: NodeJS.ProcessEnv = {}) {
+    // One fresh node per mode: the deferred module list, the module count after
+    // loading the SDK, then each deferred subsystem used through its stand-in.
+    const script = [
+        "const path = require('path');",
+        "console.log(require(process.env.LOADER).deferrableModules().map((f) => path.relative(process.cwd(), f)).join(','));",
+        "const pulumi = require('@pulumi/pulumi');",
+        "console.log(Object.keys(require.cache).length);",
+        "const { z } = require('zod');",
+        "console.log(typeof pulumi.automation.LocalWorkspace.create, typeof z.locales.de, typeof require('glob').sync);",
+        "(async () => {",
+        "  console.log((await pulumi.runtime.serializeFunction(async (x) => x + 1)).text.includes('x + 1'));",
+        // normalize-package-data is called through TypeScript's __importDefault: its default is the module.
+        "  console.log((await pulumi.runtime.computeCodePaths({ extraIncludePackages: ['yaml'] })).size > 0);",
+        "})();",
+    ].join("\n");
+    function probe(env: NodeJS.ProcessEnv): string[] {
         const r = spawnSync(process.execPath, ["-r", LOADER, "-e", script], {
             cwd: ROOT,
             encoding: "utf8",
-            env: { ...process.env, ...env },
+            env: { ...process.env, LOADER, ...env },
         });
         // The function serializer's own dependencies print Node deprecation and experimental warnings, deferred or not.
         expect(r.stderr.split("\n").filter((l) => l !== "" && !/Warning|--trace-deprecation/.test(l))).toEqual([]);
         expect(r.status).toBe(0);
         return r.stdout.trim().split("\n");
     }
-    const AUTOMATION = "require.resolve('@pulumi/pulumi/automation/index.js')";
 
-    it("defers each subsystem at the installed versions (a dependency update that moves one is noticed here)", () => {
-        const lines = probe(
-            "console.log(require(process.env.LOADER).deferrableModules().map(f => require('path').relative(process.cwd(), f)).join('\\n'))",
-            {
-                LOADER,
-            },
-        );
-        expect(lines).toEqual([
+    it("defers each subsystem as installed, loads the SDK with about half the modules, and the stand-ins behave as the modules", () => {
+        const [list, deferredCount, ...deferred] = probe({});
+        const [, eagerCount, ...eager] = probe({ MED_AGI_DEFER_SDK_EXTRAS: "0" });
+        // At the installed versions: a dependency update that moves one is noticed here.
+        expect(list?.split(",")).toEqual([
             "node_modules/@pulumi/pulumi/automation/index.js",
             "node_modules/@pulumi/pulumi/typescript-shim.js",
             "node_modules/@npmcli/arborist/lib/index.js",
@@ -112,30 +122,9 @@ describe("modules the program never calls are loaded on first use", () => {
             "node_modules/glob/dist/commonjs/index.js",
             "node_modules/zod/v4/locales/index.cjs",
         ]);
-    });
-
-    it("loads the SDK with about half the modules, and the stand-ins behave as the modules", () => {
-        const script = [
-            "const pulumi = require('@pulumi/pulumi');",
-            "const before = Object.keys(require.cache).length;",
-            `const automationLoaded = require.cache[${AUTOMATION}].loaded && typeof require.cache[${AUTOMATION}].exports.LocalWorkspace === 'function';`,
-            "const { z } = require('zod');",
-            "console.log(before);",
-            "console.log(typeof pulumi.automation.LocalWorkspace.create, typeof z.locales.de, typeof require('glob').sync);",
-            "pulumi.runtime.serializeFunction(async (x) => x + 1).then((f) => console.log(f.text.includes('x + 1')));",
-        ].join("\n");
-        const deferred = probe(script);
-        const eager = probe(script, { MED_AGI_DEFER_SDK_EXTRAS: "0" });
-        expect(deferred.slice(1)).toEqual(["function function function", "true"]);
-        expect(eager.slice(1)).toEqual(deferred.slice(1));
-        expect(Number(deferred[0])).toBeLessThan(Number(eager[0]) * 0.6);
-    });
-
-    it("a CommonJS module's default import is the module itself, as TypeScript's __importDefault gives", () => {
-        const lines = probe(
-            "require('@pulumi/pulumi').runtime.computeCodePaths({ extraIncludePackages: ['yaml'] }).then((m) => console.log(m.size > 0))",
-        );
-        expect(lines).toEqual(["true"]);
+        expect(deferred).toEqual(["function function function", "true", "true"]);
+        expect(eager).toEqual(deferred);
+        expect(Number(deferredCount)).toBeLessThan(Number(eagerCount) * 0.6);
     });
 });
 
@@ -187,8 +176,8 @@ describe("the Pulumi CLI entry point", () => {
             "interface Shape {\n    readonly n: number;\n}\n\nexport function fail(shape: Shape): never {\n    throw new Error(`boom ${shape.n}`);\n}\n",
         );
         const script = [
-            "require('source-map-support/register');", // as the SDK's runner does
-            `require(${JSON.stringify(path.join(ROOT, "infra", "main.js"))});`,
+            "require('source-map-support/register');", // as the SDK's runner does, before the program
+            `require(${JSON.stringify(LOADER)}).prepareForPulumiCli();`, // as infra/main.js does
             "const { debuggablePromise } = require('@pulumi/pulumi/runtime/debuggable');",
             // The SDK keeps the traced promise (not the one it returns) among its leak candidates.
             "debuggablePromise(Promise.resolve(1), 'probe');",
@@ -205,6 +194,9 @@ describe("the Pulumi CLI entry point", () => {
             "(promise stack trace not recorded: run with PULUMI_DEBUG_PROMISE_LEAKS=true to record it)",
         );
         expect(error).toMatch(/^Error: boom 1 \| +at (Object\.)?fail \(.*thrower\.ts:6:11\)$/);
+        expect(fs.readFileSync(path.join(ROOT, "infra", "main.js"), "utf8")).toMatch(
+            /^require\("\.\.\/tools\/lib\/ts-loader"\)\.prepareForPulumiCli\(\);$/m,
+        );
         const [fullLeak] = run({ PULUMI_DEBUG_PROMISE_LEAKS: "true" });
         expect(JSON.parse(fullLeak as string)).toMatch(/^Error:?\s*\n\s+at debuggablePromise \(.*debuggable\.(js|ts):\d+:\d+\)/);
     });

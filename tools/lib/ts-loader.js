@@ -195,6 +195,15 @@ function loadTypeScript(url, context, nextLoad) {
     return { format: "commonjs", source, shortCircuit: true };
 }
 
+/**
+ * Called by infra/main.js, the program's entry point under the Pulumi CLI,
+ * once the SDK's runner has installed source-map-support.
+ */
+function prepareForPulumiCli() {
+    mapTracesWithSourceMapSupport();
+    skipSdkPromiseTraces();
+}
+
 /** The JavaScript each TypeScript file ran as, with its inline source map: what stack-trace mappers must read. */
 const transpiledSources = new Map();
 
@@ -219,4 +228,25 @@ function mapTracesWithSourceMapSupport() {
     return true;
 }
 
-module.exports = { deferrableModules, mapTracesWithSourceMapSupport };
+/**
+ * The SDK records a stack trace on every internal promise
+ * (`runtime/debuggable.js`) that it prints only in a promise-leak report.
+ * Formatted and mapped through source maps, those ~40 traces per resource
+ * cost more than the whole program, so they are replaced by a one-line note
+ * on how to get them. Every other trace (errors, and the resource source
+ * positions the engine records) is still formatted and mapped to the
+ * TypeScript. PULUMI_DEBUG_PROMISE_LEAKS=true, the SDK's own switch for leak
+ * debugging, keeps the leak traces in full.
+ */
+function skipSdkPromiseTraces() {
+    const mapped = Error.prepareStackTrace;
+    if (typeof mapped !== "function" || process.env.PULUMI_DEBUG_PROMISE_LEAKS === "true") return;
+    const debuggable = `${path.sep}@pulumi${path.sep}pulumi${path.sep}runtime${path.sep}debuggable.js`;
+    Error.prepareStackTrace = function prepareStackTrace(error, callSites) {
+        if (!callSites[0]?.getFileName()?.endsWith(debuggable)) return mapped(error, callSites);
+        return SKIPPED_TRACE;
+    };
+}
+const SKIPPED_TRACE = "(promise stack trace not recorded: run with PULUMI_DEBUG_PROMISE_LEAKS=true to record it)";
+
+module.exports = { deferrableModules, prepareForPulumiCli };
