@@ -51,6 +51,22 @@ export interface StackValuesArgs {
     readonly settings: ObservabilitySettings;
     /** Whether the `grafanaAdminPassword` secret is set (else the Grafana chart generates one). */
     readonly grafanaAdminSecret: boolean;
+    /** Grafana values from the identity layer (OIDC login, ConfigMap-only RBAC, Ingress), merged over ours. @default {} */
+    readonly grafanaIdentity?: Readonly<Record<string, unknown>>;
+}
+
+/** Deep merge of plain objects: `over` wins; arrays and scalars are replaced, not merged. Pure. */
+export function mergeValues(base: Readonly<Record<string, unknown>>, over: Readonly<Record<string, unknown>>): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...base };
+    for (const [key, value] of Object.entries(over)) {
+        const current = out[key];
+        out[key] = isPlainObject(current) && isPlainObject(value) ? mergeValues(current, value) : value;
+    }
+    return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** A ReadWriteOnce PVC template of `size`, or undefined (emptyDir) when no size is set. */
@@ -115,22 +131,25 @@ export function kubePrometheusStackValues(args: StackValuesArgs): KubePrometheus
                 ...(amStorage === undefined ? {} : { storage: amStorage }),
             },
         },
-        grafana: {
-            enabled: grafana.enabled,
-            defaultDashboardsTimezone: "utc",
-            sidecar: {
-                dashboards: { enabled: true, label: DASHBOARD_LABEL.key, labelValue: DASHBOARD_LABEL.value, searchNamespace: "ALL" },
+        grafana: mergeValues(
+            {
+                enabled: grafana.enabled,
+                defaultDashboardsTimezone: "utc",
+                sidecar: {
+                    dashboards: { enabled: true, label: DASHBOARD_LABEL.key, labelValue: DASHBOARD_LABEL.value, searchNamespace: "ALL" },
+                },
+                // Never the chart's well-known default password: either our Secret, or "" so the Grafana chart generates one.
+                ...(args.grafanaAdminSecret
+                    ? {
+                          admin: {
+                              existingSecret: GRAFANA_ADMIN_SECRET.name,
+                              userKey: GRAFANA_ADMIN_SECRET.userKey,
+                              passwordKey: GRAFANA_ADMIN_SECRET.passwordKey,
+                          },
+                      }
+                    : { adminPassword: "" }),
             },
-            // Never the chart's well-known default password: either our Secret, or "" so the Grafana chart generates one.
-            ...(args.grafanaAdminSecret
-                ? {
-                      admin: {
-                          existingSecret: GRAFANA_ADMIN_SECRET.name,
-                          userKey: GRAFANA_ADMIN_SECRET.userKey,
-                          passwordKey: GRAFANA_ADMIN_SECRET.passwordKey,
-                      },
-                  }
-                : { adminPassword: "" }),
-        },
+            args.grafanaIdentity ?? {},
+        ),
     };
 }

@@ -30,7 +30,12 @@ export const INGRESS_DEFAULTS = {
     enabled: true,
     className: "nginx",
     domain: "med-agi.localhost",
+    controllerNamespace: "ingress-nginx",
+    hsts: { maxAgeSeconds: 31_536_000, includeSubDomains: true, preload: false },
 } as const;
+
+/** Where the ingress controller runs (pods `app.kubernetes.io/name: ingress-nginx`); the network policies admit it. */
+export const INGRESS_CONTROLLER_NAMESPACE = INGRESS_DEFAULTS.controllerNamespace;
 
 /** Built-in topology spread: prefer spreading over zones and nodes, never block scheduling. */
 export const TOPOLOGY_SPREAD_DEFAULTS = { zone: "ScheduleAnyway", node: "ScheduleAnyway" } as const;
@@ -86,6 +91,17 @@ export const ingressSchema = z
         /** cert-manager ClusterIssuer that signs the TLS certificates; unset: bring your own `<service>-tls` Secrets. */
         clusterIssuer: k8sName.optional(),
         annotations: z.record(z.string(), z.string()).default({}),
+        /** Namespace of the ingress controller (ingress-nginx), which the network policies admit to the services. */
+        controllerNamespace: k8sName.default(INGRESS_DEFAULTS.controllerNamespace),
+        /** The `Strict-Transport-Security` header every Ingress sends (max-age ≥ 1 day; 1 year by default). */
+        hsts: z
+            .object({
+                maxAgeSeconds: z.number().int().min(86_400).max(63_072_000).default(INGRESS_DEFAULTS.hsts.maxAgeSeconds),
+                includeSubDomains: z.boolean().default(INGRESS_DEFAULTS.hsts.includeSubDomains),
+                preload: z.boolean().default(INGRESS_DEFAULTS.hsts.preload),
+            })
+            .strict()
+            .prefault({}),
     })
     .strict();
 export type IngressConfig = z.infer<typeof ingressSchema>;
