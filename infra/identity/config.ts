@@ -15,6 +15,8 @@
  * `services.<name>.env`), the only free-form place in the config where one
  * could hide.
  */
+import { createHash } from "node:crypto";
+
 import { z } from "zod";
 
 import type { Environment } from "../environment";
@@ -125,10 +127,14 @@ export function identityProblems(input: IdentityConfigInput, secretsSet: Readonl
     return out;
 }
 
-/** oauth2-proxy accepts a cookie secret of 16, 24 or 32 bytes (AES-128/192/256). */
-export const COOKIE_SECRET_RULE = "16, 24 or 32 characters (generate one with: openssl rand -base64 24 | head -c 32)";
+/**
+ * oauth2-proxy needs a cookie secret of exactly 16, 24 or 32 bytes; the
+ * program derives a 32-byte one from the configured value
+ * ({@link deriveCookieSecret}), so the operator only has to give enough of it.
+ */
+export const COOKIE_SECRET_RULE = "at least 32 characters (generate one with: openssl rand -base64 32)";
 export function cookieSecretProblems(value: string | undefined): ConfigProblem[] {
-    if (value === undefined || [16, 24, 32].includes(Buffer.byteLength(value, "utf8"))) return [];
+    if (value === undefined || value.length >= 32) return [];
     return [{ path: "oauth2ProxyCookieSecret", message: `oauth2ProxyCookieSecret: must be ${COOKIE_SECRET_RULE}; the value is not shown` }];
 }
 
@@ -156,4 +162,9 @@ export function plaintextEnvProblems(
     check("serviceDefaults", serviceDefaults.env);
     for (const [name, patch] of Object.entries(services)) check(`services.${name}`, patch?.env);
     return out;
+}
+
+/** The 32-byte cookie secret oauth2-proxy gets: the first 32 hex digits of SHA-256 of the configured value (128 bits). Pure. */
+export function deriveCookieSecret(value: string): string {
+    return createHash("sha256").update(value, "utf8").digest("hex").slice(0, 32);
 }

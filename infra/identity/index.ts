@@ -21,7 +21,7 @@ import * as random from "@pulumi/random";
 import { IRSA_ANNOTATION } from "../backups/component";
 import { podSecurityLabels } from "../k8s/security";
 import { NAMESPACE } from "../runbook";
-import { OAUTH2_PROXY_CHART, type OidcConfig } from "./config";
+import { deriveCookieSecret, OAUTH2_PROXY_CHART, type OidcConfig } from "./config";
 import { EXTERNAL_SECRETS, EXTERNAL_SECRETS_CHART, externalSecretSpec, externalSecretsValues, secretStoreSpec } from "./external-secrets";
 import {
     GRAFANA_CLUSTER_ROLE,
@@ -135,7 +135,9 @@ export class Identity extends pulumi.ComponentResource {
                 this.oauth2Proxy = undefined;
             } else {
                 const cookieSecret =
-                    args.cookieSecret ??
+                    args.cookieSecret === undefined ? undefined : pulumi.secret(pulumi.output(args.cookieSecret).apply(deriveCookieSecret));
+                const cookie =
+                    cookieSecret ??
                     new random.RandomPassword(`${name}-oauth2-proxy-cookie-secret`, { length: 32, special: false }, child).result;
                 const proxySecret = new k8s.core.v1.Secret(
                     `${name}-oauth2-proxy`,
@@ -145,7 +147,7 @@ export class Identity extends pulumi.ComponentResource {
                         stringData: {
                             [OAUTH2_PROXY_SECRET_KEYS.clientId]: oidc.clientId,
                             [OAUTH2_PROXY_SECRET_KEYS.clientSecret]: pulumi.secret(args.clientSecret),
-                            [OAUTH2_PROXY_SECRET_KEYS.cookieSecret]: pulumi.secret(cookieSecret),
+                            [OAUTH2_PROXY_SECRET_KEYS.cookieSecret]: pulumi.secret(cookie),
                         },
                     },
                     child,

@@ -1,6 +1,7 @@
 /**
  * Config fixtures the config tests share: what a prod-like stack needs besides
- * sizing — a team receiver, a SIEM collector and their credentials (secrets).
+ * sizing — a team receiver, a SIEM collector, the OIDC provider and their
+ * credentials (secrets).
  */
 export const PROD_ROUTING = {
     alerting: { team: { kind: "slack", channel: "#med-agi-alerts" } },
@@ -10,7 +11,18 @@ export const PROD_ROUTING = {
     siemToken: "T0KEN",
     /** A well-formed manifest signing key (64 hex characters, as `openssl rand -hex 32` prints). */
     backupSigningKey: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+    /** The OpenID Connect provider staging and prod require (infra/identity/config.ts). */
+    oidc: {
+        issuerUrl: "https://login.example.org/realms/med-agi",
+        clientId: "med-agi",
+        endpoints: {
+            authorization: "https://login.example.org/realms/med-agi/protocol/openid-connect/auth",
+            token: "https://login.example.org/realms/med-agi/protocol/openid-connect/token",
+            userinfo: "https://login.example.org/realms/med-agi/protocol/openid-connect/userinfo",
+        },
+    },
+    oidcClientSecret: "0IDC-CL1ENT-SECRET",
 };
 
 /** The keys of PROD_ROUTING given as secrets. */
-export const PROD_SECRETS = ["pagerdutyRoutingKey", "slackWebhookUrl", "siemToken", "backupSigningKey"];
+export const PROD_SECRETS = ["pagerdutyRoutingKey", "slackWebhookUrl", "siemToken", "backupSigningKey", "oidcClientSecret"];
