@@ -44,7 +44,43 @@ export interface KubePrometheusStackValues {
     readonly prometheus: { readonly prometheusSpec: Readonly<Record<string, unknown>> };
     readonly alertmanager: { readonly alertmanagerSpec: Readonly<Record<string, unknown>> };
     readonly grafana: Readonly<Record<string, unknown>>;
+    readonly "kube-state-metrics": { readonly collectors: readonly string[] };
 }
+
+/**
+ * kube-state-metrics 7.1.0's default collectors without `secrets`: its
+ * ClusterRole grants list/watch on a resource exactly when it is collected,
+ * and listing Secrets returns their data (docs/identity.md, third-party RBAC).
+ */
+export const KUBE_STATE_METRICS_COLLECTORS = [
+    "certificatesigningrequests",
+    "configmaps",
+    "cronjobs",
+    "daemonsets",
+    "deployments",
+    "endpointslices",
+    "horizontalpodautoscalers",
+    "ingresses",
+    "jobs",
+    "leases",
+    "limitranges",
+    "mutatingwebhookconfigurations",
+    "namespaces",
+    "networkpolicies",
+    "nodes",
+    "persistentvolumeclaims",
+    "persistentvolumes",
+    "poddisruptionbudgets",
+    "pods",
+    "replicasets",
+    "replicationcontrollers",
+    "resourcequotas",
+    "services",
+    "statefulsets",
+    "storageclasses",
+    "validatingwebhookconfigurations",
+    "volumeattachments",
+] as const;
 
 /** What the values depend on beyond the settings. */
 export interface StackValuesArgs {
@@ -105,6 +141,7 @@ export function kubePrometheusStackValues(args: StackValuesArgs): KubePrometheus
         kubeControllerManager: { enabled: false },
         kubeScheduler: { enabled: false },
         kubeProxy: { enabled: false },
+        "kube-state-metrics": { collectors: [...KUBE_STATE_METRICS_COLLECTORS] },
         prometheus: {
             prometheusSpec: {
                 replicas: prometheus.replicas,
