@@ -14,6 +14,8 @@
  * | `logrotate` | `infra/logrotate/config.ts` |
  * | `database`, `objectStorage`, `dataStores`, `databaseAdminPassword` | `infra/datastores/config.ts` |
  * | `oidc`, `oidcClientSecret`, `oauth2ProxyCookieSecret` | `infra/identity/config.ts` |
+ * | `pacs`, `network` | `infra/network/config.ts` |
+ * | `authz` | `infra/authz/config.ts` |
  * | `environment`, `release`, `registry`, `imagePullPolicy`, `imagePullSecrets`, `kubeContext` | here |
  *
  * Keys live under the `med-agi:` namespace of `Pulumi.<stack>.yaml`; scalar
@@ -52,6 +54,7 @@ import {
     checkObservabilityConfig,
     monitoringSchema,
     OBSERVABILITY_SECRET_KEYS,
+    resolveSiemOutput,
     siemSchema,
     type AlertingConfig,
     type MonitoringConfig,
@@ -75,6 +78,8 @@ import {
 import { ConfigValidationError, problem, problemsFromIssues, type ConfigProblem } from "./validation";
 import { inferenceProblems, inferenceSchema, type InferenceConfig } from "./inference/config";
 import { cloudProblems, cloudSchema, derivedKeyProblems, type CloudConfig } from "./aws/config";
+import { networkProblems, networkSchema, pacsSchema, type NetworkConfig, type PacsConfig } from "./network/config";
+import { authzProblems, authzSchema, resolveAuthz, type AuthzSettings } from "./authz/config";
 
 // `isConfigSecret` is exported by the SDK's runtime but missing from its typings;
 // it reads PULUMI_CONFIG_SECRET_KEYS, which the CLI (and setAllConfig) fill in.
@@ -159,6 +164,12 @@ export const configSchema = z
         cloud: cloudSchema.optional(),
         /** The OpenID Connect provider (infra/identity/config.ts); required in staging/prod. */
         oidc: oidcSchema.optional(),
+        /** The external DICOM/PACS imaging talks to (infra/network/config.ts); absent: no PACS, no DICOM egress. */
+        pacs: pacsSchema.optional(),
+        /** Address blocks the NetworkPolicies need for peers outside the cluster (infra/network/config.ts). */
+        network: networkSchema.prefault({}),
+        /** OPA and the grant table (infra/authz/config.ts). */
+        authz: authzSchema.prefault({}),
         ...(Object.fromEntries(SECRET_CONFIG_KEYS.map((key) => [key, secretValue.optional()])) as Record<
             SecretConfigKey,
             z.ZodOptional<typeof secretValue>
@@ -195,6 +206,11 @@ export interface PlatformConfig {
     readonly cloud: CloudConfig | undefined;
     /** The OpenID Connect provider; undefined only in dev (no IdP: no auth proxy, a warning). */
     readonly oidc: OidcConfig | undefined;
+    /** The PACS imaging talks to; undefined: none. */
+    readonly pacs: PacsConfig | undefined;
+    readonly network: NetworkConfig;
+    /** OPA and the grant table, with the environment's defaults applied. */
+    readonly authz: AuthzSettings;
     /** Which secret keys are set (their values are read as Pulumi secrets, never here). */
     readonly secretsSet: ReadonlySet<SecretConfigKey>;
 }
@@ -264,6 +280,8 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
     );
     problems.push(...cookieSecretProblems(parsed.oauth2ProxyCookieSecret));
     problems.push(...plaintextEnvProblems(parsed.serviceDefaults, parsed.services));
+    problems.push(...networkProblems(parsed.network, { output: resolveSiemOutput(parsed), host: parsed.siem.host }, parsed.environment));
+    problems.push(...authzProblems(parsed.environment, parsed.authz));
     // A credential already refused as plain text is not reported again as missing.
     problems.push(
         ...observabilityProblems(parsed, secretsSet).filter((p) => p.missingSecret === undefined || !plainText.has(p.missingSecret)),
@@ -302,6 +320,9 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
         inference: parsed.inference,
         cloud: parsed.cloud,
         oidc: parsed.oidc,
+        pacs: parsed.pacs,
+        network: parsed.network,
+        authz: resolveAuthz(parsed.environment, parsed.authz),
         secretsSet,
     };
 }

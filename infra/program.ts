@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as secretsmanager from "@pulumi/aws/secretsmanager";
 import * as random from "@pulumi/random";
 
+import { OPA_LOG_SOURCE, OpaAuthz, opaClientEnv } from "./authz";
 import { CloudLayer, type CloudOutputs } from "./aws";
 import { RDS_MASTER_USER } from "./aws/database";
 import { Backups } from "./backups";
@@ -41,6 +42,10 @@ import {
     securityHeaders,
 } from "./identity";
 import { clusterProvider } from "./k8s/provider";
+import { CRONJOB_NAMES } from "./backups/defaults";
+import { POSTGRES_PORT } from "./aws/database";
+import { OPERATOR_NAMESPACES, objectStoreEndpoint } from "./datastores";
+import { NetworkIsolation, pacsClientEnv, PRIVATE_RANGES } from "./network";
 import { LogRotation } from "./logrotate";
 import { PlatformNamespace } from "./namespace";
 import { Observability, resolveObservabilitySettings } from "./observability";
@@ -105,13 +110,13 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
     const dataStores = declareDataStores(config, provider, namespace, cloud);
     const backupArgs = dataStoreBackupArgs(config, dataStores, backupSigningKeys(config, secrets), cloud);
     const backups = backupArgs === undefined ? undefined : new Backups("backups", backupArgs, { provider, dependsOn: [namespace] });
-    if (config.logrotate.enabled) {
-        new LogRotation(
-            "logrotate",
-            { config: config.logrotate, image: fromRegistry(registry, config.logrotate.image), version: config.release },
-            { provider },
-        );
-    }
+    const logRotation = !config.logrotate.enabled
+        ? undefined
+        : new LogRotation(
+              "logrotate",
+              { config: config.logrotate, image: fromRegistry(registry, config.logrotate.image), version: config.release },
+              { provider },
+          );
 
     // Resolved once: the same settings decide the Triton component and its alerts.
     // In the cloud, the models bucket is in the cloud layer's region and the GPU
@@ -169,6 +174,8 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
                     : {}),
                 dependsOn: identity.prerequisites,
             },
+            // OPA's decision log (its stdout) reaches the SIEM through an input of its own.
+            decisionLogs: OPA_LOG_SOURCE,
         },
         { provider, dependsOn: [namespace] },
     );
@@ -180,6 +187,19 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
             namespace: NAMESPACE,
             ...(cloud === undefined ? {} : { modelBucket: cloud.triton.modelsBucket, roleArn: cloud.triton.roleArn }),
             monitoring: { namespace: config.monitoring.namespace, dependsOn: [observability.stack] },
+        },
+        { provider, dependsOn: [namespace] },
+    );
+
+    // Authorisation: OPA serves the generic policy with the stack's grant table (infra/authz, docs/security.md).
+    new OpaAuthz(
+        "authz",
+        {
+            settings: config.authz,
+            namespace: NAMESPACE,
+            imagePullPolicy: config.imagePullPolicy,
+            topologySpread: config.topologySpread,
+            serviceMonitor: { enabled: true, dependsOn: [observability.stack] },
         },
         { provider, dependsOn: [namespace] },
     );
@@ -201,9 +221,13 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
                 // imaging calls Triton through the failover Service, and may reach either pool directly.
                 env: [
                     { name: "ELASTICSEARCH_URL", value: ELASTICSEARCH_URL },
+                    // Every request is authorised by OPA: OPA_URL and OPA_DECISION_PATH.
+                    ...opaClientEnv(),
                     ...(name === "imaging" ? tritonClientEnv(triton.endpoints) : []),
                     // Bearer tokens on the API are validated by the service against this issuer and audience.
                     ...(config.oidc === undefined ? [] : oidcServiceEnv(config.oidc)),
+                    // …and talks DICOM to the PACS when one is configured (docs/network.md).
+                    ...(name === "imaging" ? pacsClientEnv(config.pacs) : []),
                 ],
                 // …and the server's CA at the path that Secret's PGSSLROOTCERT names (sslmode verify-full).
                 ...((DATABASE_SERVICES as readonly string[]).includes(name)
@@ -252,6 +276,59 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
         // After every service and Triton (imaging's /v1/triton/health is one of the checks).
         { provider, dependsOn: [namespace, triton, ...serviceResources] },
     );
+
+    // Network isolation: default-deny in every namespace the platform runs, then one allow per flow (docs/network.md).
+    const siemOutput = resolveSiemOutput(config);
+    new NetworkIsolation("network", {
+        plan: {
+            namespace: NAMESPACE,
+            services: SERVICE_NAMES.map((name) => ({
+                name,
+                port: SERVICES[name].port,
+                database: (DATABASE_SERVICES as readonly string[]).includes(name),
+                inference: name === "imaging",
+                pacs: name === "imaging",
+            })),
+            ingressControllerNamespace: config.ingress.controllerNamespace,
+            monitoringNamespace: config.monitoring.namespace,
+            // staging/prod: RDS in the VPC and S3 (config requires the cloud layer there); dev: the in-cluster stores.
+            database:
+                cloud !== undefined ? { kind: "external", cidrs: [cloud.network.vpcCidr], port: POSTGRES_PORT } : { kind: "in-cluster" },
+            objectStore:
+                cloud !== undefined
+                    ? { kind: "aws", s3Cidrs: cloud.network.s3Cidrs, stsCidrs: [cloud.network.vpcCidr] }
+                    : {
+                          kind: "in-cluster",
+                          implementation: config.dataStores.objectStore.implementation,
+                          port: Number(new URL(objectStoreEndpoint(config.dataStores.objectStore.implementation)).port),
+                      },
+            tritonGpu: deploysGpuTriton(inference),
+            backups: backups === undefined ? [] : Object.values(CRONJOB_NAMES),
+            apiServer: {
+                cidrs: config.network.apiServerCidrs ?? (cloud !== undefined ? [cloud.network.vpcCidr] : [...PRIVATE_RANGES]),
+                ports: [443, 6443],
+            },
+            ...(config.pacs === undefined ? {} : { pacs: { cidr: config.pacs.cidr, port: config.pacs.port } }),
+            ...(config.network.oidcIssuerCidrs === undefined ? {} : { oidcIssuerCidrs: config.network.oidcIssuerCidrs }),
+            operators: {
+                ...(cloud === undefined ? { cnpg: OPERATOR_NAMESPACES.cnpg } : {}),
+                eck: OPERATOR_NAMESPACES.eck,
+            },
+            ...(siemOutput === "off"
+                ? {}
+                : {
+                      logging: {
+                          namespace: config.siem.namespace,
+                          ...(siemOutput === "http" && config.network.siemCidrs !== undefined
+                              ? { siem: { cidrs: config.network.siemCidrs, port: config.siem.port } }
+                              : {}),
+                      },
+                  }),
+            ...(logRotation === undefined ? {} : { nodeNamespace: config.logrotate.namespace }),
+        },
+        provider,
+        dependsOn: [namespace, dataStores, observability, ...(logRotation === undefined ? [] : [logRotation])],
+    });
 
     return {
         environment: config.environment,

@@ -71,7 +71,10 @@ export function allowedKeysAt(schema: AnySchema, path: readonly PropertyKey[]): 
     }
     if (current === undefined) return [];
     const def = current._zod.def as unknown as Record<string, unknown>;
-    return def.type === "object" ? Object.keys(def.shape as object) : [];
+    if (def.type === "object") return Object.keys(def.shape as object);
+    // A record keyed by an enum (z.partialRecord(z.enum([...]), …)): its keys are the enum's values.
+    const keyDef = def.type === "record" ? ((def.keyType as AnySchema)._zod.def as unknown as Record<string, unknown>) : undefined;
+    return keyDef?.type === "enum" ? Object.values(keyDef.entries as Record<string, string>) : [];
 }
 
 function unwrap(schema: AnySchema): AnySchema {

@@ -2,6 +2,7 @@
  * Every policy of the pack, in one list: what `index.ts` serves to the CLI and
  * what the offline runner (tools/lib/policy-run.ts) and the tests run.
  */
+import { AUTHZ_POLICIES } from "./authz";
 import { AWS_POLICIES } from "./aws";
 import { DATA_SAFETY_POLICIES } from "./data-safety";
 import { IDENTITY_POLICIES } from "./identity";
@@ -17,6 +18,7 @@ export const POLICIES: readonly MedAgiPolicy[] = [
     ...AWS_POLICIES,
     ...DATA_SAFETY_POLICIES,
     ...IDENTITY_POLICIES,
+    ...AUTHZ_POLICIES,
 ];
 
 export type { MedAgiPolicy };

@@ -345,33 +345,40 @@ const defaultDeny = stackPolicy({
     name: "k8s-default-deny-network-policy",
     reads: [...WORKLOAD_TYPES, K8S.networkPolicy],
     area: "kubernetes",
-    description: "Every namespace that runs a workload has a default-deny ingress NetworkPolicy (podSelector {}, policyTypes Ingress).",
+    description:
+        "Every namespace that runs a workload has a default-deny NetworkPolicy for ingress and egress (podSelector {}, policyTypes [Ingress, Egress], no rules).",
     rationale:
-        "Kubernetes NetworkPolicy guide (default deny); CIS Kubernetes Benchmark 5.3.2 (all namespaces have NetworkPolicies); NSA/CISA Kubernetes Hardening Guide.",
+        "Kubernetes NetworkPolicy guide (default deny all ingress and all egress); CIS Kubernetes Benchmark 5.3.2 (all namespaces have NetworkPolicies); NSA/CISA Kubernetes Hardening Guide; issue 11 (PHI: who can reach what must be explicit).",
     remediationSteps:
-        "Declare a NetworkPolicy with podSelector {} and policyTypes [Ingress] in each workload namespace, then allow the flows each service needs (infra/identity).",
-    // Advisory until the identity component (infra/identity: network policies) lands: the program
-    // declares no NetworkPolicy yet, and a mandatory level would block every stack. Raise it then.
-    enforcementLevel: "advisory",
+        "Declare a NetworkPolicy with podSelector {}, policyTypes [Ingress, Egress] and no rules in each workload namespace (infra/network `defaultDeny`), then allow each flow the workloads need (docs/network.md).",
+    enforcementLevel: "mandatory",
     defaults: {},
     schema: {},
     validate: (args, report) => {
         const workloadNamespaces = new Set<string>();
         for (const token of WORKLOAD_TYPES)
             for (const w of objectsOf(args.resources, token)) workloadNamespaces.add(ref(w.props).namespace ?? "default");
-        const denied = new Set(
-            objectsOf(args.resources, K8S.networkPolicy)
-                .filter((p) => {
-                    const spec = p.props.spec ?? {};
-                    const selectsAll =
-                        Object.keys(spec.podSelector?.matchLabels ?? {}).length === 0 &&
-                        (spec.podSelector?.matchExpressions ?? []).length === 0;
-                    return selectsAll && ((spec.policyTypes ?? []) as string[]).includes("Ingress") && (spec.ingress ?? []).length === 0;
-                })
-                .map((p) => ref(p.props).namespace ?? "default"),
-        );
-        for (const ns of [...workloadNamespaces].sort())
-            if (!denied.has(ns)) report(`namespace ${ns} runs workloads without a default-deny ingress NetworkPolicy.`);
+        const denies = (direction: "Ingress" | "Egress", rules: "ingress" | "egress") =>
+            new Set(
+                objectsOf(args.resources, K8S.networkPolicy)
+                    .filter((p) => {
+                        const spec = p.props.spec ?? {};
+                        const selectsAll =
+                            Object.keys(spec.podSelector?.matchLabels ?? {}).length === 0 &&
+                            (spec.podSelector?.matchExpressions ?? []).length === 0;
+                        return selectsAll && ((spec.policyTypes ?? []) as string[]).includes(direction) && (spec[rules] ?? []).length === 0;
+                    })
+                    .map((p) => ref(p.props).namespace ?? "default"),
+            );
+        const ingress = denies("Ingress", "ingress");
+        const egress = denies("Egress", "egress");
+        for (const ns of [...workloadNamespaces].sort()) {
+            const missing = [...(ingress.has(ns) ? [] : ["ingress"]), ...(egress.has(ns) ? [] : ["egress"])];
+            if (missing.length > 0)
+                report(
+                    `namespace ${ns} runs workloads without a default-deny ${missing.join(" and ")} NetworkPolicy (podSelector {}, policyTypes [Ingress, Egress], no rules): add it with infra/network's defaultDeny.`,
+                );
+        }
     },
 });
 

@@ -78,6 +78,7 @@ describe("npm run render", () => {
             ]),
         ).toEqual([
             ["med-agi", "triton", "triton", 8000, "/v2/health/live"],
+            ["med-agi", "opa", "opa", 8181, "/health"],
             ["med-agi", "imaging", "imaging", 8006, "/health"],
             ["med-agi", "ekg", "ekg", 8016, "/health"],
             ["med-agi", "eval", "eval", 8005, "/health"],
@@ -94,7 +95,7 @@ describe("npm run render", () => {
 
     it("writes a summary with counts per type, a Mermaid diagram and the component tree", () => {
         const summary = fs.readFileSync(path.join(out, "prod", "summary.md"), "utf8");
-        expect(summary).toContain("| `kubernetes:apps/v1:Deployment` | 8 |"); // six services, triton, triton-cpu
+        expect(summary).toContain("| `kubernetes:apps/v1:Deployment` | 9 |"); // six services, triton, triton-cpu, opa
         expect(summary).toContain("```mermaid\nflowchart LR");
         expect(summary).toContain('clients -->|"imaging.med-agi.example.org"| w_med_agi_imaging');
         expect(summary).toMatch(/- Namespace `med-agi` 🔒 protected/);

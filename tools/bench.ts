@@ -8,7 +8,7 @@
  * |---|---|---|
  * | render prod | `npm run render -- --stack prod` | ≤ 2 × floor |
  * | render all | `npm run render` (dev, staging, prod) | ≤ 3.5 × floor |
- * | CLI start | the program as the Pulumi CLI's language host starts it (tools/bench/cli-start.js) | ≤ 2 × floor |
+ * | CLI start | the program as the Pulumi CLI's language host starts it (tools/bench/language-host.ts) | ≤ 2 × floor |
  * | scaling | marginal ms per resource at 600 synthetic services vs 60 | ≤ 1.5 × |
  *
  * Prints every figure next to the floor and its goal; exits 1 when one is missed.
@@ -19,24 +19,29 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 
+import { languageHostLaunch } from "./bench/language-host";
+
 const ROOT = path.resolve(__dirname, "..");
 const LOADER = path.join(__dirname, "lib", "ts-loader.js");
 
 interface Command {
     readonly label: string;
     readonly argv: readonly string[];
+    /** Working directory and environment, when not the project root and this process's. */
+    readonly cwd?: string;
+    readonly env?: NodeJS.ProcessEnv;
     /** The ratio to the floor this row must stay within. */
     readonly goal?: number;
 }
 
 /** Wall-clock milliseconds of one run of `argv`; throws with its stderr when it fails. */
-function timeOnce(argv: readonly string[]): number {
+function timeOnce({ argv, cwd = ROOT, env = process.env }: Command): number {
     const [file, ...args] = argv;
     if (file === undefined) throw new Error("empty command");
     const started = process.hrtime.bigint();
-    const r = spawnSync(file, args, { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    const r = spawnSync(file, args, { cwd, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
     const millis = Number(process.hrtime.bigint() - started) / 1e6;
-    if (r.status !== 0) throw new Error(`bench: \`${argv.join(" ")}\` exited with ${r.status}:\n${r.stderr}`);
+    if (r.status !== 0) throw new Error(`bench: \`${argv.join(" ")}\` (in ${cwd}) exited with ${r.status}:\n${r.stderr}`);
     return millis;
 }
 
@@ -84,18 +89,14 @@ function main(): number {
                 argv: [npm, "run", "-s", "render", "--", "--out", path.join(scratch, "all")],
                 goal: 3.5,
             },
-            {
-                label: "program as the Pulumi CLI starts it (dev)",
-                argv: [process.execPath, path.join(__dirname, "bench", "cli-start.js"), "--stack", "dev"],
-                goal: 2,
-            },
+            { label: "program as the Pulumi CLI starts it (dev)", ...languageHostLaunch(ROOT, "dev"), goal: 2 },
         ];
         // Warm-up: the first run fills the transpile and compile caches, as a
         // user's first command after `npm ci` does once.
-        for (const c of commands) timeOnce(c.argv);
+        for (const c of commands) timeOnce(c);
         // Interleaved, so that load on the machine weighs on every row alike.
         const samples = new Map<Command, number[]>(commands.map((c) => [c, []]));
-        for (let i = 0; i < runs; i++) for (const c of commands) samples.get(c)?.push(timeOnce(c.argv));
+        for (let i = 0; i < runs; i++) for (const c of commands) samples.get(c)?.push(timeOnce(c));
         const floorMs = median(samples.get(floor) ?? []);
 
         process.stdout.write(

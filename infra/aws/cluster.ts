@@ -258,6 +258,15 @@ export function createCluster(args: ClusterArgs, opts: pulumi.CustomResourceOpti
 export const ADDONS_BEFORE_NODES: readonly EksAddonName[] = ["vpc-cni", "kube-proxy"];
 export const ADDONS_AFTER_NODES: readonly EksAddonName[] = ["coredns", "aws-ebs-csi-driver"];
 
+/**
+ * Add-on configuration: the VPC CNI's network policy agent enforces the
+ * platform's NetworkPolicies (infra/network); without it EKS accepts them and
+ * enforces nothing (VPC CNI ≥ v1.14, `enableNetworkPolicy`).
+ */
+export const ADDON_CONFIGURATION: Partial<Record<EksAddonName, Record<string, unknown>>> = {
+    "vpc-cni": { enableNetworkPolicy: "true" },
+};
+
 /** Declares `addons` at the versions pinned for the cluster's Kubernetes version. */
 export function createAddons(
     prefix: string,
@@ -279,6 +288,7 @@ export function createAddons(
                 resolveConflictsOnCreate: "OVERWRITE",
                 resolveConflictsOnUpdate: "OVERWRITE",
                 ...(role === undefined ? {} : { serviceAccountRoleArn: role }),
+                ...(ADDON_CONFIGURATION[addon] === undefined ? {} : { configurationValues: JSON.stringify(ADDON_CONFIGURATION[addon]) }),
             },
             opts,
         );

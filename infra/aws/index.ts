@@ -87,6 +87,8 @@ export interface CloudOutputs {
         readonly externalSecrets: pulumi.Output<string>;
     };
     readonly triton: TritonPlacement;
+    /** What NetworkPolicies need: the VPC CIDR (RDS, the STS interface endpoint, the API server) and S3's CIDR blocks. */
+    readonly network: { readonly vpcCidr: string; readonly s3Cidrs: pulumi.Output<string[]> };
 }
 
 /** `postgresBackup` → `postgres-backup` (role and resource names). */
@@ -277,6 +279,7 @@ export class CloudLayer extends pulumi.ComponentResource {
                 roleArn: roles.triton,
                 modelsBucket: buckets.models,
             },
+            network: { vpcCidr: cfg.network.cidr, s3Cidrs: network.s3Cidrs },
         };
         this.registerOutputs({
             clusterName: this.outputs.clusterName,

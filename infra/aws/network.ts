@@ -71,6 +71,12 @@ export interface Network {
     readonly privateSubnetIds: pulumi.Output<string>[];
     readonly publicSubnetIds: pulumi.Output<string>[];
     readonly natGatewayCount: number;
+    /**
+     * The CIDR blocks of the region's S3 prefix list, as the S3 gateway endpoint
+     * reports them: the only addresses pods need for S3 (NetworkPolicy cannot
+     * select an AWS prefix list, so infra/network allows HTTPS to these blocks).
+     */
+    readonly s3Cidrs: pulumi.Output<string[]>;
 }
 
 /** Declares the VPC and everything in it. */
@@ -147,7 +153,7 @@ export function createNetwork(args: NetworkArgs, opts: pulumi.CustomResourceOpti
     }
 
     // S3 through a gateway endpoint (free): model pulls and backups never cross the NAT.
-    new ec2.VpcEndpoint(
+    const s3Endpoint = new ec2.VpcEndpoint(
         `${name}-s3`,
         {
             vpcId: vpc.id,
@@ -189,5 +195,6 @@ export function createNetwork(args: NetworkArgs, opts: pulumi.CustomResourceOpti
         privateSubnetIds: privateSubnets.map((s) => s.id),
         publicSubnetIds: publicSubnets.map((s) => s.id),
         natGatewayCount: nats,
+        s3Cidrs: s3Endpoint.cidrBlocks,
     };
 }

@@ -20,6 +20,9 @@ export const DATASTORE_CHARTS = {
     minio: { chart: "minio", version: "5.4.0", repo: "https://charts.min.io/" },
 } as const satisfies Record<string, ChartPin>;
 
+/** Where each operator's chart runs (NetworkPolicies isolate these namespaces too). */
+export const OPERATOR_NAMESPACES = { cnpg: "cnpg-system", eck: "elastic-system" } as const;
+
 export const DATASTORE_IMAGES = {
     /** PostgreSQL 16 (the cluster chart 0.8.1 default major) from CloudNativePG's images, pinned to a minor. */
     postgres: "ghcr.io/cloudnative-pg/postgresql:16.14-standard-bookworm",

@@ -10,7 +10,7 @@ import * as random from "@pulumi/random";
 
 import type { Environment } from "../environment";
 import { NAMESPACE } from "../runbook";
-import { DATASTORE_CHARTS, unmaintainedImage, DATASTORE_IMAGES } from "./charts";
+import { DATASTORE_CHARTS, OPERATOR_NAMESPACES, unmaintainedImage, DATASTORE_IMAGES } from "./charts";
 import type { DataStoresConfig } from "./config";
 import {
     eckOperatorValues,
@@ -104,7 +104,7 @@ export class DataStores extends pulumi.ComponentResource {
                 chart: DATASTORE_CHARTS.eckOperator.chart,
                 version: DATASTORE_CHARTS.eckOperator.version,
                 repositoryOpts: { repo: DATASTORE_CHARTS.eckOperator.repo },
-                namespace: "elastic-system",
+                namespace: OPERATOR_NAMESPACES.eck,
                 createNamespace: true,
                 atomic: true,
                 values: eckOperatorValues(),

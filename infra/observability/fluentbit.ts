@@ -6,7 +6,10 @@
  * - Inputs: every container log on every node (`/var/log/containers`), and
  *   the API server audit log where it is a node file (kind/k3d/kubeadm
  *   control planes). On EKS the audit log is a CloudWatch Logs stream, not a
- *   node file; see docs/observability.md.
+ *   node file; see docs/observability.md. With `decisionLogs`, the
+ *   authorisation decision log (OPA's container log) has an input of its own,
+ *   tagged `authz.*` and marked `log_stream authz-decisions`, and the general
+ *   input skips those files, so each decision reaches the SIEM once.
  * - Filters: Kubernetes metadata (pods cannot opt out of shipping:
  *   `K8S-Logging.Exclude Off`), plus `cluster=<environment>` on every record.
  * - Output: HTTPS with certificate verification and a bearer token read from
@@ -53,10 +56,33 @@ export function section(name: "SERVICE" | "INPUT" | "FILTER" | "OUTPUT", entries
     return [`[${name}]`, ...entries.map(([k, v]) => `    ${k.padEnd(width)} ${v}`)].join("\n") + "\n";
 }
 
+/** A workload whose container log is a decision log (OPA, `infra/authz`). */
+export interface DecisionLogSource {
+    /** Namespace of its pods. */
+    readonly namespace: string;
+    /** Deployment name: its pods are `<pod>-<hash>-<id>`. */
+    readonly pod: string;
+    /** Container name. */
+    readonly container: string;
+}
+
+/** Tag prefix of decision-log records: the tail input's tag is `authz.*`. */
+export const DECISION_LOG_TAG = "authz";
+
+/** The value of `log_stream` on every decision-log record, for SIEM searches. */
+export const DECISION_LOG_STREAM = "authz-decisions";
+
+/** The node path glob of a workload's container logs (`<pod>_<namespace>_<container>-<id>.log`, the kubelet's layout). */
+export function containerLogGlob(source: DecisionLogSource): string {
+    return `/var/log/containers/${source.pod}-*_${source.namespace}_${source.container}-*.log`;
+}
+
 /** What the pipeline depends on. */
 export interface PipelineArgs {
     readonly environment: Environment;
     readonly siem: SiemConfig & { readonly output: "http" | "stdout" };
+    /** Decision logs shipped through an input of their own. @default none */
+    readonly decisionLogs?: DecisionLogSource;
 }
 
 /** The Fluent Bit pipeline for this SIEM configuration. Pure. */
@@ -76,11 +102,13 @@ export function fluentBitPipeline(args: PipelineArgs): FluentBitPipeline {
         ["storage.sync", "normal"],
         ["storage.backlog.mem_limit", "16M"],
     ]);
+    const decisions = args.decisionLogs;
     const inputs = [
         section("INPUT", [
             ["Name", "tail"],
             ["Tag", "kube.*"],
             ["Path", "/var/log/containers/*.log"],
+            ...(decisions === undefined ? [] : [["Exclude_Path", containerLogGlob(decisions)] as const]),
             ["multiline.parser", "docker, cri"],
             ["DB", "/var/log/flb_kube.db"],
             ["Mem_Buf_Limit", "50MB"],
@@ -99,6 +127,20 @@ export function fluentBitPipeline(args: PipelineArgs): FluentBitPipeline {
             ["Skip_Long_Lines", "On"],
             ["storage.type", "filesystem"],
         ]),
+        ...(decisions === undefined
+            ? []
+            : [
+                  section("INPUT", [
+                      ["Name", "tail"],
+                      ["Tag", `${DECISION_LOG_TAG}.*`],
+                      ["Path", containerLogGlob(decisions)],
+                      ["multiline.parser", "docker, cri"],
+                      ["DB", "/var/log/flb_authz.db"],
+                      ["Mem_Buf_Limit", "50MB"],
+                      ["Skip_Long_Lines", "On"],
+                      ["storage.type", "filesystem"],
+                  ]),
+              ]),
     ].join("\n");
     const filters = [
         section("FILTER", [
@@ -109,6 +151,25 @@ export function fluentBitPipeline(args: PipelineArgs): FluentBitPipeline {
             ["K8S-Logging.Parser", "On"],
             ["K8S-Logging.Exclude", "Off"],
         ]),
+        ...(decisions === undefined
+            ? []
+            : [
+                  // The tail tag is the prefix plus the file path with "/" as ".": the filter strips it to find the pod.
+                  section("FILTER", [
+                      ["Name", "kubernetes"],
+                      ["Match", `${DECISION_LOG_TAG}.*`],
+                      ["Kube_Tag_Prefix", `${DECISION_LOG_TAG}.var.log.containers.`],
+                      ["Merge_Log", "On"],
+                      ["Keep_Log", "Off"],
+                      ["K8S-Logging.Parser", "On"],
+                      ["K8S-Logging.Exclude", "Off"],
+                  ]),
+                  section("FILTER", [
+                      ["Name", "modify"],
+                      ["Match", `${DECISION_LOG_TAG}.*`],
+                      ["Add", `log_stream ${DECISION_LOG_STREAM}`],
+                  ]),
+              ]),
         section("FILTER", [
             ["Name", "modify"],
             ["Match", "*"],

@@ -43,7 +43,7 @@ import { CONFIG_SECRET_NAME, RECEIVER_SECRET, alertmanagerConfig, type Alertmana
 import { CHARTS } from "./charts";
 import type { ObservabilitySecretKey, ObservabilitySettings } from "./config";
 import { DASHBOARD_LABEL, DASHBOARD_UID, dashboard } from "./dashboard";
-import { FLUENT_BIT_TOKEN_SECRET, fluentBitValues } from "./fluentbit";
+import { FLUENT_BIT_TOKEN_SECRET, fluentBitValues, type DecisionLogSource } from "./fluentbit";
 import { RULE_GROUP_NAMES, ruleGroups, type RuleGroup } from "./rules";
 import { GRAFANA_ADMIN_SECRET, kubePrometheusStackValues } from "./values";
 
@@ -126,6 +126,8 @@ export interface ObservabilityArgs {
     readonly dataStores?: readonly string[];
     /** Grafana's OIDC login and RBAC from the identity layer. @default none */
     readonly grafanaIdentity?: GrafanaIdentity;
+    /** A workload whose container log is the authorisation decision log (OPA), shipped as `authz.*`. @default none */
+    readonly decisionLogs?: DecisionLogSource;
 }
 
 /** Which secrets were given (a receiver without its credential is left out of the config). */
@@ -347,7 +349,11 @@ export class Observability extends pulumi.ComponentResource {
                     chart: fb.chart,
                     version: siem.chartVersion,
                     repositoryOpts: { repo: fb.repo },
-                    values: fluentBitValues({ environment: settings.environment, siem: { ...siem, output: siem.output } }),
+                    values: fluentBitValues({
+                        environment: settings.environment,
+                        siem: { ...siem, output: siem.output },
+                        ...(args.decisionLogs === undefined ? {} : { decisionLogs: args.decisionLogs }),
+                    }),
                 },
                 { parent: this, dependsOn: fbDeps },
             );

@@ -25,17 +25,17 @@ export const SERVICE_DEFAULTS = {
     },
 } as const;
 
+/** Namespace of the ingress controller (ingress-nginx's own default); NetworkPolicies admit it to the services. */
+export const INGRESS_CONTROLLER_NAMESPACE = "ingress-nginx";
+
 /** Built-in ingress defaults: every service at `<service>.med-agi.localhost` through nginx. */
 export const INGRESS_DEFAULTS = {
     enabled: true,
     className: "nginx",
     domain: "med-agi.localhost",
-    controllerNamespace: "ingress-nginx",
+    controllerNamespace: INGRESS_CONTROLLER_NAMESPACE,
     hsts: { maxAgeSeconds: 31_536_000, includeSubDomains: true, preload: false },
 } as const;
-
-/** Where the ingress controller runs (pods `app.kubernetes.io/name: ingress-nginx`); the network policies admit it. */
-export const INGRESS_CONTROLLER_NAMESPACE = INGRESS_DEFAULTS.controllerNamespace;
 
 /** Built-in topology spread: prefer spreading over zones and nodes, never block scheduling. */
 export const TOPOLOGY_SPREAD_DEFAULTS = { zone: "ScheduleAnyway", node: "ScheduleAnyway" } as const;
@@ -91,7 +91,7 @@ export const ingressSchema = z
         /** cert-manager ClusterIssuer that signs the TLS certificates; unset: bring your own `<service>-tls` Secrets. */
         clusterIssuer: k8sName.optional(),
         annotations: z.record(z.string(), z.string()).default({}),
-        /** Namespace of the ingress controller (ingress-nginx), which the network policies admit to the services. */
+        /** Namespace the ingress controller's pods run in: the only source NetworkPolicies admit to the services' API ports. */
         controllerNamespace: k8sName.default(INGRESS_DEFAULTS.controllerNamespace),
         /** The `Strict-Transport-Security` header every Ingress sends (max-age ≥ 1 day; 1 year by default). */
         hsts: z

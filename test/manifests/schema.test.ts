@@ -411,7 +411,7 @@ describe("/metrics is not public", () => {
             new Set(docs.filter((o) => o.kind === "ServiceMonitor").map((o) => o.metadata.name)),
         );
         const isRunbookService = (t: (typeof targets)[number]) => RUNBOOK_SERVICES.includes(t.container!.name);
-        // The six services serve metrics where the app is told to; Triton on its own metrics port, 8002.
+        // The six services serve metrics where the app is told to; Triton on its own metrics port, 8002; OPA on its API port, 8181.
         expect(
             targets
                 .filter(isRunbookService)
@@ -423,6 +423,8 @@ describe("/metrics is not public", () => {
             if (isRunbookService(t)) {
                 expect(t.containerPort).toBe(9464);
                 expect(t.container!.env).toContainEqual({ name: "METRICS_PORT", value: "9464" });
+            } else if (t.container!.name === "opa") {
+                expect(t.containerPort).toBe(8181);
             } else {
                 expect(t.container!.name).toBe("triton");
                 expect(t.containerPort).toBe(8002);

@@ -186,9 +186,16 @@ describe("fluentBitPipeline", () => {
                 "mem_buf_limit",
                 "skip_long_lines",
                 "storage.type",
+                "exclude_path",
             ];
-            for (const input of inputs(fluentBitPipeline({ environment: "prod", siem: http }).inputs)) {
-                for (const key of input.keys()) expect(documented).toContain(key);
+            const decisionLogs = { namespace: "med-agi", pod: "opa", container: "opa" };
+            for (const args of [
+                { environment: "prod" as const, siem: http },
+                { environment: "prod" as const, siem: http, decisionLogs },
+            ]) {
+                for (const input of inputs(fluentBitPipeline(args).inputs)) {
+                    for (const key of input.keys()) expect(documented).toContain(key);
+                }
             }
         });
 

@@ -9,7 +9,7 @@ import type { Plan, PlannedResource } from "../../tools/lib/plan";
 import { POLICIES } from "../../policies/all";
 import { copy, findings, named, obj, pod, remove, renderAll, type Stack } from "./harness";
 
-type Base = Stack | "dev+netpol";
+type Base = Stack;
 
 interface Mutation {
     readonly name: string;
@@ -35,24 +35,6 @@ const aws = (plan: Plan, type: string, role: string): any => {
     if (found.length !== 1) throw new Error(`expected one aws:${type} ${name}, found ${found.length}`);
     return found[0] as PlannedResource & { inputs: any };
 };
-
-/** A default-deny ingress NetworkPolicy for a namespace, as infra/identity will declare it. */
-function defaultDeny(stack: string, namespace: string): PlannedResource {
-    const name = `${namespace}-default-deny`;
-    return {
-        urn: `urn:pulumi:${stack}::med-agi::kubernetes:networking.k8s.io/v1:NetworkPolicy::${name}`,
-        type: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
-        name,
-        parent: null,
-        protect: false,
-        inputs: {
-            apiVersion: "networking.k8s.io/v1",
-            kind: "NetworkPolicy",
-            metadata: { name: "default-deny", namespace },
-            spec: { podSelector: {}, policyTypes: ["Ingress"] },
-        },
-    };
-}
 
 const MUTATIONS: Mutation[] = [
     // runbook-key-alerts
@@ -405,9 +387,30 @@ const MUTATIONS: Mutation[] = [
     },
     {
         name: "the default-deny policy of med-agi allows all ingress",
-        base: "dev+netpol",
+        base: "dev",
         policy: "k8s-default-deny-network-policy",
-        mutate: (p) => void (named(p, "med-agi-default-deny").inputs.spec.ingress = [{}]),
+        mutate: (p) => void (obj(p, "NetworkPolicy", "default-deny", "med-agi").inputs.spec.ingress = [{}]),
+    },
+    {
+        name: "the default-deny policy of med-agi allows all egress",
+        base: "prod",
+        policy: "k8s-default-deny-network-policy",
+        mutate: (p) => void (obj(p, "NetworkPolicy", "default-deny", "med-agi").inputs.spec.egress = [{}]),
+    },
+    {
+        name: "the node namespace's default-deny covers ingress only",
+        base: "staging",
+        policy: "k8s-default-deny-network-policy",
+        mutate: (p) => void (obj(p, "NetworkPolicy", "default-deny", "med-agi-node").inputs.spec.policyTypes = ["Ingress"]),
+    },
+    {
+        name: "the default-deny policy of med-agi selects only the services",
+        base: "dev",
+        policy: "k8s-default-deny-network-policy",
+        mutate: (p) =>
+            void (obj(p, "NetworkPolicy", "default-deny", "med-agi").inputs.spec.podSelector = {
+                matchLabels: { "app.kubernetes.io/component": "api" },
+            }),
     },
     // Data safety
     {
@@ -660,6 +663,62 @@ const MUTATIONS: Mutation[] = [
         policy: "aws-kms-key-rotation",
         mutate: (p) => void (aws(p, "kms/key:Key", "rds").inputs.enableKeyRotation = false),
     },
+    // runbook-opa-policy
+    {
+        name: "drop OPA's policy ConfigMap",
+        base: "dev",
+        policy: "runbook-opa-policy",
+        mutate: (p) => remove(p, (r) => r.inputs.kind === "ConfigMap" && r.inputs.metadata?.name === "opa-policy"),
+    },
+    {
+        name: "OPA no longer mounts its policy",
+        base: "staging",
+        policy: "runbook-opa-policy",
+        mutate: (p) => void (pod(obj(p, "Deployment", "opa").inputs).volumes = []),
+    },
+    {
+        name: "grant the auditor every action on ops in prod",
+        base: "prod",
+        policy: "runbook-opa-policy",
+        mutate: (p) => {
+            const cm = obj(p, "ConfigMap", "opa-policy").inputs;
+            const data = JSON.parse(cm.data["data.json"]);
+            data.medagi.acl.grants.auditor.ops = ["*"];
+            cm.data["data.json"] = JSON.stringify(data);
+        },
+    },
+    // runbook-opa-prod-ha
+    {
+        name: "scale prod OPA down to 2",
+        base: "prod",
+        policy: "runbook-opa-prod-ha",
+        mutate: (p) => void (obj(p, "Deployment", "opa").inputs.spec.replicas = 2),
+    },
+    {
+        name: "drop prod OPA's disruption budget",
+        base: "prod",
+        policy: "runbook-opa-prod-ha",
+        mutate: (p) => remove(p, (r) => r.inputs.kind === "PodDisruptionBudget" && r.inputs.metadata?.name === "opa"),
+    },
+    // runbook-opa-clients
+    {
+        name: "imaging loses OPA_URL",
+        base: "dev",
+        policy: "runbook-opa-clients",
+        mutate: (p) => {
+            const c = container(p, "Deployment", "imaging");
+            c.env = c.env.filter((e: any) => e.name !== "OPA_URL");
+        },
+    },
+    {
+        name: "eval asks a different decision",
+        base: "prod",
+        policy: "runbook-opa-clients",
+        mutate: (p) => {
+            const c = container(p, "Deployment", "eval");
+            c.env = c.env.map((e: any) => (e.name === "OPA_DECISION_PATH" ? { ...e, value: "medagi/authz" } : e));
+        },
+    },
 ];
 
 let bases: Record<Base, Plan>;
@@ -668,12 +727,7 @@ let cleanup: () => void = () => undefined;
 beforeAll(async () => {
     const rendered = await renderAll();
     cleanup = rendered.cleanup;
-    const withNetpol = copy(rendered.plans.dev);
-    withNetpol.resources.push(defaultDeny("dev", "med-agi"), defaultDeny("dev", "med-agi-node"));
-    bases = {
-        ...rendered.plans,
-        "dev+netpol": withNetpol,
-    };
+    bases = rendered.plans;
 }, 180_000);
 afterAll(() => cleanup());
 
@@ -692,7 +746,7 @@ describe("the mutation catalogue", () => {
 
     it("starts from bases on which every policy passes (each policy's passing case)", async () => {
         for (const [base, plan] of Object.entries(bases)) {
-            const found = (await findings(plan)).filter((f) => !(base !== "dev+netpol" && f.policy === "k8s-default-deny-network-policy"));
+            const found = await findings(plan);
             expect({ base, found: found.map((f) => `${f.policy}: ${f.message}`) }).toEqual({ base, found: [] });
         }
     });

@@ -84,8 +84,9 @@ describe("the pack as `pulumi preview --policy-pack policies` loads it", () => {
         }
     });
 
-    it("is advisory only where it says why: the default-deny NetworkPolicy check, until infra/identity lands", () => {
-        expect(POLICIES.filter((p) => p.enforcementLevel === "advisory").map((p) => p.name)).toEqual(["k8s-default-deny-network-policy"]);
+    it("is mandatory throughout, the default-deny NetworkPolicy check included (infra/network declares them)", () => {
+        expect(POLICIES.filter((p) => p.enforcementLevel === "advisory").map((p) => p.name)).toEqual([]);
+        expect(POLICIES.find((p) => p.name === "k8s-default-deny-network-policy")?.enforcementLevel).toBe("mandatory");
     });
 
     it("lists every policy in docs/policies.md", () => {
@@ -113,6 +114,11 @@ describe("the pack as `pulumi preview --policy-pack policies` loads it", () => {
         expect(defaults("aws-s3-lifecycle").minExpirationDays).toBe(30);
         expect(defaults("aws-rds-backup-retention").minDays).toBe(7);
         expect(defaults("runbook-prod-replicas").minReplicas).toBe(2);
+        expect(defaults("runbook-opa-prod-ha").minReplicas).toBe(3);
+        expect(defaults("runbook-opa-clients").env).toEqual({
+            OPA_URL: "http://opa.med-agi.svc:8181",
+            OPA_DECISION_PATH: "medagi/authz/allow",
+        });
         expect(defaults("runbook-health-probes").healthPath).toBe("/health");
         expect(defaults("runbook-names").deployments).toEqual(["imaging", "ekg", "eval", "anchor", "modelcards", "ops", "triton"]);
         expect(defaults("runbook-backup-jobs").drill).toBe("restore-drill");

@@ -12,7 +12,7 @@ describe("prod stack", () => {
         expectRunbookServices(plan, "v1.0.0", "123456789012.dkr.ecr.eu-west-1.amazonaws.com");
     });
 
-    it("runs at least two replicas of every service and of the GPU Triton, each behind a disruption budget", () => {
+    it("runs at least two replicas of every service, of the GPU Triton and of OPA, each behind a disruption budget", () => {
         const hpas = k8sObjects(plan, "HorizontalPodAutoscaler");
         // One autoscaler per runbook service and the GPU Triton: the loop below must have something to check.
         expect(hpas.map((h) => h.metadata.name).sort()).toEqual(["anchor", "ekg", "eval", "imaging", "modelcards", "ops", "triton"]);
@@ -21,7 +21,8 @@ describe("prod stack", () => {
             k8sObjects(plan, "PodDisruptionBudget")
                 .map((p) => p.metadata.name)
                 .sort(),
-        ).toEqual(["anchor", "ekg", "eval", "imaging", "modelcards", "ops", "triton"]);
+        ).toEqual(["anchor", "ekg", "eval", "imaging", "modelcards", "opa", "ops", "triton"]);
+        expect(k8sObject(plan, "Deployment", "opa").spec.replicas).toBeGreaterThanOrEqual(2);
     });
 
     it("protects the namespace (deleting it would delete everything in it)", () => {

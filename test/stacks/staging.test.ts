@@ -17,7 +17,7 @@ describe("staging stack", () => {
             ["triton", 1, 2],
             ...["imaging", "ekg", "eval", "anchor", "modelcards", "ops"].map((n) => [n, 2, 4]),
         ]);
-        expect(k8sObjects(plan, "PodDisruptionBudget")).toHaveLength(6);
+        expect(k8sObjects(plan, "PodDisruptionBudget")).toHaveLength(7); // the six services and OPA
     });
 
     it("gets certificates from cert-manager", () => {

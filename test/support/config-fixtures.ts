@@ -1,11 +1,13 @@
 /**
  * Config fixtures the config tests share: what a prod-like stack needs besides
- * sizing — a team receiver, a SIEM collector, the OIDC provider and their
- * credentials (secrets).
+ * sizing — a team receiver, a SIEM collector (name and address block), the
+ * OIDC provider and their credentials (secrets).
  */
 export const PROD_ROUTING = {
     alerting: { team: { kind: "slack", channel: "#med-agi-alerts" } },
     siem: { host: "siem.example.org" },
+    /** The collector's address block (TEST-NET-1): NetworkPolicies cannot select siem.host by name. */
+    network: { siemCidrs: ["192.0.2.128/28"] },
     pagerdutyRoutingKey: "R0UT1NG",
     slackWebhookUrl: "https://hooks.slack.com/services/T0/B0/X",
     siemToken: "T0KEN",

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
+import { languageHostLaunch, pwdAndEntry } from "../../tools/bench/language-host";
 import { ROOT } from "../support/harness";
 
 const LOADER = path.join(ROOT, "tools", "lib", "ts-loader.js");
@@ -81,24 +82,133 @@ describe("tools/lib/ts-loader.js", () => {
     });
 });
 
+describe("modules the program never calls are loaded on first use", () => {
+    /** Runs `script` in a fresh node with the loader, returning its stdout lines. */
+    function probe(script: string, env: NodeJS.ProcessEnv = {}) {
+        const r = spawnSync(process.execPath, ["-r", LOADER, "-e", script], {
+            cwd: ROOT,
+            encoding: "utf8",
+            env: { ...process.env, ...env },
+        });
+        // The function serializer's own dependencies print Node deprecation and experimental warnings, deferred or not.
+        expect(r.stderr.split("\n").filter((l) => l !== "" && !/Warning|--trace-deprecation/.test(l))).toEqual([]);
+        expect(r.status).toBe(0);
+        return r.stdout.trim().split("\n");
+    }
+    const AUTOMATION = "require.resolve('@pulumi/pulumi/automation/index.js')";
+
+    it("defers each subsystem at the installed versions (a dependency update that moves one is noticed here)", () => {
+        const lines = probe(
+            "console.log(require(process.env.LOADER).deferrableModules().map(f => require('path').relative(process.cwd(), f)).join('\\n'))",
+            {
+                LOADER,
+            },
+        );
+        expect(lines).toEqual([
+            "node_modules/@pulumi/pulumi/automation/index.js",
+            "node_modules/@pulumi/pulumi/typescript-shim.js",
+            "node_modules/@npmcli/arborist/lib/index.js",
+            "node_modules/normalize-package-data/lib/normalize.js",
+            "node_modules/glob/dist/commonjs/index.js",
+            "node_modules/zod/v4/locales/index.cjs",
+        ]);
+    });
+
+    it("loads the SDK with about half the modules, and the stand-ins behave as the modules", () => {
+        const script = [
+            "const pulumi = require('@pulumi/pulumi');",
+            "const before = Object.keys(require.cache).length;",
+            `const automationLoaded = require.cache[${AUTOMATION}].loaded && typeof require.cache[${AUTOMATION}].exports.LocalWorkspace === 'function';`,
+            "const { z } = require('zod');",
+            "console.log(before);",
+            "console.log(typeof pulumi.automation.LocalWorkspace.create, typeof z.locales.de, typeof require('glob').sync);",
+            "pulumi.runtime.serializeFunction(async (x) => x + 1).then((f) => console.log(f.text.includes('x + 1')));",
+        ].join("\n");
+        const deferred = probe(script);
+        const eager = probe(script, { MED_AGI_DEFER_SDK_EXTRAS: "0" });
+        expect(deferred.slice(1)).toEqual(["function function function", "true"]);
+        expect(eager.slice(1)).toEqual(deferred.slice(1));
+        expect(Number(deferred[0])).toBeLessThan(Number(eager[0]) * 0.6);
+    });
+
+    it("a CommonJS module's default import is the module itself, as TypeScript's __importDefault gives", () => {
+        const lines = probe(
+            "require('@pulumi/pulumi').runtime.computeCodePaths({ extraIncludePackages: ['yaml'] }).then((m) => console.log(m.size > 0))",
+        );
+        expect(lines).toEqual(["true"]);
+    });
+});
+
 describe("the Pulumi CLI entry point", () => {
-    it("Pulumi.yaml selects infra/main.js with the SDK's ts-node off", () => {
+    it("Pulumi.yaml selects infra/main.js with the SDK's ts-node off and the loader preloaded", () => {
         const project = fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8");
         expect(project).toMatch(/^main: infra\/main\.js$/m);
         expect(project).toMatch(/^ {4}typescript: false$/m);
+        expect(project).toMatch(/^ {4}nodeargs: --require med-agi-infra\/ts-loader$/m);
+    });
+
+    it("the language host runs node in the directory of main (getPwdMain), and the preload resolves from there and from the root", () => {
+        expect(pwdAndEntry(ROOT, "infra/main.js")).toEqual({ pwd: path.join(ROOT, "infra"), entry: "main.js" });
+        expect(pwdAndEntry(ROOT, "infra")).toEqual({ pwd: path.join(ROOT, "infra"), entry: "." });
+        expect(pwdAndEntry(ROOT, undefined)).toEqual({ pwd: ROOT, entry: "." });
+        for (const cwd of [path.join(ROOT, "infra"), ROOT]) {
+            const r = spawnSync(
+                process.execPath,
+                ["--require", "med-agi-infra/ts-loader", "-e", "console.log(globalThis.__medAgiTsLoader)"],
+                {
+                    cwd,
+                    encoding: "utf8",
+                },
+            );
+            expect(r.stderr).toBe("");
+            expect(r.stdout.trim()).toBe("true");
+        }
     });
 
     it("runs the program to completion as the language host starts it", () => {
-        const r = spawnSync(process.execPath, [path.join(ROOT, "tools", "bench", "cli-start.js"), "--stack", "dev"], {
-            cwd: ROOT,
-            encoding: "utf8",
-        });
+        const launch = languageHostLaunch(ROOT, "dev");
+        expect(launch.cwd).toBe(path.join(ROOT, "infra"));
+        expect(launch.argv.slice(1, 3)).toEqual(["--require", "med-agi-infra/ts-loader"]);
+        expect(launch.env.PULUMI_NODEJS_TYPESCRIPT).toBeUndefined();
+        const [node, ...args] = launch.argv;
+        const r = spawnSync(node as string, args, { cwd: launch.cwd, env: launch.env, encoding: "utf8" });
         // dev's one warning (no IdP: /docs and Grafana are open, docs/identity.md), and nothing else.
         expect(r.stderr).toBe(
             "warning: [runtime] no OIDC provider configured (med-agi:oidc): the services' /docs and Grafana are NOT behind a login in dev. Set one with: pulumi config set --path med-agi:oidc.issuerUrl https://<your-idp>/ && pulumi config set --path med-agi:oidc.clientId <client-id> && pulumi config set --secret med-agi:oidcClientSecret <client-secret>\n",
         );
         expect(r.status).toBe(0);
         const registered = Number(/cli-start: dev: (\d+) resources registered/.exec(r.stdout)?.[1]);
-        expect(registered).toBeGreaterThan(50);
+        expect(registered).toBeGreaterThan(150);
+    });
+
+    it("keeps error traces mapped to the TypeScript, and replaces only the SDK's promise-leak traces by a note", () => {
+        const dir = path.join(tmp, "traces");
+        fs.mkdirSync(dir, { recursive: true });
+        // Types and a blank line before the throw, so an unmapped trace would point elsewhere.
+        fs.writeFileSync(
+            path.join(dir, "thrower.ts"),
+            "interface Shape {\n    readonly n: number;\n}\n\nexport function fail(shape: Shape): never {\n    throw new Error(`boom ${shape.n}`);\n}\n",
+        );
+        const script = [
+            "require('source-map-support/register');", // as the SDK's runner does
+            `require(${JSON.stringify(path.join(ROOT, "infra", "main.js"))});`,
+            "const { debuggablePromise } = require('@pulumi/pulumi/runtime/debuggable');",
+            // The SDK keeps the traced promise (not the one it returns) among its leak candidates.
+            "debuggablePromise(Promise.resolve(1), 'probe');",
+            "const [traced] = require('@pulumi/pulumi/runtime/state').getStore().leakCandidates;",
+            "console.log(JSON.stringify(traced._debugStackTrace));",
+            `try { require(${JSON.stringify(path.join(dir, "thrower.ts"))}).fail({ n: 1 }); } catch (e) { console.log(e.stack.split('\\n').slice(0, 2).join(' | ')); }`,
+        ].join("\n");
+        const run = (env: NodeJS.ProcessEnv) =>
+            spawnSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } })
+                .stdout.trim()
+                .split("\n");
+        const [leak, error] = run({});
+        expect(JSON.parse(leak as string)).toBe(
+            "(promise stack trace not recorded: run with PULUMI_DEBUG_PROMISE_LEAKS=true to record it)",
+        );
+        expect(error).toMatch(/^Error: boom 1 \| +at (Object\.)?fail \(.*thrower\.ts:6:11\)$/);
+        const [fullLeak] = run({ PULUMI_DEBUG_PROMISE_LEAKS: "true" });
+        expect(JSON.parse(fullLeak as string)).toMatch(/^Error:?\s*\n\s+at debuggablePromise \(.*debuggable\.(js|ts):\d+:\d+\)/);
     });
 });

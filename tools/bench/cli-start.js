@@ -1,53 +1,39 @@
 "use strict";
 /**
- * Starts the program the way the Pulumi CLI's Node.js language host does
- * (node_modules/@pulumi/pulumi/cmd/run/run.js), with the mock runtime
- * standing in for the engine, which is not reachable here:
+ * Stands in for the SDK's `@pulumi/pulumi/cmd/run` (what the Node.js language
+ * host starts, see tools/bench/language-host.ts for the command line, working
+ * directory and environment), with the mock runtime in place of the engine,
+ * which is not reachable here. Before the program it does what run.js does:
+ * loads the SDK's instrumentation and source-map support, changes to `--pwd`,
+ * and registers ts-node when PULUMI_NODEJS_TYPESCRIPT=true (type checking
+ * unless PULUMI_NODEJS_TRANSPILE_ONLY=true or the tsconfig sets `noCheck`).
+ * Then it requires the entry point and runs its exported function inside the
+ * root stack, and waits for every registration, as the host does.
  *
- * - reads `runtime.options` and `main` from Pulumi.yaml;
- * - with `typescript: true` (the SDK's default) registers ts-node exactly as
- *   run.js does: type checking unless PULUMI_NODEJS_TRANSPILE_ONLY=true or
- *   the tsconfig sets `noCheck`;
- * - requires `main` and calls the exported function inside the root stack.
- *
- * `node tools/bench/cli-start.js [--stack <stack>]` (default dev, the
- * embedded default: its file needs no credentials). Exits 0 when the program
- * ran to completion.
+ * Exits 0 when the program ran to completion, printing how many resources it registered.
  */
-const fs = require("node:fs");
+require("@pulumi/pulumi/cmd/run/instrumentation");
+require("source-map-support/register");
 const path = require("node:path");
 const { parseArgs } = require("node:util");
 
-const ROOT = path.resolve(__dirname, "..", "..");
-const { values } = parseArgs({ options: { stack: { type: "string", default: "dev" } } });
-const { parse } = require("yaml");
+const { values, positionals } = parseArgs({
+    options: { project: { type: "string" }, stack: { type: "string" }, pwd: { type: "string" } },
+    allowPositionals: true,
+});
+if (values.pwd) process.chdir(values.pwd);
 
-const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
-const stackFile = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${values.stack}.yaml`), "utf8")) ?? {};
-const options = project.runtime?.options ?? {};
-
-// The config the CLI hands the program: project defaults under the stack's values.
-const config = {};
-for (const [key, spec] of Object.entries(project.config ?? {})) {
-    if (spec?.default !== undefined) config[`${project.name}:${key}`] = spec.default;
-}
-for (const [key, value] of Object.entries(stackFile.config ?? {})) config[key] = value;
-const strings = Object.fromEntries(
-    Object.entries(config).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]),
-);
-
-process.chdir(ROOT);
-if (options.typescript !== false) {
-    // run.js: transpileOnly from the environment, else the tsconfig's noCheck.
-    const tsutils = require("@pulumi/pulumi/cmd/run/../../tsutils");
-    const compilerOptions = tsutils.loadTypeScriptCompilerOptions("tsconfig.json");
+if (process.env.PULUMI_NODEJS_TYPESCRIPT === "true") {
+    const tsutils = require("@pulumi/pulumi/tsutils");
+    const tsconfig = process.env.PULUMI_NODEJS_TSCONFIG_PATH ?? "tsconfig.json";
+    const compilerOptions = tsutils.loadTypeScriptCompilerOptions(tsconfig);
     const env = process.env.PULUMI_NODEJS_TRANSPILE_ONLY;
     const transpileOnly = env ? env === "true" : compilerOptions.noCheck;
     const { tsnodeRequire, typescriptRequire } = tsutils.typeScriptRequireStrings();
     require(tsnodeRequire).register({
         compiler: typescriptRequire,
         transpileOnly,
-        project: "tsconfig.json",
+        project: tsconfig,
         skipProject: false,
         compilerOptions: { target: "ES2020", module: "nodenext", moduleResolution: "nodenext", sourceMap: "true", ...compilerOptions },
     });
@@ -55,7 +41,7 @@ if (options.typescript !== false) {
 
 const pulumi = require("@pulumi/pulumi");
 const { runInPulumiStack } = require("@pulumi/pulumi/runtime/stack");
-pulumi.runtime.setAllConfig(strings, []);
+pulumi.runtime.setAllConfig(JSON.parse(process.env.PULUMI_CONFIG ?? "{}"), []);
 let registered = 0;
 pulumi.runtime
     .setMocks(
@@ -66,18 +52,16 @@ pulumi.runtime
             },
             call: (args) => args.inputs,
         },
-        project.name,
+        values.project,
         values.stack,
         false,
     )
     .then(() =>
         runInPulumiStack(async () => {
-            const program = require(path.resolve(ROOT, project.main ?? "."));
+            const program = require(path.resolve(positionals[0] ?? "."));
             return typeof program === "function" ? program() : program;
         }),
     )
-    // As the language host does before it reports the program done: wait for
-    // every outstanding resource registration.
     .then(() => pulumi.runtime.disconnect())
     .then(
         () => {

@@ -33,7 +33,7 @@ export function mockState(type: string, name: string, inputs: Record<string, unk
 /**
  * Computed outputs the cloud layer reads from a few AWS resources (the
  * kubeconfig, the OIDC issuer, the node security group, the RDS address, the
- * node group's Auto Scaling group). Every value says it is a mock.
+ * node group's Auto Scaling group, the S3 gateway endpoint's CIDR blocks). Every value says it is a mock.
  */
 function awsComputed(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
     switch (type) {
@@ -54,6 +54,11 @@ function awsComputed(type: string, name: string, inputs: Record<string, unknown>
                 masterUserSecrets: [{ secretArn: `arn:aws:mock:::${name}-master-secret` }],
             };
         }
+        case "aws:ec2/vpcEndpoint:VpcEndpoint":
+            // A gateway endpoint reports its service's prefix list and CIDR blocks (RFC 5737 documentation ranges here).
+            return inputs.vpcEndpointType === "Gateway"
+                ? { prefixListId: `pl-mock-${name}`, cidrBlocks: ["198.51.100.0/25", "198.51.100.128/26"] }
+                : {};
         default:
             return {};
     }
@@ -134,8 +139,16 @@ export async function runUnderMocks(config: StackConfig, program: () => Promise<
     // stacks was a third of the render's CPU. The render reports a failing
     // program by its message, so stacks are off while the program runs,
     // unless that report is asked for.
+    // For the same reason the resources' source positions (which the SDK
+    // collects from a full stack trace per resource, for the engine) are not
+    // collected: the mocks never see them.
     const stackTraceLimit = Error.stackTraceLimit;
-    if (process.env.PULUMI_DEBUG_PROMISE_LEAKS === undefined) Error.stackTraceLimit = 0;
+    const resourceClass = pulumi.Resource as unknown as { callsites: () => unknown[] };
+    const callsites = resourceClass.callsites;
+    if (process.env.PULUMI_DEBUG_PROMISE_LEAKS === undefined) {
+        Error.stackTraceLimit = 0;
+        resourceClass.callsites = () => [];
+    }
     try {
         // The program runs inside the root stack resource, as under the CLI.
         await runInPulumiStack(async () => {
@@ -158,6 +171,7 @@ export async function runUnderMocks(config: StackConfig, program: () => Promise<
         await pulumi.runtime.disconnect();
     } finally {
         Error.stackTraceLimit = stackTraceLimit;
+        resourceClass.callsites = callsites;
     }
     if (failure !== undefined) throw new ProgramError(failure, registrations.length);
     const outputs = await resolveOutputs(result);

@@ -40,6 +40,95 @@ if (!globalThis.__medAgiTsLoader) {
     globalThis.__medAgiTsLoader = true;
     if (process.env.MED_AGI_COMPILE_CACHE !== "0") Module.enableCompileCache?.(path.join(ROOT, "node_modules", ".cache", "med-agi-v8"));
     Module.registerHooks({ resolve: resolveTypeScript, load: loadTypeScript });
+    if (process.env.MED_AGI_DEFER_SDK_EXTRAS !== "0") deferUnusedSdkSubsystems();
+}
+
+/**
+ * The SDK loads, at start, subsystems a program run never calls:
+ *
+ * - `@pulumi/pulumi`'s entry module loads the Automation API
+ *   (`pulumi.automation`, with js-yaml and more);
+ * - the function serializer (`pulumi.runtime.serializeFunction`, used by
+ *   dynamic providers and callbacks, not by this program) loads TypeScript's
+ *   compiler (a 9 MB module), `@npmcli/arborist` with its npm-registry client
+ *   tree (sigstore, pacote, cacache, …) and normalize-package-data;
+ * - `@pulumi/kubernetes/yaml` loads glob for `ConfigFile` patterns;
+ * - zod's classic API loads all of its message locales for `z.locales`.
+ *
+ * Together about 580 of the 1,270 modules a render loads. Each is registered
+ * in the module cache as a transparent stand-in that requires the real module
+ * on first use: `pulumi.automation.*` and function serialization still work,
+ * loaded when first touched. Only modules not loaded yet are deferred (under
+ * the CLI, Pulumi.yaml's `nodeargs` preloads this file before the SDK).
+ * MED_AGI_DEFER_SDK_EXTRAS=0 turns it off.
+ */
+function deferUnusedSdkSubsystems() {
+    for (const filename of deferrableModules()) defer(filename);
+}
+
+/** The modules deferred, as installed (a module that a dependency update moved is simply not deferred). */
+function deferrableModules() {
+    const resolveFrom = (specifier, ...from) => {
+        try {
+            return require.resolve(specifier, { paths: [path.join(ROOT, "node_modules", ...from)] });
+        } catch {
+            return undefined; // not installed, or moved in a future release: nothing to defer
+        }
+    };
+    const inPackage = (name, ...file) => {
+        const manifest = resolveFrom(`${name}/package.json`);
+        return manifest === undefined ? undefined : path.join(path.dirname(manifest), ...file);
+    };
+    return [
+        resolveFrom("@pulumi/pulumi/automation/index.js"),
+        resolveFrom("@pulumi/pulumi/typescript-shim.js"),
+        resolveFrom("@npmcli/arborist", "@pulumi", "pulumi", "runtime", "closure"),
+        resolveFrom("normalize-package-data", "@pulumi", "pulumi", "runtime", "closure"),
+        resolveFrom("glob", "@pulumi", "kubernetes", "yaml"),
+        // zod's classic API exports all of its ~60 message locales (`z.locales`); it
+        // loads its default (en) itself.
+        inPackage("zod", "v4", "locales", "index.cjs"),
+    ].filter((filename) => filename !== undefined && fs.existsSync(filename));
+}
+
+/** Puts a stand-in for `filename` in the module cache that loads the real module on first use. */
+function defer(filename) {
+    if (require.cache[filename] !== undefined) return;
+    let real;
+    const load = () => {
+        if (real === undefined) {
+            Reflect.deleteProperty(require.cache, filename); // so that require() loads the real module
+            real = require(filename);
+        }
+        return real;
+    };
+    const standIn = new Module(filename, null);
+    standIn.filename = filename;
+    standIn.paths = Module._nodeModulePaths(path.dirname(filename));
+    standIn.loaded = true;
+    // `__esModule: true` makes TypeScript's __importStar/__importDefault hand the
+    // stand-in itself to the importer instead of copying every key (which would
+    // load the module now); `default` then answers as they would have: the
+    // module's own default export, or the CommonJS module itself. (Every
+    // deferred module is used through its properties, none is called directly.)
+    standIn.exports = new Proxy(
+        {},
+        {
+            get: (_, key) => {
+                if (key === "__esModule" && real === undefined) return true;
+                const module = load();
+                return key === "default" && !module.__esModule ? module : Reflect.get(module, key);
+            },
+            has: (_, key) => Reflect.has(load(), key),
+            ownKeys: () => Reflect.ownKeys(load()),
+            getOwnPropertyDescriptor: (_, key) => {
+                const descriptor = Reflect.getOwnPropertyDescriptor(load(), key);
+                return descriptor === undefined ? undefined : { ...descriptor, configurable: true };
+            },
+            set: (_, key, value) => Reflect.set(load(), key, value),
+        },
+    );
+    require.cache[filename] = standIn;
 }
 
 let esbuild;
@@ -83,11 +172,15 @@ function isOwnTypeScript(filename) {
 
 /** `import "./x"` from a .ts file may name x.ts or x/index.ts, as TypeScript resolves it. */
 function resolveTypeScript(specifier, context, nextResolve) {
-    const parent = context.parentURL?.startsWith("file:") ? fileURLToPath(context.parentURL) : undefined;
-    if (parent !== undefined && isOwnTypeScript(parent) && (specifier.startsWith("./") || specifier.startsWith("../"))) {
-        const base = path.resolve(path.dirname(parent), specifier);
-        for (const candidate of [`${base}.ts`, path.join(base, "index.ts")]) {
-            if (fs.existsSync(candidate)) return nextResolve(candidate, context);
+    // Cheap string tests first: this hook sees every require of every module.
+    const parentURL = context.parentURL;
+    if ((specifier.startsWith("./") || specifier.startsWith("../")) && parentURL?.endsWith(".ts") && parentURL.startsWith("file:")) {
+        const parent = fileURLToPath(parentURL);
+        if (isOwnTypeScript(parent)) {
+            const base = path.resolve(path.dirname(parent), specifier);
+            for (const candidate of [`${base}.ts`, path.join(base, "index.ts")]) {
+                if (fs.existsSync(candidate)) return nextResolve(candidate, context);
+            }
         }
     }
     return nextResolve(specifier, context);
@@ -97,5 +190,33 @@ function loadTypeScript(url, context, nextLoad) {
     if (!url.startsWith("file:") || !url.endsWith(".ts")) return nextLoad(url, context);
     const filename = fileURLToPath(url);
     if (!isOwnTypeScript(filename)) return nextLoad(url, context);
-    return { format: "commonjs", source: transpile(filename, fs.readFileSync(filename, "utf8")), shortCircuit: true };
+    const source = transpile(filename, fs.readFileSync(filename, "utf8"));
+    transpiledSources.set(filename, source);
+    return { format: "commonjs", source, shortCircuit: true };
 }
+
+/** The JavaScript each TypeScript file ran as, with its inline source map: what stack-trace mappers must read. */
+const transpiledSources = new Map();
+
+/**
+ * The Pulumi CLI's runner installs source-map-support, which maps a stack
+ * frame by reading the frame's file from disk; for a .ts file that is the
+ * TypeScript, without the source map esbuild wrote into the JavaScript that
+ * actually ran, so every trace would point at lines of the transpiled output.
+ * Hand it the transpiled JavaScript instead. Does nothing (and returns false)
+ * when source-map-support has not been loaded, as in `npm run render`.
+ */
+function mapTracesWithSourceMapSupport() {
+    let id;
+    try {
+        id = require.resolve("source-map-support", { paths: [path.join(ROOT, "node_modules", "@pulumi", "pulumi", "cmd", "run")] });
+    } catch {
+        return false;
+    }
+    const sourceMapSupport = require.cache[id]?.exports;
+    if (sourceMapSupport === undefined) return false;
+    sourceMapSupport.install({ retrieveFile: (file) => transpiledSources.get(file) ?? null });
+    return true;
+}
+
+module.exports = { deferrableModules, mapTracesWithSourceMapSupport };

@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 
 import { NAMESPACE, POSTGRES } from "../../runbook";
-import { DATASTORE_CHARTS } from "../charts";
+import { DATASTORE_CHARTS, OPERATOR_NAMESPACES } from "../charts";
 import { declareDatabaseObjects } from "./objects";
 import { DATABASE_SERVICES, privilegeModel, rolesOf, type DatabaseService } from "./privileges";
 import {
@@ -140,7 +140,7 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                     chart: DATASTORE_CHARTS.cloudnativePg.chart,
                     version: DATASTORE_CHARTS.cloudnativePg.version,
                     repositoryOpts: { repo: DATASTORE_CHARTS.cloudnativePg.repo },
-                    namespace: "cnpg-system",
+                    namespace: OPERATOR_NAMESPACES.cnpg,
                     createNamespace: true,
                     atomic: true,
                     values: cnpgOperatorValues(),

@@ -1,0 +1,277 @@
+/**
+ * The matrix tests, run by each stack's test file on that stack's render
+ * (one stack per jest file: the mock runtime is process-global).
+ */
+import type { Plan } from "../../tools/lib/plan";
+import { k8sObject } from "../support/harness";
+import { address, type Address, type Endpoint } from "../support/network-policy";
+import {
+    METRICS,
+    OUTSIDE,
+    opensAllEgress,
+    PEERS,
+    platformPods,
+    SERVICE_PORTS,
+    SERVICES,
+    stackNetwork,
+    type StackNetwork,
+} from "./matrix-assertions";
+
+/** The DaemonSet of infra/logrotate. */
+const NODE_LOG_ROTATION = "med-agi-logrotate";
+
+/** What differs per stack, as literals. */
+export interface MatrixFacts {
+    readonly stack: "dev" | "staging" | "prod";
+    /** dev: the CloudNativePG pods; cloud: an address in the VPC (RDS). */
+    readonly database: { readonly kind: "in-cluster" } | { readonly kind: "external"; readonly address: string; readonly outside: string };
+    /** dev: the SeaweedFS filer on its S3 port; cloud: an S3 address and the STS endpoint's address, on 443. */
+    readonly objectStore:
+        { readonly kind: "in-cluster"; readonly port: number } | { readonly kind: "aws"; readonly s3: string; readonly sts: string };
+    /** An address the API server answers at, and its port. */
+    readonly apiServer: { readonly ip: string; readonly port: number };
+    readonly pacs?: { readonly ip: string; readonly outsideIp: string; readonly port: number; readonly env: Record<string, string> };
+    readonly siem?: { readonly ip: string; readonly port: number };
+    readonly tritonGpu: boolean;
+    /** Namespaces under default-deny ingress and egress. */
+    readonly isolatedNamespaces: readonly string[];
+}
+
+export function matrixTests(plan: () => Plan, facts: MatrixFacts): void {
+    let net: StackNetwork;
+    beforeAll(() => {
+        net = stackNetwork(plan());
+    });
+    const w = (name: string) => {
+        const found = net.workloads[name];
+        if (found === undefined) throw new Error(`no workload ${name} in the ${facts.stack} render`);
+        return found;
+    };
+    const inCluster = { postgres: facts.database.kind === "in-cluster", seaweedfs: facts.objectStore.kind === "in-cluster" };
+    const objectStore = (): [Endpoint, number] =>
+        facts.objectStore.kind === "in-cluster" ? [PEERS.seaweedfsFiler, facts.objectStore.port] : [address(facts.objectStore.s3), 443];
+    const database = (): [Endpoint, number] =>
+        facts.database.kind === "in-cluster" ? [PEERS.postgres, 5432] : [address(facts.database.address), 5432];
+    const api: () => Address = () => address(facts.apiServer.ip);
+
+    describe(`the ${facts.stack} network matrix`, () => {
+        it("isolates each platform namespace with a default-deny of both ingress and egress", () => {
+            for (const ns of facts.isolatedNamespaces) {
+                const deny = net.policies.filter(
+                    (p) =>
+                        p.metadata.namespace === ns &&
+                        Object.keys(p.spec.podSelector.matchLabels ?? {}).length === 0 &&
+                        (p.spec.policyTypes ?? []).includes("Ingress") &&
+                        (p.spec.policyTypes ?? []).includes("Egress") &&
+                        (p.spec.ingress ?? []).length === 0 &&
+                        (p.spec.egress ?? []).length === 0,
+                );
+                expect([ns, deny.length]).toEqual([ns, 1]);
+            }
+            expect(net.evaluator.allows(PEERS.intruder, PEERS.elasticsearch, 9200)).toBe(false);
+            expect(net.evaluator.allows(PEERS.intruder, w("triton"), 8000)).toBe(false);
+            expect(net.evaluator.allows(PEERS.intruderInPlatform, PEERS.opa, 8181)).toBe(false);
+            expect(net.evaluator.allows(PEERS.intruderInPlatform, OUTSIDE.internet, 443)).toBe(false);
+        });
+
+        it("lets every pod resolve names at the cluster DNS on 53 UDP and TCP, and nowhere else on 53", () => {
+            for (const [name, p] of platformPods(net, inCluster).filter(([n]) => n !== NODE_LOG_ROTATION)) {
+                expect([name, net.evaluator.allows(p, PEERS.coredns, 53, "UDP")]).toEqual([name, true]);
+                expect([name, net.evaluator.allows(p, PEERS.coredns, 53, "TCP")]).toEqual([name, true]);
+                expect([name, net.evaluator.allows(p, address("8.8.8.8"), 53, "UDP")]).toEqual([name, false]);
+            }
+        });
+
+        it("leaves the node log rotation without any network: it only rotates files on the node", () => {
+            const logrotate = w(NODE_LOG_ROTATION);
+            expect(net.evaluator.allows(logrotate, PEERS.coredns, 53, "UDP")).toBe(false);
+            expect(net.evaluator.allows(logrotate, api(), facts.apiServer.port)).toBe(false);
+            expect(net.evaluator.allows(PEERS.prometheus, logrotate, 9100)).toBe(false);
+        });
+
+        it("no policy allows all egress; the only /0 block is oauth2-proxy's HTTPS to public addresses", () => {
+            for (const p of net.policies) {
+                for (const rule of p.spec.egress ?? []) expect([p.metadata.name, opensAllEgress(rule)]).toEqual([p.metadata.name, false]);
+            }
+            const wide = net.policies.filter((p) =>
+                (p.spec.egress ?? []).some((r) => (r.to ?? []).some((peer) => peer.ipBlock?.cidr === "0.0.0.0/0")),
+            );
+            expect(wide.map((p) => p.metadata.name)).toEqual(["oauth2-proxy-egress"]);
+            for (const [name, p] of platformPods(net, inCluster)) {
+                expect([name, net.evaluator.allows(p, OUTSIDE.metadata, 80)]).toEqual([name, false]);
+                const internet = net.evaluator.allows(p, OUTSIDE.internet, 443);
+                expect([name, internet]).toEqual([name, name === "oauth2-proxy"]);
+            }
+            expect(net.evaluator.allows(PEERS.oauth2Proxy, OUTSIDE.internet, 80)).toBe(false);
+            expect(net.evaluator.allows(PEERS.oauth2Proxy, address("10.1.2.3"), 443)).toBe(false);
+        });
+
+        it("admits the ingress controller to each service's API port only, and to oauth2-proxy on 4180", () => {
+            for (const s of SERVICES) {
+                expect([s, net.evaluator.allows(PEERS.ingressController, w(s), SERVICE_PORTS[s])]).toEqual([s, true]);
+                expect([s, net.evaluator.allows(PEERS.ingressController, w(s), METRICS)]).toEqual([s, false]);
+                expect([s, net.evaluator.allows(PEERS.intruder, w(s), SERVICE_PORTS[s])]).toEqual([s, false]);
+            }
+            expect(net.evaluator.allows(PEERS.ingressController, PEERS.oauth2Proxy, 4180)).toBe(true);
+            expect(net.evaluator.allows(PEERS.intruder, PEERS.oauth2Proxy, 4180)).toBe(false);
+            expect(net.evaluator.allows(PEERS.ingressController, PEERS.elasticsearch, 9200)).toBe(false);
+        });
+
+        it("lets no service reach another service, on its API or its metrics port", () => {
+            for (const a of SERVICES)
+                for (const b of SERVICES) {
+                    if (a === b) continue;
+                    expect([a, b, net.evaluator.allows(w(a), w(b), SERVICE_PORTS[b])]).toEqual([a, b, false]);
+                    expect([a, b, net.evaluator.allows(w(a), w(b), METRICS)]).toEqual([a, b, false]);
+                }
+        });
+
+        it("lets the post-deploy smoke test reach each service's API port and nothing else", () => {
+            const smoke = w("post-deploy-smoke");
+            for (const s of SERVICES) {
+                expect([s, net.evaluator.allows(smoke, w(s), SERVICE_PORTS[s])]).toEqual([s, true]);
+                expect([s, net.evaluator.allows(smoke, w(s), METRICS)]).toEqual([s, false]);
+            }
+            expect(net.evaluator.allows(smoke, PEERS.elasticsearch, 9200)).toBe(false);
+        });
+
+        it("lets Prometheus scrape the metrics ports, but not the API ports; Grafana scrapes nothing", () => {
+            for (const s of SERVICES) {
+                expect([s, net.evaluator.allows(PEERS.prometheus, w(s), METRICS)]).toEqual([s, true]);
+                expect([s, net.evaluator.allows(PEERS.prometheus, w(s), SERVICE_PORTS[s])]).toEqual([s, false]);
+                expect([s, net.evaluator.allows(PEERS.grafana, w(s), METRICS)]).toEqual([s, false]);
+            }
+            expect(net.evaluator.allows(PEERS.prometheus, w("triton"), 8002)).toBe(true);
+            expect(net.evaluator.allows(PEERS.prometheus, w("triton"), 8000)).toBe(false);
+            expect(net.evaluator.allows(PEERS.prometheus, PEERS.opa, 8181)).toBe(true);
+            expect(net.evaluator.allows(PEERS.prometheus, PEERS.fluentBit, 2020)).toBe(true);
+            if (inCluster.postgres) {
+                expect(net.evaluator.allows(PEERS.prometheus, PEERS.postgres, 9187)).toBe(true);
+                expect(net.evaluator.allows(PEERS.prometheus, PEERS.postgres, 5432)).toBe(false);
+            }
+        });
+
+        it("lets each service reach Elasticsearch, OPA and the database, and not the object store", () => {
+            const [db, dbPort] = database();
+            const [store, storePort] = objectStore();
+            for (const s of SERVICES) {
+                expect([s, net.evaluator.allows(w(s), PEERS.elasticsearch, 9200)]).toEqual([s, true]);
+                expect([s, net.evaluator.allows(w(s), PEERS.elasticsearch, 9300)]).toEqual([s, false]);
+                expect([s, net.evaluator.allows(w(s), PEERS.opa, 8181)]).toEqual([s, true]);
+                expect([s, net.evaluator.allows(w(s), db, dbPort)]).toEqual([s, true]);
+                expect([s, net.evaluator.allows(w(s), store, storePort)]).toEqual([s, false]);
+            }
+            if (facts.database.kind === "external") {
+                expect(net.evaluator.allows(w("ekg"), address(facts.database.address), 5433)).toBe(false);
+                expect(net.evaluator.allows(w("ekg"), address(facts.database.outside), 5432)).toBe(false);
+            }
+        });
+
+        it("lets only imaging reach Triton, on HTTP and gRPC", () => {
+            const tritons = facts.tritonGpu ? [w("triton"), w("triton-cpu")] : [w("triton")];
+            for (const t of tritons) {
+                expect(net.evaluator.allows(w("imaging"), t, 8000)).toBe(true);
+                expect(net.evaluator.allows(w("imaging"), t, 8001)).toBe(true);
+                expect(net.evaluator.allows(w("imaging"), t, 8002)).toBe(false);
+                for (const s of SERVICES.filter((x) => x !== "imaging")) {
+                    expect([s, net.evaluator.allows(w(s), t, 8000)]).toEqual([s, false]);
+                    expect([s, net.evaluator.allows(w(s), t, 8001)]).toEqual([s, false]);
+                }
+            }
+        });
+
+        it("lets Triton read the models from the object store, and reach nothing else", () => {
+            const [store, port] = objectStore();
+            expect(net.evaluator.allows(w("triton"), store, port)).toBe(true);
+            expect(net.evaluator.allows(w("triton"), w("imaging"), SERVICE_PORTS.imaging)).toBe(false);
+            expect(net.evaluator.allows(w("triton"), PEERS.elasticsearch, 9200)).toBe(false);
+            if (facts.objectStore.kind === "aws") expect(net.evaluator.allows(w("triton"), address(facts.objectStore.sts), 443)).toBe(true);
+            if (facts.tritonGpu) {
+                // The CPU pods' gate asks the GPU pods' readiness; the GPU pods never call the CPU pods.
+                expect(net.evaluator.allows(w("triton-cpu"), w("triton"), 8000)).toBe(true);
+                expect(net.evaluator.allows(w("triton"), w("triton-cpu"), 8000)).toBe(false);
+            }
+        });
+
+        it("lets each backup job reach exactly the stores its script uses", () => {
+            const [db, dbPort] = database();
+            const [store, storePort] = objectStore();
+            const needs: Record<string, [boolean, boolean, boolean]> = {
+                "postgres-backup": [true, true, false],
+                "model-backup": [false, true, false],
+                "config-backup": [false, true, true],
+                "restore-drill": [true, true, false],
+                "postgres-restore": [true, true, false],
+            };
+            for (const [job, [toDb, toStore, toApi]] of Object.entries(needs)) {
+                expect([job, net.evaluator.allows(w(job), db, dbPort)]).toEqual([job, toDb]);
+                expect([job, net.evaluator.allows(w(job), store, storePort)]).toEqual([job, toStore]);
+                // In AWS, IRSA's STS interface endpoint shares the private subnets with EKS's control-plane ENIs,
+                // so HTTPS to the VPC (for STS) also reaches the API server (docs/network.md, "Limits").
+                const viaSts = facts.objectStore.kind === "aws" && toStore;
+                expect([job, net.evaluator.allows(w(job), api(), facts.apiServer.port)]).toEqual([job, toApi || viaSts]);
+                expect([job, net.evaluator.allows(w(job), api(), 6443)]).toEqual([job, toApi]);
+                expect([job, net.evaluator.allows(w(job), PEERS.elasticsearch, 9200)]).toEqual([job, false]);
+            }
+        });
+
+        it("lets the operators manage their stores and the API server call their webhooks", () => {
+            expect(net.evaluator.allows(PEERS.eckOperator, PEERS.elasticsearch, 9200)).toBe(true);
+            expect(net.evaluator.allows(PEERS.eckOperator, api(), facts.apiServer.port)).toBe(true);
+            expect(net.evaluator.allows(api(), PEERS.eckOperator, 9443)).toBe(true);
+            expect(net.evaluator.allows(OUTSIDE.internet, PEERS.eckOperator, 9443)).toBe(false);
+            expect(net.evaluator.allows(PEERS.eckOperator, w("imaging"), SERVICE_PORTS.imaging)).toBe(false);
+            expect(net.evaluator.allows(PEERS.elasticsearch, PEERS.elasticsearch, 9300)).toBe(true);
+            if (inCluster.postgres) {
+                expect(net.evaluator.allows(PEERS.cnpgOperator, PEERS.postgres, 8000)).toBe(true);
+                expect(net.evaluator.allows(PEERS.cnpgOperator, PEERS.postgres, 5432)).toBe(false);
+                expect(net.evaluator.allows(PEERS.postgres, api(), facts.apiServer.port)).toBe(true);
+                expect(net.evaluator.allows(PEERS.postgres, PEERS.postgres, 5432)).toBe(true);
+                expect(net.evaluator.allows(api(), PEERS.cnpgOperator, 9443)).toBe(true);
+            }
+        });
+
+        it("lets Fluent Bit reach the API server and the SIEM collector only", () => {
+            expect(net.evaluator.allows(PEERS.fluentBit, api(), facts.apiServer.port)).toBe(true);
+            expect(net.evaluator.allows(PEERS.fluentBit, OUTSIDE.internet, 443)).toBe(false);
+            expect(net.evaluator.allows(PEERS.fluentBit, PEERS.elasticsearch, 9200)).toBe(false);
+            if (facts.siem !== undefined) {
+                expect(net.evaluator.allows(PEERS.fluentBit, address(facts.siem.ip), facts.siem.port)).toBe(true);
+                expect(net.evaluator.allows(PEERS.fluentBit, address(facts.siem.ip), 80)).toBe(false);
+                expect(net.evaluator.allows(w("imaging"), address(facts.siem.ip), facts.siem.port)).toBe(false);
+            }
+        });
+
+        const pacs = facts.pacs;
+        if (pacs !== undefined) {
+            it("lets imaging, and only imaging, talk DICOM to the PACS block and port", () => {
+                expect(net.evaluator.allows(w("imaging"), address(pacs.ip), pacs.port)).toBe(true);
+                expect(net.evaluator.allows(w("imaging"), address(pacs.ip), 104)).toBe(false);
+                expect(net.evaluator.allows(w("imaging"), address(pacs.outsideIp), pacs.port)).toBe(false);
+                for (const s of SERVICES.filter((x) => x !== "imaging"))
+                    expect([s, net.evaluator.allows(w(s), address(pacs.ip), pacs.port)]).toEqual([s, false]);
+                expect(net.evaluator.allows(w("triton"), address(pacs.ip), pacs.port)).toBe(false);
+            });
+
+            it("gives imaging the PACS host, port and AE titles from config", () => {
+                const env = (
+                    k8sObject(plan(), "Deployment", "imaging").spec.template.spec.containers[0].env as { name: string; value?: string }[]
+                )
+                    .filter((e) => e.name.startsWith("PACS_"))
+                    .map((e) => [e.name, e.value]);
+                expect(Object.fromEntries(env)).toEqual(pacs.env);
+                const ekgEnv = k8sObject(plan(), "Deployment", "ekg").spec.template.spec.containers[0].env as { name: string }[];
+                expect(ekgEnv.filter((e) => e.name.startsWith("PACS_"))).toEqual([]);
+            });
+        } else {
+            it("has no PACS egress and no PACS env when no PACS is configured", () => {
+                for (const ip of ["192.0.2.5", "10.0.0.5", "172.18.0.9", "93.184.216.34"])
+                    expect([ip, net.evaluator.allows(w("imaging"), address(ip), 11112)]).toEqual([ip, false]);
+                const ports = net.policies.flatMap((p) => (p.spec.egress ?? []).flatMap((r) => (r.ports ?? []).map((x) => x.port)));
+                expect(ports).not.toContain(11112);
+                const env = k8sObject(plan(), "Deployment", "imaging").spec.template.spec.containers[0].env as { name: string }[];
+                expect(env.filter((e) => e.name.startsWith("PACS_"))).toEqual([]);
+            });
+        }
+    });
+}

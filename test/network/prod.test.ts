@@ -1,0 +1,38 @@
+import type { Plan } from "../../tools/lib/plan";
+import { runStack } from "../support/harness";
+import { matrixTests } from "./matrix";
+
+let plan: Plan;
+beforeAll(async () => {
+    plan = await runStack("prod");
+});
+
+matrixTests(() => plan, {
+    stack: "prod",
+    // RDS in the VPC (10.50.0.0/16); an address outside it.
+    database: { kind: "external", address: "10.50.1.20", outside: "10.99.1.20" },
+    // S3 at an address of the gateway endpoint's blocks (the render's mock: 198.51.100.0/25), STS's interface endpoint in the VPC.
+    objectStore: { kind: "aws", s3: "198.51.100.10", sts: "10.50.2.5" },
+    // EKS's control-plane ENIs in the VPC.
+    apiServer: { ip: "10.50.0.10", port: 443 },
+    pacs: {
+        ip: "192.0.2.5",
+        outsideIp: "192.0.2.20",
+        port: 11112,
+        env: {
+            PACS_HOST: "pacs.example.org",
+            PACS_PORT: "11112",
+            PACS_CALLING_AE_TITLE: "MEDAGI_IMAGING",
+            PACS_CALLED_AE_TITLE: "PACS_PROD",
+        },
+    },
+    siem: { ip: "192.0.2.150", port: 443 },
+    tritonGpu: true,
+    isolatedNamespaces: ["med-agi", "elastic-system", "logging", "med-agi-node"],
+});
+
+it("enables the VPC CNI's network policy agent, so EKS enforces these policies", () => {
+    const addon = plan.resources.filter((r) => r.type === "aws:eks/addon:Addon" && r.inputs.addonName === "vpc-cni");
+    expect(addon).toHaveLength(1);
+    expect(JSON.parse(String(addon[0]?.inputs.configurationValues))).toEqual({ enableNetworkPolicy: "true" });
+});
