@@ -310,6 +310,7 @@ export function declarePlatform(config: PlatformConfig): PlatformOutputs {
             },
             ...(config.pacs === undefined ? {} : { pacs: { cidr: config.pacs.cidr, port: config.pacs.port } }),
             ...(config.network.oidcIssuerCidrs === undefined ? {} : { oidcIssuerCidrs: config.network.oidcIssuerCidrs }),
+            servicesValidateTokens: config.oidc !== undefined,
             operators: {
                 ...(cloud === undefined ? { cnpg: OPERATOR_NAMESPACES.cnpg } : {}),
                 eck: OPERATOR_NAMESPACES.eck,

@@ -127,6 +127,12 @@ export interface NetworkPlanArgs {
     readonly pacs?: { readonly cidr: string; readonly port: number };
     /** oauth2-proxy's HTTPS egress to the OIDC issuer; undefined: every public address. */
     readonly oidcIssuerCidrs?: readonly string[];
+    /**
+     * The services validate bearer tokens against the issuer's keys (OIDC configured): with
+     * `oidcIssuerCidrs` set they get HTTPS egress to exactly those blocks (docs/identity.md).
+     * Without the blocks they get none (only oauth2-proxy reaches public addresses). @default false
+     */
+    readonly servicesValidateTokens?: boolean;
     /** The operator namespaces (CloudNativePG only with the in-cluster database). */
     readonly operators: { readonly cnpg?: string; readonly eck: string };
     /** Fluent Bit's namespace and, when it ships over HTTP, the SIEM collector. Undefined: no Fluent Bit. */
@@ -261,6 +267,10 @@ function platformNamespacePolicies(args: NetworkPlanArgs): NetworkPolicyDecl[] {
                 { to: [pods(PEER_LABELS.opa)], ports: [tcp(PEER_PORTS.opa)] },
                 ...(s.inference ? [{ to: [pods(TRITON_PODS)], ports: [tcp(TRITON_PORTS.http), tcp(TRITON_PORTS.grpc)] }] : []),
                 ...(s.pacs && args.pacs !== undefined ? [{ to: blocks([args.pacs.cidr]), ports: [tcp(args.pacs.port)] }] : []),
+                // The issuer's signing keys (JWKS), to validate API bearer tokens.
+                ...(args.servicesValidateTokens === true && args.oidcIssuerCidrs !== undefined
+                    ? [{ to: blocks(args.oidcIssuerCidrs), ports: [tcp(PEER_PORTS.https)] }]
+                    : []),
             ]),
         );
     }
