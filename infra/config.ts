@@ -13,6 +13,7 @@
  * | `backups` | `infra/backups/config.ts` |
  * | `logrotate` | `infra/logrotate/config.ts` |
  * | `database`, `objectStorage`, `dataStores`, `databaseAdminPassword` | `infra/datastores/config.ts` |
+ * | `oidc`, `oidcClientSecret`, `oauth2ProxyCookieSecret` | `infra/identity/config.ts` |
  * | `pacs`, `network` | `infra/network/config.ts` |
  * | `authz` | `infra/authz/config.ts` |
  * | `environment`, `release`, `registry`, `imagePullPolicy`, `imagePullSecrets`, `kubeContext` | here |
@@ -39,6 +40,14 @@ import {
     type ObjectStorageConfig,
 } from "./datastores/config";
 import { ENVIRONMENTS, type Environment } from "./environment";
+import {
+    cookieSecretProblems,
+    IDENTITY_SECRET_KEYS,
+    identityProblems,
+    oidcSchema,
+    plaintextEnvProblems,
+    type OidcConfig,
+} from "./identity/config";
 import { imageTag, k8sName } from "./formats";
 import { logrotateSchema, type LogrotateConfig } from "./logrotate/config";
 import {
@@ -88,7 +97,12 @@ export const CONFIG_NAMESPACE = "med-agi";
  * (stored as `secure:` ciphertext); a plain-text value is rejected without
  * echoing it.
  */
-export const SECRET_CONFIG_KEYS = [...OBSERVABILITY_SECRET_KEYS, ...DATASTORE_SECRET_KEYS, ...BACKUP_SECRET_KEYS] as const;
+export const SECRET_CONFIG_KEYS = [
+    ...OBSERVABILITY_SECRET_KEYS,
+    ...DATASTORE_SECRET_KEYS,
+    ...BACKUP_SECRET_KEYS,
+    ...IDENTITY_SECRET_KEYS,
+] as const;
 export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];
 
 /** The built-in defaults: the `dev` stack runs on these alone. Secure by default. */
@@ -127,7 +141,7 @@ export const configSchema = z
         /** Settings every service gets unless `services.<name>` overrides them (infra/services/config.ts). */
         serviceDefaults: servicePatchSchema.default({}),
         services: servicesSchema.default({}),
-        ingress: ingressSchema.default({ ...INGRESS_DEFAULTS, annotations: {} }),
+        ingress: ingressSchema.prefault({}),
         topologySpread: topologySpreadSchema.default({ ...TOPOLOGY_SPREAD_DEFAULTS }),
         /** kube-prometheus-stack: retention, storage, replicas, Grafana (infra/observability/config.ts). */
         monitoring: monitoringSchema.prefault({}),
@@ -149,6 +163,8 @@ export const configSchema = z
         inference: inferenceSchema.prefault({}),
         /** The AWS cloud layer of staging/prod (infra/aws/config.ts); absent in dev. */
         cloud: cloudSchema.optional(),
+        /** The OpenID Connect provider (infra/identity/config.ts); required in staging/prod. */
+        oidc: oidcSchema.optional(),
         /** The external DICOM/PACS imaging talks to (infra/network/config.ts); absent: no PACS, no DICOM egress. */
         pacs: pacsSchema.optional(),
         /** Address blocks the NetworkPolicies need for peers outside the cluster (infra/network/config.ts). */
@@ -189,6 +205,8 @@ export interface PlatformConfig {
     readonly inference: InferenceConfig;
     /** The cloud layer's settings (staging/prod); undefined in dev. */
     readonly cloud: CloudConfig | undefined;
+    /** The OpenID Connect provider; undefined only in dev (no IdP: no auth proxy, a warning). */
+    readonly oidc: OidcConfig | undefined;
     /** The PACS imaging talks to; undefined: none. */
     readonly pacs: PacsConfig | undefined;
     readonly network: NetworkConfig;
@@ -255,7 +273,17 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
     problems.push(...backupProblems(parsed, secretsSet).filter((p) => p.missingSecret === undefined || !plainText.has(p.missingSecret)));
     problems.push(...inferenceProblems(parsed.environment, parsed.inference));
     problems.push(...cloudProblems(parsed.cloud, parsed.environment));
-    problems.push(...networkProblems(parsed.network, { output: resolveSiemOutput(parsed), host: parsed.siem.host }, parsed.environment));
+    problems.push(
+        ...identityProblems(
+            { environment: parsed.environment, oidc: parsed.oidc, grafanaEnabled: parsed.monitoring.grafana.enabled },
+            secretsSet,
+        ).filter((p) => p.missingSecret === undefined || !plainText.has(p.missingSecret)),
+    );
+    problems.push(...cookieSecretProblems(parsed.oauth2ProxyCookieSecret));
+    problems.push(...plaintextEnvProblems(parsed.serviceDefaults, parsed.services));
+    problems.push(
+        ...networkProblems(parsed.network, { output: resolveSiemOutput(parsed), host: parsed.siem.host }, parsed.environment, parsed.oidc?.issuerUrl),
+    );
     problems.push(...authzProblems(parsed.environment, parsed.authz));
     problems.push(...dataStoreProblems(parsed.environment, parsed.dataStores));
     // A credential already refused as plain text is not reported again as missing.
@@ -295,6 +323,7 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
         logrotate: parsed.logrotate,
         inference: parsed.inference,
         cloud: parsed.cloud,
+        oidc: parsed.oidc,
         pacs: parsed.pacs,
         network: parsed.network,
         authz: resolveAuthz(parsed.environment, parsed.authz),

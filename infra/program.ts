@@ -34,6 +34,17 @@ import {
     type CaRef,
     type DatabaseService,
 } from "./datastores";
+import {
+    browserAuthAnnotations,
+    DOCS_PATHS,
+    grafanaIdentityValues,
+    httpsAnnotations,
+    Identity,
+    oidcServiceEnv,
+    RDS_MASTER_SECRET,
+    SECURITY_HEADERS_CONFIGMAP,
+    securityHeaders,
+} from "./identity";
 import { clusterProvider } from "./k8s/provider";
 import { CRONJOB_NAMES } from "./backups/defaults";
 import { POSTGRES_PORT } from "./aws/database";
@@ -118,6 +129,8 @@ export function declarePlatform(config: PlatformConfig, files: PlatformFiles = {
                   stack: config.stack,
                   environment: config.environment,
                   config: config.cloud,
+                  // On-call operators read the platform's namespaces (docs/identity.md).
+                  viewNamespaces: [NAMESPACE, config.monitoring.namespace],
                   ...(resolveSiemOutput(config) === "http" && config.siem.host !== undefined && secrets.siemToken !== undefined
                       ? { siem: { host: config.siem.host, port: config.siem.port, uri: config.siem.uri, token: secrets.siemToken } }
                       : {}),
@@ -129,6 +142,8 @@ export function declarePlatform(config: PlatformConfig, files: PlatformFiles = {
     const namespace = new PlatformNamespace("platform", { name: NAMESPACE }, { provider, protect: config.protect });
 
     const dataStores = declareDataStores(config, provider, namespace, cloud, files.caBundle);
+    const identity = declareIdentity(config, secrets, cloud, provider, namespace);
+
     const backupArgs = dataStoreBackupArgs(config, dataStores, backupSigningKeys(config, secrets), cloud);
     const backups = backupArgs === undefined ? undefined : new Backups("backups", backupArgs, { provider, dependsOn: [namespace] });
     const logRotation = !config.logrotate.enabled
@@ -181,6 +196,22 @@ export function declarePlatform(config: PlatformConfig, files: PlatformFiles = {
             backups: backups !== undefined,
             // Where the GPU Triton is deployed, a missing or unready deployment/triton pages.
             tritonGpu: deploysGpuTriton(inference),
+            // Grafana: ConfigMap-only RBAC; with OIDC, login through the same issuer, behind oauth2-proxy.
+            grafanaIdentity: {
+                values: grafanaIdentityValues({
+                    oidc: config.oidc,
+                    namespace: config.monitoring.namespace,
+                    ...(config.ingress.enabled ? { ingress: config.ingress } : {}),
+                }),
+                ...(config.oidc === undefined || secrets.oidcClientSecret === undefined
+                    ? {}
+                    : { oidcClientSecret: secrets.oidcClientSecret }),
+                // nginx reads custom-headers only from the Ingress's own namespace.
+                ...(config.ingress.enabled
+                    ? { configMaps: [{ name: SECURITY_HEADERS_CONFIGMAP, data: securityHeaders(config.ingress.hsts) }] }
+                    : {}),
+                dependsOn: identity.prerequisites,
+            },
             // OPA's decision log (its stdout) reaches the SIEM through an input of its own.
             decisionLogs: OPA_LOG_SOURCE,
         },
@@ -244,6 +275,8 @@ export function declarePlatform(config: PlatformConfig, files: PlatformFiles = {
                     // Every request is authorised by OPA: OPA_URL and OPA_DECISION_PATH.
                     ...opaClientEnv(),
                     ...(name === "imaging" ? tritonClientEnv(triton.endpoints) : []),
+                    // Bearer tokens on the API are validated by the service against this issuer and audience.
+                    ...(config.oidc === undefined ? [] : oidcServiceEnv(config.oidc)),
                     // …and talks DICOM to the PACS when one is configured (docs/network.md).
                     ...(name === "imaging" ? pacsClientEnv(config.pacs) : []),
                 ],
@@ -257,12 +290,17 @@ export function declarePlatform(config: PlatformConfig, files: PlatformFiles = {
                               className: config.ingress.className,
                               host: `${name}.${config.ingress.domain}`,
                               ...(config.ingress.clusterIssuer === undefined ? {} : { clusterIssuer: config.ingress.clusterIssuer }),
-                              annotations: config.ingress.annotations,
+                              // HTTPS redirect and HSTS explicitly; the stack's own annotations last.
+                              annotations: { ...httpsAnnotations(NAMESPACE), ...config.ingress.annotations },
+                              // The browser paths (/docs …) behind oauth2-proxy; the API takes bearer tokens.
+                              ...(identity.oauth2Proxy === undefined
+                                  ? {}
+                                  : { docs: { paths: DOCS_PATHS, annotations: browserAuthAnnotations(config.ingress.domain) } }),
                           },
                       }
                     : {}),
             },
-            { provider },
+            { provider, dependsOn: identity.prerequisites },
         );
         services[name] = { port: SERVICES[name].port, image, clusterUrl: service.clusterUrl, url: service.url };
         serviceResources.push(service);
@@ -309,6 +347,7 @@ export function declarePlatform(config: PlatformConfig, files: PlatformFiles = {
             },
             ...(config.pacs === undefined ? {} : { pacs: { cidr: config.pacs.cidr, port: config.pacs.port } }),
             ...(config.network.oidcIssuerCidrs === undefined ? {} : { oidcIssuerCidrs: config.network.oidcIssuerCidrs }),
+            servicesValidateTokens: config.oidc !== undefined,
             operators: {
                 ...(cloud === undefined ? { cnpg: OPERATOR_NAMESPACES.cnpg } : {}),
                 eck: OPERATOR_NAMESPACES.eck,
@@ -385,6 +424,64 @@ function serviceDataStoreWiring(
         });
     }
     return { envFromSecrets, files };
+}
+
+/**
+ * Identity and access (docs/identity.md): the OIDC client Secret and
+ * oauth2-proxy, the HSTS header ConfigMaps, Grafana's ClusterRole, and in
+ * staging/prod External Secrets syncing the RDS master secret. dev may run
+ * without an IdP: a warning, and no auth proxy.
+ */
+function declareIdentity(
+    config: PlatformConfig,
+    secrets: Partial<Record<SecretConfigKey, pulumi.Output<string>>>,
+    cloud: CloudOutputs | undefined,
+    provider: ReturnType<typeof clusterProvider>,
+    namespace: PlatformNamespace,
+): Identity {
+    if (config.oidc === undefined) {
+        pulumi.log.warn(
+            `no OIDC provider configured (med-agi:oidc): the services' /docs and Grafana are NOT behind a login in ${config.stack}. ` +
+                "Set one with: pulumi config set --path med-agi:oidc.issuerUrl https://<your-idp>/ && pulumi config set --path med-agi:oidc.clientId <client-id> && pulumi config set --secret med-agi:oidcClientSecret <client-secret>",
+        );
+    }
+    return new Identity(
+        "identity",
+        {
+            oidc: config.oidc,
+            ...(secrets.oidcClientSecret === undefined ? {} : { clientSecret: secrets.oidcClientSecret }),
+            ...(secrets.oauth2ProxyCookieSecret === undefined ? {} : { cookieSecret: secrets.oauth2ProxyCookieSecret }),
+            proxyReplicas: config.oidc?.proxyReplicas ?? (config.environment === "dev" ? 1 : 2),
+            ...(config.ingress.enabled
+                ? {
+                      ingress: {
+                          domain: config.ingress.domain,
+                          className: config.ingress.className,
+                          ...(config.ingress.clusterIssuer === undefined ? {} : { clusterIssuer: config.ingress.clusterIssuer }),
+                          hsts: config.ingress.hsts,
+                      },
+                  }
+                : {}),
+            grafana: config.monitoring.grafana.enabled,
+            ...(cloud === undefined
+                ? {}
+                : {
+                      externalSecrets: {
+                          region: cloud.region,
+                          roleArn: cloud.roles.externalSecrets,
+                          secrets: [
+                              {
+                                  name: RDS_MASTER_SECRET.name,
+                                  secretArn: cloud.database.masterUserSecretArn,
+                                  properties: RDS_MASTER_SECRET.properties,
+                              },
+                          ],
+                      },
+                  }),
+            protect: config.protect,
+        },
+        { provider, dependsOn: [namespace] },
+    );
 }
 
 /** The data stores: in-cluster PostgreSQL in dev, the configured server (RDS) in staging/prod. */

@@ -5,6 +5,7 @@
 import { AUTHZ_POLICIES } from "./authz";
 import { AWS_POLICIES } from "./aws";
 import { DATA_SAFETY_POLICIES } from "./data-safety";
+import { IDENTITY_POLICIES } from "./identity";
 import { KUBERNETES_POLICIES } from "./kubernetes";
 import type { MedAgiPolicy } from "./policy";
 import { RUNBOOK_POLICIES } from "./runbook";
@@ -16,6 +17,7 @@ export const POLICIES: readonly MedAgiPolicy[] = [
     ...KUBERNETES_POLICIES,
     ...AWS_POLICIES,
     ...DATA_SAFETY_POLICIES,
+    ...IDENTITY_POLICIES,
     ...AUTHZ_POLICIES,
 ];
 

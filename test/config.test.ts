@@ -60,6 +60,8 @@ describe("stack configuration", () => {
                 domain: "med-agi.localhost",
                 annotations: {},
                 controllerNamespace: "ingress-nginx",
+                // HSTS for one year with subdomains, no preload (docs/identity.md).
+                hsts: { maxAgeSeconds: 31536000, includeSubDomains: true, preload: false },
             });
         });
 
@@ -341,7 +343,7 @@ describe("stack configuration", () => {
 
         it.each(backupCases)("rejects %s", (_what, values, stack, expected) => {
             const parsed = JSON.parse(JSON.stringify(values)) as Record<string, unknown>; // drop undefined fields
-            const secrets = stack === "prod" ? PROD_SECRETS : ["slackWebhookUrl", "siemToken", "backupSigningKey"];
+            const secrets = stack === "prod" ? PROD_SECRETS : ["slackWebhookUrl", "siemToken", "backupSigningKey", "oidcClientSecret"];
             expect(problems({ backupSigningKey: SIGNING_KEY, ...parsed }, stack, secrets)).toEqual(expected);
         });
 
@@ -386,6 +388,7 @@ describe("stack configuration", () => {
         it("requires a team receiver, a SIEM collector and the credentials they need in prod, each named", () => {
             expect(problems({ environment: "prod", serviceDefaults: { replicas: 2 }, ...PROD_CLOUD }, "prod")).toEqual([
                 'backupSigningKey: is required while backup jobs are deployed (the HMAC key that signs every backup manifest, kept out of the bucket so a forged backup is refused); set it with: pulumi config set --secret med-agi:backupSigningKey "$(openssl rand -hex 32)"',
+                "oidc: is required in prod (the OpenID Connect provider of every service, oauth2-proxy and Grafana): pulumi config set --path med-agi:oidc.issuerUrl https://<your-idp>/ && pulumi config set --path med-agi:oidc.clientId <client-id> && pulumi config set --secret med-agi:oidcClientSecret <client-secret>",
                 "network.siemCidrs: is required (the SIEM collector's IPv4 CIDRs, needed in prod because siem.output is \"http\": Fluent Bit's egress is allowed only there, and a NetworkPolicy cannot select the host name (siem.host))",
                 'alerting.team.kind: "none" is not allowed in prod (warnings must reach the team: "slack" or "email")',
                 'siem.host: is required when siem.output is "http" (the SIEM collector host name)',

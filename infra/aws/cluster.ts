@@ -21,6 +21,49 @@ export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator"] as cons
 /** The access policy each admin role gets, cluster-wide. */
 export const ADMIN_ACCESS_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
 
+/** Read-only access for on-call (no Secrets: AmazonEKSViewPolicy excludes them). */
+export const VIEW_ACCESS_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy";
+
+/** Kubernetes groups the operator access entries map to (they show in the audit log as the user's groups). */
+export const OPERATOR_GROUPS = { onCall: "med-agi:on-call", breakGlass: "med-agi:break-glass" } as const;
+
+/** One operator access entry: who, which group, which EKS access policy and where. */
+export interface OperatorAccess {
+    readonly key: string;
+    readonly principalArn: string;
+    readonly group: string;
+    readonly policyArn: string;
+    readonly scope: { readonly type: "cluster" } | { readonly type: "namespace"; readonly namespaces: readonly string[] };
+}
+
+/**
+ * The operator access entries: on-call roles read the platform's namespaces
+ * (view, namespaced), break-glass roles administer the cluster. A role listed
+ * in both, or already an admin role, is refused by config validation. Pure.
+ */
+export function operatorAccess(
+    onCall: readonly string[],
+    breakGlass: readonly string[],
+    viewNamespaces: readonly string[],
+): OperatorAccess[] {
+    return [
+        ...onCall.map((arn) => ({
+            key: `oncall-${roleKey(arn)}`,
+            principalArn: arn,
+            group: OPERATOR_GROUPS.onCall,
+            policyArn: VIEW_ACCESS_POLICY,
+            scope: { type: "namespace" as const, namespaces: [...viewNamespaces] },
+        })),
+        ...breakGlass.map((arn) => ({
+            key: `breakglass-${roleKey(arn)}`,
+            principalArn: arn,
+            group: OPERATOR_GROUPS.breakGlass,
+            policyArn: ADMIN_ACCESS_POLICY,
+            scope: { type: "cluster" as const },
+        })),
+    ];
+}
+
 /** The CloudWatch log group EKS writes the control-plane logs to (fixed by EKS). */
 export function controlPlaneLogGroup(clusterName: string): string {
     return `/aws/eks/${clusterName}/cluster`;
@@ -79,6 +122,12 @@ export interface ClusterArgs {
     readonly privateSubnetIds: pulumi.Input<string>[];
     readonly publicAccessCidrs: readonly string[];
     readonly adminRoleArns: readonly string[];
+    /** On-call (read-only) and break-glass (admin) roles, and the namespaces on-call may read. @default none */
+    readonly operators?: {
+        readonly onCall: readonly string[];
+        readonly breakGlass: readonly string[];
+        readonly viewNamespaces: readonly string[];
+    };
     readonly logRetentionDays: number;
     readonly prod: boolean;
 }
@@ -157,6 +206,29 @@ export function createCluster(args: ClusterArgs, opts: pulumi.CustomResourceOpti
             opts,
         );
     });
+
+    for (const access of operatorAccess(
+        args.operators?.onCall ?? [],
+        args.operators?.breakGlass ?? [],
+        args.operators?.viewNamespaces ?? [],
+    )) {
+        const entry = new eks.AccessEntry(
+            `${name}-${access.key}`,
+            { clusterName: cluster.name, principalArn: access.principalArn, type: "STANDARD", kubernetesGroups: [access.group] },
+            opts,
+        );
+        new eks.AccessPolicyAssociation(
+            `${name}-${access.key}`,
+            {
+                clusterName: cluster.name,
+                principalArn: entry.principalArn,
+                policyArn: access.policyArn,
+                accessScope:
+                    access.scope.type === "cluster" ? { type: "cluster" } : { type: "namespace", namespaces: [...access.scope.namespaces] },
+            },
+            opts,
+        );
+    }
 
     const issuerUrl = cluster.identities.apply((ids) => ids[0]?.oidcs?.[0]?.issuer ?? "");
     const oidc = new iam.OpenIdConnectProvider(`${name}-oidc`, { url: issuerUrl, clientIdLists: ["sts.amazonaws.com"] }, opts);

@@ -146,6 +146,16 @@ export const cloudSchema = z
                 publicAccessCidrs: z.array(ipv4Cidr).default([]),
                 /** IAM roles with cluster-admin access entries. Include the role that runs `pulumi up`. */
                 adminRoleArns: z.array(iamRoleArn).min(1),
+                /**
+                 * On-call operators: read-only (AmazonEKSViewPolicy, no Secrets) in the platform's
+                 * namespaces, Kubernetes group `med-agi:on-call`. @default [] (docs/identity.md)
+                 */
+                onCallRoleArns: z.array(iamRoleArn).default([]),
+                /**
+                 * Break-glass administrators: cluster admin (AmazonEKSClusterAdminPolicy), Kubernetes group
+                 * `med-agi:break-glass`; every use is in the audit log. @default [] (docs/identity.md)
+                 */
+                breakGlassRoleArns: z.array(iamRoleArn).default([]),
                 /** Retention of the control-plane logs (api, audit, authenticator) in CloudWatch. */
                 logRetentionDays: z
                     .union([z.literal(30), z.literal(60), z.literal(90), z.literal(180), z.literal(365)])
@@ -229,6 +239,23 @@ export function cloudProblems(cloud: CloudConfig | undefined, environment: Envir
     }
     const out: ConfigProblem[] = [];
     const key = (path: string) => `cloud.${path}`;
+
+    // An IAM role has one EKS access entry: a role in two operator lists would get one of the two access levels at random.
+    const seen = new Map<string, string>(cloud.cluster.adminRoleArns.map((arn) => [arn, "adminRoleArns"]));
+    for (const list of ["onCallRoleArns", "breakGlassRoleArns"] as const) {
+        cloud.cluster[list].forEach((arn, i) => {
+            const other = seen.get(arn);
+            if (other !== undefined) {
+                out.push(
+                    problem(
+                        key(`cluster.${list}.${i}`),
+                        arn,
+                        `a role appears once across adminRoleArns, onCallRoleArns and breakGlassRoleArns; it is already in cluster.${other}`,
+                    ),
+                );
+            } else seen.set(arn, list);
+        });
+    }
 
     cloud.nodePools.gpu.instanceTypes.forEach((type, i) => {
         if (gpuFamilyOf(type) === undefined) {

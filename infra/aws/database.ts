@@ -55,6 +55,8 @@ export interface Database {
     readonly endpoint: pulumi.Output<string>;
     /** Secrets Manager secret holding the master password (rotated by RDS). */
     readonly masterUserSecretArn: pulumi.Output<string>;
+    /** The KMS key that encrypts that secret (a reader of the secret needs kms:Decrypt on it). */
+    readonly masterUserSecretKmsKeyArn: pulumi.Output<string>;
 }
 
 /** Declares the database, its key, subnet group, security group and parameter group. */
@@ -142,5 +144,6 @@ export function createDatabase(args: DatabaseArgs, opts: pulumi.CustomResourceOp
         port: db.port,
         endpoint: db.endpoint,
         masterUserSecretArn: db.masterUserSecrets.apply((s) => s[0]?.secretArn ?? ""),
+        masterUserSecretKmsKeyArn: key.arn,
     };
 }

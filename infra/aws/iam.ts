@@ -40,6 +40,8 @@ export const WORKLOAD_SERVICE_ACCOUNTS = {
     configBackup: { namespace: NAMESPACE, name: SERVICE_ACCOUNT_NAMES.configBackup },
     clusterAutoscaler: { namespace: "kube-system", name: "cluster-autoscaler" },
     ebsCsi: { namespace: "kube-system", name: "ebs-csi-controller-sa" },
+    /** The identity the `med-agi` SecretStore of External Secrets authenticates as (infra/identity/external-secrets.ts). */
+    externalSecrets: { namespace: NAMESPACE, name: "external-secrets-aws" },
 } as const satisfies Record<string, ServiceAccountRef>;
 export type Workload = keyof typeof WORKLOAD_SERVICE_ACCOUNTS;
 
@@ -235,6 +237,35 @@ export function logsToFirehosePolicy(deliveryStreamArn: string): PolicyDocument 
 }
 
 /** Every Allow statement's actions, flattened (for the "no `*` action" check). */
+/**
+ * External Secrets' read access: exactly the listed Secrets Manager secrets
+ * (no wildcard, no list), and their KMS keys only through Secrets Manager.
+ */
+export function externalSecretsPolicy(secretArns: readonly string[], kmsKeyArns: readonly string[]): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "ReadSyncedSecrets",
+                Effect: "Allow",
+                Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                Resource: [...secretArns],
+            },
+            ...(kmsKeyArns.length === 0
+                ? []
+                : [
+                      {
+                          Sid: "DecryptThroughSecretsManager",
+                          Effect: "Allow" as const,
+                          Action: ["kms:Decrypt"],
+                          Resource: [...kmsKeyArns],
+                          Condition: { StringLike: { "kms:ViaService": "secretsmanager.*.amazonaws.com" } },
+                      },
+                  ]),
+        ],
+    };
+}
+
 export function allowedActions(doc: PolicyDocument): string[] {
     return doc.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => (typeof s.Action === "string" ? [s.Action] : [...s.Action]));
 }

@@ -19,6 +19,7 @@ import {
     clusterAutoscalerPolicy,
     configBackupPolicy,
     createIrsaRole,
+    externalSecretsPolicy,
     modelBackupPolicy,
     policyJson,
     postgresBackupPolicy,
@@ -40,6 +41,8 @@ export interface CloudLayerArgs {
     readonly config: CloudConfig;
     /** The SIEM collector (`siem` config) and its token; unset: no audit path. @default none */
     readonly siem?: { readonly host: string; readonly port: number; readonly uri: string; readonly token: pulumi.Input<string> };
+    /** The namespaces the on-call roles may read (view). @default [] */
+    readonly viewNamespaces?: readonly string[];
 }
 
 /** What the Triton component (infra/inference/) schedules and authenticates by. */
@@ -69,6 +72,7 @@ export interface CloudOutputs {
         readonly port: pulumi.Output<number>;
         readonly endpoint: pulumi.Output<string>;
         readonly masterUserSecretArn: pulumi.Output<string>;
+        readonly masterUserSecretKmsKeyArn: pulumi.Output<string>;
     };
     readonly buckets: { readonly models: pulumi.Output<string>; readonly backups: pulumi.Output<string> };
     /** IRSA role ARNs by workload. */
@@ -79,6 +83,8 @@ export interface CloudOutputs {
         readonly configBackup: pulumi.Output<string>;
         readonly clusterAutoscaler: pulumi.Output<string>;
         readonly ebsCsi: pulumi.Output<string>;
+        /** External Secrets' SecretStore identity: reads exactly the secrets in `database.masterUserSecretArn`. */
+        readonly externalSecrets: pulumi.Output<string>;
     };
     readonly triton: TritonPlacement;
     /** What NetworkPolicies need: the VPC CIDR (RDS, the STS interface endpoint, the API server) and S3's CIDR blocks. */
@@ -125,6 +131,11 @@ export class CloudLayer extends pulumi.ComponentResource {
                 privateSubnetIds: network.privateSubnetIds,
                 publicAccessCidrs: cfg.cluster.publicAccessCidrs,
                 adminRoleArns: cfg.cluster.adminRoleArns,
+                operators: {
+                    onCall: cfg.cluster.onCallRoleArns,
+                    breakGlass: cfg.cluster.breakGlassRoleArns,
+                    viewNamespaces: args.viewNamespaces ?? [],
+                },
                 logRetentionDays: cfg.cluster.logRetentionDays,
                 prod,
             },
@@ -173,7 +184,7 @@ export class CloudLayer extends pulumi.ComponentResource {
             policyJson([buckets.models, buckets.backups, buckets.kmsKeyArn], (models: string, backups: string, kmsKeyArn: string) =>
                 build({ models, backups, kmsKeyArn }),
             );
-        const roles: CloudOutputs["roles"] = {
+        const roles: Omit<CloudOutputs["roles"], "externalSecrets"> = {
             triton: irsa("triton", bucketPolicy(tritonPolicy)),
             postgresBackup: irsa("postgresBackup", bucketPolicy(postgresBackupPolicy)),
             modelBackup: irsa("modelBackup", bucketPolicy(modelBackupPolicy)),
@@ -209,6 +220,13 @@ export class CloudLayer extends pulumi.ComponentResource {
                 prod,
             },
             child,
+        );
+        // External Secrets reads exactly the secrets it syncs (today: the RDS master secret) and their key.
+        const externalSecrets = irsa(
+            "externalSecrets",
+            policyJson([database.masterUserSecretArn, database.masterUserSecretKmsKeyArn], (secretArn: string, keyArn: string) =>
+                externalSecretsPolicy([secretArn], [keyArn]),
+            ),
         );
         createRegistry(prefix, cfg.registry.keepImages, child);
         if (args.siem !== undefined) {
@@ -253,7 +271,7 @@ export class CloudLayer extends pulumi.ComponentResource {
             updateKubeconfigCommand: updateKubeconfigCommand(clusterName, cfg.region),
             database,
             buckets: { models: buckets.models, backups: buckets.backups },
-            roles,
+            roles: { ...roles, externalSecrets },
             triton: {
                 nodeSelector: GPU_POOL.label,
                 taint: GPU_POOL.taint,
@@ -268,7 +286,7 @@ export class CloudLayer extends pulumi.ComponentResource {
             registry: this.outputs.registry,
             databaseEndpoint: database.endpoint,
             buckets: this.outputs.buckets,
-            roles,
+            roles: this.outputs.roles,
         });
     }
 }

@@ -12,7 +12,13 @@ import type { Environment } from "../environment";
 import { NAMESPACE, type ServiceName } from "../runbook";
 import { DATASTORE_CHARTS, OPERATOR_NAMESPACES, unmaintainedImage, DATASTORE_IMAGES } from "./charts";
 import { resolveSearchRetention, type DataStoresConfig } from "./config";
-import { lifecycleConfigData, lifecycleJobSpec, lifecycleName, lifecycleRequests } from "./elasticsearch/lifecycle";
+import {
+    LIFECYCLE_SERVICE_ACCOUNT,
+    lifecycleConfigData,
+    lifecycleJobSpec,
+    lifecycleName,
+    lifecycleRequests,
+} from "./elasticsearch/lifecycle";
 import {
     ELASTICSEARCH_CA,
     ELASTICSEARCH_CA_MOUNT_PATH,
@@ -227,6 +233,18 @@ export class DataStores extends pulumi.ComponentResource {
         const retention = resolveSearchRetention(args.environment, cfg.elasticsearch.retention);
         const lifecycleData = lifecycleConfigData(lifecycleRequests(retention, nodes > 1 ? 1 : 0));
         const lifecycle = lifecycleName(lifecycleData);
+        const lifecycleAccount = new k8s.core.v1.ServiceAccount(
+            `${name}-search-lifecycle`,
+            {
+                metadata: {
+                    name: LIFECYCLE_SERVICE_ACCOUNT,
+                    namespace: NAMESPACE,
+                    labels: { "app.kubernetes.io/name": "search-lifecycle", "app.kubernetes.io/part-of": "med-agi" },
+                },
+                automountServiceAccountToken: false,
+            },
+            base,
+        );
         const lifecycleConfig = new k8s.core.v1.ConfigMap(
             `${name}-search-lifecycle`,
             {
@@ -246,7 +264,7 @@ export class DataStores extends pulumi.ComponentResource {
                 },
                 spec: lifecycleJobSpec(lifecycle),
             },
-            { ...base, dependsOn: [elasticsearch, lifecycleConfig], customTimeouts: { create: "30m" } },
+            { ...base, dependsOn: [elasticsearch, lifecycleConfig, lifecycleAccount], customTimeouts: { create: "30m" } },
         );
         this.elasticsearch = {
             url: ELASTICSEARCH_URL,

@@ -60,6 +60,11 @@ export class LogRotation extends pulumi.ComponentResource {
             { parent: this },
         );
         if (config.enabled) {
+            const account = new k8s.core.v1.ServiceAccount(
+                `${name}-serviceaccount`,
+                { metadata: { name: LOGROTATE_NAMES.daemonSet, namespace: config.namespace }, automountServiceAccountToken: false },
+                { parent: this, dependsOn: [ns] },
+            );
             new k8s.apps.v1.DaemonSet(
                 `${name}-daemonset`,
                 logrotateDaemonSetSpec({
@@ -69,7 +74,7 @@ export class LogRotation extends pulumi.ComponentResource {
                     configMapName: LOGROTATE_NAMES.configMap,
                     ...(args.version === undefined ? {} : { version: args.version }),
                 }),
-                { parent: this, dependsOn: [configMap, ns] },
+                { parent: this, dependsOn: [configMap, ns, account] },
             );
         }
         this.namespace = ns.name;

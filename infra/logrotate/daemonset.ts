@@ -47,6 +47,8 @@ export function logrotateDaemonSetSpec(options: LogrotateDaemonSetOptions): k8s.
             template: {
                 metadata: { labels },
                 spec: {
+                    // Its own identity (no API access: the token is not mounted), never the namespace's `default`.
+                    serviceAccountName: name,
                     automountServiceAccountToken: false,
                     // Every node, GPU nodes included: tolerate all taints.
                     tolerations: [{ operator: "Exists" }],

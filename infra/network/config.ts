@@ -85,21 +85,36 @@ export const networkSchema = z
         /** The SIEM collector's address blocks (siem.host is a name); required when siem.output is "http". */
         siemCidrs: cidrList.optional(),
         /**
-         * The OIDC issuer's address blocks, for oauth2-proxy's HTTPS egress.
-         * @default every public address (all but private and link-local ranges), HTTPS only
+         * The OIDC issuer's address blocks: HTTPS egress for oauth2-proxy and for
+         * the services, which validate bearer tokens against the issuer's signing
+         * keys (JWKS). Required when `oidc` is set.
          */
         oidcIssuerCidrs: cidrList.optional(),
     })
     .strict();
 export type NetworkConfig = z.infer<typeof networkSchema>;
 
-/** Rules across sections: a SIEM shipped to over HTTP needs the address block its egress may reach. */
+/**
+ * Rules across sections: a SIEM shipped to over HTTP, and an OIDC issuer, need
+ * the address blocks their clients' egress may reach (a NetworkPolicy cannot
+ * select a host name).
+ */
 export function networkProblems(
     network: NetworkConfig,
     siem: { readonly output: "http" | "stdout" | "off"; readonly host: string | undefined },
     environment: Environment,
+    oidcIssuerUrl?: string,
 ): ConfigProblem[] {
     const out: ConfigProblem[] = [];
+    if (oidcIssuerUrl !== undefined && network.oidcIssuerCidrs === undefined) {
+        out.push(
+            problem(
+                "network.oidcIssuerCidrs",
+                undefined,
+                `the OIDC issuer's IPv4 CIDRs, needed because oidc is set: oauth2-proxy and the services (which validate bearer tokens against the issuer's signing keys) may reach ${new URL(oidcIssuerUrl).host} on 443 only there, and a NetworkPolicy cannot select a host name`,
+            ),
+        );
+    }
     if (siem.output === "http" && network.siemCidrs === undefined) {
         out.push(
             problem(

@@ -17,7 +17,6 @@ import { INFERENCE_LABEL, POOL_LABEL, TRITON_NAMES, TRITON_PORTS } from "../infe
 import { ELASTICSEARCH_NAME } from "../datastores/elasticsearch/spec";
 import { POSTGRES_SERVICE } from "../datastores/postgres/spec";
 import { METRICS_PORT } from "../services/spec";
-import { LINK_LOCAL, PRIVATE_RANGES } from "./cidr";
 
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
 type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
@@ -134,8 +133,14 @@ export interface NetworkPlanArgs {
     readonly apiServer: { readonly cidrs: readonly string[]; readonly ports: readonly number[] };
     /** The PACS imaging may reach; undefined: no DICOM egress at all. */
     readonly pacs?: { readonly cidr: string; readonly port: number };
-    /** oauth2-proxy's HTTPS egress to the OIDC issuer; undefined: every public address. */
+    /** The OIDC issuer's address blocks: oauth2-proxy's and (with servicesValidateTokens) the services' only HTTPS egress. */
     readonly oidcIssuerCidrs?: readonly string[];
+    /**
+     * OIDC is configured: oauth2-proxy runs, and the services validate bearer tokens against the
+     * issuer's keys; both get HTTPS egress to exactly `oidcIssuerCidrs` (which config validation
+     * requires with OIDC; docs/identity.md). @default false: no oauth2-proxy, no issuer egress
+     */
+    readonly servicesValidateTokens?: boolean;
     /** The operator namespaces (CloudNativePG only with the in-cluster database). */
     readonly operators: { readonly cnpg?: string; readonly eck: string };
     /** Fluent Bit's namespace and, when it ships over HTTP, the SIEM collector. Undefined: no Fluent Bit. */
@@ -270,6 +275,10 @@ function platformNamespacePolicies(args: NetworkPlanArgs): NetworkPolicyDecl[] {
                 { to: [pods(PEER_LABELS.opa)], ports: [tcp(PEER_PORTS.opa)] },
                 ...(s.inference ? [{ to: [pods(TRITON_PODS)], ports: [tcp(TRITON_PORTS.http), tcp(TRITON_PORTS.grpc)] }] : []),
                 ...(s.pacs && args.pacs !== undefined ? [{ to: blocks([args.pacs.cidr]), ports: [tcp(args.pacs.port)] }] : []),
+                // The issuer's signing keys (JWKS), to validate API bearer tokens.
+                ...(args.servicesValidateTokens === true && args.oidcIssuerCidrs !== undefined
+                    ? [{ to: blocks(args.oidcIssuerCidrs), ports: [tcp(PEER_PORTS.https)] }]
+                    : []),
             ]),
         );
     }
@@ -306,23 +315,18 @@ function platformNamespacePolicies(args: NetworkPlanArgs): NetworkPolicyDecl[] {
         ]),
     );
 
-    // oauth2-proxy: the ingress controller's auth subrequests; its own HTTPS egress to the OIDC issuer.
-    out.push(
-        ingressPolicy("oauth2-proxy-ingress", ns, PEER_LABELS.oauth2Proxy, [
-            { from: [ingressController], ports: [tcp(PEER_PORTS.oauth2Proxy)] },
-            { from: [prometheus], ports: [tcp(PEER_PORTS.oauth2ProxyMetrics)] },
-        ]),
-        egressPolicy("oauth2-proxy-egress", ns, PEER_LABELS.oauth2Proxy, [
-            {
-                to:
-                    args.oidcIssuerCidrs === undefined
-                        ? // The issuer is a public IdP whose addresses are not fixed: HTTPS to public addresses only.
-                          blocks(["0.0.0.0/0"], [...PRIVATE_RANGES, LINK_LOCAL])
-                        : blocks(args.oidcIssuerCidrs),
-                ports: [tcp(PEER_PORTS.https)],
-            },
-        ]),
-    );
+    // oauth2-proxy (deployed only with OIDC): the ingress controller's auth subrequests; its HTTPS egress to the issuer.
+    if (args.servicesValidateTokens === true && args.oidcIssuerCidrs !== undefined) {
+        out.push(
+            ingressPolicy("oauth2-proxy-ingress", ns, PEER_LABELS.oauth2Proxy, [
+                { from: [ingressController], ports: [tcp(PEER_PORTS.oauth2Proxy)] },
+                { from: [prometheus], ports: [tcp(PEER_PORTS.oauth2ProxyMetrics)] },
+            ]),
+            egressPolicy("oauth2-proxy-egress", ns, PEER_LABELS.oauth2Proxy, [
+                { to: blocks(args.oidcIssuerCidrs), ports: [tcp(PEER_PORTS.https)] },
+            ]),
+        );
+    }
 
     // Elasticsearch: the services, the ECK operator, the exporter and the lifecycle Job on 9200; its nodes with each other.
     const searchClients = [pods(PEER_LABELS.elasticsearchExporter), pods(PEER_LABELS.searchLifecycle)];

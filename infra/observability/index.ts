@@ -64,6 +64,9 @@ export const ALERTMANAGER_CONFIG_KEY = "alertmanager.yaml";
 /** ConfigMap with a readable copy of the Alertmanager configuration (rendered as `alertmanager.yaml`). */
 export const CONFIG_VIEW_CONFIGMAP_NAME = "alertmanager-med-agi-config";
 
+/** Secret with Grafana's OIDC client secret (same name as infra/identity's GRAFANA_OIDC_SECRET, which imports nothing from here). */
+export const GRAFANA_OIDC_SECRET_NAME = "grafana-oidc";
+
 /** Name of the ConfigMap with the Grafana dashboards. */
 export const DASHBOARD_CONFIGMAP_NAME = "med-agi-dashboards";
 
@@ -89,6 +92,18 @@ export interface ObservabilitySecrets {
     readonly grafanaAdminPassword?: pulumi.Input<string>;
 }
 
+/** What the identity layer gives Grafana (infra/identity: `grafanaIdentityValues`). */
+export interface GrafanaIdentity {
+    /** Grafana subchart values merged over the component's own. */
+    readonly values: Readonly<Record<string, unknown>>;
+    /** The OIDC client secret, stored as Secret `grafana-oidc` (env `GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET`). @default none */
+    readonly oidcClientSecret?: pulumi.Input<string>;
+    /** ConfigMaps created in the monitoring namespace before the release (the HSTS header of Grafana's Ingress). @default [] */
+    readonly configMaps?: readonly { readonly name: string; readonly data: Readonly<Record<string, string>> }[];
+    /** Resources the release waits for (Grafana's ClusterRole). @default [] */
+    readonly dependsOn?: readonly pulumi.Resource[];
+}
+
 /** Arguments of {@link Observability}. */
 export interface ObservabilityArgs {
     /**
@@ -111,6 +126,8 @@ export interface ObservabilityArgs {
     readonly dataStores?: readonly string[];
     /** What the data-store health alerts and dashboard panels watch (PostgreSQL, Elasticsearch, volumes). @default {} (none) */
     readonly dataStoreHealth?: DataStoreHealthTargets;
+    /** Grafana's OIDC login and RBAC from the identity layer. @default none */
+    readonly grafanaIdentity?: GrafanaIdentity;
     /** A workload whose container log is the authorisation decision log (OPA), shipped as `authz.*`. @default none */
     readonly decisionLogs?: DecisionLogSource;
 }
@@ -234,6 +251,31 @@ export class Observability extends pulumi.ComponentResource {
             );
         }
 
+        const grafanaIdentity = args.grafanaIdentity;
+        if (grafanaIdentity?.oidcClientSecret !== undefined) {
+            stackDeps.push(
+                new k8s.core.v1.Secret(
+                    `${name}-grafana-oidc`,
+                    {
+                        metadata: { name: GRAFANA_OIDC_SECRET_NAME, namespace: monNs },
+                        type: "Opaque",
+                        stringData: { GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET: pulumi.secret(grafanaIdentity.oidcClientSecret) },
+                    },
+                    { parent: this, dependsOn: [monitoringNamespace] },
+                ),
+            );
+        }
+        for (const cm of grafanaIdentity?.configMaps ?? []) {
+            stackDeps.push(
+                new k8s.core.v1.ConfigMap(
+                    `${name}-${cm.name}`,
+                    { metadata: { name: cm.name, namespace: monNs }, data: { ...cm.data } },
+                    { parent: this, dependsOn: [monitoringNamespace] },
+                ),
+            );
+        }
+        stackDeps.push(...(grafanaIdentity?.dependsOn ?? []));
+
         // --- kube-prometheus-stack --------------------------------------------------------
         const kps = CHARTS.kubePrometheusStack;
         this.stack = new k8s.helm.v3.Release(
@@ -244,7 +286,11 @@ export class Observability extends pulumi.ComponentResource {
                 chart: kps.chart,
                 version: settings.monitoring.chartVersion,
                 repositoryOpts: { repo: kps.repo },
-                values: kubePrometheusStackValues({ settings, grafanaAdminSecret: creds.grafanaAdminPassword }),
+                values: kubePrometheusStackValues({
+                    settings,
+                    grafanaAdminSecret: creds.grafanaAdminPassword,
+                    ...(grafanaIdentity === undefined ? {} : { grafanaIdentity: grafanaIdentity.values }),
+                }),
                 timeout: 900,
             },
             { parent: this, dependsOn: stackDeps },

@@ -44,13 +44,65 @@ export interface KubePrometheusStackValues {
     readonly prometheus: { readonly prometheusSpec: Readonly<Record<string, unknown>> };
     readonly alertmanager: { readonly alertmanagerSpec: Readonly<Record<string, unknown>> };
     readonly grafana: Readonly<Record<string, unknown>>;
+    readonly "kube-state-metrics": { readonly collectors: readonly string[] };
 }
+
+/**
+ * kube-state-metrics 7.1.0's default collectors without `secrets`: its
+ * ClusterRole grants list/watch on a resource exactly when it is collected,
+ * and listing Secrets returns their data (docs/identity.md, third-party RBAC).
+ */
+export const KUBE_STATE_METRICS_COLLECTORS = [
+    "certificatesigningrequests",
+    "configmaps",
+    "cronjobs",
+    "daemonsets",
+    "deployments",
+    "endpointslices",
+    "horizontalpodautoscalers",
+    "ingresses",
+    "jobs",
+    "leases",
+    "limitranges",
+    "mutatingwebhookconfigurations",
+    "namespaces",
+    "networkpolicies",
+    "nodes",
+    "persistentvolumeclaims",
+    "persistentvolumes",
+    "poddisruptionbudgets",
+    "pods",
+    "replicasets",
+    "replicationcontrollers",
+    "resourcequotas",
+    "services",
+    "statefulsets",
+    "storageclasses",
+    "validatingwebhookconfigurations",
+    "volumeattachments",
+] as const;
 
 /** What the values depend on beyond the settings. */
 export interface StackValuesArgs {
     readonly settings: ObservabilitySettings;
     /** Whether the `grafanaAdminPassword` secret is set (else the Grafana chart generates one). */
     readonly grafanaAdminSecret: boolean;
+    /** Grafana values from the identity layer (OIDC login, ConfigMap-only RBAC, Ingress), merged over ours. @default {} */
+    readonly grafanaIdentity?: Readonly<Record<string, unknown>>;
+}
+
+/** Deep merge of plain objects: `over` wins; arrays and scalars are replaced, not merged. Pure. */
+export function mergeValues(base: Readonly<Record<string, unknown>>, over: Readonly<Record<string, unknown>>): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...base };
+    for (const [key, value] of Object.entries(over)) {
+        const current = out[key];
+        out[key] = isPlainObject(current) && isPlainObject(value) ? mergeValues(current, value) : value;
+    }
+    return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** A ReadWriteOnce PVC template of `size`, or undefined (emptyDir) when no size is set. */
@@ -89,6 +141,7 @@ export function kubePrometheusStackValues(args: StackValuesArgs): KubePrometheus
         kubeControllerManager: { enabled: false },
         kubeScheduler: { enabled: false },
         kubeProxy: { enabled: false },
+        "kube-state-metrics": { collectors: [...KUBE_STATE_METRICS_COLLECTORS] },
         prometheus: {
             prometheusSpec: {
                 replicas: prometheus.replicas,
@@ -115,22 +168,25 @@ export function kubePrometheusStackValues(args: StackValuesArgs): KubePrometheus
                 ...(amStorage === undefined ? {} : { storage: amStorage }),
             },
         },
-        grafana: {
-            enabled: grafana.enabled,
-            defaultDashboardsTimezone: "utc",
-            sidecar: {
-                dashboards: { enabled: true, label: DASHBOARD_LABEL.key, labelValue: DASHBOARD_LABEL.value, searchNamespace: "ALL" },
+        grafana: mergeValues(
+            {
+                enabled: grafana.enabled,
+                defaultDashboardsTimezone: "utc",
+                sidecar: {
+                    dashboards: { enabled: true, label: DASHBOARD_LABEL.key, labelValue: DASHBOARD_LABEL.value, searchNamespace: "ALL" },
+                },
+                // Never the chart's well-known default password: either our Secret, or "" so the Grafana chart generates one.
+                ...(args.grafanaAdminSecret
+                    ? {
+                          admin: {
+                              existingSecret: GRAFANA_ADMIN_SECRET.name,
+                              userKey: GRAFANA_ADMIN_SECRET.userKey,
+                              passwordKey: GRAFANA_ADMIN_SECRET.passwordKey,
+                          },
+                      }
+                    : { adminPassword: "" }),
             },
-            // Never the chart's well-known default password: either our Secret, or "" so the Grafana chart generates one.
-            ...(args.grafanaAdminSecret
-                ? {
-                      admin: {
-                          existingSecret: GRAFANA_ADMIN_SECRET.name,
-                          userKey: GRAFANA_ADMIN_SECRET.userKey,
-                          passwordKey: GRAFANA_ADMIN_SECRET.passwordKey,
-                      },
-                  }
-                : { adminPassword: "" }),
-        },
+            args.grafanaIdentity ?? {},
+        ),
     };
 }

@@ -34,6 +34,7 @@ export const INGRESS_DEFAULTS = {
     className: "nginx",
     domain: "med-agi.localhost",
     controllerNamespace: INGRESS_CONTROLLER_NAMESPACE,
+    hsts: { maxAgeSeconds: 31_536_000, includeSubDomains: true, preload: false },
 } as const;
 
 /** Built-in topology spread: prefer spreading over zones and nodes, never block scheduling. */
@@ -92,6 +93,15 @@ export const ingressSchema = z
         annotations: z.record(z.string(), z.string()).default({}),
         /** Namespace the ingress controller's pods run in: the only source NetworkPolicies admit to the services' API ports. */
         controllerNamespace: k8sName.default(INGRESS_DEFAULTS.controllerNamespace),
+        /** The `Strict-Transport-Security` header every Ingress sends (max-age ≥ 1 day; 1 year by default). */
+        hsts: z
+            .object({
+                maxAgeSeconds: z.number().int().min(86_400).max(63_072_000).default(INGRESS_DEFAULTS.hsts.maxAgeSeconds),
+                includeSubDomains: z.boolean().default(INGRESS_DEFAULTS.hsts.includeSubDomains),
+                preload: z.boolean().default(INGRESS_DEFAULTS.hsts.preload),
+            })
+            .strict()
+            .prefault({}),
     })
     .strict();
 export type IngressConfig = z.infer<typeof ingressSchema>;

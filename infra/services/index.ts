@@ -33,8 +33,14 @@ export interface ServiceIngressArgs {
     readonly host: string;
     /** cert-manager ClusterIssuer for the TLS certificate. @default none: the `<service>-tls` Secret is provided out of band */
     readonly clusterIssuer?: string;
-    /** Extra Ingress annotations. @default {} */
+    /** Extra Ingress annotations (HTTPS redirect, HSTS, …). @default {} */
     readonly annotations?: Readonly<Record<string, string>>;
+    /**
+     * Browser-facing paths served through a second Ingress `<name>-docs` with
+     * their own extra annotations (the OIDC auth proxy's), on the same host.
+     * @default none: every path goes through the main Ingress
+     */
+    readonly docs?: { readonly paths: readonly string[]; readonly annotations: Readonly<Record<string, string>> };
 }
 
 export interface MedAgiServiceArgs {
@@ -151,6 +157,24 @@ export class MedAgiService extends pulumi.ComponentResource {
                 },
                 { ...child, dependsOn: [svc] },
             );
+            if (ingress.docs !== undefined) {
+                // nginx merges both Ingresses of the host; the longer, more specific /docs prefixes win.
+                new k8s.networking.v1.Ingress(
+                    `${name}-docs-ingress`,
+                    {
+                        metadata: {
+                            ...meta,
+                            name: `${service.name}-docs`,
+                            annotations: {
+                                ...ingressAnnotations(ingress.clusterIssuer, ingress.annotations ?? {}),
+                                ...ingress.docs.annotations,
+                            },
+                        },
+                        spec: ingressSpec({ service, host: ingress.host, className: ingress.className, paths: ingress.docs.paths }),
+                    },
+                    { ...child, dependsOn: [svc] },
+                );
+            }
             url = pulumi.output(`https://${ingress.host}`);
         }
 

@@ -221,6 +221,8 @@ export interface IngressSpecArgs {
     readonly service: ServiceIdentity;
     readonly host: string;
     readonly className: string;
+    /** Path prefixes routed to the service. @default ["/"] */
+    readonly paths?: readonly string[];
 }
 
 /**
@@ -236,13 +238,11 @@ export function ingressSpec(args: IngressSpecArgs): k8s.types.input.networking.v
             {
                 host: args.host,
                 http: {
-                    paths: [
-                        {
-                            path: "/",
-                            pathType: "Prefix",
-                            backend: { service: { name: args.service.name, port: { name: HTTP_PORT_NAME } } },
-                        },
-                    ],
+                    paths: (args.paths ?? ["/"]).map((path) => ({
+                        path,
+                        pathType: "Prefix",
+                        backend: { service: { name: args.service.name, port: { name: HTTP_PORT_NAME } } },
+                    })),
                 },
             },
         ],

@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import { smokeJob, type SmokeJobArgs } from "./spec";
+import { SMOKE_SERVICE_ACCOUNT, smokeJob, type SmokeJobArgs } from "./spec";
 
 export * from "./spec";
 
@@ -18,8 +18,17 @@ export class PostDeploySmoke extends pulumi.ComponentResource {
 
     constructor(name: string, args: SmokeJobArgs, opts?: pulumi.ComponentResourceOptions) {
         super("med-agi:smoke:PostDeploySmoke", name, {}, opts);
+        const account = new k8s.core.v1.ServiceAccount(
+            `${name}-serviceaccount`,
+            {
+                metadata: { name: SMOKE_SERVICE_ACCOUNT, namespace: args.namespace, labels: { "app.kubernetes.io/part-of": "med-agi" } },
+                automountServiceAccountToken: false,
+            },
+            { parent: this },
+        );
         const job = new k8s.batch.v1.Job(`${name}-job`, smokeJob(args), {
             parent: this,
+            dependsOn: [account],
             // A finished Job cannot run again: every change is a fresh Job, deleted first (it has a fixed name).
             replaceOnChanges: ["*"],
             deleteBeforeReplace: true,

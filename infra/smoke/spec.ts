@@ -10,6 +10,9 @@ import type * as k8s from "@pulumi/kubernetes";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../k8s/security";
 import { HTTP_PATHS, SERVICE_NAMES, SERVICES, type ServiceName } from "../runbook";
 
+/** The smoke Job's ServiceAccount (one per workload; it never calls the Kubernetes API). */
+export const SMOKE_SERVICE_ACCOUNT = "post-deploy-smoke";
+
 export interface SmokeCheck {
     /** What is checked, e.g. `imaging /health`. */
     readonly name: string;
@@ -91,6 +94,8 @@ export function smokeJob(args: SmokeJobArgs): k8s.types.input.batch.v1.Job {
                 metadata: { labels },
                 spec: {
                     restartPolicy: "Never",
+                    // Its own identity (no API access: the token is not mounted), never the namespace's `default`.
+                    serviceAccountName: SMOKE_SERVICE_ACCOUNT,
                     automountServiceAccountToken: false,
                     securityContext: restrictedPodSecurityContext(),
                     containers: [

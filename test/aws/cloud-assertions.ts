@@ -90,10 +90,31 @@ export function cloudSuite(getPlan: () => Plan, e: CloudExpectations): void {
             expect(ofType(plan(), "aws:eks/accessEntry:AccessEntry").map((r) => r.inputs.principalArn)).toEqual([
                 `arn:aws:iam::123456789012:role/${prefix}-deployer`,
                 "arn:aws:iam::123456789012:role/med-agi-platform-admin",
+                // The operators of docs/identity.md: on-call (read-only) and break-glass.
+                `arn:aws:iam::123456789012:role/${prefix}-oncall`,
+                `arn:aws:iam::123456789012:role/${prefix}-break-glass`,
             ]);
-            for (const a of ofType(plan(), "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")) {
-                expect(a.inputs.policyArn).toBe("arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy");
-            }
+            const admin = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+            const view = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy";
+            expect(
+                ofType(plan(), "aws:eks/accessPolicyAssociation:AccessPolicyAssociation").map((a) => [
+                    a.inputs.principalArn,
+                    a.inputs.policyArn,
+                    a.inputs.accessScope,
+                ]),
+            ).toEqual([
+                [`arn:aws:iam::123456789012:role/${prefix}-deployer`, admin, { type: "cluster" }],
+                ["arn:aws:iam::123456789012:role/med-agi-platform-admin", admin, { type: "cluster" }],
+                // On-call reads only the platform's namespaces, and AmazonEKSViewPolicy excludes Secrets.
+                [`arn:aws:iam::123456789012:role/${prefix}-oncall`, view, { type: "namespace", namespaces: ["med-agi", "monitoring"] }],
+                [`arn:aws:iam::123456789012:role/${prefix}-break-glass`, admin, { type: "cluster" }],
+            ]);
+            // The operators' Kubernetes groups (in the audit log as the user's groups).
+            expect(
+                ofType(plan(), "aws:eks/accessEntry:AccessEntry")
+                    .filter((r) => r.inputs.kubernetesGroups !== undefined)
+                    .map((r) => r.inputs.kubernetesGroups),
+            ).toEqual([["med-agi:on-call"], ["med-agi:break-glass"]]);
         });
 
         it("has an OIDC provider for IRSA with the STS audience", () => {

@@ -12,6 +12,7 @@
 import { parseAllDocuments } from "yaml";
 
 import { DATASTORE_CHARTS } from "../../infra/datastores/charts";
+import { EXTERNAL_SECRETS_CHART } from "../../infra/identity/external-secrets";
 import { CHARTS } from "../../infra/observability/charts";
 import { kubernetesYaml } from "../../tools/lib/artifacts";
 import type { Plan } from "../../tools/lib/plan";
@@ -230,8 +231,9 @@ describe("the validator is strict", () => {
 });
 
 describe("the vendored schemas", () => {
-    it("are the data-store CRDs of the operator releases every stack deploys (cloudnative-pg 0.29.0, ECK 3.5.0)", () => {
-        expect(CRD_OPERATOR_RELEASES).toEqual({ "cloudnative-pg": "0.29.0", "eck-operator": "3.5.0" });
+    it("are the CRDs of the operator releases the stacks deploy (cloudnative-pg 0.29.0, ECK 3.5.0, External Secrets 2.9.0)", () => {
+        expect(CRD_OPERATOR_RELEASES).toEqual({ "cloudnative-pg": "0.29.0", "eck-operator": "3.5.0", "external-secrets": "2.9.0" });
+        expect(EXTERNAL_SECRETS_CHART.version).toBe(CRD_OPERATOR_RELEASES["external-secrets"]);
         expect(DATASTORE_CHARTS.cloudnativePg.version).toBe(CRD_OPERATOR_RELEASES["cloudnative-pg"]);
         expect(DATASTORE_CHARTS.eckOperator.version).toBe(CRD_OPERATOR_RELEASES["eck-operator"]);
         const deployed = [...plans.values()].flatMap((plan) =>
@@ -239,7 +241,7 @@ describe("the vendored schemas", () => {
                 .filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && String(r.inputs.chart) in CRD_OPERATOR_RELEASES)
                 .map((r) => ({ chart: String(r.inputs.chart), version: String(r.inputs.version) })),
         );
-        // dev deploys both operators; staging and prod ECK (their PostgreSQL is RDS).
+        // dev deploys both data-store operators; staging and prod ECK (their PostgreSQL is RDS) and External Secrets.
         expect(new Set(deployed.map((d) => d.chart))).toEqual(new Set(Object.keys(CRD_OPERATOR_RELEASES)));
         // Another release ships other CRDs: vendor them from it (test/fixtures/schemas/SOURCES.md).
         for (const d of deployed) expect(d).toEqual({ chart: d.chart, version: CRD_OPERATOR_RELEASES[d.chart] });
@@ -345,6 +347,13 @@ function scraped(docs: K8sObject[]): (Reached & { path: string; monitor: string 
         });
 }
 
+/**
+ * Services made by a Helm release (not in kubernetes.yaml) that our Ingresses
+ * route to: oauth2-proxy serves HTTP on 4180 and its metrics on 44180, a port
+ * of its own (chart oauth2-proxy 10.7.0 `metrics.port`).
+ */
+const CHART_SERVICES: Readonly<Record<string, { httpPort: number }>> = { "med-agi/oauth2-proxy": { httpPort: 4180 } };
+
 /** Everything any Ingress routes to. */
 function routed(docs: K8sObject[]): (Reached & { host: string; path: string })[] {
     return docs
@@ -362,6 +371,13 @@ function routed(docs: K8sObject[]): (Reached & { host: string; path: string })[]
             ];
             return backends.flatMap(({ host, path, backend }) => {
                 if (backend.service === undefined) throw new Error(`Ingress ${ing.metadata.name}: a non-Service backend; extend this test`);
+                const chart = CHART_SERVICES[`${ing.metadata.namespace}/${backend.service.name}`];
+                if (chart !== undefined) {
+                    // A chart's Service (not rendered): the route must name its HTTP port, never its metrics port.
+                    if (backend.service.port.number !== chart.httpPort)
+                        throw new Error(`Ingress ${ing.metadata.name}: not the chart's HTTP port`);
+                    return [];
+                }
                 return reach(docs, ing.metadata.namespace, backend.service.name, backend.service.port).map((r) => ({ ...r, host, path }));
             });
         });
@@ -418,7 +434,7 @@ describe("/metrics is not public", () => {
 
     it("would report an Ingress routed to the metrics port, by name or by number", () => {
         const docs = structuredClone(objects.get("prod")!);
-        const ingresses = docs.filter((o) => o.kind === "Ingress");
+        const ingresses = docs.filter((o) => o.kind === "Ingress" && RUNBOOK_SERVICES.includes(o.metadata.name));
         ingresses[0]!.spec.rules[0].http.paths.push({
             path: "/metrics",
             pathType: "Exact",
@@ -436,6 +452,7 @@ describe("/metrics is not public", () => {
         for (const sm of docs.filter((o) => o.kind === "ServiceMonitor" && RUNBOOK_SERVICES.includes(o.metadata.name))) {
             sm.spec.endpoints[0].port = "http";
         }
-        expect(publicMetrics(docs)).toHaveLength(6);
+        // Each service: its API Ingress (`/`) and its docs Ingress (/docs, /redoc, /openapi.json behind oauth2-proxy).
+        expect(publicMetrics(docs)).toHaveLength(6 * 4);
     });
 });

@@ -32,6 +32,8 @@ export interface MatrixFacts {
     readonly apiServer: { readonly ip: string; readonly port: number };
     readonly pacs?: { readonly ip: string; readonly outsideIp: string; readonly port: number; readonly env: Record<string, string> };
     readonly siem?: { readonly ip: string; readonly port: number };
+    /** An address of the OIDC issuer (inside network.oidcIssuerCidrs), when the stack sets oidc. */
+    readonly oidc?: { readonly ip: string };
     readonly tritonGpu: boolean;
     /** Namespaces under default-deny ingress and egress. */
     readonly isolatedNamespaces: readonly string[];
@@ -89,30 +91,36 @@ export function matrixTests(plan: () => Plan, facts: MatrixFacts): void {
             expect(net.evaluator.allows(PEERS.prometheus, logrotate, 9100)).toBe(false);
         });
 
-        it("no policy allows all egress; the only /0 block is oauth2-proxy's HTTPS to public addresses", () => {
+        it("no policy allows all egress or any /0 block; the IdP is reached on 443 only, by oauth2-proxy and the services", () => {
             for (const p of net.policies) {
                 for (const rule of p.spec.egress ?? []) expect([p.metadata.name, opensAllEgress(rule)]).toEqual([p.metadata.name, false]);
             }
             const wide = net.policies.filter((p) =>
                 (p.spec.egress ?? []).some((r) => (r.to ?? []).some((peer) => peer.ipBlock?.cidr === "0.0.0.0/0")),
             );
-            expect(wide.map((p) => p.metadata.name)).toEqual(["oauth2-proxy-egress"]);
+            expect(wide.map((p) => p.metadata.name)).toEqual([]);
+            const IDP = facts.oidc === undefined ? OUTSIDE.internet : address(facts.oidc.ip);
             for (const [name, p] of platformPods(net, inCluster)) {
                 expect([name, net.evaluator.allows(p, OUTSIDE.metadata, 80)]).toEqual([name, false]);
-                const internet = net.evaluator.allows(p, OUTSIDE.internet, 443);
-                expect([name, internet]).toEqual([name, name === "oauth2-proxy"]);
+                expect([name, net.evaluator.allows(p, OUTSIDE.internet, 443)]).toEqual([name, false]);
+                const idp = net.evaluator.allows(p, IDP, 443);
+                expect([name, idp]).toEqual([
+                    name,
+                    facts.oidc !== undefined && (name === "oauth2-proxy" || (SERVICES as readonly string[]).includes(name)),
+                ]);
             }
-            expect(net.evaluator.allows(PEERS.oauth2Proxy, OUTSIDE.internet, 80)).toBe(false);
+            expect(net.evaluator.allows(PEERS.oauth2Proxy, IDP, 80)).toBe(false);
             expect(net.evaluator.allows(PEERS.oauth2Proxy, address("10.1.2.3"), 443)).toBe(false);
         });
 
-        it("admits the ingress controller to each service's API port only, and to oauth2-proxy on 4180", () => {
+        it("admits the ingress controller to each service's API port only, and to oauth2-proxy on 4180 where it runs", () => {
             for (const s of SERVICES) {
                 expect([s, net.evaluator.allows(PEERS.ingressController, w(s), SERVICE_PORTS[s])]).toEqual([s, true]);
                 expect([s, net.evaluator.allows(PEERS.ingressController, w(s), METRICS)]).toEqual([s, false]);
                 expect([s, net.evaluator.allows(PEERS.intruder, w(s), SERVICE_PORTS[s])]).toEqual([s, false]);
             }
-            expect(net.evaluator.allows(PEERS.ingressController, PEERS.oauth2Proxy, 4180)).toBe(true);
+            // oauth2-proxy runs only with OIDC (staging, prod); without it nothing admits traffic to its labels.
+            expect(net.evaluator.allows(PEERS.ingressController, PEERS.oauth2Proxy, 4180)).toBe(facts.oidc !== undefined);
             expect(net.evaluator.allows(PEERS.intruder, PEERS.oauth2Proxy, 4180)).toBe(false);
             expect(net.evaluator.allows(PEERS.ingressController, PEERS.elasticsearch, 9200)).toBe(false);
         });

@@ -27,6 +27,8 @@ matrixTests(() => plan, {
         },
     },
     siem: { ip: "192.0.2.130", port: 443 },
+    // The IdP, inside network.oidcIssuerCidrs (192.0.2.64/27).
+    oidc: { ip: "192.0.2.70" },
     tritonGpu: true,
     isolatedNamespaces: ["med-agi", "elastic-system", "logging", "med-agi-node"],
 });

@@ -665,6 +665,57 @@ const MUTATIONS: Mutation[] = [
                 "arn:aws:iam::aws:policy/AdministratorAccess"),
     },
     {
+        name: "a ClusterRoleBinding of the config backup to cluster-admin",
+        base: "prod",
+        policy: "k8s-no-cluster-admin-binding",
+        mutate: (p) => {
+            const rb = obj(p, "RoleBinding", "med-agi-config-reader");
+            rb.inputs.roleRef = { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" };
+        },
+    },
+    {
+        name: "a workload ServiceAccount bound cluster-wide",
+        base: "staging",
+        policy: "k8s-workload-namespaced-rbac",
+        mutate: (p) => {
+            const rb = obj(p, "RoleBinding", "med-agi-config-reader");
+            (rb as { type: string }).type = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding";
+            rb.inputs.kind = "ClusterRoleBinding";
+            delete rb.inputs.metadata.namespace;
+        },
+    },
+    {
+        name: "imaging runs as the default ServiceAccount",
+        base: "dev",
+        policy: "k8s-workload-service-account",
+        mutate: (p) => void delete pod(obj(p, "Deployment", "imaging").inputs).serviceAccountName,
+    },
+    {
+        name: "Triton mounts its ServiceAccount token",
+        base: "prod",
+        policy: "k8s-workload-service-account",
+        mutate: (p) => void (pod(obj(p, "Deployment", "triton").inputs).automountServiceAccountToken = true),
+    },
+    {
+        name: "an Ingress without the HTTPS redirect",
+        base: "prod",
+        policy: "k8s-ingress-https-hsts",
+        mutate: (p) => void delete obj(p, "Ingress", "ekg").inputs.metadata.annotations["nginx.ingress.kubernetes.io/force-ssl-redirect"],
+    },
+    {
+        name: "the oauth2-proxy Ingress without HSTS",
+        base: "staging",
+        policy: "k8s-ingress-https-hsts",
+        mutate: (p) =>
+            void delete obj(p, "Ingress", "oauth2-proxy").inputs.metadata.annotations["nginx.ingress.kubernetes.io/custom-headers"],
+    },
+    {
+        name: "a database password as a literal env value",
+        base: "dev",
+        policy: "k8s-no-plaintext-secret-env",
+        mutate: (p) => void container(p, "Deployment", "eval").env.push({ name: "DB_PASSWORD", value: "hunter2" }),
+    },
+    {
         name: "KMS key rotation off",
         base: "prod",
         policy: "aws-kms-key-rotation",

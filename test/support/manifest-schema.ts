@@ -50,6 +50,13 @@ export const SCHEMA_FILES = {
         file: "crd-eck-elasticsearches-v1.yaml",
         sha256: "37eacfa0211256ebe06b44cdf7663a88a997bdb33972714b940bb5e53bcf6717",
     },
+    /** External Secrets 2.9.0 `ExternalSecret` (external-secrets.io/v1 served; v1beta1 not served, so not loaded), byte-identical upstream. */
+    esoExternalSecrets: {
+        file: "crd-eso-externalsecrets.yaml",
+        sha256: "5044be5a610ca90a075f34f03ed20b462695c43387ba9410db7f4250e47b1e2f",
+    },
+    /** External Secrets 2.9.0 `SecretStore` (external-secrets.io/v1), byte-identical upstream. */
+    esoSecretStores: { file: "crd-eso-secretstores.yaml", sha256: "7f750858d393913915a2f15daff9e1d2f56ca207c09920c055d7a68cceacb641" },
 } as const;
 
 /** The vendored CRDs, loaded for every version they serve. */
@@ -59,6 +66,8 @@ const CRD_FILES = [
     SCHEMA_FILES.podMonitors.file,
     SCHEMA_FILES.cnpgClusters.file,
     SCHEMA_FILES.eckElasticsearches.file,
+    SCHEMA_FILES.esoExternalSecrets.file,
+    SCHEMA_FILES.esoSecretStores.file,
 ] as const;
 
 /**
@@ -73,7 +82,11 @@ export const CRD_CHART_RANGE = { chart: "kube-prometheus-stack", from: "81.2.5",
  * name: cloudnative-pg 0.29.0 (operator 1.30.0; its `Cluster` CRD spec equals
  * the operator's `config/crd/bases` one) and eck-operator 3.5.0.
  */
-export const CRD_OPERATOR_RELEASES: Readonly<Record<string, string>> = { "cloudnative-pg": "0.29.0", "eck-operator": "3.5.0" };
+export const CRD_OPERATOR_RELEASES: Readonly<Record<string, string>> = {
+    "cloudnative-pg": "0.29.0",
+    "eck-operator": "3.5.0",
+    "external-secrets": "2.9.0",
+};
 
 /**
  * Kinds that are deliberately not schema-checked, with the reason. Anything
@@ -98,6 +111,8 @@ const VENDOR_KEYWORDS = [
     "x-kubernetes-preserve-unknown-fields",
     "x-kubernetes-embedded-resource",
     "x-kubernetes-validations",
+    // OpenAPI's annotation keyword (used by the External Secrets CRDs): documentation only.
+    "example",
 ];
 
 type Schema = Record<string, unknown>;

@@ -102,13 +102,29 @@ describe("diff of a release bump", () => {
 });
 
 describe("diff with the Ingresses turned off", () => {
-    it("shows the six Ingresses as removals and nothing as added", () => {
+    it("shows the Ingresses and the auth proxy that serves them as removals, and nothing as added", () => {
         const d = diffs.channel;
         expect(d.added).toEqual([]);
-        expect(d.removed.map((r) => `${r.inputs.kind} ${(r.inputs.metadata as any).name}`).sort()).toEqual(
-            ["anchor", "ekg", "eval", "imaging", "modelcards", "ops"].map((s) => `Ingress ${s}`),
+        const label = (r: (typeof d.removed)[number]) =>
+            r.inputs.kind === undefined
+                ? `${r.type} ${r.name}`
+                : `${r.inputs.kind} ${(r.inputs.metadata as any).namespace}/${(r.inputs.metadata as any).name}`;
+        const services = ["anchor", "ekg", "eval", "imaging", "modelcards", "ops"];
+        expect(d.removed.map(label).sort()).toEqual(
+            [
+                // Each service's Ingress and its /docs Ingress (behind oauth2-proxy).
+                ...services.flatMap((s) => [`Ingress med-agi/${s}`, `Ingress med-agi/${s}-docs`]),
+                // oauth2-proxy exists only for the Ingresses (docs/identity.md), and with it its Secret (the
+                // cookie secret is set in this stack's credentials, so no generated one goes with it).
+                "Ingress med-agi/oauth2-proxy",
+                "Secret med-agi/oauth2-proxy",
+                "kubernetes:helm.sh/v3:Release identity-oauth2-proxy",
+                // The HSTS headers the Ingresses referenced (med-agi, and monitoring for Grafana's).
+                "ConfigMap med-agi/med-agi-security-headers",
+                "ConfigMap monitoring/med-agi-security-headers",
+            ].sort(),
         );
-        expect(summaryLine(d)).toMatch(/^\d+ changed, 1 replaced, 0 added, 6 removed$/);
+        expect(summaryLine(d)).toMatch(/^\d+ changed, 1 replaced, 0 added, 17 removed$/);
     });
 });
 
@@ -123,7 +139,7 @@ describe("diff of a new Slack channel", () => {
     });
 
     it("puts the summary line first", () => {
-        expect(markdown.split("\n")[2]).toMatch(/^- \*\*`prod`\*\*: \d+ changed, 1 replaced, 0 added, 6 removed$/);
+        expect(markdown.split("\n")[2]).toMatch(/^- \*\*`prod`\*\*: \d+ changed, 1 replaced, 0 added, 17 removed$/);
     });
 
     it("styles the replaced Alertmanager node in the diagram", () => {

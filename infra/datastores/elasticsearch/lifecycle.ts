@@ -166,6 +166,9 @@ export function lifecycleName(data: Record<string, string>): string {
     return `search-lifecycle-${lifecycleHash(data)}`;
 }
 
+/** The Job's own ServiceAccount (no API access: its token is not mounted). */
+export const LIFECYCLE_SERVICE_ACCOUNT = "search-lifecycle";
+
 /** The Job's spec (its ConfigMap is `name`, the lifecycle user's credentials its file-realm Secret). */
 export function lifecycleJobSpec(name: string, url: string = ELASTICSEARCH_URL): k8s.types.input.batch.v1.JobSpec {
     const p = LIFECYCLE_PATHS;
@@ -177,6 +180,7 @@ export function lifecycleJobSpec(name: string, url: string = ELASTICSEARCH_URL):
             metadata: { labels: { "app.kubernetes.io/name": "search-lifecycle", "app.kubernetes.io/part-of": "med-agi" } },
             spec: {
                 restartPolicy: "Never",
+                serviceAccountName: LIFECYCLE_SERVICE_ACCOUNT,
                 automountServiceAccountToken: false,
                 // The image's user is a name (curl_user); a numeric one lets the kubelet check runAsNonRoot.
                 securityContext: restrictedPodSecurityContext({ user: 65534, group: 65534 }),

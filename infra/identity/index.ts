@@ -1,0 +1,254 @@
+/**
+ * Identity and access: OIDC for every service and the browser paths
+ * (oauth2-proxy), the security-headers ConfigMaps behind every Ingress's HSTS,
+ * Grafana's ConfigMap-only ClusterRole, and in staging/prod External Secrets
+ * syncing credentials from AWS Secrets Manager. docs/identity.md.
+ *
+ * Usage (from `infra/program.ts`):
+ *
+ * ```ts
+ * const identity = new Identity("identity", {
+ *     oidc: config.oidc, clientSecret, cookieSecret,
+ *     ingress: { domain, className, hsts }, monitoringNamespace: "monitoring", grafana: true,
+ *     externalSecrets: cloud && { region, roleArn, secrets: [{ name: "rds-master", secretArn, properties }] },
+ * }, { provider, dependsOn: [namespace] });
+ * ```
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+
+import { IRSA_ANNOTATION } from "../backups/component";
+import { podSecurityLabels } from "../k8s/security";
+import { NAMESPACE } from "../runbook";
+import { deriveCookieSecret, OAUTH2_PROXY_CHART, type OidcConfig } from "./config";
+import { EXTERNAL_SECRETS, EXTERNAL_SECRETS_CHART, externalSecretSpec, externalSecretsValues, secretStoreSpec } from "./external-secrets";
+import {
+    GRAFANA_CLUSTER_ROLE,
+    grafanaClusterRoleRules,
+    OAUTH2_PROXY,
+    OAUTH2_PROXY_SECRET_KEYS,
+    oauth2ProxyIngressSpec,
+    oauth2ProxyValues,
+    OIDC_CLIENT_SECRET,
+    SECURITY_HEADERS_CONFIGMAP,
+    securityHeaders,
+    httpsAnnotations,
+    type HstsSettings,
+} from "./spec";
+
+export * from "./config";
+export * from "./external-secrets";
+export * from "./spec";
+
+export interface IdentityArgs {
+    /** The validated `oidc` config; undefined (dev only): no auth proxy, no OIDC env. */
+    readonly oidc: OidcConfig | undefined;
+    /** `oidcClientSecret` as a Pulumi secret. Required with `oidc`. */
+    readonly clientSecret?: pulumi.Input<string>;
+    /** `oauth2ProxyCookieSecret`; generated (kept in the stack's encrypted state) when undefined. @default generated */
+    readonly cookieSecret?: pulumi.Input<string>;
+    /** oauth2-proxy replicas. @default 1 */
+    readonly proxyReplicas?: number;
+    /** Ingress settings; undefined: no Ingress anywhere, so no auth proxy and no header ConfigMaps. @default undefined */
+    readonly ingress?: {
+        readonly domain: string;
+        readonly className: string;
+        readonly clusterIssuer?: string;
+        readonly hsts: HstsSettings;
+    };
+    /** Whether Grafana is deployed (its ConfigMap-only ClusterRole is created here). @default false */
+    readonly grafana?: boolean;
+    /** staging/prod: External Secrets with this region, IRSA role and the secrets to sync. @default undefined (not deployed) */
+    readonly externalSecrets?: {
+        readonly region: string;
+        readonly roleArn: pulumi.Input<string>;
+        readonly secrets: readonly {
+            readonly name: string;
+            readonly secretArn: pulumi.Input<string>;
+            readonly properties: Readonly<Record<string, string>>;
+        }[];
+    };
+    /** Protect the operator's release (prod). @default false */
+    readonly protect?: boolean;
+}
+
+export class Identity extends pulumi.ComponentResource {
+    /** The Secret with the OIDC client secret that services reference, or undefined without OIDC. */
+    public readonly oidcSecretName: pulumi.Output<string> | undefined;
+    /** The oauth2-proxy release, or undefined. */
+    public readonly oauth2Proxy: k8s.helm.v3.Release | undefined;
+    /** Resources the Ingresses and Grafana need first (header ConfigMaps, Grafana's ClusterRole). */
+    public readonly prerequisites: pulumi.Resource[];
+    /** Names of the Secrets synced by External Secrets (staging/prod). */
+    public readonly syncedSecrets: pulumi.Output<string[]>;
+
+    constructor(name: string, args: IdentityArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("med-agi:identity:Identity", name, {}, opts);
+        const child = { parent: this };
+        const labels = { "app.kubernetes.io/part-of": "med-agi", "app.kubernetes.io/managed-by": "pulumi" };
+        this.prerequisites = [];
+
+        // --- HSTS header for the Ingresses of med-agi (Grafana's namespace gets its copy from Observability) ---
+        if (args.ingress !== undefined) {
+            this.prerequisites.push(
+                new k8s.core.v1.ConfigMap(
+                    `${name}-security-headers`,
+                    {
+                        metadata: { name: SECURITY_HEADERS_CONFIGMAP, namespace: NAMESPACE, labels },
+                        data: securityHeaders(args.ingress.hsts),
+                    },
+                    child,
+                ),
+            );
+        }
+
+        // --- Grafana: its sidecars read ConfigMaps, never Secrets -----------------------------
+        if (args.grafana === true) {
+            this.prerequisites.push(
+                new k8s.rbac.v1.ClusterRole(
+                    `${name}-grafana-clusterrole`,
+                    { metadata: { name: GRAFANA_CLUSTER_ROLE, labels }, rules: grafanaClusterRoleRules() },
+                    child,
+                ),
+            );
+        }
+
+        // --- OIDC: the client secret for the services; oauth2-proxy for the browser paths ---------
+        const oidc = args.oidc;
+        if (oidc === undefined) {
+            this.oidcSecretName = undefined;
+            this.oauth2Proxy = undefined;
+        } else {
+            if (args.clientSecret === undefined) throw new Error("clientSecret: is required with oidc (med-agi:oidcClientSecret)");
+            const oidcSecret = new k8s.core.v1.Secret(
+                `${name}-oidc-client`,
+                {
+                    metadata: { name: OIDC_CLIENT_SECRET.name, namespace: NAMESPACE, labels },
+                    type: "Opaque",
+                    stringData: { [OIDC_CLIENT_SECRET.key]: pulumi.secret(args.clientSecret) },
+                },
+                child,
+            );
+            this.oidcSecretName = oidcSecret.metadata.name;
+            if (args.ingress === undefined) {
+                this.oauth2Proxy = undefined;
+            } else {
+                const cookieSecret =
+                    args.cookieSecret === undefined ? undefined : pulumi.secret(pulumi.output(args.cookieSecret).apply(deriveCookieSecret));
+                const cookie =
+                    cookieSecret ??
+                    new random.RandomPassword(`${name}-oauth2-proxy-cookie-secret`, { length: 32, special: false }, child).result;
+                const proxySecret = new k8s.core.v1.Secret(
+                    `${name}-oauth2-proxy`,
+                    {
+                        metadata: { name: OAUTH2_PROXY.secretName, namespace: NAMESPACE, labels },
+                        type: "Opaque",
+                        stringData: {
+                            [OAUTH2_PROXY_SECRET_KEYS.clientId]: oidc.clientId,
+                            [OAUTH2_PROXY_SECRET_KEYS.clientSecret]: pulumi.secret(args.clientSecret),
+                            [OAUTH2_PROXY_SECRET_KEYS.cookieSecret]: pulumi.secret(cookie),
+                        },
+                    },
+                    child,
+                );
+                this.oauth2Proxy = new k8s.helm.v3.Release(
+                    `${name}-oauth2-proxy`,
+                    {
+                        name: OAUTH2_PROXY.release,
+                        namespace: NAMESPACE,
+                        chart: OAUTH2_PROXY_CHART.chart,
+                        version: OAUTH2_PROXY_CHART.version,
+                        repositoryOpts: { repo: OAUTH2_PROXY_CHART.repo },
+                        values: oauth2ProxyValues({ oidc, domain: args.ingress.domain, replicas: args.proxyReplicas ?? 1 }),
+                    },
+                    { ...child, dependsOn: [proxySecret] },
+                );
+                new k8s.networking.v1.Ingress(
+                    `${name}-oauth2-proxy-ingress`,
+                    {
+                        metadata: {
+                            name: OAUTH2_PROXY.release,
+                            namespace: NAMESPACE,
+                            labels,
+                            annotations: {
+                                ...(args.ingress.clusterIssuer === undefined
+                                    ? {}
+                                    : { "cert-manager.io/cluster-issuer": args.ingress.clusterIssuer }),
+                                ...httpsAnnotations(NAMESPACE),
+                            },
+                        },
+                        spec: oauth2ProxyIngressSpec(args.ingress.domain, args.ingress.className),
+                    },
+                    { ...child, dependsOn: [this.oauth2Proxy, ...this.prerequisites] },
+                );
+            }
+        }
+
+        // --- External Secrets (staging/prod) --------------------------------------------------
+        const eso = args.externalSecrets;
+        if (eso === undefined) {
+            this.syncedSecrets = pulumi.output([]);
+        } else {
+            const ns = new k8s.core.v1.Namespace(
+                `${name}-external-secrets-namespace`,
+                { metadata: { name: EXTERNAL_SECRETS.namespace, labels: { ...labels, ...podSecurityLabels("restricted") } } },
+                child,
+            );
+            const release = new k8s.helm.v3.Release(
+                `${name}-external-secrets`,
+                {
+                    name: EXTERNAL_SECRETS_CHART.chart,
+                    namespace: EXTERNAL_SECRETS.namespace,
+                    chart: EXTERNAL_SECRETS_CHART.chart,
+                    version: EXTERNAL_SECRETS_CHART.version,
+                    repositoryOpts: { repo: EXTERNAL_SECRETS_CHART.repo },
+                    values: externalSecretsValues(),
+                },
+                { ...child, dependsOn: [ns], protect: args.protect ?? false },
+            );
+            const account = new k8s.core.v1.ServiceAccount(
+                `${name}-external-secrets-aws`,
+                {
+                    metadata: {
+                        name: EXTERNAL_SECRETS.serviceAccount,
+                        namespace: NAMESPACE,
+                        labels,
+                        annotations: { [IRSA_ANNOTATION]: eso.roleArn },
+                    },
+                    // The operator requests this account's token itself (TokenRequest); no pod runs as it.
+                    automountServiceAccountToken: false,
+                },
+                child,
+            );
+            const store = new k8s.apiextensions.CustomResource(
+                `${name}-secret-store`,
+                {
+                    apiVersion: EXTERNAL_SECRETS.apiVersion,
+                    kind: "SecretStore",
+                    metadata: { name: EXTERNAL_SECRETS.store, namespace: NAMESPACE, labels },
+                    spec: secretStoreSpec(eso.region),
+                },
+                { ...child, dependsOn: [release, account] },
+            );
+            const synced = eso.secrets.map(
+                (s) =>
+                    new k8s.apiextensions.CustomResource(
+                        `${name}-external-secret-${s.name}`,
+                        {
+                            apiVersion: EXTERNAL_SECRETS.apiVersion,
+                            kind: "ExternalSecret",
+                            metadata: { name: s.name, namespace: NAMESPACE, labels },
+                            spec: pulumi
+                                .output(s.secretArn)
+                                .apply((secretArn) => externalSecretSpec({ name: s.name, secretArn, properties: s.properties })),
+                        },
+                        { ...child, dependsOn: [store] },
+                    ),
+            );
+            this.syncedSecrets = pulumi.all(synced.map((r) => r.metadata.name));
+        }
+
+        this.registerOutputs({ oidcSecretName: this.oidcSecretName, oauth2Proxy: this.oauth2Proxy, syncedSecrets: this.syncedSecrets });
+    }
+}
