@@ -282,7 +282,12 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
     problems.push(...cookieSecretProblems(parsed.oauth2ProxyCookieSecret));
     problems.push(...plaintextEnvProblems(parsed.serviceDefaults, parsed.services));
     problems.push(
-        ...networkProblems(parsed.network, { output: resolveSiemOutput(parsed), host: parsed.siem.host }, parsed.environment, parsed.oidc?.issuerUrl),
+        ...networkProblems(
+            parsed.network,
+            { output: resolveSiemOutput(parsed), host: parsed.siem.host },
+            parsed.environment,
+            parsed.oidc?.issuerUrl,
+        ),
     );
     problems.push(...authzProblems(parsed.environment, parsed.authz));
     problems.push(...dataStoreProblems(parsed.environment, parsed.dataStores));
