@@ -9,6 +9,7 @@ import * as path from "node:path";
 
 import { renderStacks } from "../../tools/render";
 import type { Plan, PlannedResource } from "../../tools/lib/plan";
+import type { MedAgiPolicy } from "../../policies/all";
 import { runPolicies, type Finding } from "../../tools/lib/policy-run";
 import { ROOT, sharedRenders } from "../support/harness";
 
@@ -74,6 +75,7 @@ export function pod(inputs: any): any {
     return inputs.kind === "CronJob" ? inputs.spec.jobTemplate.spec.template.spec : inputs.spec.template.spec;
 }
 
-export async function findings(plan: Plan): Promise<Finding[]> {
-    return (await runPolicies(plan)).findings;
+/** The findings of `policies` (default: the whole pack) over `plan`. */
+export async function findings(plan: Plan, policies?: readonly MedAgiPolicy[]): Promise<Finding[]> {
+    return (await runPolicies(plan, policies)).findings;
 }
