@@ -61,3 +61,22 @@ describe("structRoundTrip", () => {
         expect(input).toEqual({ a: { b: [1] } });
     });
 });
+
+describe("runUnderMocks", () => {
+    it("puts the SDK's own conversions, promise bookkeeping and source positions back once the program has run", async () => {
+        const pulumi = await import("@pulumi/pulumi");
+        const { runUnderMocks } = await import("../../tools/lib/mock-run");
+        const debuggable = fromPulumi("./runtime/debuggable") as { debuggablePromise: unknown };
+        const resourceClass = pulumi.Resource as unknown as { callsites: unknown };
+        const before = [Struct.fromJavaScript, debuggable.debuggablePromise, resourceClass.callsites, Error.stackTraceLimit];
+        let during: unknown[] = [];
+        const plan = await runUnderMocks({ project: "p", stack: "s", values: {}, secretKeys: [] }, () => {
+            during = [Struct.fromJavaScript, debuggable.debuggablePromise, resourceClass.callsites, Error.stackTraceLimit];
+            new pulumi.ComponentResource("test:index:Thing", "thing", {}, {});
+        });
+        expect(plan.resources.map((r) => r.type)).toEqual(["test:index:Thing"]);
+        // Replaced while the program ran, restored after it.
+        expect(during.map((d, i) => d === before[i])).toEqual([false, false, false, false]);
+        expect([Struct.fromJavaScript, debuggable.debuggablePromise, resourceClass.callsites, Error.stackTraceLimit]).toEqual(before);
+    });
+});

@@ -147,9 +147,16 @@ export async function runUnderMocks(config: StackConfig, program: () => Promise<
     const stackTraceLimit = Error.stackTraceLimit;
     const resourceClass = pulumi.Resource as unknown as { callsites: () => unknown[] };
     const callsites = resourceClass.callsites;
+    const debuggable = createRequire(require.resolve("@pulumi/pulumi/package.json"))("./runtime/debuggable") as {
+        debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T>;
+    };
+    const debuggablePromise = debuggable.debuggablePromise;
     if (process.env.PULUMI_DEBUG_PROMISE_LEAKS === undefined) {
         Error.stackTraceLimit = 0;
         resourceClass.callsites = () => [];
+        // The leak report's bookkeeping (two more promises and a set entry per SDK promise):
+        // the render waits for every registration itself before it disconnects.
+        debuggable.debuggablePromise = (p) => p;
     }
     const restoreStructs = convertStructsInPlace();
     try {
@@ -175,6 +182,7 @@ export async function runUnderMocks(config: StackConfig, program: () => Promise<
     } finally {
         Error.stackTraceLimit = stackTraceLimit;
         resourceClass.callsites = callsites;
+        debuggable.debuggablePromise = debuggablePromise;
         restoreStructs();
     }
     if (failure !== undefined) throw new ProgramError(failure, registrations.length);
