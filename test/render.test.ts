@@ -50,6 +50,24 @@ describe("npm run render", () => {
         expect(result.stdout).toContain("3 of 3 stacks rendered");
     });
 
+    it("writes kubernetes.yaml and prometheus-rules.yaml that read back as exactly the plan's objects and rules, in every stack", () => {
+        for (const stack of ["dev", "staging", "prod"]) {
+            const plan = JSON.parse(fs.readFileSync(path.join(out, stack, "plan.json"), "utf8")) as Plan;
+            const objects = plan.resources.filter((r) => r.type.startsWith("kubernetes:") && r.inputs.kind !== undefined);
+            const docs = parseAllDocuments(fs.readFileSync(path.join(out, stack, "kubernetes.yaml"), "utf8")).map((d) => d.toJS());
+            expect([stack, docs.length]).toEqual([stack, objects.length]);
+            // Secrets move masked data to stringData (kubectl-valid); every other object is its inputs as planned.
+            objects.forEach((r, i) => {
+                if (r.inputs.kind !== "Secret") expect([stack, r.urn, docs[i]]).toEqual([stack, r.urn, r.inputs]);
+            });
+            const rules = parse(fs.readFileSync(path.join(out, stack, "prometheus-rules.yaml"), "utf8")) as { groups: unknown[] };
+            const planned = objects
+                .filter((r) => r.inputs.kind === "PrometheusRule")
+                .flatMap((r) => (r.inputs.spec as { groups: unknown[] }).groups);
+            expect([stack, rules.groups]).toEqual([stack, planned]);
+        }
+    });
+
     it("writes plan.json with every resource in registration order", () => {
         const plan = JSON.parse(fs.readFileSync(path.join(out, "dev", "plan.json"), "utf8")) as Plan;
         expect(plan.project).toBe("med-agi");
