@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 
-import { listStacks } from "./lib/project";
+import { listStacks } from "./lib/stacks";
 import type { RenderJob, RenderOutcome } from "./lib/render-stack";
 
 const ROOT = path.resolve(__dirname, "..");

@@ -10,6 +10,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 
+import { listStacks } from "./stacks";
+
+export { listStacks };
+
 export interface ProjectFile {
     readonly name: string;
     /** `namespace:key` → default value, from `Pulumi.yaml`'s `config:` block. */
@@ -59,17 +63,6 @@ export function readProject(root: string): ProjectFile {
         }
     }
     return { name: doc.name, defaults };
-}
-
-/** Stacks that have a `Pulumi.<stack>.yaml` in `root`, sorted dev, staging, prod first. */
-export function listStacks(root: string): string[] {
-    const order = ["dev", "staging", "prod"];
-    const stacks = fs
-        .readdirSync(root)
-        .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
-        .filter((s): s is string => s !== undefined);
-    const rank = (s: string) => (order.includes(s) ? order.indexOf(s) : order.length);
-    return stacks.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
 function encode(value: unknown): string {
