@@ -42,7 +42,7 @@ export function maskSecrets(value: unknown): unknown {
     if (Array.isArray(value)) return value.map(maskSecrets);
     if (isPlainObject(value)) {
         if (value[SIG_KEY] === SECRET_SIG) return maskAll(value.value);
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v)]));
+        return mapValues(value, maskSecrets);
     }
     return value;
 }
@@ -52,7 +52,18 @@ export function maskAll(value: unknown): unknown {
     if (!isPlainObject(value)) return SECRET_MASK;
     // A secret nested inside a secret: unwrap it too (its keys are as knowable).
     if (value[SIG_KEY] === SECRET_SIG) return maskAll(value.value);
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskAll(v)]));
+    return mapValues(value, maskAll);
+}
+
+/** A new object with `f` of each own value, keys in their order (every resource's inputs go through this). */
+function mapValues(value: Record<string, unknown>, f: (v: unknown) => unknown): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) {
+        if (key === "__proto__")
+            Object.defineProperty(out, key, { value: f(value[key]), enumerable: true, writable: true, configurable: true });
+        else out[key] = f(value[key]);
+    }
+    return out;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
