@@ -62,7 +62,7 @@ beforeAll(() => {
     commits = { v100: commit("v1.0.0"), v110: commit("v1.1.0"), v120: commit("v1.2.0") };
 });
 
-type Entry = { version: number; kind?: string; result?: string; head?: string; dirty?: boolean; release?: string };
+type Entry = { version: number; kind?: string; result?: string; head?: string; dirty?: boolean; release?: string; models?: string };
 /** History as `pulumi stack history --json` prints it: newest first. */
 function history(entries: Entry[]): string {
     return JSON.stringify(
@@ -81,6 +81,10 @@ function history(entries: Entry[]): string {
             },
             config: {
                 "med-agi:release": { value: e.release ?? "v?", secret: false },
+                // Structured config, as the CLI records it: JSON in `value`.
+                ...(e.models === undefined
+                    ? {}
+                    : { "med-agi:inference": { value: JSON.stringify({ models: { version: e.models } }), secret: false } }),
                 "med-agi:siemToken": { value: "[secret]", secret: true },
             },
             result: e.result ?? "succeeded",
@@ -116,7 +120,7 @@ const commands = () =>
 const HISTORY = (): Entry[] => [
     { version: 4, head: commits.v120, release: "v1.2.0" },
     { version: 3, head: commits.v110, release: "v1.1.0", result: "failed" },
-    { version: 2, head: commits.v110, release: "v1.1.0" },
+    { version: 2, head: commits.v110, release: "v1.1.0", models: "v1.1.0" },
     { version: 1, head: commits.v100, release: "v1.0.0" },
 ];
 
@@ -124,7 +128,7 @@ describe("rollback with --yes", () => {
     let result: Awaited<ReturnType<typeof rollback>>;
     const lines: string[] = [];
     beforeAll(async () => {
-        setup(HISTORY(), { outputs: { release: "v1.1.0" } });
+        setup(HISTORY(), { outputs: { release: "v1.1.0", inference: { modelsVersion: "v1.1.0", tritonGpu: true } } });
         result = await rollback({ root: repo, stack: "prod", yes: true, pulumiRoot, log: (l) => lines.push(l) });
     });
 
@@ -274,8 +278,17 @@ describe("refusals", () => {
     });
 
     it("outputs that do not show the target's release after up", async () => {
-        expect(await refuse(HISTORY(), { outputs: { release: "v1.2.0" } })).toBe(
+        expect(await refuse(HISTORY(), { outputs: { release: "v1.2.0", inference: { modelsVersion: "v1.1.0" } } })).toBe(
             'stack prod was updated but its outputs do not match update 2: release is "v1.2.0", expected "v1.1.0"',
+        );
+    });
+
+    it("outputs that do not show the target's models version after up (the model rollback)", async () => {
+        expect(await refuse(HISTORY(), { outputs: { release: "v1.1.0", inference: { modelsVersion: "v1.2.0" } } })).toBe(
+            'stack prod was updated but its outputs do not match update 2: inference.modelsVersion is "v1.2.0", expected "v1.1.0"',
+        );
+        expect(await refuse(HISTORY(), { outputs: { release: "v1.1.0" } })).toBe(
+            'stack prod was updated but its outputs do not match update 2: inference.modelsVersion is undefined, expected "v1.1.0"',
         );
     });
 });

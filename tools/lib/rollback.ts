@@ -73,6 +73,18 @@ const configValue = (u: UpdateSummary, key: string): string | undefined => {
     return entry === undefined || entry.secret ? undefined : entry.value;
 };
 
+/** The models version an update deployed, when its config set one: `med-agi:inference` is JSON in the history. */
+function modelsVersionOf(u: UpdateSummary): string | undefined {
+    const raw = configValue(u, "med-agi:inference");
+    if (raw === undefined) return undefined;
+    try {
+        const version = (JSON.parse(raw) as { models?: { version?: unknown } } | null)?.models?.version;
+        return typeof version === "string" ? version : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
 /** Chooses the update to roll back to; pure, for the tests. */
 export function chooseTarget(
     stack: string,
@@ -175,15 +187,18 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
     }
 }
 
-/** The stack's outputs after `up` must show the target's release and model version. */
+/** The stack's outputs after `up` must show the target's release and models version. */
 export function verifyOutputs(stack: string, target: UpdateSummary, outputs: Record<string, unknown>): void {
     const problems: string[] = [];
     const release = configValue(target, "med-agi:release");
     if (release !== undefined && outputs.release !== release)
         problems.push(`release is ${JSON.stringify(outputs.release)}, expected "${release}"`);
-    const model = configValue(target, "med-agi:modelVersion");
-    if (model !== undefined && outputs.modelVersion !== model)
-        problems.push(`modelVersion is ${JSON.stringify(outputs.modelVersion)}, expected "${model}"`);
+    // The model rollback is med-agi:inference's models.version (docs/inference.md); checked when the
+    // target's config set it (a default may differ between commits), against the stack output.
+    const model = modelsVersionOf(target);
+    const deployed = (outputs.inference as { modelsVersion?: unknown } | undefined)?.modelsVersion;
+    if (model !== undefined && deployed !== model)
+        problems.push(`inference.modelsVersion is ${JSON.stringify(deployed)}, expected "${model}"`);
     if (problems.length > 0) {
         throw new RollbackError(`stack ${stack} was updated but its outputs do not match update ${target.version}: ${problems.join("; ")}`);
     }
