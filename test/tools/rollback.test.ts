@@ -10,7 +10,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-import { chooseTarget, rollback, RollbackError } from "../../tools/lib/rollback";
+import type { UpdateSummary } from "@pulumi/pulumi/automation";
+
+import { chooseTarget, rollback, RollbackError, verifyOutputs } from "../../tools/lib/rollback";
 import { ROOT } from "../support/harness";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "rollback-test-"));
@@ -282,14 +284,35 @@ describe("refusals", () => {
             'stack prod was updated but its outputs do not match update 2: release is "v1.2.0", expected "v1.1.0"',
         );
     });
+});
 
-    it("outputs that do not show the target's models version after up (the model rollback)", async () => {
-        expect(await refuse(HISTORY(), { outputs: { release: "v1.1.0", inference: { modelsVersion: "v1.2.0" } } })).toBe(
+describe("verifyOutputs: the model rollback", () => {
+    /** An update whose config set med-agi:inference's models.version (JSON, as the CLI records structured config). */
+    const target = (models: unknown) =>
+        ({
+            version: 2,
+            config: {
+                "med-agi:release": { value: "v1.1.0", secret: false },
+                "med-agi:inference": { value: JSON.stringify({ models: { version: models } }), secret: false },
+            },
+        }) as unknown as UpdateSummary;
+
+    it("passes when inference.modelsVersion is the target's models.version", () => {
+        expect(() => verifyOutputs("prod", target("v1.1.0"), { release: "v1.1.0", inference: { modelsVersion: "v1.1.0" } })).not.toThrow();
+    });
+
+    it("refuses another version, or none", () => {
+        expect(() => verifyOutputs("prod", target("v1.1.0"), { release: "v1.1.0", inference: { modelsVersion: "v1.2.0" } })).toThrow(
             'stack prod was updated but its outputs do not match update 2: inference.modelsVersion is "v1.2.0", expected "v1.1.0"',
         );
-        expect(await refuse(HISTORY(), { outputs: { release: "v1.1.0" } })).toBe(
-            'stack prod was updated but its outputs do not match update 2: inference.modelsVersion is undefined, expected "v1.1.0"',
+        expect(() => verifyOutputs("prod", target("v1.1.0"), { release: "v1.1.0" })).toThrow(
+            'inference.modelsVersion is undefined, expected "v1.1.0"',
         );
+    });
+
+    it("does not check a version the target's config left to the default", () => {
+        const noModels = { version: 2, config: { "med-agi:release": { value: "v1.1.0", secret: false } } } as unknown as UpdateSummary;
+        expect(() => verifyOutputs("prod", noModels, { release: "v1.1.0", inference: { modelsVersion: "v9.9.9" } })).not.toThrow();
     });
 });
 
