@@ -29,8 +29,11 @@ export const OAUTH2_PROXY_CHART = {
     /** oauth2-proxy/manifests tag `oauth2-proxy-10.7.0` (appVersion 7.15.3). */
     version: "10.7.0",
     repo: "https://oauth2-proxy.github.io/manifests",
-    /** The security release v7.15.4 (2026-08-20), newer than the chart's appVersion 7.15.3. */
-    imageTag: "v7.15.4",
+    /**
+     * The newest patch release of the 7.15 line (tag v7.15.6 in the upstream repository's Go
+     * module index, 2026-11-25), past the v7.15.4 security release; the chart's appVersion is 7.15.3.
+     */
+    imageTag: "v7.15.6",
 } as const;
 
 /** Credentials of this section: set with `pulumi config set --secret`. */

@@ -44,7 +44,7 @@ describe.each(["staging", "prod"] as const)("%s: OIDC", (stack) => {
         expect(Object.keys(k8sObject(plans[stack], "Secret", "oidc-client").stringData)).toEqual(["client-secret"]);
     });
 
-    it("deploys oauth2-proxy 10.7.0 as release oauth2-proxy in med-agi on port 4180, image v7.15.4, credentials from its Secret", () => {
+    it("deploys oauth2-proxy 10.7.0 as release oauth2-proxy in med-agi on port 4180, image v7.15.6, credentials from its Secret", () => {
         const r = release(plans[stack], "oauth2-proxy");
         expect(r).toMatchObject({
             name: "oauth2-proxy",
@@ -52,7 +52,7 @@ describe.each(["staging", "prod"] as const)("%s: OIDC", (stack) => {
             version: "10.7.0",
             repositoryOpts: { repo: "https://oauth2-proxy.github.io/manifests" },
         });
-        expect(r.values.image).toEqual({ repository: "oauth2-proxy/oauth2-proxy", tag: "v7.15.4" });
+        expect(r.values.image).toEqual({ repository: "oauth2-proxy/oauth2-proxy", tag: "v7.15.6" });
         expect(r.values.service).toEqual({ portNumber: 4180 });
         expect(r.values.config.existingSecret).toBe("oauth2-proxy");
         expect(r.values.config).not.toHaveProperty("clientSecret");
