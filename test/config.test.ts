@@ -2,29 +2,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 
-import { backupsArgsFor, CONFIG_DEFAULTS, parseConfig, quantityValue, type PlatformConfig } from "../infra/config";
+import { backupsArgsFor, CONFIG_DEFAULTS, parseConfig, quantityValue } from "../infra/config";
 import { SERVICE_NAMES } from "../infra/runbook";
 import { ConfigValidationError } from "../infra/validation";
-import { PROD_ROUTING, PROD_SECRETS } from "./support/config-fixtures";
-
-/** Parses `values` (bare keys, objects as in stack YAML) as the config of `stack`. */
-function parse_(values: Record<string, unknown>, stack = "dev", secret: string[] = []): PlatformConfig {
-    return parseConfig({
-        stack,
-        values: Object.fromEntries(Object.entries(values).map(([k, v]) => [`med-agi:${k}`, typeof v === "string" ? v : JSON.stringify(v)])),
-        isSecret: (key) => secret.includes(key.replace(/^med-agi:/, "")),
-    });
-}
-
-function problems(values: Record<string, unknown>, stack = "dev", secret: string[] = []): string[] {
-    try {
-        parse_(values, stack, secret);
-    } catch (err) {
-        if (err instanceof ConfigValidationError) return err.problems.map((p) => p.message);
-        throw err;
-    }
-    throw new Error("expected the config to be rejected");
-}
+import { parseValues, PROD_ROUTING, PROD_SECRETS, rejectionProblems } from "./support/config-fixtures";
 
 /** A well-formed manifest signing key (64 hex characters, as `openssl rand -hex 32` prints). */
 const SIGNING_KEY = PROD_ROUTING.backupSigningKey;
@@ -36,7 +17,7 @@ const PROD = { environment: "prod", serviceDefaults: { replicas: 2 }, ...PROD_RO
 
 describe("stack configuration", () => {
     describe("defaults", () => {
-        const config = parse_({});
+        const config = parseValues({});
 
         it("runs dev on the built-in defaults alone", () => {
             expect(config.environment).toBe("dev");
@@ -76,7 +57,7 @@ describe("stack configuration", () => {
     });
 
     describe("custom values", () => {
-        const config = parse_(
+        const config = parseValues(
             {
                 ...PROD,
                 release: "v2.3.1",
@@ -116,7 +97,7 @@ describe("stack configuration", () => {
         });
 
         it("accepts credentials set as secrets and records which are set", () => {
-            const c = parse_({ pagerdutyRoutingKey: "R0UT1NG" }, "dev", ["pagerdutyRoutingKey"]);
+            const c = parseValues({ pagerdutyRoutingKey: "R0UT1NG" }, "dev", ["pagerdutyRoutingKey"]);
             expect([...c.secretsSet]).toEqual(["pagerdutyRoutingKey"]);
         });
     });
@@ -344,13 +325,13 @@ describe("stack configuration", () => {
         it.each(backupCases)("rejects %s", (_what, values, stack, expected) => {
             const parsed = JSON.parse(JSON.stringify(values)) as Record<string, unknown>; // drop undefined fields
             const secrets = stack === "prod" ? PROD_SECRETS : ["slackWebhookUrl", "siemToken", "backupSigningKey", "oidcClientSecret"];
-            expect(problems({ backupSigningKey: SIGNING_KEY, ...parsed }, stack, secrets)).toEqual(expected);
+            expect(rejectionProblems({ backupSigningKey: SIGNING_KEY, ...parsed }, stack, secrets)).toEqual(expected);
         });
 
         it("deploys no backup jobs in dev until there is a database, and deploys them once there is", () => {
-            expect(backupsArgsFor(parse_({}), {})).toBeUndefined();
+            expect(backupsArgsFor(parseValues({}), {})).toBeUndefined();
             const args = backupsArgsFor(
-                parse_(
+                parseValues(
                     {
                         database: { host: "postgres.med-agi.svc.cluster.local" },
                         objectStorage: {
@@ -382,11 +363,11 @@ describe("stack configuration", () => {
         });
 
         it.each(cases)("rejects %s", (_what, values, stack, expected) => {
-            expect(problems(values, stack, stack === "prod" ? PROD_SECRETS : [])).toEqual(expected);
+            expect(rejectionProblems(values, stack, stack === "prod" ? PROD_SECRETS : [])).toEqual(expected);
         });
 
         it("requires a team receiver, a SIEM collector and the credentials they need in prod, each named", () => {
-            expect(problems({ environment: "prod", serviceDefaults: { replicas: 2 }, ...PROD_CLOUD }, "prod")).toEqual([
+            expect(rejectionProblems({ environment: "prod", serviceDefaults: { replicas: 2 }, ...PROD_CLOUD }, "prod")).toEqual([
                 'backupSigningKey: is required while backup jobs are deployed (the HMAC key that signs every backup manifest, kept out of the bucket so a forged backup is refused); set it with: pulumi config set --secret med-agi:backupSigningKey "$(openssl rand -hex 32)"',
                 "oidc: is required in prod (the OpenID Connect provider of every service, oauth2-proxy and Grafana): pulumi config set --path med-agi:oidc.issuerUrl https://<your-idp>/ && pulumi config set --path med-agi:oidc.clientId <client-id> && pulumi config set --secret med-agi:oidcClientSecret <client-secret>",
                 "network.siemCidrs: is required (the SIEM collector's IPv4 CIDRs, needed in prod because siem.output is \"http\": Fluent Bit's egress is allowed only there, and a NetworkPolicy cannot select the host name (siem.host))",
@@ -399,7 +380,7 @@ describe("stack configuration", () => {
 
         it("tags a missing credential so tools can tell it from a wrong value", () => {
             try {
-                parse_({ ...PROD, pagerdutyRoutingKey: undefined }, "prod", PROD_SECRETS);
+                parseValues({ ...PROD, pagerdutyRoutingKey: undefined }, "prod", PROD_SECRETS);
                 throw new Error("expected a rejection");
             } catch (err) {
                 expect((err as ConfigValidationError).problems).toEqual([
@@ -410,7 +391,7 @@ describe("stack configuration", () => {
 
         it("requires the manifest signing key wherever backup jobs run, tagged as a missing credential", () => {
             try {
-                parse_({ ...PROD, backupSigningKey: undefined }, "prod", PROD_SECRETS);
+                parseValues({ ...PROD, backupSigningKey: undefined }, "prod", PROD_SECRETS);
                 throw new Error("expected a rejection");
             } catch (err) {
                 expect((err as ConfigValidationError).problems).toEqual([
@@ -418,12 +399,12 @@ describe("stack configuration", () => {
                 ]);
             }
             // No backup jobs (dev without a database): no key needed.
-            expect(parse_({}).secretsSet.has("backupSigningKey")).toBe(false);
+            expect(parseValues({}).secretsSet.has("backupSigningKey")).toBe(false);
         });
 
         it("refuses a signing key in plain text, or of the wrong shape, without echoing it", () => {
             expect(
-                problems(
+                rejectionProblems(
                     { ...PROD, backupSigningKey: "plain-text-key-0123456789abcdef0123456789" },
                     "prod",
                     PROD_SECRETS.filter((k) => k !== "backupSigningKey"),
@@ -431,51 +412,57 @@ describe("stack configuration", () => {
             ).toEqual([
                 "backupSigningKey: a plain-text value is not allowed (it is a credential: set it with `pulumi config set --secret med-agi:backupSigningKey <value>`)",
             ]);
-            const short = problems({ ...PROD, backupSigningKey: "tooShort" }, "prod", PROD_SECRETS);
+            const short = rejectionProblems({ ...PROD, backupSigningKey: "tooShort" }, "prod", PROD_SECRETS);
             expect(short).toEqual([
                 "backupSigningKey: must be 32 to 64 characters of A-Z a-z 0-9 + / = _ - (generate one with: openssl rand -hex 32); the value is not shown",
             ]);
             expect(short.join("\n")).not.toContain("tooShort");
             // 32 characters is the shortest accepted, 64 the longest (one SHA-256 block).
-            expect(() => parse_({ ...PROD, backupSigningKey: "a".repeat(32) }, "prod", PROD_SECRETS)).not.toThrow();
-            expect(() => parse_({ ...PROD, backupSigningKey: "a".repeat(64) }, "prod", PROD_SECRETS)).not.toThrow();
-            expect(problems({ ...PROD, backupSigningKey: "a".repeat(31) }, "prod", PROD_SECRETS)).toHaveLength(1);
-            expect(problems({ ...PROD, backupSigningKey: "a".repeat(65) }, "prod", PROD_SECRETS)).toHaveLength(1);
+            expect(() => parseValues({ ...PROD, backupSigningKey: "a".repeat(32) }, "prod", PROD_SECRETS)).not.toThrow();
+            expect(() => parseValues({ ...PROD, backupSigningKey: "a".repeat(64) }, "prod", PROD_SECRETS)).not.toThrow();
+            expect(rejectionProblems({ ...PROD, backupSigningKey: "a".repeat(31) }, "prod", PROD_SECRETS)).toHaveLength(1);
+            expect(rejectionProblems({ ...PROD, backupSigningKey: "a".repeat(65) }, "prod", PROD_SECRETS)).toHaveLength(1);
             expect(
-                problems({ ...PROD, backupSigningKeyPrevious: SIGNING_KEY }, "prod", [...PROD_SECRETS, "backupSigningKeyPrevious"]),
+                rejectionProblems({ ...PROD, backupSigningKeyPrevious: SIGNING_KEY }, "prod", [
+                    ...PROD_SECRETS,
+                    "backupSigningKeyPrevious",
+                ]),
             ).toEqual([
                 "backupSigningKeyPrevious: equals backupSigningKey (after a rotation it holds the old key; unset it once no run signed with the old key is kept)",
             ]);
         });
 
         it("encrypts uploads with SSE-KMS by default, takes a KMS key ARN, and refuses no encryption outside dev", () => {
-            const config = parse_(PROD, "prod", PROD_SECRETS);
+            const config = parseValues(PROD, "prod", PROD_SECRETS);
             expect(config.backups.serverSideEncryption).toBe("aws:kms");
             expect(config.backups.kmsKeyId).toBeUndefined();
             const key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-            expect(parse_({ ...PROD, backups: { kmsKeyId: key } }, "prod", PROD_SECRETS).backups.kmsKeyId).toBe(key);
-            expect(problems({ ...PROD, backups: { serverSideEncryption: "none" } }, "prod", PROD_SECRETS)).toEqual([
+            expect(parseValues({ ...PROD, backups: { kmsKeyId: key } }, "prod", PROD_SECRETS).backups.kmsKeyId).toBe(key);
+            expect(rejectionProblems({ ...PROD, backups: { serverSideEncryption: "none" } }, "prod", PROD_SECRETS)).toEqual([
                 'backups.serverSideEncryption: "none" is not allowed in prod (backups hold patient data: use "aws:kms")',
             ]);
-            expect(problems({ ...PROD, backups: { kmsKeyId: "alias/med-agi-backups" } }, "prod", PROD_SECRETS)).toEqual([
+            expect(rejectionProblems({ ...PROD, backups: { kmsKeyId: "alias/med-agi-backups" } }, "prod", PROD_SECRETS)).toEqual([
                 'backups.kmsKeyId: "alias/med-agi-backups" is not allowed (a KMS key ARN such as "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" (not an alias))',
             ]);
-            expect(problems({ ...PROD, backups: { serverSideEncryption: "AES256" } }, "prod", PROD_SECRETS)).toHaveLength(1);
+            expect(rejectionProblems({ ...PROD, backups: { serverSideEncryption: "AES256" } }, "prod", PROD_SECRETS)).toHaveLength(1);
             const dev = {
                 database: { host: "postgres.med-agi.svc.cluster.local" },
                 objectStorage: { endpointUrl: "http://minio.med-agi.svc.cluster.local:9000", credentialsSecret: "minio-credentials" },
                 backupSigningKey: SIGNING_KEY,
             };
             expect(
-                parse_({ ...dev, backups: { serverSideEncryption: "none" } }, "dev", ["backupSigningKey"]).backups.serverSideEncryption,
+                parseValues({ ...dev, backups: { serverSideEncryption: "none" } }, "dev", ["backupSigningKey"]).backups
+                    .serverSideEncryption,
             ).toBe("none");
-            expect(problems({ ...dev, backups: { serverSideEncryption: "none", kmsKeyId: key } }, "dev", ["backupSigningKey"])).toEqual([
+            expect(
+                rejectionProblems({ ...dev, backups: { serverSideEncryption: "none", kmsKeyId: key } }, "dev", ["backupSigningKey"]),
+            ).toEqual([
                 'backups.kmsKeyId: is set but backups.serverSideEncryption is "none" (set serverSideEncryption to "aws:kms", or drop kmsKeyId)',
             ]);
         });
 
         it("reports every problem at once: a negative replica count and latest", () => {
-            expect(problems({ release: "latest", services: { imaging: { replicas: -1 } } })).toEqual([
+            expect(rejectionProblems({ release: "latest", services: { imaging: { replicas: -1 } } })).toEqual([
                 'release: "latest" is not allowed (a pinned release tag such as "v1.0.0"; "latest" is mutable and cannot be rolled back)',
                 "services.imaging.replicas: -1 is not allowed (must be ≥ 1)",
             ]);
@@ -485,7 +472,7 @@ describe("stack configuration", () => {
             const secret = "https://hooks.slack.com/services/T0/B0/SECRET";
             let message = "";
             try {
-                parse_({ slackWebhookUrl: secret, release: "latest" });
+                parseValues({ slackWebhookUrl: secret, release: "latest" });
             } catch (err) {
                 message = (err as Error).message;
             }
@@ -494,7 +481,7 @@ describe("stack configuration", () => {
         });
 
         it("names the stack and the number of problems in the error", () => {
-            expect(() => parse_({ release: "latest" }, "dev")).toThrow(
+            expect(() => parseValues({ release: "latest" }, "dev")).toThrow(
                 /^Invalid configuration for stack "dev" \(1 problem; keys are under "med-agi:"\):/,
             );
         });

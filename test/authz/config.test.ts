@@ -2,30 +2,10 @@
  * `med-agi:authz`: the grant table (the OPA data document) and OPA's sizing,
  * validated with the rest of the stack config before anything is created.
  */
-import { parseConfig, type PlatformConfig } from "../../infra/config";
 import { ACTIONS, DEFAULT_GRANTS, ROLES, dataDocument, wildcardGrants, type Grants } from "../../infra/authz";
-import { ConfigValidationError } from "../../infra/validation";
-import { PROD_ROUTING, PROD_SECRETS } from "../support/config-fixtures";
+import { parseValues, PROD_ROUTING, PROD_SECRETS, rejectionProblems } from "../support/config-fixtures";
 
 const SIX_SERVICES = ["imaging", "ekg", "eval", "anchor", "modelcards", "ops"];
-
-function parse_(values: Record<string, unknown>, stack = "dev", secret: string[] = []): PlatformConfig {
-    return parseConfig({
-        stack,
-        values: Object.fromEntries(Object.entries(values).map(([k, v]) => [`med-agi:${k}`, typeof v === "string" ? v : JSON.stringify(v)])),
-        isSecret: (key) => secret.includes(key.replace(/^med-agi:/, "")),
-    });
-}
-
-function problems(values: Record<string, unknown>, stack = "dev", secret: string[] = []): string[] {
-    try {
-        parse_(values, stack, secret);
-    } catch (err) {
-        if (err instanceof ConfigValidationError) return err.problems.map((p) => p.message);
-        throw err;
-    }
-    throw new Error("expected the config to be rejected");
-}
 
 const PROD = {
     environment: "prod",
@@ -33,8 +13,8 @@ const PROD = {
     ...PROD_ROUTING,
     cloud: { accountId: "123456789012", region: "eu-west-1", cluster: { adminRoleArns: ["arn:aws:iam::123456789012:role/deployer"] } },
 };
-const prod = (authz?: unknown) => parse_({ ...PROD, ...(authz === undefined ? {} : { authz }) }, "prod", PROD_SECRETS);
-const prodProblems = (authz: unknown) => problems({ ...PROD, authz }, "prod", PROD_SECRETS);
+const prod = (authz?: unknown) => parseValues({ ...PROD, ...(authz === undefined ? {} : { authz }) }, "prod", PROD_SECRETS);
+const prodProblems = (authz: unknown) => rejectionProblems({ ...PROD, authz }, "prod", PROD_SECRETS);
 
 /** Every (role, service, action) the table grants by name. */
 function namedGrants(grants: Grants): string[] {
@@ -68,9 +48,11 @@ describe("the grant table (OPA's data document)", () => {
     it("prod and staging have no wildcard grant; dev's platform-admin has one", () => {
         expect(wildcardGrants(prod().authz.grants)).toEqual([]);
         expect(
-            wildcardGrants(parse_({ environment: "staging", ...PROD_ROUTING, cloud: PROD.cloud }, "staging", PROD_SECRETS).authz.grants),
+            wildcardGrants(
+                parseValues({ environment: "staging", ...PROD_ROUTING, cloud: PROD.cloud }, "staging", PROD_SECRETS).authz.grants,
+            ),
         ).toEqual([]);
-        expect(wildcardGrants(parse_({}).authz.grants)).toEqual([
+        expect(wildcardGrants(parseValues({}).authz.grants)).toEqual([
             { path: "authz.grants.platform-admin.*", value: ["*"] },
             { path: "authz.grants.platform-admin.*.0", value: "*" },
         ]);
@@ -100,7 +82,7 @@ describe("the grant table (OPA's data document)", () => {
     });
 
     it("allows wildcards outside prod", () => {
-        expect(parse_({ authz: { grants: { "platform-admin": { "*": ["*"] } } } }).authz.grants).toEqual({
+        expect(parseValues({ authz: { grants: { "platform-admin": { "*": ["*"] } } } }).authz.grants).toEqual({
             "platform-admin": { "*": ["*"] },
         });
     });
@@ -108,27 +90,27 @@ describe("the grant table (OPA's data document)", () => {
 
 describe("grant table validation", () => {
     it("refuses an unknown role, naming it and the known ones", () => {
-        const found = problems({ authz: { grants: { root: { imaging: ["read"] } } } });
+        const found = rejectionProblems({ authz: { grants: { root: { imaging: ["read"] } } } });
         expect(found).toEqual(["authz.grants.root: unknown key (allowed: clinician, ml-engineer, auditor, operator, platform-admin)"]);
     });
 
     it("refuses a service that is not one of the six, naming it and the six", () => {
-        expect(problems({ authz: { grants: { clinician: { billing: ["read"] } } } })).toEqual([
+        expect(rejectionProblems({ authz: { grants: { clinician: { billing: ["read"] } } } })).toEqual([
             "authz.grants.clinician.billing: unknown key (allowed: imaging, ekg, eval, anchor, modelcards, ops, *)",
         ]);
     });
 
     it("refuses an unknown action, naming its position, the value and the allowed actions", () => {
-        expect(problems({ authz: { grants: { clinician: { imaging: ["read", "delete"] } } } })).toEqual([
+        expect(rejectionProblems({ authz: { grants: { clinician: { imaging: ["read", "delete"] } } } })).toEqual([
             'authz.grants.clinician.imaging.1: "delete" is not allowed (allowed: "read", "write", "infer", "evaluate", "admin", "*")',
         ]);
     });
 
     it("refuses an empty or repeated action list", () => {
-        expect(problems({ authz: { grants: { clinician: { imaging: [] } } } })).toEqual([
+        expect(rejectionProblems({ authz: { grants: { clinician: { imaging: [] } } } })).toEqual([
             "authz.grants.clinician.imaging: [] is not allowed (must have at least 1 items)",
         ]);
-        expect(problems({ authz: { grants: { clinician: { imaging: ["read", "read"] } } } })).toEqual([
+        expect(rejectionProblems({ authz: { grants: { clinician: { imaging: ["read", "read"] } } } })).toEqual([
             'authz.grants.clinician.imaging: ["read","read"] is not allowed (each action at most once)',
         ]);
     });
@@ -141,14 +123,16 @@ describe("grant table validation", () => {
     });
 
     it("refuses an unknown key under authz", () => {
-        expect(problems({ authz: { grant: {} } })).toEqual(["authz.grant: unknown key (allowed: replicas, resources, image, grants)"]);
+        expect(rejectionProblems({ authz: { grant: {} } })).toEqual([
+            "authz.grant: unknown key (allowed: replicas, resources, image, grants)",
+        ]);
     });
 });
 
 describe("OPA sizing", () => {
     it("runs 1 replica in dev, 2 in staging and 3 in prod by default", () => {
-        expect(parse_({}).authz.replicas).toBe(1);
-        expect(parse_({ environment: "staging", ...PROD_ROUTING, cloud: PROD.cloud }, "staging", PROD_SECRETS).authz.replicas).toBe(2);
+        expect(parseValues({}).authz.replicas).toBe(1);
+        expect(parseValues({ environment: "staging", ...PROD_ROUTING, cloud: PROD.cloud }, "staging", PROD_SECRETS).authz.replicas).toBe(2);
         expect(prod().authz.replicas).toBe(3);
     });
 
@@ -160,25 +144,25 @@ describe("OPA sizing", () => {
     });
 
     it("dev may run one replica; no environment runs zero", () => {
-        expect(parse_({ authz: { replicas: 1 } }).authz.replicas).toBe(1);
-        expect(problems({ authz: { replicas: 0 } })).toEqual(["authz.replicas: 0 is not allowed (must be ≥ 1)"]);
+        expect(parseValues({ authz: { replicas: 1 } }).authz.replicas).toBe(1);
+        expect(rejectionProblems({ authz: { replicas: 0 } })).toEqual(["authz.replicas: 0 is not allowed (must be ≥ 1)"]);
     });
 
     it("pins the OPA 1.21.1 static image by digest unless configured, and refuses latest", () => {
-        expect(parse_({}).authz.image).toBe(
+        expect(parseValues({}).authz.image).toBe(
             "openpolicyagent/opa:1.21.1-static@sha256:4675ab04ad1627f74741d2d9c5142698c79e18b7b09f192587d31d6dba20838e",
         );
-        expect(problems({ authz: { image: "openpolicyagent/opa:latest" } })).toEqual([
+        expect(rejectionProblems({ authz: { image: "openpolicyagent/opa:latest" } })).toEqual([
             'authz.image: "openpolicyagent/opa:latest" is not allowed ("latest" is mutable: pin a version tag or digest)',
         ]);
     });
 
     it("requests 100m CPU and 128Mi, limited to 500m and 256Mi, unless configured", () => {
-        expect(parse_({}).authz.resources).toEqual({
+        expect(parseValues({}).authz.resources).toEqual({
             requests: { cpu: "100m", memory: "128Mi" },
             limits: { cpu: "500m", memory: "256Mi" },
         });
-        expect(parse_({ authz: { resources: { limits: { memory: "512Mi" } } } }).authz.resources.limits).toEqual({
+        expect(parseValues({ authz: { resources: { limits: { memory: "512Mi" } } } }).authz.resources.limits).toEqual({
             cpu: "500m",
             memory: "512Mi",
         });

@@ -8,20 +8,12 @@ import * as path from "node:path";
 
 import { ACTIONS, DEFAULT_GRANTS, ROLES } from "../../infra/authz";
 import { SERVICE_NAMES } from "../../infra/runbook";
-import type { Plan } from "../../tools/lib/plan";
-import { renderAll, type Stack } from "../policies/harness";
+import { renderedPlans } from "../policies/harness";
 import { ROOT } from "../support/harness";
 
 const read = (file: string) => fs.readFileSync(path.join(ROOT, "docs", file), "utf8");
 
-let plans: Record<Stack, Plan>;
-let cleanup: () => void = () => undefined;
-beforeAll(async () => {
-    const rendered = await renderAll();
-    plans = rendered.plans;
-    cleanup = rendered.cleanup;
-}, 180_000);
-afterAll(() => cleanup());
+const plans = renderedPlans();
 
 describe("docs/security.md", () => {
     const doc = read("security.md");

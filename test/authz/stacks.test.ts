@@ -4,17 +4,10 @@
  * log's route through the rendered Fluent Bit configuration to the SIEM.
  */
 import type { Plan } from "../../tools/lib/plan";
-import { renderAll, type Stack } from "../policies/harness";
+import { renderedPlans, type Stack } from "../policies/harness";
 import { ofType } from "../support/harness";
 
-let plans: Record<Stack, Plan>;
-let cleanup: () => void = () => undefined;
-beforeAll(async () => {
-    const rendered = await renderAll();
-    plans = rendered.plans;
-    cleanup = rendered.cleanup;
-}, 180_000);
-afterAll(() => cleanup());
+const plans = renderedPlans();
 
 const SIX_SERVICES = ["imaging", "ekg", "eval", "anchor", "modelcards", "ops"];
 

@@ -26,6 +26,11 @@ function openssl(args: string[]): void {
     if (r.status !== 0) throw new Error(`openssl ${args.join(" ")}: ${r.stderr}`);
 }
 
+/** A self-signed CA certificate (one day) for `cn`, its key in `keyout`. */
+function selfSignedCa(cn: string, keyout: string, out: string): void {
+    openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", `/CN=${cn}`, "-keyout", keyout, "-out", out]);
+}
+
 interface Seen {
     readonly method: string;
     readonly url: string;
@@ -41,21 +46,7 @@ const statusFor = new Map<string, number>();
 
 beforeAll(async () => {
     // A CA, a server certificate for localhost signed by it, and an unrelated CA.
-    openssl([
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=test-ca",
-        "-keyout",
-        "ca.key",
-        "-out",
-        join(paths.ca, "ca.crt"),
-    ]);
+    selfSignedCa("test-ca", "ca.key", join(paths.ca, "ca.crt"));
     openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", "server.key", "-out", "server.csr"]);
     writeFileSync(join(dir, "san.ext"), "subjectAltName=DNS:localhost\n");
     openssl([
@@ -75,21 +66,7 @@ beforeAll(async () => {
         "-out",
         "server.crt",
     ]);
-    openssl([
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=other-ca",
-        "-keyout",
-        "other.key",
-        "-out",
-        join(other, "ca.crt"),
-    ]);
+    selfSignedCa("other-ca", "other.key", join(other, "ca.crt"));
     server = https.createServer({ key: readFileSync(join(dir, "server.key")), cert: readFileSync(join(dir, "server.crt")) }, (req, res) => {
         let body = "";
         req.on("data", (c: Buffer) => (body += c.toString()));

@@ -1,13 +1,6 @@
-import type { Plan } from "../../tools/lib/plan";
-import { runStack } from "../support/harness";
 import { matrixTests } from "./matrix";
 
-let plan: Plan;
-beforeAll(async () => {
-    plan = await runStack("dev");
-});
-
-matrixTests(() => plan, {
+matrixTests({
     stack: "dev",
     database: { kind: "in-cluster" },
     objectStore: { kind: "in-cluster", port: 8333 },

@@ -3,7 +3,7 @@
  * (one stack per jest file: the mock runtime is process-global).
  */
 import type { Plan } from "../../tools/lib/plan";
-import { k8sObject } from "../support/harness";
+import { k8sObject, runStack } from "../support/harness";
 import { address, pod, type Address, type Endpoint } from "../support/network-policy";
 import {
     METRICS,
@@ -39,10 +39,14 @@ export interface MatrixFacts {
     readonly isolatedNamespaces: readonly string[];
 }
 
-export function matrixTests(plan: () => Plan, facts: MatrixFacts): void {
+/** The matrix tests on the render of `facts.stack`; returns that render (set before the tests). */
+export function matrixTests(facts: MatrixFacts): () => Plan {
+    let rendered: Plan;
+    const plan = () => rendered;
     let net: StackNetwork;
-    beforeAll(() => {
-        net = stackNetwork(plan());
+    beforeAll(async () => {
+        rendered = await runStack(facts.stack);
+        net = stackNetwork(rendered);
     });
     const w = (name: string) => {
         const found = net.workloads[name];
@@ -304,4 +308,5 @@ export function matrixTests(plan: () => Plan, facts: MatrixFacts): void {
             });
         }
     });
+    return plan;
 }

@@ -1,13 +1,6 @@
-import type { Plan } from "../../tools/lib/plan";
-import { runStack } from "../support/harness";
 import { matrixTests } from "./matrix";
 
-let plan: Plan;
-beforeAll(async () => {
-    plan = await runStack("staging");
-});
-
-matrixTests(() => plan, {
+const plan = matrixTests({
     stack: "staging",
     // RDS in the VPC (10.40.0.0/16); an address outside it.
     database: { kind: "external", address: "10.40.1.20", outside: "10.99.1.20" },
@@ -34,7 +27,7 @@ matrixTests(() => plan, {
 });
 
 it("enables the VPC CNI's network policy agent, so EKS enforces these policies", () => {
-    const addon = plan.resources.filter((r) => r.type === "aws:eks/addon:Addon" && r.inputs.addonName === "vpc-cni");
+    const addon = plan().resources.filter((r) => r.type === "aws:eks/addon:Addon" && r.inputs.addonName === "vpc-cni");
     expect(addon).toHaveLength(1);
     expect(JSON.parse(String(addon[0]?.inputs.configurationValues))).toEqual({ enableNetworkPolicy: "true" });
 });

@@ -41,6 +41,22 @@ export async function renderAll(): Promise<{ plans: Record<Stack, Plan>; dirs: R
     return { plans, dirs, cleanup };
 }
 
+/**
+ * The plans of renderAll for the test file that calls this at its top level:
+ * filled in before its tests (beforeAll), the renders removed after them.
+ */
+export function renderedPlans(): Record<Stack, Plan> {
+    const plans = {} as Record<Stack, Plan>;
+    let cleanup: () => void = () => undefined;
+    beforeAll(async () => {
+        const rendered = await renderAll();
+        cleanup = rendered.cleanup;
+        Object.assign(plans, rendered.plans);
+    }, 180_000);
+    afterAll(() => cleanup());
+    return plans;
+}
+
 /** A deep copy of a plan, safe to mutate. */
 export function copy(plan: Plan): Plan {
     return structuredClone(plan);

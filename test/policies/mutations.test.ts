@@ -7,7 +7,7 @@
  */
 import type { Plan, PlannedResource } from "../../tools/lib/plan";
 import { POLICIES } from "../../policies/all";
-import { copy, findings, named, obj, pod, remove, renderAll, type Stack } from "./harness";
+import { copy, findings, named, obj, pod, remove, renderedPlans, type Stack } from "./harness";
 
 type Base = Stack;
 
@@ -779,15 +779,7 @@ const MUTATIONS: Mutation[] = [
     },
 ];
 
-let bases: Record<Base, Plan>;
-let cleanup: () => void = () => undefined;
-
-beforeAll(async () => {
-    const rendered = await renderAll();
-    cleanup = rendered.cleanup;
-    bases = rendered.plans;
-}, 180_000);
-afterAll(() => cleanup());
+const bases: Record<Base, Plan> = renderedPlans();
 
 describe("the mutation catalogue", () => {
     it("has at least 40 named mutations, each targeting a policy of the pack", () => {

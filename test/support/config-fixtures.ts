@@ -1,8 +1,12 @@
 /**
  * Config fixtures the config tests share: what a prod-like stack needs besides
  * sizing — a team receiver, a SIEM collector (name and address block), the
- * OIDC provider and their credentials (secrets).
+ * OIDC provider and their credentials (secrets) — and the parse of bare
+ * values as a stack's config, accepted or rejected.
  */
+import { parseConfig, type PlatformConfig } from "../../infra/config";
+import { ConfigValidationError } from "../../infra/validation";
+
 export const PROD_ROUTING = {
     alerting: { team: { kind: "slack", channel: "#med-agi-alerts" } },
     siem: { host: "siem.example.org" },
@@ -28,3 +32,23 @@ export const PROD_ROUTING = {
 
 /** The keys of PROD_ROUTING given as secrets. */
 export const PROD_SECRETS = ["pagerdutyRoutingKey", "slackWebhookUrl", "siemToken", "backupSigningKey", "oidcClientSecret"];
+
+/** Parses `values` (bare keys, objects as in stack YAML) as the config of `stack`; `secret` lists the keys given as secrets. */
+export function parseValues(values: Record<string, unknown>, stack = "dev", secret: string[] = []): PlatformConfig {
+    return parseConfig({
+        stack,
+        values: Object.fromEntries(Object.entries(values).map(([k, v]) => [`med-agi:${k}`, typeof v === "string" ? v : JSON.stringify(v)])),
+        isSecret: (key) => secret.includes(key.replace(/^med-agi:/, "")),
+    });
+}
+
+/** The validation problems of `values` as the config of `stack` (fails if the config is accepted). */
+export function rejectionProblems(values: Record<string, unknown>, stack = "dev", secret: string[] = []): string[] {
+    try {
+        parseValues(values, stack, secret);
+    } catch (err) {
+        if (err instanceof ConfigValidationError) return err.problems.map((p) => p.message);
+        throw err;
+    }
+    throw new Error("expected the config to be rejected");
+}
