@@ -78,6 +78,19 @@ function configSchema<C extends object>(spec: CommonSpec<C>): PolicyConfigSchema
     return { properties };
 }
 
+/** What every policy declares, resource or stack: its metadata and config schema. */
+function commonFields<C extends object>(spec: CommonSpec<C>) {
+    return {
+        name: spec.name,
+        description: spec.description,
+        rationale: spec.rationale,
+        area: spec.area,
+        remediationSteps: spec.remediationSteps,
+        enforcementLevel: spec.enforcementLevel,
+        configSchema: configSchema(spec),
+    };
+}
+
 /**
  * The effective config: the CLI applies the schema's defaults itself, but
  * `getConfig()` returns `{}` outside it, so the defaults are applied here too.
@@ -114,13 +127,7 @@ export function resourcePolicy<C extends object>(
     // One type: let the engine skip other resources without calling us (the SDK's own fast path).
     if (typeof types !== "function" && types.length === 1) Object.assign(validateResource, { __pulumiType: types[0] });
     return {
-        name: spec.name,
-        description: spec.description,
-        rationale: spec.rationale,
-        area: spec.area,
-        remediationSteps: spec.remediationSteps,
-        enforcementLevel: spec.enforcementLevel,
-        configSchema: configSchema(spec),
+        ...commonFields(spec),
         appliesTo: typeof types === "function" ? spec.defaultTypes : types,
         validateResource,
     };
@@ -135,13 +142,7 @@ export function stackPolicy<C extends object>(
     },
 ): MedAgiStackPolicy {
     return {
-        name: spec.name,
-        description: spec.description,
-        rationale: spec.rationale,
-        area: spec.area,
-        remediationSteps: spec.remediationSteps,
-        enforcementLevel: spec.enforcementLevel,
-        configSchema: configSchema(spec),
+        ...commonFields(spec),
         reads: spec.reads,
         // The declared types only, under the CLI as offline: what it reads is what it says it reads,
         // so the offline runner may send it just those resources and get the same answer.

@@ -8,8 +8,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 
+import { parseCommandLine, usageError } from "./lib/cli";
 import type { Plan } from "./lib/plan";
 import { formatReport, runPolicies } from "./lib/policy-run";
 
@@ -30,21 +30,15 @@ function readPlan(target: string): Plan {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-    let parsed;
-    try {
-        parsed = parseArgs({ args: [...argv], options: { json: { type: "boolean" }, help: { type: "boolean" } }, allowPositionals: true });
-    } catch (err) {
-        process.stderr.write(`check: ${(err as Error).message}\n\n${USAGE}\n`);
-        return 2;
-    }
-    if (parsed.values.help) {
-        process.stdout.write(`${USAGE}\n`);
-        return 0;
-    }
+    const parsed = parseCommandLine("check", USAGE, {
+        args: [...argv],
+        options: { json: { type: "boolean" }, help: { type: "boolean" } },
+        allowPositionals: true,
+    });
+    if (typeof parsed === "number") return parsed;
     const [target, ...extra] = parsed.positionals;
     if (target === undefined || extra.length > 0) {
-        process.stderr.write(`check: give exactly one render directory or plan.json\n\n${USAGE}\n`);
-        return 2;
+        return usageError("check", USAGE, "give exactly one render directory or plan.json");
     }
     let plan: Plan;
     try {

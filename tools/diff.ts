@@ -12,8 +12,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 
+import { parseCommandLine, usageError } from "./lib/cli";
 import { renderGitRef } from "./lib/worktree";
 import type { Plan } from "./lib/plan";
 import { diffPlans, diffReport } from "./lib/plan-diff";
@@ -64,24 +64,15 @@ export function diffRenders(base: Map<string, Plan>, head: Map<string, Plan>): s
 }
 
 async function main(): Promise<number> {
-    let values, positionals;
-    try {
-        ({ values, positionals } = parseArgs({
-            options: { base: { type: "string" }, out: { type: "string" }, help: { type: "boolean" } },
-            allowPositionals: true,
-        }));
-    } catch (err) {
-        process.stderr.write(`diff: ${(err as Error).message}\n\n${USAGE}\n`);
-        return 2;
-    }
-    if (values.help) {
-        process.stdout.write(`${USAGE}\n`);
-        return 0;
-    }
+    const parsed = parseCommandLine("diff", USAGE, {
+        options: { base: { type: "string" }, out: { type: "string" }, help: { type: "boolean" } },
+        allowPositionals: true,
+    });
+    if (typeof parsed === "number") return parsed;
+    const { values, positionals } = parsed;
     const expected = values.base === undefined ? [2] : [0, 1];
     if (!expected.includes(positionals.length)) {
-        process.stderr.write(`diff: expected ${values.base === undefined ? "<base> <head>" : "at most <head>"}\n\n${USAGE}\n`);
-        return 2;
+        return usageError("diff", USAGE, `expected ${values.base === undefined ? "<base> <head>" : "at most <head>"}`);
     }
     const cleanups: (() => void)[] = [];
     try {

@@ -8,9 +8,9 @@
  * mandatory violation (the files are written either way: policy.json says why).
  */
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 
+import { parseCommandLine } from "./lib/cli";
 import { listStacks } from "./lib/stacks";
 import type { RenderJob, RenderOutcome } from "./lib/render-stack";
 
@@ -55,25 +55,17 @@ export async function renderStacks(jobs: readonly RenderJob[]): Promise<RenderOu
 }
 
 async function main(): Promise<number> {
-    let values;
-    try {
-        ({ values } = parseArgs({
-            options: {
-                stack: { type: "string", multiple: true },
-                out: { type: "string" },
-                root: { type: "string" },
-                help: { type: "boolean" },
-            },
-            allowPositionals: false,
-        }));
-    } catch (err) {
-        process.stderr.write(`render: ${(err as Error).message}\n\n${USAGE}\n`);
-        return 2;
-    }
-    if (values.help) {
-        process.stdout.write(`${USAGE}\n`);
-        return 0;
-    }
+    const parsed = parseCommandLine("render", USAGE, {
+        options: {
+            stack: { type: "string", multiple: true },
+            out: { type: "string" },
+            root: { type: "string" },
+            help: { type: "boolean" },
+        },
+        allowPositionals: false,
+    });
+    if (typeof parsed === "number") return parsed;
+    const { values } = parsed;
     const root = values.root === undefined ? ROOT : path.resolve(values.root);
     const known = listStacks(root);
     const stacks = values.stack ?? known;

@@ -7,8 +7,8 @@
  * See tools/lib/rollback.ts and docs/operations.md.
  */
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 
+import { parseCommandLine, usageError } from "./lib/cli";
 import { rollback, RollbackError } from "./lib/rollback";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -22,29 +22,18 @@ const USAGE = `usage: npm run rollback -- --stack <stack> [--to <git-sha>] [--ye
   --help               show this help`;
 
 async function main(): Promise<number> {
-    let values;
-    try {
-        ({ values } = parseArgs({
-            options: {
-                stack: { type: "string" },
-                to: { type: "string" },
-                yes: { type: "boolean" },
-                "pulumi-root": { type: "string" },
-                help: { type: "boolean" },
-            },
-        }));
-    } catch (err) {
-        process.stderr.write(`rollback: ${(err as Error).message}\n\n${USAGE}\n`);
-        return 2;
-    }
-    if (values.help) {
-        process.stdout.write(`${USAGE}\n`);
-        return 0;
-    }
-    if (values.stack === undefined) {
-        process.stderr.write(`rollback: --stack is required\n\n${USAGE}\n`);
-        return 2;
-    }
+    const parsed = parseCommandLine("rollback", USAGE, {
+        options: {
+            stack: { type: "string" },
+            to: { type: "string" },
+            yes: { type: "boolean" },
+            "pulumi-root": { type: "string" },
+            help: { type: "boolean" },
+        },
+    });
+    if (typeof parsed === "number") return parsed;
+    const { values } = parsed;
+    if (values.stack === undefined) return usageError("rollback", USAGE, "--stack is required");
     try {
         const result = await rollback({
             root: ROOT,

@@ -8,9 +8,9 @@
  * `{service}` (e.g. `https://{service}.med-agi.example.org`) is filled in per
  * service instead. Exits non-zero when any check is down.
  */
-import { parseArgs } from "node:util";
 
 import { smokeChecks, type SmokeCheck } from "../infra/smoke/spec";
+import { parseCommandLine, usageError } from "./lib/cli";
 
 const USAGE = `usage: npm run smoke -- --base-url <url> [--timeout <seconds>]
 
@@ -52,22 +52,13 @@ export async function runSmoke(base: string, timeoutSeconds = 5): Promise<SmokeR
 }
 
 async function main(): Promise<number> {
-    let values;
-    try {
-        ({ values } = parseArgs({ options: { "base-url": { type: "string" }, timeout: { type: "string" }, help: { type: "boolean" } } }));
-    } catch (err) {
-        process.stderr.write(`smoke: ${(err as Error).message}\n\n${USAGE}\n`);
-        return 2;
-    }
-    if (values.help) {
-        process.stdout.write(`${USAGE}\n`);
-        return 0;
-    }
+    const parsed = parseCommandLine("smoke", USAGE, {
+        options: { "base-url": { type: "string" }, timeout: { type: "string" }, help: { type: "boolean" } },
+    });
+    if (typeof parsed === "number") return parsed;
+    const { values } = parsed;
     const base = values["base-url"];
-    if (base === undefined) {
-        process.stderr.write(`smoke: --base-url is required\n\n${USAGE}\n`);
-        return 2;
-    }
+    if (base === undefined) return usageError("smoke", USAGE, "--base-url is required");
     const timeout = Number(values.timeout ?? 5);
     if (!Number.isFinite(timeout) || timeout <= 0) {
         process.stderr.write(`smoke: --timeout ${values.timeout} is not allowed (a number of seconds > 0)\n`);

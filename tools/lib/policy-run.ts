@@ -133,6 +133,16 @@ function options(e: Engine, r: PlannedResource): unknown {
     return opts;
 }
 
+/** Fills the fields an AnalyzeRequest and an AnalyzerResource share from a planned resource. */
+function resourceMessage(msg: ResourceMessage, e: Engine, r: PlannedResource, properties: unknown): ResourceMessage {
+    msg.setType(r.type);
+    msg.setUrn(r.urn);
+    msg.setName(r.name);
+    msg.setProperties(properties);
+    msg.setOptions(options(e, r));
+    return msg;
+}
+
 /**
  * The resource's properties, in the request's `properties` field. The CLI
  * sends a protobuf Struct, which the handlers only ever decode with
@@ -175,22 +185,11 @@ export async function runPolicies(plan: Plan, policies: readonly MedAgiPolicy[] 
     for (const [i, r] of plan.resources.entries()) {
         const handler = e.analyze(r.type);
         if (handler === undefined) continue;
-        const req = new e.proto.AnalyzeRequest();
-        req.setType(r.type);
-        req.setUrn(r.urn);
-        req.setName(r.name);
-        req.setProperties(props[i]);
-        req.setOptions(options(e, r));
-        collect(await call(handler, req), r.urn);
+        collect(await call(handler, resourceMessage(new e.proto.AnalyzeRequest(), e, r, props[i])), r.urn);
     }
 
     const messages = plan.resources.map((r, i) => {
-        const res = new e.proto.AnalyzerResource();
-        res.setType(r.type);
-        res.setUrn(r.urn);
-        res.setName(r.name);
-        res.setProperties(props[i]);
-        res.setOptions(options(e, r));
+        const res = resourceMessage(new e.proto.AnalyzerResource(), e, r, props[i]);
         if (r.parent !== null) res.setParent(r.parent);
         return { type: r.type, res };
     });
