@@ -136,29 +136,7 @@ export async function runUnderMocks(config: StackConfig, program: () => Promise<
 
     let result: unknown;
     let failure: unknown;
-    // The SDK records `new Error().stack` on every internal promise, for its
-    // promise-leak report (PULUMI_DEBUG_PROMISE_LEAKS) only: formatting those
-    // stacks was a third of the render's CPU. The render reports a failing
-    // program by its message, so stacks are off while the program runs,
-    // unless that report is asked for.
-    // For the same reason the resources' source positions (which the SDK
-    // collects from a full stack trace per resource, for the engine) are not
-    // collected: the mocks never see them.
-    const stackTraceLimit = Error.stackTraceLimit;
-    const resourceClass = pulumi.Resource as unknown as { callsites: () => unknown[] };
-    const callsites = resourceClass.callsites;
-    const debuggable = createRequire(require.resolve("@pulumi/pulumi/package.json"))("./runtime/debuggable") as {
-        debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T>;
-    };
-    const debuggablePromise = debuggable.debuggablePromise;
-    if (process.env.PULUMI_DEBUG_PROMISE_LEAKS === undefined) {
-        Error.stackTraceLimit = 0;
-        resourceClass.callsites = () => [];
-        // The leak report's bookkeeping (two more promises and a set entry per SDK promise):
-        // the render waits for every registration itself before it disconnects.
-        debuggable.debuggablePromise = (p) => p;
-    }
-    const restoreStructs = convertStructsInPlace();
+    const restore = skipWhatMocksNeverRead();
     try {
         // The program runs inside the root stack resource, as under the CLI.
         await runInPulumiStack(async () => {
@@ -180,10 +158,7 @@ export async function runUnderMocks(config: StackConfig, program: () => Promise<
         // and close: the process then exits without leaked promises.
         await pulumi.runtime.disconnect();
     } finally {
-        Error.stackTraceLimit = stackTraceLimit;
-        resourceClass.callsites = callsites;
-        debuggable.debuggablePromise = debuggablePromise;
-        restoreStructs();
+        restore();
     }
     if (failure !== undefined) throw new ProgramError(failure, registrations.length);
     const outputs = await resolveOutputs(result);
@@ -238,28 +213,55 @@ export function structRoundTrip(value: unknown): unknown {
     }
 }
 
+/** The SDK's own modules, as the program loads them. */
+const fromPulumi = createRequire(require.resolve("@pulumi/pulumi/package.json"));
+
 /**
- * Under mocks no message is ever encoded: the SDK converts every resource's
- * inputs to a protobuf Struct for the monitor, which converts it straight back
- * (and the same for its answer) — a quarter of the render's time. While the
- * program runs, `Struct.fromJavaScript` keeps the converted value instead and
- * `toJavaScript()` answers it ({@link structRoundTrip}: what the round trip
- * returns, and the same errors); any other use of the message (its fields map)
- * gets the real Struct. Returns the function that restores the original.
+ * While the program runs under mocks, the SDK skips work whose only reader is
+ * the engine or the promise-leak report; returns the function that puts it back.
+ *
+ * - Stack traces: the SDK records `new Error().stack` on every internal
+ *   promise, for its promise-leak report (PULUMI_DEBUG_PROMISE_LEAKS) only,
+ *   and a full trace per resource for the engine's source positions. Both are
+ *   off (the render reports a failing program by its message), as is the
+ *   leak report's bookkeeping (two more promises and a set entry per SDK
+ *   promise: the render waits for every registration itself before it
+ *   disconnects), unless that report is asked for.
+ * - Protobuf: no message is ever encoded, yet the SDK converts every
+ *   resource's inputs to a Struct for the monitor, which converts it straight
+ *   back (and the same for its answer): a quarter of the render's time.
+ *   `Struct.fromJavaScript` keeps the converted value instead and
+ *   `toJavaScript()` answers it ({@link structRoundTrip}: what the round trip
+ *   returns, and the same errors); any other use of the message (its fields
+ *   map) gets the real Struct.
  */
-function convertStructsInPlace(): () => void {
-    const fromPulumi = createRequire(require.resolve("@pulumi/pulumi/package.json"));
+function skipWhatMocksNeverRead(): () => void {
+    const resourceClass = pulumi.Resource as unknown as { callsites: () => unknown[] };
+    const debuggable = fromPulumi("./runtime/debuggable") as { debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T> };
     const { Struct } = fromPulumi("google-protobuf/google/protobuf/struct_pb") as { Struct: StructClass };
-    const original = Struct.fromJavaScript;
+    const saved = {
+        stackTraceLimit: Error.stackTraceLimit,
+        callsites: resourceClass.callsites,
+        debuggablePromise: debuggable.debuggablePromise,
+        fromJavaScript: Struct.fromJavaScript,
+    };
+    if (process.env.PULUMI_DEBUG_PROMISE_LEAKS === undefined) {
+        Error.stackTraceLimit = 0;
+        resourceClass.callsites = () => [];
+        debuggable.debuggablePromise = (p) => p;
+    }
     Struct.fromJavaScript = (obj) => {
         const value = structRoundTrip(obj) as Record<string, unknown>;
         return Object.assign(new Struct(), {
             toJavaScript: () => structRoundTrip(value) as Record<string, unknown>,
-            getFieldsMap: () => original(value).getFieldsMap(),
+            getFieldsMap: () => saved.fromJavaScript(value).getFieldsMap(),
         });
     };
     return () => {
-        Struct.fromJavaScript = original;
+        Error.stackTraceLimit = saved.stackTraceLimit;
+        resourceClass.callsites = saved.callsites;
+        debuggable.debuggablePromise = saved.debuggablePromise;
+        Struct.fromJavaScript = saved.fromJavaScript;
     };
 }
 
