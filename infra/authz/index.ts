@@ -8,6 +8,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import { standardLabels } from "../k8s/labels";
+import { DEFAULT_TOPOLOGY_SPREAD } from "../k8s/pod";
+import { serviceMonitorResource } from "../k8s/servicemonitor";
 import { NAMESPACE } from "../runbook";
 import type { AuthzSettings } from "./config";
 import {
@@ -86,7 +88,7 @@ export class OpaAuthz extends pulumi.ComponentResource {
                     checksum,
                     imagePullPolicy: args.imagePullPolicy ?? "IfNotPresent",
                     imagePullSecrets: args.imagePullSecrets ?? [],
-                    topologySpread: args.topologySpread ?? { zone: "ScheduleAnyway", node: "ScheduleAnyway" },
+                    topologySpread: args.topologySpread ?? DEFAULT_TOPOLOGY_SPREAD,
                 }),
             },
             { ...child, dependsOn: [account, policyMap, configMap] },
@@ -98,16 +100,10 @@ export class OpaAuthz extends pulumi.ComponentResource {
 
         const monitor = args.serviceMonitor ?? { enabled: true };
         if (monitor.enabled) {
-            new k8s.apiextensions.CustomResource(
-                `${name}-servicemonitor`,
-                {
-                    apiVersion: "monitoring.coreos.com/v1",
-                    kind: "ServiceMonitor",
-                    metadata: meta(OPA_NAME),
-                    spec: opaServiceMonitorSpec(namespace),
-                },
-                { ...child, dependsOn: [service, ...(monitor.dependsOn ?? [])] },
-            );
+            serviceMonitorResource(`${name}-servicemonitor`, meta(OPA_NAME), opaServiceMonitorSpec(namespace), {
+                ...child,
+                dependsOn: [service, ...(monitor.dependsOn ?? [])],
+            });
         }
 
         this.url = pulumi.output(`http://${OPA_NAME}.${namespace}.svc:${OPA_PORT}`);

@@ -12,7 +12,8 @@ import type * as k8s from "@pulumi/kubernetes";
 import { stringify } from "yaml";
 
 import type { Environment } from "../environment";
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../k8s/security";
+import { restrictedContainerSecurityContext } from "../k8s/security";
+import { restrictedPodSpecBase, type TopologySpreadPolicy } from "../k8s/pod";
 import { selectorLabels, standardLabels } from "../k8s/labels";
 import type { AuthzSettings } from "./config";
 import { dataDocument } from "./model";
@@ -101,7 +102,7 @@ export interface OpaDeploymentArgs {
     readonly imagePullPolicy: "IfNotPresent" | "Always";
     readonly imagePullSecrets: readonly string[];
     /** How strictly pods spread over zones and nodes (the stack's `topologySpread`). */
-    readonly topologySpread: { readonly zone: "ScheduleAnyway" | "DoNotSchedule"; readonly node: "ScheduleAnyway" | "DoNotSchedule" };
+    readonly topologySpread: TopologySpreadPolicy;
 }
 
 function probe(query: string, timing: (typeof OPA_PROBES)[keyof typeof OPA_PROBES]): k8s.types.input.core.v1.Probe {
@@ -117,12 +118,6 @@ function probe(query: string, timing: (typeof OPA_PROBES)[keyof typeof OPA_PROBE
 export function opaDeploymentSpec(args: OpaDeploymentArgs): k8s.types.input.apps.v1.DeploymentSpec {
     const { settings } = args;
     const selector = selectorLabels(OPA_NAME);
-    const spread = (topologyKey: string, whenUnsatisfiable: "ScheduleAnyway" | "DoNotSchedule") => ({
-        maxSkew: 1,
-        topologyKey,
-        whenUnsatisfiable,
-        labelSelector: { matchLabels: selector },
-    });
     return {
         replicas: settings.replicas,
         revisionHistoryLimit: REVISION_HISTORY_LIMIT,
@@ -135,15 +130,12 @@ export function opaDeploymentSpec(args: OpaDeploymentArgs): k8s.types.input.apps
                 annotations: { [CHECKSUM_ANNOTATION]: args.checksum },
             },
             spec: {
-                serviceAccountName: OPA_NAME,
-                automountServiceAccountToken: false,
-                enableServiceLinks: false,
-                securityContext: restrictedPodSecurityContext(),
-                ...(args.imagePullSecrets.length > 0 ? { imagePullSecrets: args.imagePullSecrets.map((name) => ({ name })) } : {}),
-                topologySpreadConstraints: [
-                    spread("topology.kubernetes.io/zone", args.topologySpread.zone),
-                    spread("kubernetes.io/hostname", args.topologySpread.node),
-                ],
+                ...restrictedPodSpecBase({
+                    serviceAccountName: OPA_NAME,
+                    selector,
+                    imagePullSecrets: args.imagePullSecrets,
+                    topologySpread: args.topologySpread,
+                }),
                 containers: [
                     {
                         name: OPA_NAME,

@@ -8,12 +8,12 @@
  * days; noncurrent model versions after a configured time).
  */
 import type * as aws from "@pulumi/aws";
-import * as kms from "@pulumi/aws/kms";
 import * as s3 from "@pulumi/aws/s3";
 import * as pulumi from "@pulumi/pulumi";
 
 import { BACKUP } from "../runbook";
 import type { PolicyDocument } from "./iam";
+import { rotatingKmsKey } from "./kms";
 import { dataSafety } from "./naming";
 
 /** Deny every request that does not use TLS (and TLS older than 1.2). */
@@ -118,12 +118,7 @@ export interface Buckets {
 /** Declares the three buckets, their key and their settings. */
 export function createBuckets(args: BucketsArgs, opts: pulumi.CustomResourceOptions): Buckets {
     const safe = { ...opts, ...dataSafety(args.prod) };
-    const key = new kms.Key(
-        `${args.prefix}-s3`,
-        { description: `${args.prefix}: S3 models and backups`, enableKeyRotation: true, deletionWindowInDays: 30 },
-        safe,
-    );
-    new kms.Alias(`${args.prefix}-s3`, { name: `alias/${args.prefix}-s3`, targetKeyId: key.keyId }, opts);
+    const key = rotatingKmsKey(`${args.prefix}-s3`, `${args.prefix}: S3 models and backups`, args.prod, opts);
 
     // The access-log bucket: S3 server access logs only support SSE-S3 on the target.
     const logs = bucket(`${args.prefix}-logs`, args.names.logs, safe);

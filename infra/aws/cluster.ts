@@ -7,13 +7,12 @@
 import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as eks from "@pulumi/aws/eks";
 import * as iam from "@pulumi/aws/iam";
-import * as kms from "@pulumi/aws/kms";
 import * as pulumi from "@pulumi/pulumi";
 
 import type { EksAddonName, KubernetesVersion } from "./config";
 import { KUBERNETES_VERSIONS } from "./config";
 import { serviceTrustPolicy } from "./iam";
-import { dataSafety } from "./naming";
+import { rotatingKmsKey } from "./kms";
 
 /** Control-plane logs shipped to CloudWatch (issue 8); `audit` feeds the SIEM path. */
 export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator"] as const;
@@ -147,16 +146,7 @@ export interface Cluster {
 /** Declares the control plane and its identity plumbing. */
 export function createCluster(args: ClusterArgs, opts: pulumi.CustomResourceOptions): Cluster {
     const name = args.prefix;
-    const key = new kms.Key(
-        `${name}-eks-secrets`,
-        {
-            description: `${args.clusterName}: envelope encryption of Kubernetes Secrets`,
-            enableKeyRotation: true,
-            deletionWindowInDays: 30,
-        },
-        { ...opts, ...dataSafety(args.prod) },
-    );
-    new kms.Alias(`${name}-eks-secrets`, { name: `alias/${name}-eks-secrets`, targetKeyId: key.keyId }, opts);
+    const key = rotatingKmsKey(`${name}-eks-secrets`, `${args.clusterName}: envelope encryption of Kubernetes Secrets`, args.prod, opts);
 
     const role = new iam.Role(
         `${name}-eks-cluster`,

@@ -6,10 +6,10 @@
  * protection in prod, a final snapshot on delete.
  */
 import * as ec2 from "@pulumi/aws/ec2";
-import * as kms from "@pulumi/aws/kms";
 import * as rds from "@pulumi/aws/rds";
 import * as pulumi from "@pulumi/pulumi";
 
+import { rotatingKmsKey } from "./kms";
 import { dataSafety } from "./naming";
 
 /** The RDS master user: the administrator the PostgreSQL provider connects as (`dataStores.postgres.adminUser`). */
@@ -63,16 +63,7 @@ export interface Database {
 export function createDatabase(args: DatabaseArgs, opts: pulumi.CustomResourceOptions): Database {
     const name = args.prefix;
     const safe = { ...opts, ...dataSafety(args.prod) };
-    const key = new kms.Key(
-        `${name}-rds`,
-        {
-            description: `${name}: RDS storage, Performance Insights and the master password secret`,
-            enableKeyRotation: true,
-            deletionWindowInDays: 30,
-        },
-        safe,
-    );
-    new kms.Alias(`${name}-rds`, { name: `alias/${name}-rds`, targetKeyId: key.keyId }, opts);
+    const key = rotatingKmsKey(`${name}-rds`, `${name}: RDS storage, Performance Insights and the master password secret`, args.prod, opts);
 
     const subnets = new rds.SubnetGroup(`${name}-db`, { name: `${name}-db`, subnetIds: args.subnetIds }, opts);
     const sg = new ec2.SecurityGroup(

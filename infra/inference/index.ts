@@ -24,6 +24,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import { standardLabels, selectorLabels } from "../k8s/labels";
+import { serviceMonitorResource } from "../k8s/servicemonitor";
 import { NAMESPACE } from "../runbook";
 import { devicePluginValues, dcgmExporterValues, gpuHpaSpec, gpuPdbSpec, prometheusAdapterValues } from "./autoscaling";
 import type { InferenceSettings } from "./config";
@@ -220,16 +221,10 @@ export class Triton extends pulumi.ComponentResource {
             { metadata: meta(TRITON_NAMES.metrics, "metrics"), spec: metricsServiceSpec() },
             child,
         );
-        new k8s.apiextensions.CustomResource(
-            `${name}-servicemonitor`,
-            {
-                apiVersion: "monitoring.coreos.com/v1",
-                kind: "ServiceMonitor",
-                metadata: meta(TRITON_NAMES.triton, "metrics"),
-                spec: serviceMonitorSpec(ns),
-            },
-            { ...child, dependsOn: [metrics, ...(args.monitoring.dependsOn ?? [])] },
-        );
+        serviceMonitorResource(`${name}-servicemonitor`, meta(TRITON_NAMES.triton, "metrics"), serviceMonitorSpec(ns), {
+            ...child,
+            dependsOn: [metrics, ...(args.monitoring.dependsOn ?? [])],
+        });
 
         this.tritonGpu = deploysGpuTriton(base);
         this.endpoints = tritonEndpoints(base, ns);

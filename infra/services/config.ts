@@ -11,6 +11,7 @@
 import { z } from "zod";
 
 import type { Environment } from "../environment";
+import { DEFAULT_TOPOLOGY_SPREAD } from "../k8s/pod";
 import { cpuQuantity, dnsName, imageTag, k8sName, memoryQuantity } from "../formats";
 import { PROD_MIN_REPLICAS, SERVICE_NAMES, type ServiceName } from "../runbook";
 import { problem, type ConfigProblem } from "../validation";
@@ -38,7 +39,7 @@ export const INGRESS_DEFAULTS = {
 } as const;
 
 /** Built-in topology spread: prefer spreading over zones and nodes, never block scheduling. */
-export const TOPOLOGY_SPREAD_DEFAULTS = { zone: "ScheduleAnyway", node: "ScheduleAnyway" } as const;
+export const TOPOLOGY_SPREAD_DEFAULTS = DEFAULT_TOPOLOGY_SPREAD;
 
 const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name");
 

@@ -8,6 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 
 import type { ServiceSettings } from "./config";
 import { standardLabels } from "../k8s/labels";
+import { DEFAULT_TOPOLOGY_SPREAD } from "../k8s/pod";
+import { serviceMonitorResource } from "../k8s/servicemonitor";
 import {
     deploymentSpec,
     hpaSpec,
@@ -74,8 +76,6 @@ export interface MedAgiServiceArgs {
     readonly serviceMonitor?: { readonly enabled: boolean; readonly dependsOn?: pulumi.Input<pulumi.Resource>[] };
 }
 
-const DEFAULT_TOPOLOGY_SPREAD: TopologySpreadPolicy = { zone: "ScheduleAnyway", node: "ScheduleAnyway" };
-
 export class MedAgiService extends pulumi.ComponentResource {
     /** Deployment name (= container name), as `kubectl rollout undo deployment/<name>` uses it. */
     public readonly deploymentName: pulumi.Output<string>;
@@ -134,14 +134,10 @@ export class MedAgiService extends pulumi.ComponentResource {
 
         const monitor = args.serviceMonitor ?? { enabled: true };
         if (monitor.enabled) {
-            new k8s.apiextensions.CustomResource(
+            serviceMonitorResource(
                 `${name}-servicemonitor`,
-                {
-                    apiVersion: "monitoring.coreos.com/v1",
-                    kind: "ServiceMonitor",
-                    metadata: meta,
-                    spec: pulumi.output(args.namespace).apply((ns) => serviceMonitorSpec(service, ns)),
-                },
+                meta,
+                pulumi.output(args.namespace).apply((ns) => serviceMonitorSpec(service, ns)),
                 { ...child, dependsOn: [svc, ...(monitor.dependsOn ?? [])] },
             );
         }

@@ -6,7 +6,8 @@
 import type * as k8s from "@pulumi/kubernetes";
 
 import type { ServiceSettings } from "./config";
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../k8s/security";
+import { restrictedContainerSecurityContext } from "../k8s/security";
+import { restrictedPodSpecBase, type TopologySpreadPolicy } from "../k8s/pod";
 import { selectorLabels, standardLabels } from "../k8s/labels";
 import { HTTP_PATHS, IMAGE_REPOSITORY_PREFIX } from "../runbook";
 
@@ -45,11 +46,8 @@ export interface ServiceIdentity {
     readonly port: number;
 }
 
-/** How pods spread over failure domains. */
-export interface TopologySpreadPolicy {
-    readonly zone: "ScheduleAnyway" | "DoNotSchedule";
-    readonly node: "ScheduleAnyway" | "DoNotSchedule";
-}
+/** How pods spread over failure domains (defined with the shared pod spec). */
+export type { TopologySpreadPolicy } from "../k8s/pod";
 
 /** `<registry>/med-agi/<service>:<tag>`, or `med-agi/<service>:<tag>` with no registry. */
 export function imageRef(registry: string | undefined, service: string, tag: string): string {
@@ -104,12 +102,6 @@ function httpProbe(timing: { periodSeconds: number; failureThreshold: number; ti
 export function deploymentSpec(args: DeploymentSpecArgs): k8s.types.input.apps.v1.DeploymentSpec {
     const { service, settings } = args;
     const selector = selectorLabels(service.name);
-    const spread = (topologyKey: string, when: TopologySpreadPolicy["zone"]): k8s.types.input.core.v1.TopologySpreadConstraint => ({
-        maxSkew: 1,
-        topologyKey,
-        whenUnsatisfiable: when,
-        labelSelector: { matchLabels: selector },
-    });
     const env: k8s.types.input.core.v1.EnvVar[] = [
         { name: "SERVICE_NAME", value: service.name },
         { name: "PORT", value: String(service.port) },
@@ -130,16 +122,13 @@ export function deploymentSpec(args: DeploymentSpecArgs): k8s.types.input.apps.v
         template: {
             metadata: { labels: standardLabels(service.name, "api", settings.tag) },
             spec: {
-                serviceAccountName: args.serviceAccountName,
-                automountServiceAccountToken: false,
-                enableServiceLinks: false,
+                ...restrictedPodSpecBase({
+                    serviceAccountName: args.serviceAccountName,
+                    selector,
+                    imagePullSecrets: args.imagePullSecrets,
+                    topologySpread: args.topologySpread,
+                }),
                 terminationGracePeriodSeconds: 30,
-                securityContext: restrictedPodSecurityContext(),
-                ...(args.imagePullSecrets.length > 0 ? { imagePullSecrets: args.imagePullSecrets.map((name) => ({ name })) } : {}),
-                topologySpreadConstraints: [
-                    spread("topology.kubernetes.io/zone", args.topologySpread.zone),
-                    spread("kubernetes.io/hostname", args.topologySpread.node),
-                ],
                 containers: [
                     {
                         name: service.name,
