@@ -346,8 +346,9 @@ export function declarePlatform(config: PlatformConfig, files: PlatformFiles = {
                 ports: [443, 6443],
             },
             ...(config.pacs === undefined ? {} : { pacs: { cidr: config.pacs.cidr, port: config.pacs.port } }),
-            ...(config.network.oidcIssuerCidrs === undefined ? {} : { oidcIssuerCidrs: config.network.oidcIssuerCidrs }),
-            servicesValidateTokens: config.oidc !== undefined,
+            ...(config.oidc === undefined || config.network.oidcIssuerCidrs === undefined
+                ? {}
+                : { oidcIssuer: { cidrs: config.network.oidcIssuerCidrs } }),
             operators: {
                 ...(cloud === undefined ? { cnpg: OPERATOR_NAMESPACES.cnpg } : {}),
                 eck: OPERATOR_NAMESPACES.eck,

@@ -133,14 +133,13 @@ export interface NetworkPlanArgs {
     readonly apiServer: { readonly cidrs: readonly string[]; readonly ports: readonly number[] };
     /** The PACS imaging may reach; undefined: no DICOM egress at all. */
     readonly pacs?: { readonly cidr: string; readonly port: number };
-    /** The OIDC issuer's address blocks: oauth2-proxy's and (with servicesValidateTokens) the services' only HTTPS egress. */
-    readonly oidcIssuerCidrs?: readonly string[];
     /**
-     * OIDC is configured: oauth2-proxy runs, and the services validate bearer tokens against the
-     * issuer's keys; both get HTTPS egress to exactly `oidcIssuerCidrs` (which config validation
-     * requires with OIDC; docs/identity.md). @default false: no oauth2-proxy, no issuer egress
+     * OIDC is configured, with its issuer's address blocks (config validation requires them with
+     * OIDC): oauth2-proxy runs, the services validate bearer tokens against the issuer's keys, and
+     * both get HTTPS egress to exactly those blocks (docs/identity.md). @default none: no
+     * oauth2-proxy, no issuer egress
      */
-    readonly servicesValidateTokens?: boolean;
+    readonly oidcIssuer?: { readonly cidrs: readonly string[] };
     /** The operator namespaces (CloudNativePG only with the in-cluster database). */
     readonly operators: { readonly cnpg?: string; readonly eck: string };
     /** Fluent Bit's namespace and, when it ships over HTTP, the SIEM collector. Undefined: no Fluent Bit. */
@@ -276,9 +275,7 @@ function platformNamespacePolicies(args: NetworkPlanArgs): NetworkPolicyDecl[] {
                 ...(s.inference ? [{ to: [pods(TRITON_PODS)], ports: [tcp(TRITON_PORTS.http), tcp(TRITON_PORTS.grpc)] }] : []),
                 ...(s.pacs && args.pacs !== undefined ? [{ to: blocks([args.pacs.cidr]), ports: [tcp(args.pacs.port)] }] : []),
                 // The issuer's signing keys (JWKS), to validate API bearer tokens.
-                ...(args.servicesValidateTokens === true && args.oidcIssuerCidrs !== undefined
-                    ? [{ to: blocks(args.oidcIssuerCidrs), ports: [tcp(PEER_PORTS.https)] }]
-                    : []),
+                ...(args.oidcIssuer === undefined ? [] : [{ to: blocks(args.oidcIssuer.cidrs), ports: [tcp(PEER_PORTS.https)] }]),
             ]),
         );
     }
@@ -316,14 +313,14 @@ function platformNamespacePolicies(args: NetworkPlanArgs): NetworkPolicyDecl[] {
     );
 
     // oauth2-proxy (deployed only with OIDC): the ingress controller's auth subrequests; its HTTPS egress to the issuer.
-    if (args.servicesValidateTokens === true && args.oidcIssuerCidrs !== undefined) {
+    if (args.oidcIssuer !== undefined) {
         out.push(
             ingressPolicy("oauth2-proxy-ingress", ns, PEER_LABELS.oauth2Proxy, [
                 { from: [ingressController], ports: [tcp(PEER_PORTS.oauth2Proxy)] },
                 { from: [prometheus], ports: [tcp(PEER_PORTS.oauth2ProxyMetrics)] },
             ]),
             egressPolicy("oauth2-proxy-egress", ns, PEER_LABELS.oauth2Proxy, [
-                { to: blocks(args.oidcIssuerCidrs), ports: [tcp(PEER_PORTS.https)] },
+                { to: blocks(args.oidcIssuer.cidrs), ports: [tcp(PEER_PORTS.https)] },
             ]),
         );
     }

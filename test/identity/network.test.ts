@@ -31,11 +31,11 @@ const httpsBlocks = (args: NetworkPlanArgs) =>
 
 describe("the services' egress to the OIDC issuer", () => {
     it("is exactly the issuer's blocks on 443 when OIDC is set and the blocks are known", () => {
-        expect(httpsBlocks({ ...BASE, servicesValidateTokens: true, oidcIssuerCidrs: ["198.51.100.0/24"] })).toEqual(["198.51.100.0/24"]);
+        expect(httpsBlocks({ ...BASE, oidcIssuer: { cidrs: ["198.51.100.0/24"] } })).toEqual(["198.51.100.0/24"]);
     });
 
     it("is absent without OIDC, and absent without the blocks (never every public address)", () => {
-        expect(httpsBlocks({ ...BASE, servicesValidateTokens: false, oidcIssuerCidrs: ["198.51.100.0/24"] })).toEqual([]);
-        expect(httpsBlocks({ ...BASE, servicesValidateTokens: true })).toEqual([]);
+        // Without OIDC, or without its blocks, the program passes no issuer (infra/program.ts).
+        expect(httpsBlocks({ ...BASE })).toEqual([]);
     });
 });
