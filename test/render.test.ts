@@ -7,6 +7,7 @@ import { parseAllDocuments, parse } from "yaml";
 
 import { annotatedFiles, kubernetesYaml, prometheusRulesYaml, RENDER_DIR_ANNOTATION } from "../tools/lib/artifacts";
 import { maskSecrets, type Plan, type PlannedResource } from "../tools/lib/plan";
+import { threadGroups } from "../tools/render";
 import { run } from "./observability/tools";
 import { ROOT, sharedRenders } from "./support/harness";
 
@@ -177,28 +178,77 @@ describe("npm run render with invalid configuration", () => {
     beforeAll(() => {
         fs.mkdirSync(root);
         fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
+        fs.copyFileSync(path.join(ROOT, "Pulumi.staging.yaml"), path.join(root, "Pulumi.staging.yaml"));
         fs.writeFileSync(
             path.join(root, "Pulumi.dev.yaml"),
             "config:\n  med-agi:release: latest\n  med-agi:services:\n    imaging:\n      replicas: -1\n",
         );
-        result = render(["--root", root, "--stack", "dev", "--out", out]);
+        // One thread: the invalid dev first, then a valid staging in the same thread.
+        result = render(["--root", root, "--stack", "dev", "--stack", "staging", "--out", out, "--jobs", "1"]);
     });
 
     it("exits non-zero naming both problems", () => {
         expect(result.status).not.toBe(0);
         expect(result.stderr).toContain('release: "latest" is not allowed');
         expect(result.stderr).toContain("services.imaging.replicas: -1 is not allowed (must be ≥ 1)");
+        expect(result.stdout).toContain("1 of 2 stacks rendered");
     });
 
-    it("registers nothing and writes nothing", () => {
-        expect(result.stderr).toContain("invalid configuration; 0 resources registered, nothing written");
-        expect(fs.existsSync(out)).toBe(false);
+    it("registers nothing and writes nothing for the invalid stack", () => {
+        expect(result.stderr).toContain("✘ dev: invalid configuration; 0 resources registered, nothing written");
+        expect(fs.existsSync(path.join(out, "dev"))).toBe(false);
+    });
+
+    it("renders the next stack in the same thread as if alone", () => {
+        const alone = sharedRenders() ?? path.join(tmp, "all");
+        expect(result.stdout).toMatch(/✔ staging +\d+ resources/);
+        for (const file of ["plan.json", "kubernetes.yaml", "policy.json"]) {
+            expect(fs.readFileSync(path.join(out, "staging", file), "utf8")).toBe(
+                fs.readFileSync(path.join(alone, "staging", file), "utf8"),
+            );
+        }
     });
 
     it("refuses an unknown stack, listing the known ones", () => {
         const r = render(["--stack", "qa"]);
         expect(r.status).toBe(2);
         expect(r.stderr).toContain('no Pulumi.<stack>.yaml for "qa" (stacks: dev, staging, prod)');
+    });
+
+    it.each(["0", "-1", "1.5", "two"])("refuses --jobs %s, saying what is allowed", (jobs) => {
+        const r = render([`--jobs=${jobs}`]);
+        expect(r.status).toBe(2);
+        expect(r.stderr).toBe(`render: --jobs "${jobs}" is not allowed (must be a whole number ≥ 1)\n`);
+    });
+});
+
+describe("npm run render --jobs", () => {
+    it("deals the stacks round-robin to the threads, in order", () => {
+        expect(threadGroups(["dev", "staging", "prod"], 2)).toEqual([["dev", "prod"], ["staging"]]);
+        expect(threadGroups(["dev", "staging", "prod"], 1)).toEqual([["dev", "staging", "prod"]]);
+        expect(threadGroups(["dev", "staging", "prod"], 8)).toEqual([["dev"], ["staging"], ["prod"]]);
+        expect(threadGroups(["prod"], 2)).toEqual([["prod"]]);
+        expect(threadGroups([], 2)).toEqual([]);
+    });
+
+    it("writes the same files with every stack in one thread as with the default threads", () => {
+        const shared = sharedRenders() ?? path.join(tmp, "all");
+        const one = path.join(tmp, "one-thread");
+        const r = render(["--out", one, "--jobs", "1"]);
+        expect(r.status).toBe(0);
+        const files = (dir: string): string[] =>
+            fs
+                .readdirSync(dir, { recursive: true, encoding: "utf8" })
+                .filter((f) => fs.statSync(path.join(dir, f)).isFile())
+                .sort();
+        for (const stack of ["dev", "staging", "prod"]) {
+            expect(files(path.join(one, stack))).toEqual(files(path.join(shared, stack)));
+            for (const file of files(path.join(one, stack))) {
+                expect(`${stack}/${file}: ${fs.readFileSync(path.join(one, stack, file), "utf8")}`).toBe(
+                    `${stack}/${file}: ${fs.readFileSync(path.join(shared, stack, file), "utf8")}`,
+                );
+            }
+        }
     });
 });
 

@@ -7,6 +7,7 @@
  * stack's config is invalid, its program fails or the policy pack finds a
  * mandatory violation (the files are written either way: policy.json says why).
  */
+import * as os from "node:os";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 
@@ -18,40 +19,75 @@ const ROOT = path.resolve(__dirname, "..");
 const LOADER = path.join(__dirname, "lib", "ts-loader.js");
 const THREAD = path.join(__dirname, "lib", "render-thread.ts");
 
-const USAGE = `usage: npm run render -- [--stack <stack>]... [--out <dir>]
+const USAGE = `usage: npm run render -- [--stack <stack>]... [--out <dir>] [--jobs <n>]
 
   --stack <stack>  render this stack (repeatable); default: every Pulumi.<stack>.yaml
   --out <dir>      output directory; default out/<stack>. With several stacks: <dir>/<stack>
+  --jobs <n>       render at most n stacks at once, one thread each; default: one per core
   --root <dir>     directory holding Pulumi.yaml and the stack files; default: this project
   --help           show this help`;
 
-/** Renders one stack in a worker thread of this process (its own module registry, so its own mocks). */
-function renderInThread(job: RenderJob): Promise<RenderOutcome> {
+/** Renders stacks one after another in a worker thread of this process (its own module registry, so its own SDK state). */
+function renderInThread(jobs: readonly RenderJob[]): Promise<RenderOutcome[]> {
     return new Promise((resolve) => {
         const worker = new Worker(`require(${JSON.stringify(LOADER)}); require(${JSON.stringify(THREAD)});`, {
             eval: true,
-            workerData: job,
+            workerData: jobs,
         });
-        let outcome: RenderOutcome | undefined;
-        worker.once("message", (message: RenderOutcome) => (outcome = message));
-        worker.once("error", (err) => (outcome ??= { ok: false, stack: job.stack, kind: "program", message: err.stack ?? String(err) }));
+        const outcomes: RenderOutcome[] = [];
+        worker.on("message", (message: RenderOutcome) => outcomes.push(message));
+        let failure: string | undefined;
+        worker.once("error", (err) => (failure = err.stack ?? String(err)));
+        // The thread posts one outcome per stack, in order; a stack it never reported failed with the thread.
         worker.once("exit", (code) =>
-            resolve(outcome ?? { ok: false, stack: job.stack, kind: "program", message: `render thread exited with code ${code}` }),
+            resolve(
+                jobs.map(
+                    (job, i) =>
+                        outcomes[i] ?? {
+                            ok: false,
+                            stack: job.stack,
+                            kind: "program",
+                            message: failure ?? `render thread exited with code ${code}`,
+                        },
+                ),
+            ),
         );
     });
 }
 
+/** Renders stacks one after another in this thread. */
+async function renderHere(jobs: readonly RenderJob[]): Promise<RenderOutcome[]> {
+    const { renderOutcome } = await import("./lib/render-stack");
+    const outcomes: RenderOutcome[] = [];
+    for (const job of jobs) outcomes.push(await renderOutcome(job));
+    return outcomes;
+}
+
 /**
- * Renders the stacks: one alone in this thread; several at once, each in its
- * own worker thread, so that they use every core.
+ * Deals the stacks round-robin into at most `threads` groups, in order: with
+ * dev, staging and prod on two threads, [dev, prod] and [staging].
  */
-export async function renderStacks(jobs: readonly RenderJob[]): Promise<RenderOutcome[]> {
-    const [only] = jobs;
-    if (jobs.length === 1 && only !== undefined) {
-        const { renderOutcome } = await import("./lib/render-stack");
-        return [await renderOutcome(only)];
-    }
-    return Promise.all(jobs.map(renderInThread));
+export function threadGroups<T>(jobs: readonly T[], threads: number): T[][] {
+    const count = Math.max(1, Math.min(threads, jobs.length));
+    return Array.from({ length: count }, (_, g) => jobs.filter((_, i) => i % count === g)).filter((group) => group.length > 0);
+}
+
+/**
+ * Renders the stacks on at most `threads` threads: the first group in this
+ * thread, each other group in a worker thread, all at once. A thread renders
+ * its stacks one after another and loads the program only once; each stack
+ * starts from a fresh SDK state (`runUnderMocks`), so the files are the same
+ * as rendering each stack alone. Outcomes are in the order of `jobs`.
+ */
+export async function renderStacks(jobs: readonly RenderJob[], threads = os.availableParallelism()): Promise<RenderOutcome[]> {
+    const [here = [], ...elsewhere] = threadGroups(jobs, threads);
+    // Worker threads first: they start while this thread loads the program.
+    const groups = [...elsewhere, here];
+    const settled = await Promise.all([...elsewhere.map(renderInThread), renderHere(here)]);
+    const byJob = new Map(groups.flatMap((group, g) => group.map((job, i) => [job, settled[g]?.[i]] as const)));
+    return jobs.map(
+        (job) => byJob.get(job) ?? { ok: false, stack: job.stack, kind: "program", message: "render: no outcome reported for this stack" },
+    );
 }
 
 async function main(): Promise<number> {
@@ -59,6 +95,7 @@ async function main(): Promise<number> {
         options: {
             stack: { type: "string", multiple: true },
             out: { type: "string" },
+            jobs: { type: "string" },
             root: { type: "string" },
             help: { type: "boolean" },
         },
@@ -68,12 +105,17 @@ async function main(): Promise<number> {
     const { values } = parsed;
     const root = values.root === undefined ? ROOT : path.resolve(values.root);
     const known = listStacks(root);
-    const stacks = values.stack ?? known;
+    const stacks = [...new Set(values.stack ?? known)];
     const unknown = stacks.filter((s) => !known.includes(s));
     if (unknown.length > 0) {
         process.stderr.write(
             `render: no Pulumi.<stack>.yaml for ${unknown.map((s) => `"${s}"`).join(", ")} (stacks: ${known.join(", ")})\n`,
         );
+        return 2;
+    }
+    const jobs = values.jobs === undefined ? os.availableParallelism() : Number(values.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1) {
+        process.stderr.write(`render: --jobs "${values.jobs}" is not allowed (must be a whole number ≥ 1)\n`);
         return 2;
     }
     const outFor = (stack: string) =>
@@ -84,7 +126,10 @@ async function main(): Promise<number> {
               : path.resolve(values.out, stack);
 
     let failed = 0;
-    const outcomes = await renderStacks(stacks.map((stack) => ({ root, stack, outDir: outFor(stack) })));
+    const outcomes = await renderStacks(
+        stacks.map((stack) => ({ root, stack, outDir: outFor(stack) })),
+        jobs,
+    );
     for (const result of outcomes) {
         if (result.ok) {
             const rel = path.relative(process.cwd(), result.outDir) || ".";

@@ -79,4 +79,69 @@ describe("runUnderMocks", () => {
         expect(during.map((d, i) => d === before[i])).toEqual([false, false, false, false]);
         expect([Struct.fromJavaScript, debuggable.debuggablePromise, resourceClass.callsites, Error.stackTraceLimit]).toEqual(before);
     });
+
+    it("starts each run from a fresh SDK state: config, secrets, stack and logged errors of an earlier run in this thread do not reach the next", async () => {
+        const pulumi = await import("@pulumi/pulumi");
+        const { runUnderMocks } = await import("../../tools/lib/mock-run");
+        const runtimeConfig = fromPulumi("./runtime/config") as { isConfigSecret: (key: string) => boolean };
+        const seen: Record<string, unknown>[] = [];
+        const program = () => {
+            const config = new pulumi.Config("p");
+            seen.push({
+                stack: pulumi.getStack(),
+                a: config.get("a"),
+                b: config.get("b"),
+                secretB: runtimeConfig.isConfigSecret("p:b"),
+                errorsLogged: pulumi.log.hasErrors(),
+            });
+            if (pulumi.getStack() === "one") void pulumi.log.error("stack one logs an error");
+            new pulumi.ComponentResource("test:index:Thing", "thing", {}, {});
+        };
+        const first = await runUnderMocks({ project: "p", stack: "one", values: { "p:a": "1", "p:b": "s" }, secretKeys: ["p:b"] }, program);
+        const second = await runUnderMocks({ project: "p", stack: "two", values: { "p:a": "2" }, secretKeys: [] }, program);
+        expect(seen).toEqual([
+            { stack: "one", a: "1", b: "s", secretB: true, errorsLogged: false },
+            { stack: "two", a: "2", b: undefined, secretB: false, errorsLogged: false },
+        ]);
+        expect(first.resources.map((r) => r.urn)).toEqual(["urn:pulumi:one::p::test:index:Thing::thing"]);
+        expect(second.resources.map((r) => r.urn)).toEqual(["urn:pulumi:two::p::test:index:Thing::thing"]);
+    });
+
+    it("keeps what the provider SDKs registered when their modules loaded: resource references still come back as resources", async () => {
+        const pulumi = await import("@pulumi/pulumi");
+        const { runUnderMocks } = await import("../../tools/lib/mock-run");
+        const rpc = fromPulumi("./runtime/rpc") as { getResourceModule: (pkg: string, mod: string, version: string) => unknown };
+        // As a provider SDK does once, when its module is first loaded.
+        const module = {
+            version: "1.0.0",
+            construct: (): never => {
+                throw new Error("not called here");
+            },
+        };
+        pulumi.runtime.registerResourceModule("testpkg", "index", module);
+        for (const stack of ["one", "two"]) {
+            await runUnderMocks({ project: "p", stack, values: {}, secretKeys: [] }, () => {
+                expect(rpc.getResourceModule("testpkg", "index", "1.0.0")).toBe(module);
+            });
+        }
+        expect.assertions(2);
+    });
+
+    it("refuses a second run while one is in progress in the same thread, naming both stacks, and leaves the first intact", async () => {
+        const pulumi = await import("@pulumi/pulumi");
+        const { runUnderMocks } = await import("../../tools/lib/mock-run");
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        const first = runUnderMocks({ project: "p", stack: "one", values: {}, secretKeys: [] }, async () => {
+            new pulumi.ComponentResource("test:index:Thing", "thing", {}, {});
+            await gate;
+        });
+        await expect(runUnderMocks({ project: "p", stack: "two", values: {}, secretKeys: [] }, () => undefined)).rejects.toThrow(
+            'runUnderMocks: stack "two" started while stack "one" is still running in this thread',
+        );
+        release();
+        expect((await first).resources.map((r) => r.urn)).toEqual(["urn:pulumi:one::p::test:index:Thing::thing"]);
+        // …and the thread is free again afterwards.
+        await expect(runUnderMocks({ project: "p", stack: "three", values: {}, secretKeys: [] }, () => undefined)).resolves.toBeDefined();
+    });
 });

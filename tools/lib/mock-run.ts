@@ -2,8 +2,13 @@
  * Runs the real program for one stack under Pulumi's own mock runtime and
  * records what it registers: no CLI, no provider plugins, no cloud, no cluster.
  *
- * Mocks are process-global: call this once per process (the render tool runs
- * one child process per stack; jest runs each test file in its own registry).
+ * The SDK keeps a run's state in one store per module instance (per thread).
+ * Each run replaces all of it, as the SDK's own unit-test support does:
+ * `setAllConfig` the config and secret keys, `setMocks` (`resetOptions`)
+ * the stack, settings, feature flags, logged-error count and pending
+ * registrations, while the resource modules the provider SDKs registered as
+ * they loaded stay. So one thread renders several stacks one after another
+ * as separate processes would (tested); runs in one thread must not overlap.
  */
 import { createRequire } from "node:module";
 
@@ -12,6 +17,9 @@ import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
 
 import { maskAll, maskSecrets, type Plan, type PlannedResource } from "./plan";
 import type { StackConfig } from "./project";
+
+/** The SDK's own modules, as the program loads them. */
+const fromPulumi = createRequire(require.resolve("@pulumi/pulumi/package.json"));
 
 /** What the mock "provider" returns for a resource: its inputs plus computed fields. */
 export function mockState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
@@ -97,12 +105,30 @@ export class ProgramError extends Error {
     }
 }
 
+/** The stack whose run is in progress in this thread, if any. */
+let running: string | undefined;
+
 /**
  * Runs `program` for `config.stack` under mocks and returns the plan.
  * Throws {@link ProgramError} (with how many resources were registered before
  * the failure) if the program throws.
  */
 export async function runUnderMocks(config: StackConfig, program: () => Promise<unknown> | unknown): Promise<Plan> {
+    if (running !== undefined) {
+        throw new Error(
+            `runUnderMocks: stack "${config.stack}" started while stack "${running}" is still running in this thread; ` +
+                "the SDK's state is one per thread: run stacks one after another, or in separate worker threads",
+        );
+    }
+    running = config.stack;
+    try {
+        return await runProgram(config, program);
+    } finally {
+        running = undefined;
+    }
+}
+
+async function runProgram(config: StackConfig, program: () => Promise<unknown> | unknown): Promise<Plan> {
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
     const inputsByKey = new Map<string, Record<string, unknown>[]>();
     const recordingMocks: pulumi.runtime.Mocks = {
@@ -212,9 +238,6 @@ export function structRoundTrip(value: unknown): unknown {
             throw new Error("Unexpected struct type.");
     }
 }
-
-/** The SDK's own modules, as the program loads them. */
-const fromPulumi = createRequire(require.resolve("@pulumi/pulumi/package.json"));
 
 /**
  * While the program runs under mocks, the SDK skips work whose only reader is

@@ -1,7 +1,7 @@
 /**
  * Renders one stack: runs the real program under mocks and writes the render
- * output files into a directory. Used by the render tool's per-stack worker
- * process, by the benchmark and by tests.
+ * output files into a directory. Used by the render tool's threads, by the
+ * benchmark and by tests.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";

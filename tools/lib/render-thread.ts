@@ -1,15 +1,24 @@
 /**
- * One stack's render inside a worker thread of `npm run render`. Pulumi's
- * mocks are global to a module instance, and each worker thread has its own
- * module registry: stacks render in parallel in one process, isolated as
- * separate processes would be, without paying a process start per stack.
+ * A group of stacks rendered one after another in a worker thread of
+ * `npm run render`, each outcome posted as soon as it is known. The thread has
+ * its own module registry, hence its own SDK state: groups render in parallel
+ * in one process, isolated as separate processes would be, without paying a
+ * process start per group.
  */
 import { parentPort, workerData } from "node:worker_threads";
 
-import { renderOutcome, type RenderJob } from "./render-stack";
+import { renderOutcome, type RenderJob, type RenderOutcome } from "./render-stack";
 
-const job = workerData as RenderJob;
-renderOutcome(job).then(
-    (outcome) => parentPort?.postMessage(outcome),
-    (err: unknown) => parentPort?.postMessage({ ok: false, stack: job.stack, kind: "program", message: String(err) }),
-);
+async function renderGroup(jobs: readonly RenderJob[]): Promise<void> {
+    for (const job of jobs) {
+        const outcome: RenderOutcome = await renderOutcome(job).catch((err: unknown) => ({
+            ok: false as const,
+            stack: job.stack,
+            kind: "program" as const,
+            message: String(err),
+        }));
+        parentPort?.postMessage(outcome);
+    }
+}
+
+void renderGroup(workerData as RenderJob[]);
