@@ -181,26 +181,35 @@ describe("the Pulumi CLI entry point", () => {
         const script = [
             "require('source-map-support/register');", // as the SDK's runner does, before the program
             `require(${JSON.stringify(LOADER)}).prepareForPulumiCli();`, // as infra/main.js does
-            "const { debuggablePromise } = require('@pulumi/pulumi/runtime/debuggable');",
+            // How many stack frames V8 captured for each trace formatted from here on.
+            "const frames = []; const format = Error.prepareStackTrace;",
+            "Error.prepareStackTrace = (e, sites) => { frames.push(sites.length); return format(e, sites); };",
+            // As the SDK calls it: through the module's exports.
+            "const debuggable = require('@pulumi/pulumi/runtime/debuggable');",
+            "debuggable.debuggablePromise(Promise.resolve(1), 'probe');",
             // The SDK keeps the traced promise (not the one it returns) among its leak candidates.
-            "debuggablePromise(Promise.resolve(1), 'probe');",
             "const [traced] = require('@pulumi/pulumi/runtime/state').getStore().leakCandidates;",
             "console.log(JSON.stringify(traced._debugStackTrace));",
+            "console.log(JSON.stringify(frames));",
             `try { require(${JSON.stringify(path.join(dir, "thrower.ts"))}).fail({ n: 1 }); } catch (e) { console.log(e.stack.split('\\n').slice(0, 2).join(' | ')); }`,
         ].join("\n");
         const run = (env: NodeJS.ProcessEnv) =>
             spawnSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } })
                 .stdout.trim()
                 .split("\n");
-        const [leak, error] = run({});
+        const [leak, frames, error] = run({});
         expect(JSON.parse(leak as string)).toBe(
             "(promise stack trace not recorded: run with PULUMI_DEBUG_PROMISE_LEAKS=true to record it)",
         );
+        // Not even captured: the one trace the SDK asked for had no frames to record.
+        expect(JSON.parse(frames as string)).toEqual([0]);
         expect(error).toMatch(/^Error: boom 1 \| +at (Object\.)?fail \(.*thrower\.ts:6:11\)$/);
         expect(fs.readFileSync(path.join(ROOT, "infra", "main.js"), "utf8")).toMatch(
             /^require\("\.\.\/tools\/lib\/ts-loader"\)\.prepareForPulumiCli\(\);$/m,
         );
-        const [fullLeak] = run({ PULUMI_DEBUG_PROMISE_LEAKS: "true" });
-        expect(JSON.parse(fullLeak as string)).toMatch(/^Error:?\s*\n\s+at debuggablePromise \(.*debuggable\.(js|ts):\d+:\d+\)/);
+        const [fullLeak, fullFrames] = run({ PULUMI_DEBUG_PROMISE_LEAKS: "true" });
+        expect(JSON.parse(fullLeak as string)).toMatch(/^Error:?\s*\n\s+at (Object\.)?debuggablePromise \(.*debuggable\.(js|ts):\d+:\d+\)/);
+        expect(JSON.parse(fullFrames as string)).toEqual([expect.any(Number)]);
+        expect(JSON.parse(fullFrames as string)[0]).toBeGreaterThan(1);
     });
 });
