@@ -1,11 +1,16 @@
 /**
- * The render's stand-in for protobuf Struct conversions (tools/lib/mock-run.ts):
- * what a real Struct.fromJavaScript → toJavaScript round trip returns, and the
- * same refusals, without building messages.
+ * The render's mock run (tools/lib/mock-run.ts): its stand-in for protobuf
+ * Struct conversions (what a real Struct.fromJavaScript → toJavaScript round
+ * trip returns, and the same refusals, without building messages), and runs
+ * one after another in a thread, each from a fresh SDK state.
  */
+import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
+import * as path from "node:path";
 
 import { structRoundTrip } from "../../tools/lib/mock-run";
+
+const ROOT = path.resolve(__dirname, "../..");
 
 const fromPulumi = createRequire(require.resolve("@pulumi/pulumi/package.json"));
 const { Struct } = fromPulumi("google-protobuf/google/protobuf/struct_pb") as {
@@ -125,6 +130,34 @@ describe("runUnderMocks", () => {
             });
         }
         expect.assertions(2);
+    });
+
+    it("fails the run, not the process, when a resource's registration fails (an input that rejects), and the next run in the thread succeeds", () => {
+        // In a process of its own: the SDK fails a registration through an unhandled
+        // rejection, which jest would report against the test instead of letting the run see it.
+        const script = [
+            "const pulumi = require('@pulumi/pulumi');",
+            "const { runUnderMocks, ProgramError } = require('./tools/lib/mock-run.ts');",
+            "const config = (stack) => ({ project: 'p', stack, values: {}, secretKeys: [] });",
+            "(async () => {",
+            "    await runUnderMocks(config('one'), () => {",
+            "        new pulumi.ComponentResource('test:index:Thing', 'before', {}, {});",
+            "        new pulumi.CustomResource('test:index:Widget', 'widget', { size: Promise.reject(new Error('size unknown')) });",
+            "    }).then(() => console.log('one: rendered'), (e) => console.log(`one: ${e instanceof ProgramError} ${e.registered} ${e.message}`));",
+            "    const next = await runUnderMocks(config('two'), () => new pulumi.ComponentResource('test:index:Thing', 'after', {}, {}));",
+            "    console.log(`two: ${next.resources.map((r) => r.urn).join(' ')}`);",
+            "})();",
+        ].join("\n");
+        const r = spawnSync(process.execPath, ["-r", "./tools/lib/ts-loader.js", "-e", script], {
+            cwd: ROOT,
+            encoding: "utf8",
+            timeout: 60_000,
+        });
+        expect(r.stdout.trim().split("\n")).toEqual([
+            'one: true 2 error serializing property "size": size unknown',
+            "two: urn:pulumi:two::p::test:index:Thing::after",
+        ]);
+        expect(r.status).toBe(0);
     });
 
     it("refuses a second run while one is in progress in the same thread, naming both stacks, and leaves the first intact", async () => {

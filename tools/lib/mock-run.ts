@@ -162,6 +162,18 @@ async function runProgram(config: StackConfig, program: () => Promise<unknown> |
 
     let result: unknown;
     let failure: unknown;
+    // A resource whose registration fails (an input that rejects or cannot be
+    // serialized) fails through an unhandled rejection, by the SDK's design;
+    // the CLI reports it as the program's error, and so does this run, rather
+    // than letting it end the process (and every other stack of the thread).
+    const rejections: unknown[] = [];
+    let signalRejection = (): void => undefined;
+    const rejected = new Promise<void>((resolve) => (signalRejection = resolve));
+    const onUnhandledRejection = (reason: unknown): void => {
+        rejections.push(reason);
+        signalRejection();
+    };
+    process.on("unhandledRejection", onUnhandledRejection);
     const restore = skipWhatMocksNeverRead();
     try {
         // The program runs inside the root stack resource, as under the CLI.
@@ -173,19 +185,29 @@ async function runProgram(config: StackConfig, program: () => Promise<unknown> |
                 failure = err;
                 return undefined;
             }
-            // Resources may register more children in callbacks: wait until the set is stable.
-            for (let seen = -1; seen !== registrations.length;) {
+            // Resources may register more children in callbacks: wait until the set is stable,
+            // or a registration has failed.
+            for (let seen = -1; seen !== registrations.length && rejections.length === 0;) {
                 seen = registrations.length;
-                await Promise.all(registrations.map((r) => settle(r.resource.urn)));
+                try {
+                    await Promise.race([Promise.all(registrations.map((r) => registered(r.resource))), rejected]);
+                } catch (err) {
+                    rejections.push(err);
+                }
             }
             return undefined;
         });
         // Let the runtime finish its queue (the stack's own outputs registration)
         // and close: the process then exits without leaked promises.
         await pulumi.runtime.disconnect();
+        // Rejections are reported once the current tick's promises have run.
+        await new Promise((resolve) => setImmediate(resolve));
     } finally {
         restore();
+        process.off("unhandledRejection", onUnhandledRejection);
     }
+    if (failure === undefined && rejections.length > 0)
+        failure = rejections[0] ?? new Error("a promise of the program was rejected without a reason");
     if (failure !== undefined) throw new ProgramError(failure, registrations.length);
     const outputs = await resolveOutputs(result);
 
@@ -286,6 +308,11 @@ function skipWhatMocksNeverRead(): () => void {
         debuggable.debuggablePromise = saved.debuggablePromise;
         Struct.fromJavaScript = saved.fromJavaScript;
     };
+}
+
+/** Resolves once the resource is registered; rejects with the reason its registration failed. */
+function registered(resource: pulumi.Resource): Promise<unknown> {
+    return (resource.urn as unknown as { promise: () => Promise<unknown> }).promise();
 }
 
 function settle<T>(output: pulumi.Output<T>): Promise<T> {
