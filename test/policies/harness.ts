@@ -1,6 +1,6 @@
 /**
  * Policy test support: real renders of the three stacks (the render tool's
- * own worker threads, once per test file), copies of their plans to mutate,
+ * own threads, once per test file), copies of their plans to mutate,
  * and the pack run over them through the engine's handlers.
  */
 import * as fs from "node:fs";
@@ -19,7 +19,8 @@ export const STACKS: readonly Stack[] = ["dev", "staging", "prod"];
 /**
  * The real renders of the three stacks (plans and render directories): the
  * ones jest's global setup made with `npm run render` when it succeeded
- * (MED_AGI_TEST_RENDERS), else rendered here, in parallel worker threads.
+ * (MED_AGI_TEST_RENDERS), else rendered here as the render tool does, on one
+ * thread per core.
  */
 export async function renderAll(): Promise<{ plans: Record<Stack, Plan>; dirs: Record<Stack, string>; cleanup: () => void }> {
     const shared = sharedRenders();

@@ -1,7 +1,7 @@
 /**
  * The stacks of a project (its Pulumi.<stack>.yaml files). A module of its own,
- * without the YAML parser, so that `npm run render`'s main thread, which only
- * lists the stacks while its worker threads render them, loads nothing else.
+ * without the YAML parser, so that `npm run render` lists the stacks and
+ * starts its worker threads before its own thread loads anything else.
  */
 import * as fs from "node:fs";
 
