@@ -1,9 +1,10 @@
 /**
  * Every object of every stack's kubernetes.yaml is valid against the schema
- * of Kubernetes 1.35 (staging and prod run EKS 1.35) or, for PrometheusRule
- * and ServiceMonitor, against the Prometheus Operator CRDs that the deployed
- * kube-prometheus-stack chart installs. Strict: unknown fields fail, as with
- * `kubectl apply` (field validation "Strict").
+ * of the Kubernetes version the stack targets (staging and prod: their EKS
+ * cluster's version; dev, any local cluster: every vendored version) or, for
+ * custom resources, against the CRDs that the deployed charts install
+ * (Prometheus Operator, CloudNativePG, ECK, External Secrets). Strict: unknown
+ * fields fail, as with `kubectl apply` (field validation "Strict").
  *
  * The same rendered objects show that `/metrics` is not public: no Ingress of
  * any stack routes to a port that a ServiceMonitor scrapes, and every
@@ -21,7 +22,8 @@ import {
     CRD_CHART_RANGE,
     CRD_OPERATOR_RELEASES,
     fixtureSha256,
-    KUBERNETES_VERSION,
+    KUBERNETES_SCHEMAS,
+    type KubernetesMinor,
     ManifestValidator,
     SCHEMA_FILES,
     UNVALIDATED_KINDS,
@@ -33,13 +35,39 @@ type K8sObject = Record<string, any>;
 const STACKS = ["dev", "staging", "prod"] as const;
 const plans = new Map<string, Plan>();
 const objects = new Map<string, K8sObject[]>();
+/** The Kubernetes versions each stack is validated against. */
+const targeted = new Map<string, KubernetesMinor[]>();
+const validators = new Map<KubernetesMinor, ManifestValidator>();
+const validatorFor = (version: KubernetesMinor): ManifestValidator => {
+    let v = validators.get(version);
+    if (v === undefined) validators.set(version, (v = new ManifestValidator(version)));
+    return v;
+};
+/** The validator the strictness cases use: prod's. */
 let validator: ManifestValidator;
 
+/**
+ * The Kubernetes minor versions a stack targets: the version of its EKS
+ * cluster, or, without one (dev: any local cluster), every vendored version.
+ */
+function targetedVersions(stack: string, plan: Plan): KubernetesMinor[] {
+    const clusters = [...new Set(plan.resources.filter((r) => r.type === "aws:eks/cluster:Cluster").map((r) => String(r.inputs.version)))];
+    if (clusters.length === 0) return Object.keys(KUBERNETES_SCHEMAS) as KubernetesMinor[];
+    for (const version of clusters) {
+        if (!(version in KUBERNETES_SCHEMAS)) {
+            throw new Error(
+                `${stack} targets Kubernetes ${version}, which has no vendored schema: vendor kubernetes-v${version}.0.json (test/fixtures/schemas/SOURCES.md)`,
+            );
+        }
+    }
+    return clusters as KubernetesMinor[];
+}
+
 beforeAll(async () => {
-    validator = new ManifestValidator();
     // The mock runtime is reset per run, so the three stacks render one after the other in this process.
     for (const stack of STACKS) {
         const plan = await runStack(stack);
+        targeted.set(stack, targetedVersions(stack, plan));
         const docs = parseAllDocuments(kubernetesYaml(plan));
         for (const doc of docs) expect(doc.errors).toEqual([]);
         plans.set(stack, plan);
@@ -48,6 +76,7 @@ beforeAll(async () => {
             docs.map((d) => d.toJS() as K8sObject),
         );
     }
+    validator = validatorFor(targeted.get("prod")![0]!);
 });
 
 const first = (stack: string, kind: string): K8sObject => {
@@ -59,16 +88,45 @@ const problemsOf = (obj: K8sObject): ObjectProblem[] => validator.validate(obj) 
 
 const RUNBOOK_SERVICES = ["imaging", "ekg", "eval", "anchor", "modelcards", "ops"];
 
-describe(`kubernetes.yaml against the Kubernetes ${KUBERNETES_VERSION} and Prometheus Operator schemas`, () => {
+describe("kubernetes.yaml against the schemas of the Kubernetes version each stack targets and of the CRDs it deploys", () => {
+    it("validates staging and prod against the version their EKS cluster runs, and dev against every vendored version", () => {
+        expect(Object.fromEntries(targeted)).toEqual({ dev: ["1.33", "1.35"], staging: ["1.33"], prod: ["1.33"] });
+    });
+
     it.each(STACKS)("%s: every object is valid", (stack) => {
         const docs = objects.get(stack)!;
-        const invalid = docs
-            .map((o) => ({ object: `${o.kind} ${o.metadata?.namespace ?? ""}/${o.metadata?.name}`, problems: validator.validate(o) }))
-            .filter((r) => r.problems === undefined || r.problems.length > 0);
-        expect(invalid).toEqual([]);
-        // Every object was checked against a schema (no kind is on the unvalidated list today).
-        expect(docs.every((o) => validator.has(o.apiVersion, o.kind))).toBe(true);
+        for (const version of targeted.get(stack)!) {
+            const v = validatorFor(version);
+            const invalid = docs
+                .map((o) => ({
+                    object: `Kubernetes ${version}: ${o.kind} ${o.metadata?.namespace ?? ""}/${o.metadata?.name}`,
+                    problems: v.validate(o),
+                }))
+                .filter((r) => r.problems === undefined || r.problems.length > 0);
+            expect(invalid).toEqual([]);
+            // Every object was checked against a schema (no kind is on the unvalidated list today).
+            expect(docs.every((o) => v.has(o.apiVersion, o.kind))).toBe(true);
+        }
         expect(docs.length).toBeGreaterThanOrEqual(40);
+    });
+
+    it("judges a field by the targeted version: a pod-spec field new in Kubernetes 1.35 fails against 1.33 and passes against 1.35", () => {
+        const d = first("prod", "Deployment");
+        d.spec.template.spec.hostnameOverride = "imaging-0";
+        expect(validatorFor("1.33").validate(d)).toContainEqual({
+            path: "/spec/template/spec",
+            message: 'must NOT have additional properties "hostnameOverride"',
+        });
+        expect(validatorFor("1.35").validate(d)).toEqual([]);
+    });
+
+    it("refuses a stack whose cluster runs a version with no vendored schema, naming what to vendor", () => {
+        const plan = structuredClone(plans.get("prod")!);
+        const cluster = plan.resources.find((r) => r.type === "aws:eks/cluster:Cluster")!;
+        cluster.inputs.version = "1.36";
+        expect(() => targetedVersions("prod", plan)).toThrow(
+            "prod targets Kubernetes 1.36, which has no vendored schema: vendor kubernetes-v1.36.0.json (test/fixtures/schemas/SOURCES.md)",
+        );
     });
 
     it.each(STACKS)(

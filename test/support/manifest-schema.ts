@@ -2,8 +2,9 @@
  * Strict schema validation of rendered Kubernetes objects, the way
  * `kubectl apply --validate=strict` and the API server judge them, offline.
  *
- * - Built-in kinds: the Kubernetes 1.35.0 OpenAPI definitions as JSON Schema
- *   (test/fixtures/schemas/kubernetes-v1.35.0.json, see SOURCES.md there).
+ * - Built-in kinds: the OpenAPI definitions, as JSON Schema, of the Kubernetes
+ *   version a stack targets: 1.33.0 or 1.35.0
+ *   (test/fixtures/schemas/kubernetes-v<version>.json, see SOURCES.md there).
  * - PrometheusRule and ServiceMonitor: the `openAPIV3Schema` of the CRDs that
  *   the kube-prometheus-stack chart installs (prometheus-operator v0.88.1),
  *   with `metadata` checked as a Kubernetes ObjectMeta, as the API server does.
@@ -26,8 +27,23 @@ import addFormats from "ajv-formats";
 import { RE2JS } from "re2js";
 import { parse } from "yaml";
 
-/** The Kubernetes version the manifests are validated against (staging and prod run EKS 1.35). */
-export const KUBERNETES_VERSION = "1.35.0";
+/**
+ * The Kubernetes versions (minor → vendored schema) whose schemas are here: a
+ * stack is validated against the version it targets (test/manifests/schema.test.ts).
+ */
+export const KUBERNETES_SCHEMAS = {
+    "1.33": {
+        version: "1.33.0",
+        file: "kubernetes-v1.33.0.json",
+        sha256: "58ea1d4c5b1c7d13fecab9aaad1a2a3187607b704219ddf1794211bfcb3cdb12",
+    },
+    "1.35": {
+        version: "1.35.0",
+        file: "kubernetes-v1.35.0.json",
+        sha256: "8390593209c0aa7d759c14b4f8609f2f7b1ecb010d1b99cf1ce29643a14870bb",
+    },
+} as const;
+export type KubernetesMinor = keyof typeof KUBERNETES_SCHEMAS;
 
 export const SCHEMA_DIR = path.resolve(__dirname, "../fixtures/schemas");
 
@@ -36,10 +52,8 @@ export const SCHEMA_DIR = path.resolve(__dirname, "../fixtures/schemas");
  * hand edit (or a silent swap) of a fixture fails the test that checks these.
  */
 export const SCHEMA_FILES = {
-    kubernetes: {
-        file: `kubernetes-v${KUBERNETES_VERSION}.json`,
-        sha256: "8390593209c0aa7d759c14b4f8609f2f7b1ecb010d1b99cf1ce29643a14870bb",
-    },
+    kubernetes133: KUBERNETES_SCHEMAS["1.33"],
+    kubernetes135: KUBERNETES_SCHEMAS["1.35"],
     prometheusRules: { file: "crd-prometheusrules.yaml", sha256: "c53489c680df0b199176bed36a3314f7dba87c4e2cb739c6ac47586f0b0d38e7" },
     serviceMonitors: { file: "crd-servicemonitors.yaml", sha256: "4a17f9c905a2a2919e1035a267348619ed89dac45f037059e79d93129fd340fe" },
     podMonitors: { file: "crd-podmonitors.yaml", sha256: "82b82db5776fa6bdbe85cb8599ed1b4d6f09e18f3e50016f5b25854dcca24e79" },
@@ -94,9 +108,6 @@ export const CRD_OPERATOR_RELEASES: Readonly<Record<string, string>> = {
  * renders today has its schema here.
  */
 export const UNVALIDATED_KINDS: Readonly<Record<string, string>> = {};
-
-const K8S_SCHEMA_ID = `urn:med-agi:schema:kubernetes:v${KUBERNETES_VERSION}`;
-const OBJECT_META = `${K8S_SCHEMA_ID}#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`;
 
 /** OpenAPI vendor extensions that carry no validation ajv could apply: declared so ajv's own strict mode accepts them. */
 const VENDOR_KEYWORDS = [
@@ -183,14 +194,25 @@ function describe(error: ErrorObject): ObjectProblem {
     return { path: error.instancePath || "/", message: `${error.message ?? error.keyword}${detail}` };
 }
 
-/** Validates Kubernetes objects (plain JSON, as parsed from kubernetes.yaml) against their schemas. */
+/**
+ * Validates Kubernetes objects (plain JSON, as parsed from kubernetes.yaml)
+ * against their schemas: built-in kinds against those of Kubernetes
+ * `kubernetes` (a minor version with a vendored schema), custom resources
+ * against the vendored CRDs.
+ */
 export class ManifestValidator {
     private readonly ajv: Ajv;
     /** GVK → schema reference (`kubernetes#/definitions/…` or a CRD version's `$id`). */
     private readonly refs = new Map<string, string>();
     private readonly compiled = new Map<string, ValidateFunction>();
+    /** The Kubernetes release whose built-in kinds this validator knows, e.g. "1.33.0". */
+    readonly kubernetesVersion: string;
 
-    constructor(dir: string = SCHEMA_DIR) {
+    constructor(kubernetes: KubernetesMinor, dir: string = SCHEMA_DIR) {
+        const schemaFile = KUBERNETES_SCHEMAS[kubernetes];
+        this.kubernetesVersion = schemaFile.version;
+        const k8sSchemaId = `urn:med-agi:schema:kubernetes:v${schemaFile.version}`;
+        const objectMeta = `${k8sSchemaId}#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`;
         this.ajv = new Ajv({
             allErrors: true,
             strict: true,
@@ -202,8 +224,8 @@ export class ManifestValidator {
         addFormats(this.ajv);
         this.ajv.addVocabulary(VENDOR_KEYWORDS);
 
-        const k8s = JSON.parse(fs.readFileSync(path.join(dir, SCHEMA_FILES.kubernetes.file), "utf8")) as { definitions: Schema };
-        this.ajv.addSchema({ $id: K8S_SCHEMA_ID, ...(strictSchema(k8s) as Schema) });
+        const k8s = JSON.parse(fs.readFileSync(path.join(dir, schemaFile.file), "utf8")) as { definitions: Schema };
+        this.ajv.addSchema({ $id: k8sSchemaId, ...(strictSchema(k8s) as Schema) });
         for (const [name, def] of Object.entries(k8s.definitions)) {
             const kinds = (def as { "x-kubernetes-group-version-kind"?: { group: string; version: string; kind: string }[] })[
                 "x-kubernetes-group-version-kind"
@@ -211,7 +233,7 @@ export class ManifestValidator {
             // Shared meta types (DeleteOptions, WatchEvent) claim every group; the first claim wins and none is a kind we render.
             for (const k of kinds ?? []) {
                 const key = gvk(k.group === "" ? k.version : `${k.group}/${k.version}`, k.kind);
-                if (!this.refs.has(key)) this.refs.set(key, `${K8S_SCHEMA_ID}#/definitions/${name}`);
+                if (!this.refs.has(key)) this.refs.set(key, `${k8sSchemaId}#/definitions/${name}`);
             }
         }
 
@@ -221,7 +243,7 @@ export class ManifestValidator {
                 const schema = version.schema?.openAPIV3Schema;
                 if (schema === undefined) throw new Error(`${file}: version ${version.name} has no openAPIV3Schema`);
                 const id = `urn:med-agi:schema:crd:${crd.spec.group}:${version.name}:${crd.spec.names.kind}`;
-                const properties = { ...(schema.properties as Schema), metadata: { $ref: OBJECT_META } };
+                const properties = { ...(schema.properties as Schema), metadata: { $ref: objectMeta } };
                 this.ajv.addSchema({ $id: id, ...(strictSchema({ ...schema, properties }) as Schema) });
                 this.refs.set(gvk(`${crd.spec.group}/${version.name}`, crd.spec.names.kind), id);
             }
@@ -247,7 +269,7 @@ export class ManifestValidator {
         if (ref === undefined) {
             if (obj.kind in UNVALIDATED_KINDS) return undefined;
             throw new Error(
-                `no schema for ${obj.apiVersion} ${obj.kind} (Kubernetes ${KUBERNETES_VERSION} or a vendored CRD); add its CRD or list it in UNVALIDATED_KINDS with the reason`,
+                `no schema for ${obj.apiVersion} ${obj.kind} (Kubernetes ${this.kubernetesVersion} or a vendored CRD); add its CRD or list it in UNVALIDATED_KINDS with the reason`,
             );
         }
         let validate = this.compiled.get(key);
