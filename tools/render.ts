@@ -57,10 +57,8 @@ function renderInThread(jobs: readonly RenderJob[]): Promise<RenderOutcome[]> {
 
 /** Renders stacks one after another in this thread. */
 async function renderHere(jobs: readonly RenderJob[]): Promise<RenderOutcome[]> {
-    const { renderOutcome } = await import("./lib/render-stack");
-    const outcomes: RenderOutcome[] = [];
-    for (const job of jobs) outcomes.push(await renderOutcome(job));
-    return outcomes;
+    const { renderOneAfterAnother } = await import("./lib/render-stack");
+    return renderOneAfterAnother(jobs);
 }
 
 /**

@@ -190,7 +190,7 @@ async function runProgram(config: StackConfig, program: () => Promise<unknown> |
             for (let seen = -1; seen !== registrations.length && rejections.length === 0;) {
                 seen = registrations.length;
                 try {
-                    await Promise.race([Promise.all(registrations.map((r) => registered(r.resource))), rejected]);
+                    await Promise.race([Promise.all(registrations.map((r) => settle(r.resource.urn))), rejected]);
                 } catch (err) {
                     rejections.push(err);
                 }
@@ -310,13 +310,9 @@ function skipWhatMocksNeverRead(): () => void {
     };
 }
 
-/** Resolves once the resource is registered; rejects with the reason its registration failed. */
-function registered(resource: pulumi.Resource): Promise<unknown> {
-    return (resource.urn as unknown as { promise: () => Promise<unknown> }).promise();
-}
-
+/** An output's value once known; rejects with the reason it failed (a resource's URN: its registration). */
 function settle<T>(output: pulumi.Output<T>): Promise<T> {
-    return new Promise((resolve) => output.apply((v) => resolve(v)));
+    return (output as unknown as { promise: () => Promise<T> }).promise();
 }
 
 /** Resolves stack outputs, masking secret ones (an object keeps its keys, as in resource inputs). */

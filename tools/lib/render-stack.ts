@@ -158,6 +158,24 @@ export async function renderOutcome(job: RenderJob): Promise<RenderOutcome> {
     }
 }
 
+/**
+ * Renders stacks one after another in this thread (each from a fresh SDK
+ * state, see runUnderMocks), handing each outcome to `report` as soon as it is
+ * known; returns them in order.
+ */
+export async function renderOneAfterAnother(
+    jobs: readonly RenderJob[],
+    report: (outcome: RenderOutcome) => void = () => undefined,
+): Promise<RenderOutcome[]> {
+    const outcomes: RenderOutcome[] = [];
+    for (const job of jobs) {
+        const outcome = await renderOutcome(job);
+        report(outcome);
+        outcomes.push(outcome);
+    }
+    return outcomes;
+}
+
 export async function renderStack(root: string, stack: string, outDir: string): Promise<RenderResult> {
     const started = process.hrtime.bigint();
     const { plan, placeholderSecrets } = await planPreparedStack(prepareStackConfig(root, stack));

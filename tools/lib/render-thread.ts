@@ -7,18 +7,6 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 
-import { renderOutcome, type RenderJob, type RenderOutcome } from "./render-stack";
+import { renderOneAfterAnother, type RenderJob } from "./render-stack";
 
-async function renderGroup(jobs: readonly RenderJob[]): Promise<void> {
-    for (const job of jobs) {
-        const outcome: RenderOutcome = await renderOutcome(job).catch((err: unknown) => ({
-            ok: false as const,
-            stack: job.stack,
-            kind: "program" as const,
-            message: String(err),
-        }));
-        parentPort?.postMessage(outcome);
-    }
-}
-
-void renderGroup(workerData as RenderJob[]);
+void renderOneAfterAnother(workerData as RenderJob[], (outcome) => parentPort?.postMessage(outcome));

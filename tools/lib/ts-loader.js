@@ -234,20 +234,13 @@ function mapTracesWithSourceMapSupport() {
  * Captured, formatted and mapped through source maps, those ~40 traces per
  * resource cost more than the whole program, so none is captured: the SDK's
  * `debuggablePromise` runs with no stack frames to record, and the promise
- * carries a one-line note on how to get the trace instead. (A trace formatted
- * from that module some other way gets the same note.) Every other trace
+ * carries a one-line note on how to get the trace instead. Every other trace
  * (errors, and the resource source positions the engine records) is still
  * captured and mapped to the TypeScript. PULUMI_DEBUG_PROMISE_LEAKS=true, the
  * SDK's own switch for leak debugging, keeps the leak traces in full.
  */
 function skipSdkPromiseTraces() {
-    const mapped = Error.prepareStackTrace;
-    if (typeof mapped !== "function" || process.env.PULUMI_DEBUG_PROMISE_LEAKS === "true") return;
-    const debuggableFile = `${path.sep}@pulumi${path.sep}pulumi${path.sep}runtime${path.sep}debuggable.js`;
-    Error.prepareStackTrace = function prepareStackTrace(error, callSites) {
-        if (!callSites[0]?.getFileName()?.endsWith(debuggableFile)) return mapped(error, callSites);
-        return SKIPPED_TRACE;
-    };
+    if (process.env.PULUMI_DEBUG_PROMISE_LEAKS === "true") return;
     // The SDK calls it through its module's exports (`debuggable_1.debuggablePromise(…)`).
     const debuggable = require(path.join(ROOT, "node_modules", "@pulumi", "pulumi", "runtime", "debuggable.js"));
     const traced = debuggable.debuggablePromise;
