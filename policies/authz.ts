@@ -10,15 +10,16 @@ import { NAMESPACE, SERVICE_NAMES } from "../infra/runbook";
 import {
     containersOf,
     describe,
+    disruptionBudgetFor,
     ENVIRONMENT_DEFAULTS,
     ENVIRONMENT_SCHEMA,
     environmentOf,
     K8S,
+    keepsNoPod,
     objectsOf,
     podLabelsOf,
     podSpecOf,
     ref,
-    selects,
 } from "./matchers";
 import { stackPolicy, type MedAgiPolicy, type PolicyResource } from "./policy";
 
@@ -106,18 +107,12 @@ const opaProdHa = stackPolicy({
             (c: Record<string, any>) => c.topologyKey === "topology.kubernetes.io/zone",
         );
         if (!zoneSpread) report(`${describe(deployment.props)} has no topology spread over topology.kubernetes.io/zone.`, deployment.urn);
-        const labels = podLabelsOf(deployment.props);
-        const pdb = objectsOf(args.resources, K8S.pdb).find(
-            (p) => ref(p.props).namespace === config.namespace && selects(p.props.spec?.selector, labels),
-        );
+        const pdb = disruptionBudgetFor(args.resources, config.namespace, podLabelsOf(deployment.props));
         if (pdb === undefined) {
             report(`${describe(deployment.props)} has no PodDisruptionBudget selecting its pods.`, deployment.urn);
             return;
         }
-        const spec = pdb.props.spec ?? {};
-        if (spec.minAvailable === 0 || spec.minAvailable === "0%" || spec.maxUnavailable === "100%") {
-            report(`${describe(pdb.props)} allows every OPA pod to be evicted at once.`, pdb.urn);
-        }
+        if (keepsNoPod(pdb.props.spec ?? {})) report(`${describe(pdb.props)} allows every OPA pod to be evicted at once.`, pdb.urn);
     },
 });
 

@@ -124,6 +124,20 @@ export function objectsOf(resources: readonly PolicyResource[], token: string): 
     return resources.filter((r) => r.type === token);
 }
 
+/** The first PodDisruptionBudget in `namespace` that selects pods labelled `labels`. */
+export function disruptionBudgetFor(
+    resources: readonly PolicyResource[],
+    namespace: string,
+    labels: Record<string, string>,
+): PolicyResource | undefined {
+    return objectsOf(resources, K8S.pdb).find((p) => ref(p.props).namespace === namespace && selects(p.props.spec?.selector, labels));
+}
+
+/** Whether a PodDisruptionBudget spec lets every pod it selects be evicted at once. */
+export function keepsNoPod(spec: Record<string, any>): boolean {
+    return spec.minAvailable === 0 || spec.minAvailable === "0%" || spec.maxUnavailable === "100%";
+}
+
 /** A `5m` / `1h30m` / `90s` duration in seconds (Prometheus / Go duration subset); NaN when unparseable. */
 export function durationSeconds(text: string): number {
     const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)/g;

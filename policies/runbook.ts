@@ -19,16 +19,17 @@ import {
 import {
     containersOf,
     describe,
+    disruptionBudgetFor,
     durationSeconds,
     ENVIRONMENT_DEFAULTS,
     ENVIRONMENT_SCHEMA,
     environmentOf,
     K8S,
+    keepsNoPod,
     objectsOf,
     podLabelsOf,
     podSpecOf,
     ref,
-    selects,
 } from "./matchers";
 import { resourcePolicy, stackPolicy, type MedAgiPolicy, type PolicyResource } from "./policy";
 
@@ -231,17 +232,14 @@ const prodPdb = stackPolicy({
         const deployments = serviceDeployments(args.resources, config.services, config.namespace);
         const [first] = deployments;
         if (first === undefined || environmentOf(first.urn, config) !== "prod") return args.notApplicable("not a prod stack");
-        const pdbs = objectsOf(args.resources, K8S.pdb);
         for (const d of deployments) {
-            const labels = podLabelsOf(d.props);
-            const pdb = pdbs.find((p) => ref(p.props).namespace === config.namespace && selects(p.props.spec?.selector, labels));
+            const pdb = disruptionBudgetFor(args.resources, config.namespace, podLabelsOf(d.props));
             if (pdb === undefined) {
                 report(`${describe(d.props)} has no PodDisruptionBudget selecting its pods.`, d.urn);
                 continue;
             }
-            const spec = pdb.props.spec ?? {};
-            const keepsNone = spec.minAvailable === 0 || spec.minAvailable === "0%" || spec.maxUnavailable === "100%";
-            if (keepsNone) report(`${describe(pdb.props)} allows every pod of ${describe(d.props)} to be evicted at once.`, pdb.urn);
+            if (keepsNoPod(pdb.props.spec ?? {}))
+                report(`${describe(pdb.props)} allows every pod of ${describe(d.props)} to be evicted at once.`, pdb.urn);
         }
     },
 });

@@ -19,8 +19,9 @@
 import { z } from "zod";
 
 import type { Environment } from "../environment";
-import { cpuQuantity, memoryQuantity, pinnedImage } from "../formats";
+import { pinnedImage } from "../formats";
 import { SERVICE_NAMES } from "../runbook";
+import { resolveResources, resourcesPatchSchema, type ResourceSettings } from "../services/config";
 import { problem, type ConfigProblem } from "../validation";
 import { ACTIONS, DEFAULT_GRANTS, ROLES, WILDCARD, wildcardGrants, type Grants } from "./model";
 import { OPA_PROD_MIN_REPLICAS } from "./names";
@@ -39,8 +40,6 @@ export const OPA_DEFAULT_RESOURCES = {
     requests: { cpu: "100m", memory: "128Mi" },
     limits: { cpu: "500m", memory: "256Mi" },
 } as const;
-
-const resourceAmounts = z.object({ cpu: cpuQuantity.optional(), memory: memoryQuantity.optional() }).strict();
 
 // Unknown roles and services are reported as unknown keys with the allowed ones listed,
 // unknown actions with the allowed values (infra/validation.ts).
@@ -66,7 +65,7 @@ export const authzSchema = z
         /** OPA replicas. @default OPA_DEFAULT_REPLICAS[environment] */
         replicas: z.number().int().min(1).max(15).optional(),
         /** OPA container requests and limits. @default OPA_DEFAULT_RESOURCES */
-        resources: z.object({ requests: resourceAmounts.optional(), limits: resourceAmounts.optional() }).strict().optional(),
+        resources: resourcesPatchSchema.optional(),
         /** OPA image, pinned by tag or digest. @default OPA_IMAGE */
         image: pinnedImage.optional(),
         /** The whole grant table (replaces the default, does not merge with it). @default DEFAULT_GRANTS[environment] */
@@ -79,10 +78,7 @@ export type AuthzConfig = z.infer<typeof authzSchema>;
 export interface AuthzSettings {
     readonly environment: Environment;
     readonly replicas: number;
-    readonly resources: {
-        readonly requests: { readonly cpu: string; readonly memory: string };
-        readonly limits: { readonly cpu: string; readonly memory: string };
-    };
+    readonly resources: ResourceSettings;
     readonly image: string;
     readonly grants: Grants;
 }
@@ -92,16 +88,7 @@ export function resolveAuthz(environment: Environment, config: AuthzConfig): Aut
     return {
         environment,
         replicas: config.replicas ?? OPA_DEFAULT_REPLICAS[environment],
-        resources: {
-            requests: {
-                cpu: config.resources?.requests?.cpu ?? OPA_DEFAULT_RESOURCES.requests.cpu,
-                memory: config.resources?.requests?.memory ?? OPA_DEFAULT_RESOURCES.requests.memory,
-            },
-            limits: {
-                cpu: config.resources?.limits?.cpu ?? OPA_DEFAULT_RESOURCES.limits.cpu,
-                memory: config.resources?.limits?.memory ?? OPA_DEFAULT_RESOURCES.limits.memory,
-            },
-        },
+        resources: resolveResources(OPA_DEFAULT_RESOURCES, config.resources),
         image: config.image ?? OPA_IMAGE,
         grants: (config.grants as Grants | undefined) ?? DEFAULT_GRANTS[environment],
     };

@@ -11,11 +11,14 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 
+import { OPA_NAME, OPA_PORT } from "../authz/names";
 import { CRONJOB_NAMES } from "../backups/defaults";
-import { PART_OF } from "../k8s/labels";
+import { OAUTH2_PROXY } from "../identity/spec";
+import { PART_OF, selectorLabels } from "../k8s/labels";
 import { INFERENCE_LABEL, POOL_LABEL, TRITON_NAMES, TRITON_PORTS } from "../inference/spec";
 import { ELASTICSEARCH_NAME } from "../datastores/elasticsearch/spec";
 import { POSTGRES_SERVICE } from "../datastores/postgres/spec";
+import { FLUENT_BIT_METRICS_PORT } from "../observability/fluentbit";
 import { METRICS_PORT } from "../services/spec";
 
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
@@ -41,10 +44,10 @@ export const PEER_LABELS = {
     prometheus: { "app.kubernetes.io/name": "prometheus" },
     /** The ingress-nginx controller (contract of issue 11). */
     ingressController: { "app.kubernetes.io/name": "ingress-nginx" },
-    /** OPA (contract of issue 11). */
-    opa: { "app.kubernetes.io/name": "opa", "app.kubernetes.io/part-of": PART_OF },
-    /** oauth2-proxy from its chart (contract of issue 11). */
-    oauth2Proxy: { "app.kubernetes.io/name": "oauth2-proxy" },
+    /** OPA (contract of issue 11): its Deployment's selector (infra/authz). */
+    opa: selectorLabels(OPA_NAME),
+    /** oauth2-proxy from its chart (contract of issue 11; infra/identity). */
+    oauth2Proxy: OAUTH2_PROXY.podLabel,
     /** Every pod CloudNativePG runs for the cluster: instances and their bootstrap/join jobs. */
     postgres: { "cnpg.io/cluster": POSTGRES_SERVICE },
     /** The Elasticsearch nodes ECK runs for the cluster. */
@@ -65,8 +68,8 @@ export const PEER_LABELS = {
 /** The ports of peers the platform does not deploy itself. */
 export const PEER_PORTS = {
     dns: 53,
-    opa: 8181,
-    oauth2Proxy: 4180,
+    opa: OPA_PORT,
+    oauth2Proxy: OAUTH2_PROXY.port,
     /** oauth2-proxy's metrics port (chart default `metrics.port`). */
     oauth2ProxyMetrics: 44180,
     postgres: 5432,
@@ -82,8 +85,8 @@ export const PEER_PORTS = {
     operatorWebhook: 9443,
     /** CloudNativePG operator metrics. */
     cnpgOperatorMetrics: 8080,
-    /** Fluent Bit's HTTP server (health and metrics). */
-    fluentBitMetrics: 2020,
+    /** Fluent Bit's HTTP server (health and metrics; infra/observability). */
+    fluentBitMetrics: FLUENT_BIT_METRICS_PORT,
     https: 443,
 } as const;
 
@@ -160,10 +163,8 @@ const pods = (labels: Labels): Peer => ({ podSelector: { matchLabels: { ...label
 const blocks = (cidrs: readonly string[], except: readonly string[] = []): Peer[] =>
     cidrs.map((cidr) => ({ ipBlock: { cidr, ...(except.length === 0 ? {} : { except: [...except] }) } }));
 
-/** The selector of one of the platform's own workloads (infra/k8s/labels.ts `selectorLabels`). */
-export function workload(name: string): Labels {
-    return { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": PART_OF };
-}
+/** The selector of one of the platform's own workloads: the selector labels its Deployment or Job declares. */
+export const workload: (name: string) => Labels = selectorLabels;
 
 /** Every Triton pod of either pool. */
 export const TRITON_PODS: Labels = { "app.kubernetes.io/part-of": PART_OF, [INFERENCE_LABEL.key]: INFERENCE_LABEL.value };

@@ -45,6 +45,26 @@ const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment 
 
 const resourceAmounts = z.object({ cpu: cpuQuantity.optional(), memory: memoryQuantity.optional() }).strict();
 
+/** Container requests and limits as config writes them (`services.<name>.resources`, `authz.resources`): every amount optional. */
+export const resourcesPatchSchema = z.object({ requests: resourceAmounts.optional(), limits: resourceAmounts.optional() }).strict();
+export type ResourcesPatch = z.infer<typeof resourcesPatchSchema>;
+
+/** Container requests and limits with every amount set. */
+export interface ResourceSettings {
+    readonly requests: { readonly cpu: string; readonly memory: string };
+    readonly limits: { readonly cpu: string; readonly memory: string };
+}
+
+/** Each amount from the first layer that sets it, else from `base`. Pure. */
+export function resolveResources(base: ResourceSettings, ...layers: readonly (ResourcesPatch | undefined)[]): ResourceSettings {
+    const pick = (side: "requests" | "limits", amount: "cpu" | "memory"): string =>
+        layers.map((l) => l?.[side]?.[amount]).find((v) => v !== undefined) ?? base[side][amount];
+    return {
+        requests: { cpu: pick("requests", "cpu"), memory: pick("requests", "memory") },
+        limits: { cpu: pick("limits", "cpu"), memory: pick("limits", "memory") },
+    };
+}
+
 /**
  * Per-service settings as written in config (`serviceDefaults`, `services.<name>`):
  * every field optional, merged over `serviceDefaults`, which is merged over
@@ -62,7 +82,7 @@ export const servicePatchSchema = z
             })
             .strict()
             .optional(),
-        resources: z.object({ requests: resourceAmounts.optional(), limits: resourceAmounts.optional() }).strict().optional(),
+        resources: resourcesPatchSchema.optional(),
         /** Image tag for this service only; defaults to `release`. */
         tag: imageTag.optional(),
         /** Extra plain environment variables (never secrets: those come from Kubernetes Secrets). */
@@ -126,10 +146,7 @@ export interface ServiceSettings {
         readonly maxReplicas: number;
         readonly targetCpuUtilization: number;
     };
-    readonly resources: {
-        readonly requests: { readonly cpu: string; readonly memory: string };
-        readonly limits: { readonly cpu: string; readonly memory: string };
-    };
+    readonly resources: ResourceSettings;
     /** The image tag: `services.<name>.tag`, else `release`. */
     readonly tag: string;
     readonly env: Readonly<Record<string, string>>;
@@ -146,16 +163,7 @@ export function resolveService(release: string, defaults: ServicePatch, own: Ser
             maxReplicas: pick((p) => p.autoscaling?.maxReplicas) ?? base.autoscaling.maxReplicas,
             targetCpuUtilization: pick((p) => p.autoscaling?.targetCpuUtilization) ?? base.autoscaling.targetCpuUtilization,
         },
-        resources: {
-            requests: {
-                cpu: pick((p) => p.resources?.requests?.cpu) ?? base.resources.requests.cpu,
-                memory: pick((p) => p.resources?.requests?.memory) ?? base.resources.requests.memory,
-            },
-            limits: {
-                cpu: pick((p) => p.resources?.limits?.cpu) ?? base.resources.limits.cpu,
-                memory: pick((p) => p.resources?.limits?.memory) ?? base.resources.limits.memory,
-            },
-        },
+        resources: resolveResources(base.resources, own?.resources, defaults.resources),
         tag: own?.tag ?? release,
         env: { ...(defaults.env ?? {}), ...(own?.env ?? {}) },
     };
