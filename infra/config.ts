@@ -269,15 +269,17 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
     const parsed = result.data;
     const services = resolveServices(parsed.release, parsed.serviceDefaults, parsed.services);
     const secretsSet = new Set(SECRET_CONFIG_KEYS.filter((key) => parsed[key] !== undefined));
+    // A credential already refused as plain text is not reported again as missing.
+    const notRefusedAsPlainText = (p: ConfigProblem): boolean => p.missingSecret === undefined || !plainText.has(p.missingSecret);
     problems.push(...crossFieldProblems(input.stack, parsed, services));
-    problems.push(...backupProblems(parsed, secretsSet).filter((p) => p.missingSecret === undefined || !plainText.has(p.missingSecret)));
+    problems.push(...backupProblems(parsed, secretsSet).filter(notRefusedAsPlainText));
     problems.push(...inferenceProblems(parsed.environment, parsed.inference));
     problems.push(...cloudProblems(parsed.cloud, parsed.environment));
     problems.push(
         ...identityProblems(
             { environment: parsed.environment, oidc: parsed.oidc, grafanaEnabled: parsed.monitoring.grafana.enabled },
             secretsSet,
-        ).filter((p) => p.missingSecret === undefined || !plainText.has(p.missingSecret)),
+        ).filter(notRefusedAsPlainText),
     );
     problems.push(...cookieSecretProblems(parsed.oauth2ProxyCookieSecret));
     problems.push(...plaintextEnvProblems(parsed.serviceDefaults, parsed.services));
@@ -291,10 +293,7 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
     );
     problems.push(...authzProblems(parsed.environment, parsed.authz));
     problems.push(...dataStoreProblems(parsed.environment, parsed.dataStores));
-    // A credential already refused as plain text is not reported again as missing.
-    problems.push(
-        ...observabilityProblems(parsed, secretsSet).filter((p) => p.missingSecret === undefined || !plainText.has(p.missingSecret)),
-    );
+    problems.push(...observabilityProblems(parsed, secretsSet).filter(notRefusedAsPlainText));
     for (const key of requiredDataStoreSecrets(parsed.environment, parsed.cloud !== undefined, parsed.database.host).filter(
         (k) => !secretsSet.has(k) && !plainText.has(k),
     )) {

@@ -11,8 +11,8 @@ import * as random from "@pulumi/random";
 
 import { OPA_LOG_SOURCE, OpaAuthz, opaClientEnv } from "./authz";
 import { CloudLayer, type CloudOutputs } from "./aws";
-import { RDS_MASTER_USER } from "./aws/database";
-import { Backups } from "./backups";
+import { POSTGRES_PORT, RDS_MASTER_USER } from "./aws/database";
+import { Backups, CRONJOB_NAMES } from "./backups";
 import {
     backupsArgsFor,
     CONFIG_NAMESPACE,
@@ -29,6 +29,8 @@ import {
     DataStoreMonitoring,
     DataStores,
     DATABASE_SERVICES,
+    objectStoreEndpoint,
+    OPERATOR_NAMESPACES,
     ROLE_NAMES,
     roleSecretName,
     type CaRef,
@@ -46,9 +48,6 @@ import {
     securityHeaders,
 } from "./identity";
 import { clusterProvider } from "./k8s/provider";
-import { CRONJOB_NAMES } from "./backups/defaults";
-import { POSTGRES_PORT } from "./aws/database";
-import { OPERATOR_NAMESPACES, objectStoreEndpoint } from "./datastores";
 import { NetworkIsolation, pacsClientEnv, PRIVATE_RANGES } from "./network";
 import { ConfigValidationError, problem } from "./validation";
 import { LogRotation } from "./logrotate";

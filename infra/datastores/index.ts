@@ -188,7 +188,7 @@ export class DataStores extends pulumi.ComponentResource {
                     base,
                 ),
             );
-            const service = SEARCH_SERVICES.find((s) => `medagi-${s}` === user.username);
+            const service = user.service;
             if (service !== undefined) {
                 const secretName = searchClientSecretName(service);
                 clientSecrets[service] = secretName;

@@ -65,12 +65,36 @@ function thresholdConfig(unit: string, threshold: number, extra: Record<string, 
     };
 }
 
+/** Stat panel colours: red below `greenFrom`, green from it on (a count of ready pods or instances). */
+function readyStatConfig(greenFrom: number): Record<string, unknown> {
+    return {
+        defaults: {
+            unit: "none",
+            thresholds: {
+                mode: "absolute",
+                steps: [
+                    { color: "red", value: null },
+                    { color: "green", value: greenFrom },
+                ],
+            },
+        },
+        overrides: [],
+    };
+}
+
+/** Stat panels: the last value, coloured as background, no sparkline. */
+const STAT_OPTIONS = { colorMode: "background", graphMode: "none", reduceOptions: { calcs: ["lastNotNull"] } } as const;
+
+/** Panel `i` of the two-column grid, left to right, top to bottom. */
+function grid(i: number): Panel["gridPos"] {
+    return { x: (i % 2) * 12, y: Math.floor(i / 2) * 8, w: 12, h: 8 };
+}
+
 /** The panels, left to right, top to bottom. */
 export function dashboardPanels(args: DashboardArgs): Panel[] {
     const ns = args.namespace ?? NAMESPACE;
     const svc = `service=~"$service"`;
     const k = KEY_METRICS;
-    const grid = (i: number) => ({ x: (i % 2) * 12, y: Math.floor(i / 2) * 8, w: 12, h: 8 });
     return [
         {
             id: 1,
@@ -156,20 +180,8 @@ export function dashboardPanels(args: DashboardArgs): Panel[] {
                     legendFormat: `${TRITON_DEPLOYMENTS.cpu} (CPU fallback)`,
                 },
             ],
-            fieldConfig: {
-                defaults: {
-                    unit: "none",
-                    thresholds: {
-                        mode: "absolute",
-                        steps: [
-                            { color: "red", value: null },
-                            { color: "green", value: k.tritonHealth.threshold },
-                        ],
-                    },
-                },
-                overrides: [],
-            },
-            options: { colorMode: "background", graphMode: "none", reduceOptions: { calcs: ["lastNotNull"] } },
+            fieldConfig: readyStatConfig(k.tritonHealth.threshold),
+            options: STAT_OPTIONS,
         },
         {
             id: 6,
@@ -229,7 +241,6 @@ export function dashboardPanels(args: DashboardArgs): Panel[] {
 export function dataStorePanels(args: DashboardArgs, firstId: number, firstSlot: number): Panel[] {
     const ns = args.namespace ?? NAMESPACE;
     const t = args.dataStoreHealth ?? {};
-    const grid = (i: number) => ({ x: (i % 2) * 12, y: Math.floor(i / 2) * 8, w: 12, h: 8 });
     const a = MAINTENANCE_ALERTS;
     const panels: Omit<Panel, "id" | "gridPos">[] = [];
     if (t.postgres !== undefined) {
@@ -250,20 +261,8 @@ export function dataStorePanels(args: DashboardArgs, firstId: number, firstSlot:
                     legendFormat: "lag {{pod}} (s)",
                 },
             ],
-            fieldConfig: {
-                defaults: {
-                    unit: "none",
-                    thresholds: {
-                        mode: "absolute",
-                        steps: [
-                            { color: "red", value: null },
-                            { color: "green", value: 1 },
-                        ],
-                    },
-                },
-                overrides: [],
-            },
-            options: { colorMode: "background", graphMode: "none", reduceOptions: { calcs: ["lastNotNull"] } },
+            fieldConfig: readyStatConfig(1),
+            options: STAT_OPTIONS,
         });
     }
     if (t.elasticsearch !== undefined) {
@@ -296,7 +295,7 @@ export function dataStorePanels(args: DashboardArgs, firstId: number, firstSlot:
                 },
                 overrides: [],
             },
-            options: { colorMode: "background", graphMode: "none", reduceOptions: { calcs: ["lastNotNull"] } },
+            options: STAT_OPTIONS,
         });
     }
     if (t.volumeClaims !== undefined && t.volumeClaims.length > 0) {
@@ -323,6 +322,7 @@ export function dataStorePanels(args: DashboardArgs, firstId: number, firstSlot:
 
 /** The dashboard JSON model (Grafana schema 39). Pure. */
 export function dashboard(args: DashboardArgs): Record<string, unknown> {
+    const keyMetrics = dashboardPanels(args);
     return {
         uid: DASHBOARD_UID,
         title: "Med-AGI — runbook key metrics",
@@ -349,6 +349,6 @@ export function dashboard(args: DashboardArgs): Record<string, unknown> {
             ],
         },
         annotations: { list: [] },
-        panels: [...dashboardPanels(args), ...dataStorePanels(args, dashboardPanels(args).length + 1, dashboardPanels(args).length)],
+        panels: [...keyMetrics, ...dataStorePanels(args, keyMetrics.length + 1, keyMetrics.length)],
     };
 }

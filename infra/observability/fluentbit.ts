@@ -77,6 +77,34 @@ export function containerLogGlob(source: DecisionLogSource): string {
     return `/var/log/containers/${source.pod}-*_${source.namespace}_${source.container}-*.log`;
 }
 
+/** A tail input of container log files (CRI/docker lines), buffered on the node's disk. */
+function containerLogInput(tag: string, path: string, db: string, excludePath?: string): string {
+    return section("INPUT", [
+        ["Name", "tail"],
+        ["Tag", tag],
+        ["Path", path],
+        ...(excludePath === undefined ? [] : [["Exclude_Path", excludePath] as const]),
+        ["multiline.parser", "docker, cri"],
+        ["DB", db],
+        ["Mem_Buf_Limit", "50MB"],
+        ["Skip_Long_Lines", "On"],
+        ["storage.type", "filesystem"],
+    ]);
+}
+
+/** Kubernetes metadata on the records `match` selects; pods cannot opt out of shipping. */
+function kubernetesFilter(match: string, kubeTagPrefix?: string): string {
+    return section("FILTER", [
+        ["Name", "kubernetes"],
+        ["Match", match],
+        ...(kubeTagPrefix === undefined ? [] : [["Kube_Tag_Prefix", kubeTagPrefix] as const]),
+        ["Merge_Log", "On"],
+        ["Keep_Log", "Off"],
+        ["K8S-Logging.Parser", "On"],
+        ["K8S-Logging.Exclude", "Off"],
+    ]);
+}
+
 /** What the pipeline depends on. */
 export interface PipelineArgs {
     readonly environment: Environment;
@@ -104,17 +132,12 @@ export function fluentBitPipeline(args: PipelineArgs): FluentBitPipeline {
     ]);
     const decisions = args.decisionLogs;
     const inputs = [
-        section("INPUT", [
-            ["Name", "tail"],
-            ["Tag", "kube.*"],
-            ["Path", "/var/log/containers/*.log"],
-            ...(decisions === undefined ? [] : [["Exclude_Path", containerLogGlob(decisions)] as const]),
-            ["multiline.parser", "docker, cri"],
-            ["DB", "/var/log/flb_kube.db"],
-            ["Mem_Buf_Limit", "50MB"],
-            ["Skip_Long_Lines", "On"],
-            ["storage.type", "filesystem"],
-        ]),
+        containerLogInput(
+            "kube.*",
+            "/var/log/containers/*.log",
+            "/var/log/flb_kube.db",
+            decisions === undefined ? undefined : containerLogGlob(decisions),
+        ),
         section("INPUT", [
             ["Name", "tail"],
             ["Tag", "audit.k8s"],
@@ -129,41 +152,15 @@ export function fluentBitPipeline(args: PipelineArgs): FluentBitPipeline {
         ]),
         ...(decisions === undefined
             ? []
-            : [
-                  section("INPUT", [
-                      ["Name", "tail"],
-                      ["Tag", `${DECISION_LOG_TAG}.*`],
-                      ["Path", containerLogGlob(decisions)],
-                      ["multiline.parser", "docker, cri"],
-                      ["DB", "/var/log/flb_authz.db"],
-                      ["Mem_Buf_Limit", "50MB"],
-                      ["Skip_Long_Lines", "On"],
-                      ["storage.type", "filesystem"],
-                  ]),
-              ]),
+            : [containerLogInput(`${DECISION_LOG_TAG}.*`, containerLogGlob(decisions), "/var/log/flb_authz.db")]),
     ].join("\n");
     const filters = [
-        section("FILTER", [
-            ["Name", "kubernetes"],
-            ["Match", "kube.*"],
-            ["Merge_Log", "On"],
-            ["Keep_Log", "Off"],
-            ["K8S-Logging.Parser", "On"],
-            ["K8S-Logging.Exclude", "Off"],
-        ]),
+        kubernetesFilter("kube.*"),
         ...(decisions === undefined
             ? []
             : [
                   // The tail tag is the prefix plus the file path with "/" as ".": the filter strips it to find the pod.
-                  section("FILTER", [
-                      ["Name", "kubernetes"],
-                      ["Match", `${DECISION_LOG_TAG}.*`],
-                      ["Kube_Tag_Prefix", `${DECISION_LOG_TAG}.var.log.containers.`],
-                      ["Merge_Log", "On"],
-                      ["Keep_Log", "Off"],
-                      ["K8S-Logging.Parser", "On"],
-                      ["K8S-Logging.Exclude", "Off"],
-                  ]),
+                  kubernetesFilter(`${DECISION_LOG_TAG}.*`, `${DECISION_LOG_TAG}.var.log.containers.`),
                   section("FILTER", [
                       ["Name", "modify"],
                       ["Match", `${DECISION_LOG_TAG}.*`],

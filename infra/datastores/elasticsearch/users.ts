@@ -53,6 +53,8 @@ export interface SearchUser {
     readonly fileRealmSecret: string;
     /** Who uses it: a service, the metrics exporter or the lifecycle Job. */
     readonly purpose: string;
+    /** The service it belongs to (its client Secret is `searchClientSecretName(service)`). @default none: not a service's user */
+    readonly service?: ServiceName;
 }
 
 /** Built-in roles no generated user may hold (they can read or change everything). */
@@ -116,6 +118,7 @@ export function searchUsers(services: readonly ServiceName[] = SEARCH_SERVICES):
             role: serviceSearchRole(service),
             fileRealmSecret: fileRealmSecretName(`medagi-${service}`),
             purpose: `service ${service} (namespace ${NAMESPACE})`,
+            service,
         })),
         EXPORTER_SEARCH_USER,
         LIFECYCLE_SEARCH_USER,

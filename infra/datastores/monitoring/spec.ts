@@ -11,7 +11,6 @@
  * no built-in exporter: the community exporter reads cluster health as its
  * own file-realm user (cluster `monitor`), verifying ECK's CA.
  */
-import { NAMESPACE } from "../../runbook";
 import { ELASTICSEARCH_NAME, ELASTICSEARCH_STATEFULSET, ELASTICSEARCH_URL } from "../elasticsearch/spec";
 import { ELASTICSEARCH_CA } from "../elasticsearch/users";
 import { POSTGRES_SERVICE } from "../postgres/spec";
@@ -97,5 +96,3 @@ export function dataStoreHealthTargets(o: {
         ],
     };
 }
-
-export { NAMESPACE };
