@@ -6,6 +6,7 @@
 import { parse } from "yaml";
 
 import { retentionToDays, SEARCH_RETENTION_MINIMUM } from "../infra/datastores/config";
+import { LIFECYCLE_NAME } from "../infra/datastores/elasticsearch/lifecycle";
 import {
     FORBIDDEN_SEARCH_ROLES,
     searchRoleProblems,
@@ -138,7 +139,7 @@ const searchLeastPrivilege = resourcePolicy({
 });
 
 /** The index lifecycle ConfigMaps' name prefix (infra/datastores/elasticsearch/lifecycle.ts). */
-const LIFECYCLE_PREFIX = "search-lifecycle-";
+const LIFECYCLE_PREFIX = `${LIFECYCLE_NAME}-`;
 
 const searchRetention = stackPolicy({
     name: "data-search-retention",

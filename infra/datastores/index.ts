@@ -9,10 +9,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 
 import type { Environment } from "../environment";
+import { selectorLabels } from "../k8s/labels";
 import { NAMESPACE, type ServiceName } from "../runbook";
 import { DATASTORE_CHARTS, OPERATOR_NAMESPACES, unmaintainedImage, DATASTORE_IMAGES } from "./charts";
 import { resolveSearchRetention, type DataStoresConfig } from "./config";
 import {
+    LIFECYCLE_NAME,
     LIFECYCLE_SERVICE_ACCOUNT,
     lifecycleConfigData,
     lifecycleJobSpec,
@@ -239,7 +241,7 @@ export class DataStores extends pulumi.ComponentResource {
                 metadata: {
                     name: LIFECYCLE_SERVICE_ACCOUNT,
                     namespace: NAMESPACE,
-                    labels: { "app.kubernetes.io/name": "search-lifecycle", "app.kubernetes.io/part-of": "med-agi" },
+                    labels: selectorLabels(LIFECYCLE_NAME),
                 },
                 automountServiceAccountToken: false,
             },
@@ -260,7 +262,7 @@ export class DataStores extends pulumi.ComponentResource {
                 metadata: {
                     name: lifecycle,
                     namespace: NAMESPACE,
-                    labels: { "app.kubernetes.io/name": "search-lifecycle", "app.kubernetes.io/part-of": "med-agi" },
+                    labels: selectorLabels(LIFECYCLE_NAME),
                 },
                 spec: lifecycleJobSpec(lifecycle),
             },

@@ -16,10 +16,12 @@ import { CRONJOB_NAMES } from "../backups/defaults";
 import { OAUTH2_PROXY } from "../identity/spec";
 import { PART_OF, selectorLabels } from "../k8s/labels";
 import { INFERENCE_LABEL, POOL_LABEL, TRITON_NAMES, TRITON_PORTS } from "../inference/spec";
+import { LIFECYCLE_NAME } from "../datastores/elasticsearch/lifecycle";
 import { ELASTICSEARCH_NAME } from "../datastores/elasticsearch/spec";
 import { POSTGRES_SERVICE } from "../datastores/postgres/spec";
 import { FLUENT_BIT_METRICS_PORT } from "../observability/fluentbit";
 import { METRICS_PORT } from "../services/spec";
+import { SMOKE_NAME } from "../smoke/spec";
 
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
 type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
@@ -53,7 +55,7 @@ export const PEER_LABELS = {
     /** The Elasticsearch nodes ECK runs for the cluster. */
     elasticsearch: { "elasticsearch.k8s.elastic.co/cluster-name": ELASTICSEARCH_NAME },
     /** The post-deploy smoke Job (infra/smoke). */
-    smoke: { "app.kubernetes.io/name": "post-deploy-smoke", "app.kubernetes.io/part-of": PART_OF },
+    smoke: selectorLabels(SMOKE_NAME),
     /** Fluent Bit from its chart. */
     fluentBit: { "app.kubernetes.io/name": "fluent-bit" },
     /** prometheus-elasticsearch-exporter from its chart (release `elasticsearch-exporter`, infra/datastores/monitoring). */
@@ -62,7 +64,7 @@ export const PEER_LABELS = {
         "app.kubernetes.io/instance": "elasticsearch-exporter",
     },
     /** The index lifecycle Job (infra/datastores/elasticsearch/lifecycle.ts). */
-    searchLifecycle: { "app.kubernetes.io/name": "search-lifecycle", "app.kubernetes.io/part-of": PART_OF },
+    searchLifecycle: selectorLabels(LIFECYCLE_NAME),
 } as const;
 
 /** The ports of peers the platform does not deploy itself. */

@@ -7,11 +7,14 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 
+import { selectorLabels } from "../k8s/labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../k8s/security";
 import { HTTP_PATHS, SERVICE_NAMES, SERVICES, type ServiceName } from "../runbook";
 
 /** The smoke Job's ServiceAccount (one per workload; it never calls the Kubernetes API). */
-export const SMOKE_SERVICE_ACCOUNT = "post-deploy-smoke";
+/** The Job's name, its pods' `app.kubernetes.io/name` and its ServiceAccount. */
+export const SMOKE_NAME = "post-deploy-smoke";
+export const SMOKE_SERVICE_ACCOUNT = SMOKE_NAME;
 
 export interface SmokeCheck {
     /** What is checked, e.g. `imaging /health`. */
@@ -80,13 +83,9 @@ export interface SmokeJobArgs {
 /** The Job `pulumi up` waits on (the provider awaits a Job's completion and fails the update if it fails). */
 export function smokeJob(args: SmokeJobArgs): k8s.types.input.batch.v1.Job {
     const urls = smokeChecks().map((c) => ({ name: c.name, url: clusterUrl(c, args.namespace) }));
-    const labels = {
-        "app.kubernetes.io/name": "post-deploy-smoke",
-        "app.kubernetes.io/part-of": "med-agi",
-        "app.kubernetes.io/version": args.release,
-    };
+    const labels = { ...selectorLabels(SMOKE_NAME), "app.kubernetes.io/version": args.release };
     return {
-        metadata: { name: "post-deploy-smoke", namespace: args.namespace, labels },
+        metadata: { name: SMOKE_NAME, namespace: args.namespace, labels },
         spec: {
             backoffLimit: 0,
             // No ttlSecondsAfterFinished: the Job must stay, or the next `pulumi up` would find it gone and re-create it.

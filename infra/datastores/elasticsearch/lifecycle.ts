@@ -17,6 +17,7 @@ import { createHash } from "node:crypto";
 
 import type * as k8s from "@pulumi/kubernetes";
 
+import { selectorLabels } from "../../k8s/labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../k8s/security";
 import { retentionToDays } from "../config";
 import { ELASTICSEARCH_URL } from "./spec";
@@ -161,13 +162,16 @@ export function lifecycleHash(data: Record<string, string>): string {
     return createHash("sha256").update(canonical).digest("hex").slice(0, 10);
 }
 
+/** The workload's name: its pods' `app.kubernetes.io/name`, its ServiceAccount, and the prefix of its Job and ConfigMap. */
+export const LIFECYCLE_NAME = "search-lifecycle";
+
 /** The Job and ConfigMap name for these documents. */
 export function lifecycleName(data: Record<string, string>): string {
-    return `search-lifecycle-${lifecycleHash(data)}`;
+    return `${LIFECYCLE_NAME}-${lifecycleHash(data)}`;
 }
 
 /** The Job's own ServiceAccount (no API access: its token is not mounted). */
-export const LIFECYCLE_SERVICE_ACCOUNT = "search-lifecycle";
+export const LIFECYCLE_SERVICE_ACCOUNT = LIFECYCLE_NAME;
 
 /** The Job's spec (its ConfigMap is `name`, the lifecycle user's credentials its file-realm Secret). */
 export function lifecycleJobSpec(name: string, url: string = ELASTICSEARCH_URL): k8s.types.input.batch.v1.JobSpec {
@@ -177,7 +181,7 @@ export function lifecycleJobSpec(name: string, url: string = ELASTICSEARCH_URL):
         backoffLimit: 4,
         activeDeadlineSeconds: 1800,
         template: {
-            metadata: { labels: { "app.kubernetes.io/name": "search-lifecycle", "app.kubernetes.io/part-of": "med-agi" } },
+            metadata: { labels: selectorLabels(LIFECYCLE_NAME) },
             spec: {
                 restartPolicy: "Never",
                 serviceAccountName: LIFECYCLE_SERVICE_ACCOUNT,
