@@ -3,51 +3,45 @@
  * objects and their sizing per stack, the services' OPA env, and the decision
  * log's route through the rendered Fluent Bit configuration to the SIEM.
  */
-import type { Plan } from "../../tools/lib/plan";
 import { renderedPlans, type Stack } from "../policies/harness";
-import { ofType } from "../support/harness";
+import { k8sObject, k8sObjects, ofType } from "../support/harness";
 
 const plans = renderedPlans();
 
 const SIX_SERVICES = ["imaging", "ekg", "eval", "anchor", "modelcards", "ops"];
 
-function objects(plan: Plan, kind: string, name?: string): any[] {
-    return plan.resources
-        .map((r) => r.inputs as any)
-        .filter((o) => o.kind === kind && (name === undefined || o.metadata?.name === name) && o.metadata?.namespace === "med-agi");
-}
-function one(plan: Plan, kind: string, name: string): any {
-    const found = objects(plan, kind, name);
-    if (found.length !== 1) throw new Error(`expected one ${kind} med-agi/${name} in ${plan.stack}, found ${found.length}`);
-    return found[0];
+/** The rendered Fluent Bit configuration of `stack` (its release's `config` values). */
+function fluentBitConfig(stack: Stack): Record<string, string> {
+    const release = ofType(plans[stack], "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "fluent-bit");
+    return (release!.inputs as any).values.config as Record<string, string>;
 }
 
 describe.each(["dev", "staging", "prod"] as const)("%s", (stack) => {
     it("deploys Deployment and Service opa in med-agi with the policy and config ConfigMaps", () => {
         const plan = plans[stack];
-        const d = one(plan, "Deployment", "opa");
+        const d = k8sObject(plan, "Deployment", "opa");
         expect(d.spec.template.metadata.labels).toMatchObject({ "app.kubernetes.io/name": "opa", "app.kubernetes.io/part-of": "med-agi" });
-        expect(one(plan, "Service", "opa").spec.ports).toEqual([{ name: "http", port: 8181, targetPort: "http", protocol: "TCP" }]);
-        expect(Object.keys(one(plan, "ConfigMap", "opa-policy").data).sort()).toEqual([
+        expect(k8sObject(plan, "Service", "opa").spec.ports).toEqual([{ name: "http", port: 8181, targetPort: "http", protocol: "TCP" }]);
+        expect(Object.keys(k8sObject(plan, "ConfigMap", "opa-policy").data).sort()).toEqual([
             "authz.rego",
             "data.json",
             "system-authz.rego",
             "system-log.rego",
         ]);
-        expect(Object.keys(one(plan, "ConfigMap", "opa-config").data)).toEqual(["config.yaml"]);
-        expect(one(plan, "ServiceMonitor", "opa").spec.endpoints[0]).toMatchObject({ port: "http", path: "/metrics" });
+        expect(Object.keys(k8sObject(plan, "ConfigMap", "opa-config").data)).toEqual(["config.yaml"]);
+        expect(k8sObject(plan, "ServiceMonitor", "opa").spec.endpoints[0]).toMatchObject({ port: "http", path: "/metrics" });
     });
 
     it("gives every service OPA_URL and OPA_DECISION_PATH", () => {
         for (const name of SIX_SERVICES) {
-            const env = one(plans[stack], "Deployment", name).spec.template.spec.containers[0].env;
+            const env = k8sObject(plans[stack], "Deployment", name).spec.template.spec.containers[0].env;
             expect(env).toContainEqual({ name: "OPA_URL", value: "http://opa.med-agi.svc:8181" });
             expect(env).toContainEqual({ name: "OPA_DECISION_PATH", value: "medagi/authz/allow" });
         }
     });
 
     it("ships a grant table whose services are the six and whose roles are known", () => {
-        const acl = JSON.parse(one(plans[stack], "ConfigMap", "opa-policy").data["data.json"]).medagi.acl;
+        const acl = JSON.parse(k8sObject(plans[stack], "ConfigMap", "opa-policy").data["data.json"]).medagi.acl;
         for (const [role, services] of Object.entries<Record<string, string[]>>(acl.grants)) {
             expect(acl.roles).toContain(role);
             for (const service of Object.keys(services)) expect([...SIX_SERVICES, ...(stack === "dev" ? ["*"] : [])]).toContain(service);
@@ -56,14 +50,15 @@ describe.each(["dev", "staging", "prod"] as const)("%s", (stack) => {
     });
 
     it("carries the checksum of the files it mounts on the pod template", () => {
-        const annotations = one(plans[stack], "Deployment", "opa").spec.template.metadata.annotations;
+        const annotations = k8sObject(plans[stack], "Deployment", "opa").spec.template.metadata.annotations;
         expect(annotations["checksum/opa"]).toMatch(/^[a-f0-9]{64}$/);
     });
 });
 
 describe("sizing per stack", () => {
-    const replicas = (stack: Stack) => one(plans[stack], "Deployment", "opa").spec.replicas;
-    const pdbs = (stack: Stack) => objects(plans[stack], "PodDisruptionBudget", "opa");
+    const replicas = (stack: Stack) => k8sObject(plans[stack], "Deployment", "opa").spec.replicas;
+    const pdbs = (stack: Stack) =>
+        k8sObjects(plans[stack], "PodDisruptionBudget").filter((o) => o.metadata.name === "opa" && o.metadata.namespace === "med-agi");
 
     it("runs 1 OPA without a disruption budget in dev", () => {
         expect(replicas("dev")).toBe(1);
@@ -75,7 +70,7 @@ describe("sizing per stack", () => {
         expect(pdbs("prod").map((p) => p.spec)).toEqual([
             { maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "opa", "app.kubernetes.io/part-of": "med-agi" } } },
         ]);
-        const constraints = one(plans.prod, "Deployment", "opa").spec.template.spec.topologySpreadConstraints;
+        const constraints = k8sObject(plans.prod, "Deployment", "opa").spec.template.spec.topologySpreadConstraints;
         expect(constraints[0]).toMatchObject({
             topologyKey: "topology.kubernetes.io/zone",
             whenUnsatisfiable: "DoNotSchedule",
@@ -152,22 +147,18 @@ function routes(config: Record<string, string>, file: string): Route[] {
 }
 
 describe("OPA's decision log reaches the SIEM (rendered prod Fluent Bit config)", () => {
-    const fluentBit = () => {
-        const release = ofType(plans.prod, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "fluent-bit");
-        return (release!.inputs as any).values.config as Record<string, string>;
-    };
     /** A log file of an OPA pod as the kubelet names it: <pod>_<namespace>_<container>-<container id>.log */
     const OPA_LOG =
         "/var/log/containers/opa-7c9d8f6b5-x2k4q_med-agi_opa-0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0.log";
     const IMAGING_LOG = "/var/log/containers/imaging-5f6d7c8b9-abcde_med-agi_imaging-0123456789abcdef.log";
 
     it("reads an OPA container log with exactly one input, tagged authz.*", () => {
-        const found = routes(fluentBit(), OPA_LOG);
+        const found = routes(fluentBitConfig("prod"), OPA_LOG);
         expect(found.map((r) => r.tag)).toEqual([`authz.${OPA_LOG.slice(1).replace(/\//g, ".")}`]);
     });
 
     it("enriches it with the pod's Kubernetes metadata: the filter's tag prefix leaves the kubelet's file name", () => {
-        const [route] = routes(fluentBit(), OPA_LOG);
+        const [route] = routes(fluentBitConfig("prod"), OPA_LOG);
         const kube = route!.filters.filter((f) => f.entries.get("name") === "kubernetes");
         expect(kube).toHaveLength(1);
         const prefix = kube[0]!.entries.get("kube_tag_prefix")!;
@@ -179,20 +170,20 @@ describe("OPA's decision log reaches the SIEM (rendered prod Fluent Bit config)"
     });
 
     it("marks it log_stream authz-decisions and cluster prod", () => {
-        const [route] = routes(fluentBit(), OPA_LOG);
+        const [route] = routes(fluentBitConfig("prod"), OPA_LOG);
         const added = route!.filters.filter((f) => f.entries.get("name") === "modify").map((f) => f.entries.get("add"));
         expect(added).toEqual(["log_stream authz-decisions", "cluster prod"]);
     });
 
     it("sends it to the SIEM's HTTPS collector, and nowhere else", () => {
-        const [route] = routes(fluentBit(), OPA_LOG);
+        const [route] = routes(fluentBitConfig("prod"), OPA_LOG);
         expect(
             route!.outputs.map((o) => [o.entries.get("name"), o.entries.get("host"), o.entries.get("tls"), o.entries.get("tls.verify")]),
         ).toEqual([["http", "siem-collector.example.org", "On", "On"]]);
     });
 
     it("leaves other containers' logs on the general input, without the decision marker", () => {
-        const found = routes(fluentBit(), IMAGING_LOG);
+        const found = routes(fluentBitConfig("prod"), IMAGING_LOG);
         expect(found.map((r) => r.tag)).toEqual([`kube.${IMAGING_LOG.slice(1).replace(/\//g, ".")}`]);
         expect(found[0]!.filters.map((f) => f.entries.get("add")).filter(Boolean)).toEqual(["cluster prod"]);
         expect(found[0]!.outputs).toHaveLength(1);
@@ -200,13 +191,11 @@ describe("OPA's decision log reaches the SIEM (rendered prod Fluent Bit config)"
 
     it("does not take a container named opa in another namespace for the decision log", () => {
         const other = "/var/log/containers/opa-7c9d8f6b5-x2k4q_other_opa-0123.log";
-        expect(routes(fluentBit(), other).map((r) => r.tag.split(".")[0])).toEqual(["kube"]);
+        expect(routes(fluentBitConfig("prod"), other).map((r) => r.tag.split(".")[0])).toEqual(["kube"]);
     });
 
     it("in dev prints the decision log to stdout with the same marker", () => {
-        const release = ofType(plans.dev, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "fluent-bit");
-        const config = (release!.inputs as any).values.config as Record<string, string>;
-        const [route, ...more] = routes(config, OPA_LOG);
+        const [route, ...more] = routes(fluentBitConfig("dev"), OPA_LOG);
         expect(more).toEqual([]);
         expect(route!.outputs.map((o) => o.entries.get("name"))).toEqual(["stdout"]);
         expect(route!.filters.map((f) => f.entries.get("add")).filter(Boolean)).toEqual(["log_stream authz-decisions", "cluster dev"]);

@@ -1,33 +1,14 @@
-import { parseConfig, type PlatformConfig } from "../../infra/config";
 import { availabilityZonesFor, cloudSchema, gpuFamilyOf, multiAzFor } from "../../infra/aws/config";
-import { ConfigValidationError } from "../../infra/validation";
-import { PROD_ROUTING, PROD_SECRETS } from "../support/config-fixtures";
+import { parseValues, PROD_ROUTING, PROD_SECRETS, rejectionProblems } from "../support/config-fixtures";
 
-const ROUTING = PROD_ROUTING;
-const SECRETS = PROD_SECRETS;
 const CLOUD = { accountId: "123456789012", region: "eu-west-1", cluster: { adminRoleArns: ["arn:aws:iam::123456789012:role/deployer"] } };
 
 function values(env: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-    return { environment: env, serviceDefaults: { replicas: 2 }, ...ROUTING, cloud: CLOUD, ...extra };
+    return { environment: env, serviceDefaults: { replicas: 2 }, ...PROD_ROUTING, cloud: CLOUD, ...extra };
 }
 
-function parse(v: Record<string, unknown>, stack: string): PlatformConfig {
-    return parseConfig({
-        stack,
-        values: Object.fromEntries(Object.entries(v).map(([k, x]) => [`med-agi:${k}`, typeof x === "string" ? x : JSON.stringify(x)])),
-        isSecret: (key) => SECRETS.includes(key.replace(/^med-agi:/, "")),
-    });
-}
-
-function problems(v: Record<string, unknown>, stack: string): string[] {
-    try {
-        parse(v, stack);
-    } catch (err) {
-        if (err instanceof ConfigValidationError) return err.problems.map((p) => p.message);
-        throw err;
-    }
-    throw new Error("expected the config to be rejected");
-}
+const parse = (v: Record<string, unknown>, stack: string) => parseValues(v, stack, PROD_SECRETS);
+const problems = (v: Record<string, unknown>, stack: string) => rejectionProblems(v, stack, PROD_SECRETS);
 
 const withCloud = (patch: Record<string, unknown>) => ({ ...CLOUD, ...patch });
 

@@ -5,7 +5,6 @@
  */
 import { parse } from "yaml";
 
-import { parseConfig } from "../../infra/config";
 import {
     dataStoreProblems,
     dataStoresSchema,
@@ -31,8 +30,7 @@ import {
     searchUsers,
     serviceSearchRole,
 } from "../../infra/datastores/elasticsearch/users";
-import { ConfigValidationError } from "../../infra/validation";
-import { PROD_ROUTING, PROD_SECRETS } from "../support/config-fixtures";
+import { configProblems, PROD_ROUTING, PROD_SECRETS } from "../support/config-fixtures";
 
 const SERVICES = ["imaging", "ekg", "eval", "anchor", "modelcards", "ops"] as const;
 
@@ -170,21 +168,6 @@ describe("dataStores.elasticsearch.retention", () => {
         ...PROD_ROUTING,
         cloud: { accountId: "123456789012", region: "eu-west-1", cluster: { adminRoleArns: ["arn:aws:iam::123456789012:role/deployer"] } },
     };
-    function problems(values: Record<string, unknown>, stack: string, secret: string[] = []): string[] {
-        try {
-            parseConfig({
-                stack,
-                values: Object.fromEntries(
-                    Object.entries(values).map(([k, v]) => [`med-agi:${k}`, typeof v === "string" ? v : JSON.stringify(v)]),
-                ),
-                isSecret: (key) => secret.includes(key.replace(/^med-agi:/, "")),
-            });
-        } catch (err) {
-            if (err instanceof ConfigValidationError) return err.problems.map((p) => p.message);
-            throw err;
-        }
-        return [];
-    }
     const withRetention = (retention: Record<string, unknown>) => ({ dataStores: { elasticsearch: { retention } } });
 
     it("defaults to 30 days of logs and a year of audit in staging and prod, less in dev", () => {
@@ -195,35 +178,35 @@ describe("dataStores.elasticsearch.retention", () => {
         });
         expect(resolveSearchRetention("prod", {})).toEqual({ logs: "30d", audit: "365d" });
         expect(resolveSearchRetention("prod", { audit: "2190d" })).toEqual({ logs: "30d", audit: "2190d" });
-        expect(problems({}, "dev")).toEqual([]);
-        expect(problems(PROD, "prod", PROD_SECRETS)).toEqual([]);
+        expect(configProblems({}, "dev")).toEqual([]);
+        expect(configProblems(PROD, "prod", PROD_SECRETS)).toEqual([]);
     });
 
     it("accepts whole days up to ten years and names key, value and rule otherwise", () => {
-        expect(problems(withRetention({ logs: "14d", audit: "3650d" }), "dev")).toEqual([]);
-        expect(problems(withRetention({ logs: "30 days" }), "dev")).toEqual([
+        expect(configProblems(withRetention({ logs: "14d", audit: "3650d" }), "dev")).toEqual([]);
+        expect(configProblems(withRetention({ logs: "30 days" }), "dev")).toEqual([
             'dataStores.elasticsearch.retention.logs: "30 days" is not allowed (whole days such as "30d")',
         ]);
-        expect(problems(withRetention({ audit: "3651d" }), "dev")).toEqual([
+        expect(configProblems(withRetention({ audit: "3651d" }), "dev")).toEqual([
             'dataStores.elasticsearch.retention.audit: "3651d" is not allowed (at most "3650d")',
         ]);
-        expect(problems(withRetention({ logs: "0d" }), "dev")).toHaveLength(1);
-        expect(problems(withRetention({ keep: "30d" }), "dev")).toEqual([
+        expect(configProblems(withRetention({ logs: "0d" }), "dev")).toHaveLength(1);
+        expect(configProblems(withRetention({ keep: "30d" }), "dev")).toEqual([
             "dataStores.elasticsearch.retention.keep: unknown key (allowed: logs, audit)",
         ]);
     });
 
     it("keeps audit at least as long as logs", () => {
-        expect(problems(withRetention({ logs: "30d", audit: "30d" }), "dev")).toEqual([]);
-        expect(problems(withRetention({ logs: "30d", audit: "29d" }), "dev")).toEqual([
+        expect(configProblems(withRetention({ logs: "30d", audit: "30d" }), "dev")).toEqual([]);
+        expect(configProblems(withRetention({ logs: "30d", audit: "29d" }), "dev")).toEqual([
             'dataStores.elasticsearch.retention.audit: "29d" is not allowed (must be at least dataStores.elasticsearch.retention.logs ("30d"): the audit trail outlives the logs)',
         ]);
     });
 
     it("refuses less than 30 days of logs or 365 of audit in prod, and accepts exactly those", () => {
         expect(SEARCH_RETENTION_MINIMUM).toEqual({ logs: 30, audit: 365 });
-        expect(problems({ ...PROD, ...withRetention({ logs: "30d", audit: "365d" }) }, "prod", PROD_SECRETS)).toEqual([]);
-        expect(problems({ ...PROD, ...withRetention({ logs: "29d", audit: "364d" }) }, "prod", PROD_SECRETS)).toEqual([
+        expect(configProblems({ ...PROD, ...withRetention({ logs: "30d", audit: "365d" }) }, "prod", PROD_SECRETS)).toEqual([]);
+        expect(configProblems({ ...PROD, ...withRetention({ logs: "29d", audit: "364d" }) }, "prod", PROD_SECRETS)).toEqual([
             'dataStores.elasticsearch.retention.logs: "29d" is not allowed (prod keeps logs at least "30d" (the runbook\'s 30 daily log rotations); raise it or leave it unset for "30d")',
             'dataStores.elasticsearch.retention.audit: "364d" is not allowed (prod keeps audit at least "365d" (clinical audit trail); raise it or leave it unset for "365d")',
         ]);

@@ -8,35 +8,16 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-import { parseConfig, SECRET_CONFIG_KEYS, type PlatformConfig } from "../../infra/config";
+import { SECRET_CONFIG_KEYS } from "../../infra/config";
 import { deriveCookieSecret } from "../../infra/identity/config";
-import { ConfigValidationError } from "../../infra/validation";
 import { renderOutcome } from "../../tools/lib/render-stack";
-import { PROD_ROUTING, PROD_SECRETS } from "../support/config-fixtures";
+import { configProblems, parseValues, PROD_ROUTING, PROD_SECRETS } from "../support/config-fixtures";
 import { ROOT } from "../support/harness";
 
 const CLOUD = {
     cloud: { accountId: "123456789012", region: "eu-west-1", cluster: { adminRoleArns: ["arn:aws:iam::123456789012:role/deployer"] } },
 };
 const OIDC = PROD_ROUTING.oidc;
-
-function parse(values: Record<string, unknown>, stack: string, secrets: readonly string[]): PlatformConfig {
-    return parseConfig({
-        stack,
-        values: Object.fromEntries(Object.entries(values).map(([k, v]) => [`med-agi:${k}`, typeof v === "string" ? v : JSON.stringify(v)])),
-        isSecret: (key) => secrets.includes(key.replace(/^med-agi:/, "")),
-    });
-}
-
-function problems(values: Record<string, unknown>, stack: string, secrets: readonly string[]): string[] {
-    try {
-        parse(values, stack, secrets);
-    } catch (err) {
-        if (err instanceof ConfigValidationError) return err.problems.map((p) => p.message);
-        throw err;
-    }
-    return [];
-}
 
 const prod = (extra: Record<string, unknown> = {}) => ({
     environment: "prod",
@@ -48,20 +29,20 @@ const prod = (extra: Record<string, unknown> = {}) => ({
 
 describe("oidc", () => {
     it("is optional in dev: no IdP, no auth proxy", () => {
-        expect(parse({}, "dev", []).oidc).toBeUndefined();
+        expect(parseValues({}, "dev", []).oidc).toBeUndefined();
     });
 
     it("is required in staging and prod, with the commands that set it", () => {
         for (const stack of ["staging", "prod"]) {
             const values = { ...prod({ environment: stack }), oidc: undefined, oidcClientSecret: undefined };
-            expect(problems(values, stack, PROD_SECRETS)).toContain(
+            expect(configProblems(values, stack, PROD_SECRETS)).toContain(
                 `oidc: is required in ${stack} (the OpenID Connect provider of every service, oauth2-proxy and Grafana): pulumi config set --path med-agi:oidc.issuerUrl https://<your-idp>/ && pulumi config set --path med-agi:oidc.clientId <client-id> && pulumi config set --secret med-agi:oidcClientSecret <client-secret>`,
             );
         }
     });
 
     it("accepts a full prod config and fills the defaults", () => {
-        const c = parse(prod(), "prod", PROD_SECRETS).oidc!;
+        const c = parseValues(prod(), "prod", PROD_SECRETS).oidc!;
         expect(c).toMatchObject({
             issuerUrl: "https://login.example.org/realms/med-agi",
             clientId: "med-agi",
@@ -74,13 +55,13 @@ describe("oidc", () => {
     });
 
     it("takes an https issuer only", () => {
-        expect(problems(prod({ oidc: { ...OIDC, issuerUrl: "http://login.example.org/realms/med-agi" } }), "prod", PROD_SECRETS)).toEqual([
-            'oidc.issuerUrl: "http://login.example.org/realms/med-agi" is not allowed (an https:// URL)',
-        ]);
+        expect(
+            configProblems(prod({ oidc: { ...OIDC, issuerUrl: "http://login.example.org/realms/med-agi" } }), "prod", PROD_SECRETS),
+        ).toEqual(['oidc.issuerUrl: "http://login.example.org/realms/med-agi" is not allowed (an https:// URL)']);
     });
 
     it("refuses an unknown key, listing the allowed ones", () => {
-        const [message] = problems(prod({ oidc: { ...OIDC, issuer: "https://x.example.org" } }), "prod", PROD_SECRETS);
+        const [message] = configProblems(prod({ oidc: { ...OIDC, issuer: "https://x.example.org" } }), "prod", PROD_SECRETS);
         expect(message).toMatch(/^oidc\.issuer: unknown key \(allowed: issuerUrl, clientId, audience, /);
     });
 
@@ -88,31 +69,31 @@ describe("oidc", () => {
     const ISSUER_NETWORK = { network: { oidcIssuerCidrs: ["192.0.2.64/27"] } };
 
     it("needs its client secret, set as a secret", () => {
-        expect(problems({ oidc: OIDC, ...ISSUER_NETWORK }, "dev", [])).toEqual([
+        expect(configProblems({ oidc: OIDC, ...ISSUER_NETWORK }, "dev", [])).toEqual([
             "oidcClientSecret: is required while oidc is set (the OAuth client secret of oidc.clientId): pulumi config set --secret med-agi:oidcClientSecret <client-secret>",
         ]);
         expect(
-            parse({ oidc: OIDC, oidcClientSecret: "s3cr3t", ...ISSUER_NETWORK }, "dev", ["oidcClientSecret"]).secretsSet.has(
+            parseValues({ oidc: OIDC, oidcClientSecret: "s3cr3t", ...ISSUER_NETWORK }, "dev", ["oidcClientSecret"]).secretsSet.has(
                 "oidcClientSecret",
             ),
         ).toBe(true);
     });
 
     it("needs the issuer's address blocks, since a NetworkPolicy cannot name the issuer's host; not without oidc", () => {
-        expect(problems({ oidc: OIDC, oidcClientSecret: "s3cr3t" }, "dev", ["oidcClientSecret"])).toEqual([
+        expect(configProblems({ oidc: OIDC, oidcClientSecret: "s3cr3t" }, "dev", ["oidcClientSecret"])).toEqual([
             "network.oidcIssuerCidrs: is required (the OIDC issuer's IPv4 CIDRs, needed because oidc is set: oauth2-proxy and the services (which validate bearer tokens against the issuer's signing keys) may reach login.example.org on 443 only there, and a NetworkPolicy cannot select a host name)",
         ]);
-        expect(problems({ oidc: OIDC, oidcClientSecret: "s3cr3t", ...ISSUER_NETWORK }, "dev", ["oidcClientSecret"])).toEqual([]);
-        expect(problems({}, "dev", [])).toEqual([]);
+        expect(configProblems({ oidc: OIDC, oidcClientSecret: "s3cr3t", ...ISSUER_NETWORK }, "dev", ["oidcClientSecret"])).toEqual([]);
+        expect(configProblems({}, "dev", [])).toEqual([]);
     });
 
     it("needs the provider's endpoints while Grafana is deployed, not without it", () => {
         const { endpoints: _, ...noEndpoints } = OIDC;
         const base = { oidc: noEndpoints, oidcClientSecret: "s3cr3t", ...ISSUER_NETWORK };
-        expect(problems(base, "dev", ["oidcClientSecret"])).toEqual([
+        expect(configProblems(base, "dev", ["oidcClientSecret"])).toEqual([
             "oidc.endpoints: is required while Grafana is deployed (its generic_oauth login needs the authorization, token and userinfo URLs of the provider): pulumi config set --path med-agi:oidc.endpoints.authorization https://… (and .token, .userinfo)",
         ]);
-        expect(problems({ ...base, monitoring: { grafana: { enabled: false } } }, "dev", ["oidcClientSecret"])).toEqual([]);
+        expect(configProblems({ ...base, monitoring: { grafana: { enabled: false } } }, "dev", ["oidcClientSecret"])).toEqual([]);
     });
 });
 
@@ -125,7 +106,7 @@ describe("credentials given in plain text", () => {
         ["oidcClientSecret", "a-client-secret-in-plain-text"],
         ["oauth2ProxyCookieSecret", "0123456789abcdef0123456789abcdef"],
     ])("refuses %s with the exact command, without echoing the value", (key, value) => {
-        const found = problems(
+        const found = configProblems(
             { ...prod(), [key]: value },
             "prod",
             PROD_SECRETS.filter((k) => k !== key),
@@ -161,7 +142,7 @@ describe("credentials given in plain text", () => {
 
     it("refuses a credential-named env value of a service, and lets an ordinary one through", () => {
         expect(
-            problems(
+            configProblems(
                 { serviceDefaults: { env: { LOG_LEVEL: "info", API_TOKEN: "abc" } }, services: { ops: { env: { DB_PASSWORD: "x" } } } },
                 "dev",
                 [],
@@ -170,15 +151,15 @@ describe("credentials given in plain text", () => {
             "serviceDefaults.env.API_TOKEN: a plain-text credential is not allowed in a service's env (the value is not shown); keep it in a Kubernetes Secret, or for the OIDC client secret use: pulumi config set --secret med-agi:oidcClientSecret <value>",
             "services.ops.env.DB_PASSWORD: a plain-text credential is not allowed in a service's env (the value is not shown); keep it in a Kubernetes Secret, or for the OIDC client secret use: pulumi config set --secret med-agi:oidcClientSecret <value>",
         ]);
-        expect(problems({ services: { ops: { env: { LOG_LEVEL: "debug" } } } }, "dev", [])).toEqual([]);
+        expect(configProblems({ services: { ops: { env: { LOG_LEVEL: "debug" } } } }, "dev", [])).toEqual([]);
     });
 });
 
 describe("oauth2ProxyCookieSecret", () => {
     it("takes 32 characters and refuses 31, without showing the value", () => {
         const secrets = ["oauth2ProxyCookieSecret"];
-        expect(problems({ oauth2ProxyCookieSecret: "x".repeat(32) }, "dev", secrets)).toEqual([]);
-        expect(problems({ oauth2ProxyCookieSecret: "x".repeat(31) }, "dev", secrets)).toEqual([
+        expect(configProblems({ oauth2ProxyCookieSecret: "x".repeat(32) }, "dev", secrets)).toEqual([]);
+        expect(configProblems({ oauth2ProxyCookieSecret: "x".repeat(31) }, "dev", secrets)).toEqual([
             "oauth2ProxyCookieSecret: must be at least 32 characters (generate one with: openssl rand -base64 32); the value is not shown",
         ]);
     });
@@ -193,10 +174,10 @@ describe("oauth2ProxyCookieSecret", () => {
 
 describe("operator roles", () => {
     it("default to none, and a role may appear in one list only", () => {
-        expect(parse(prod(), "prod", PROD_SECRETS).cloud!.cluster).toMatchObject({ onCallRoleArns: [], breakGlassRoleArns: [] });
+        expect(parseValues(prod(), "prod", PROD_SECRETS).cloud!.cluster).toMatchObject({ onCallRoleArns: [], breakGlassRoleArns: [] });
         const twice = "arn:aws:iam::123456789012:role/deployer";
         const cloud = { ...CLOUD.cloud, cluster: { ...CLOUD.cloud.cluster, breakGlassRoleArns: [twice] } };
-        expect(problems(prod({ cloud }), "prod", PROD_SECRETS)).toEqual([
+        expect(configProblems(prod({ cloud }), "prod", PROD_SECRETS)).toEqual([
             `cloud.cluster.breakGlassRoleArns.0: "${twice}" is not allowed (a role appears once across adminRoleArns, onCallRoleArns and breakGlassRoleArns; it is already in cluster.adminRoleArns)`,
         ]);
     });
@@ -204,8 +185,8 @@ describe("operator roles", () => {
 
 describe("ingress.hsts", () => {
     it("takes a max-age of one day and refuses less", () => {
-        expect(parse({ ingress: { hsts: { maxAgeSeconds: 86400 } } }, "dev", []).ingress.hsts.maxAgeSeconds).toBe(86400);
-        expect(problems({ ingress: { hsts: { maxAgeSeconds: 86399 } } }, "dev", [])).toEqual([
+        expect(parseValues({ ingress: { hsts: { maxAgeSeconds: 86400 } } }, "dev", []).ingress.hsts.maxAgeSeconds).toBe(86400);
+        expect(configProblems({ ingress: { hsts: { maxAgeSeconds: 86399 } } }, "dev", [])).toEqual([
             "ingress.hsts.maxAgeSeconds: 86399 is not allowed (must be ≥ 86400)",
         ]);
     });

@@ -1,35 +1,18 @@
 /** `med-agi:pacs` and `med-agi:network`: defaults, and every bad value named with what is allowed. */
-import { ConfigValidationError } from "../../infra/validation";
-import { parseConfig } from "../../infra/config";
 import { cidrContains, cidrWithin, parseCidr } from "../../infra/network/cidr";
 import { pacsClientEnv } from "../../infra/network/pacs";
+import { parseValues, rejectionProblems } from "../support/config-fixtures";
 
-function parse(values: Record<string, unknown>, stack = "dev") {
-    return parseConfig({
-        stack,
-        values: Object.fromEntries(Object.entries(values).map(([k, v]) => [`med-agi:${k}`, typeof v === "string" ? v : JSON.stringify(v)])),
-        isSecret: () => false,
-    });
-}
-function problems(values: Record<string, unknown>): string[] {
-    try {
-        parse(values);
-    } catch (e) {
-        if (e instanceof ConfigValidationError) return e.problems.map((p) => p.message);
-        throw e;
-    }
-    throw new Error("expected a ConfigValidationError");
-}
 const PACS = { host: "pacs.example.org", cidr: "192.0.2.0/28", callingAeTitle: "MEDAGI_IMAGING", calledAeTitle: "PACS" };
 
 describe("pacs config", () => {
     it("is absent by default: no PACS, no env", () => {
-        expect(parse({}).pacs).toBeUndefined();
+        expect(parseValues({}).pacs).toBeUndefined();
         expect(pacsClientEnv(undefined)).toEqual([]);
     });
 
     it("defaults the DICOM port to 11112 and gives imaging the four variables", () => {
-        const pacs = parse({ pacs: PACS }).pacs;
+        const pacs = parseValues({ pacs: PACS }).pacs;
         expect(pacs?.port).toBe(11112);
         expect(pacsClientEnv(pacs)).toEqual([
             { name: "PACS_HOST", value: "pacs.example.org" },
@@ -37,27 +20,27 @@ describe("pacs config", () => {
             { name: "PACS_CALLING_AE_TITLE", value: "MEDAGI_IMAGING" },
             { name: "PACS_CALLED_AE_TITLE", value: "PACS" },
         ]);
-        expect(parse({ pacs: { ...PACS, port: 104 } }).pacs?.port).toBe(104);
+        expect(parseValues({ pacs: { ...PACS, port: 104 } }).pacs?.port).toBe(104);
     });
 
     it("refuses 0.0.0.0/0, a non-CIDR, a CIDR with host bits and a block wider than /16, naming key and value", () => {
-        expect(problems({ pacs: { ...PACS, cidr: "0.0.0.0/0" } })).toEqual([
+        expect(rejectionProblems({ pacs: { ...PACS, cidr: "0.0.0.0/0" } })).toEqual([
             'pacs.cidr: "0.0.0.0/0" is not allowed (a specific address block: /0 would allow every address)',
         ]);
-        expect(problems({ pacs: { ...PACS, cidr: "pacs.example.org" } })).toEqual([
+        expect(rejectionProblems({ pacs: { ...PACS, cidr: "pacs.example.org" } })).toEqual([
             'pacs.cidr: "pacs.example.org" is not allowed (an IPv4 CIDR such as "10.20.0.0/16")',
         ]);
-        expect(problems({ pacs: { ...PACS, cidr: "192.0.2.7/28" } })).toEqual([
+        expect(rejectionProblems({ pacs: { ...PACS, cidr: "192.0.2.7/28" } })).toEqual([
             'pacs.cidr: "192.0.2.7/28" is not allowed (a CIDR whose host bits are zero (the network address of the block))',
         ]);
-        expect(problems({ pacs: { ...PACS, cidr: "10.0.0.0/15" } })).toEqual([
+        expect(rejectionProblems({ pacs: { ...PACS, cidr: "10.0.0.0/15" } })).toEqual([
             'pacs.cidr: "10.0.0.0/15" is not allowed (a block of /16 or narrower (the PACS\'s own subnet, not a whole network))',
         ]);
-        expect(parse({ pacs: { ...PACS, cidr: "10.0.0.0/16" } }).pacs?.cidr).toBe("10.0.0.0/16");
+        expect(parseValues({ pacs: { ...PACS, cidr: "10.0.0.0/16" } }).pacs?.cidr).toBe("10.0.0.0/16");
     });
 
     it("refuses a literal host address outside the block, and bad AE titles and ports, all at once", () => {
-        const found = problems({
+        const found = rejectionProblems({
             pacs: { ...PACS, host: "192.0.2.99", port: 0, callingAeTitle: "THIS_TITLE_IS_TOO_LONG", calledAeTitle: "BAD\\AE" },
         });
         expect(found).toEqual(
@@ -69,13 +52,13 @@ describe("pacs config", () => {
         );
         expect(found).toContain('pacs.host: "192.0.2.99" is not allowed (an address inside pacs.cidr (192.0.2.0/28))');
         expect(found).toHaveLength(4);
-        expect(problems({ pacs: { ...PACS, host: "192.0.2.99" } })).toEqual([
+        expect(rejectionProblems({ pacs: { ...PACS, host: "192.0.2.99" } })).toEqual([
             'pacs.host: "192.0.2.99" is not allowed (an address inside pacs.cidr (192.0.2.0/28))',
         ]);
-        expect(parse({ pacs: { ...PACS, host: "192.0.2.14" } }).pacs?.host).toBe("192.0.2.14");
-        expect(parse({ pacs: { ...PACS, callingAeTitle: "A".repeat(16) } }).pacs?.callingAeTitle).toHaveLength(16);
-        expect(problems({ pacs: { ...PACS, callingAeTitle: "    " } })).toHaveLength(1);
-        expect(problems({ pacs: { ...PACS, extra: 1 } })).toEqual([
+        expect(parseValues({ pacs: { ...PACS, host: "192.0.2.14" } }).pacs?.host).toBe("192.0.2.14");
+        expect(parseValues({ pacs: { ...PACS, callingAeTitle: "A".repeat(16) } }).pacs?.callingAeTitle).toHaveLength(16);
+        expect(rejectionProblems({ pacs: { ...PACS, callingAeTitle: "    " } })).toHaveLength(1);
+        expect(rejectionProblems({ pacs: { ...PACS, extra: 1 } })).toEqual([
             "pacs.extra: unknown key (allowed: host, port, cidr, callingAeTitle, calledAeTitle)",
         ]);
     });
@@ -84,15 +67,17 @@ describe("pacs config", () => {
 describe("network config", () => {
     it("needs the SIEM's CIDRs when Fluent Bit ships over HTTP, and names the host it cannot select", () => {
         expect(
-            problems({ siem: { output: "http", host: "siem.example.org" }, siemToken: undefined }).filter((m) => m.startsWith("network.")),
+            rejectionProblems({ siem: { output: "http", host: "siem.example.org" }, siemToken: undefined }).filter((m) =>
+                m.startsWith("network."),
+            ),
         ).toEqual([
             "network.siemCidrs: is required (the SIEM collector's IPv4 CIDRs, needed in dev because siem.output is \"http\": Fluent Bit's egress is allowed only there, and a NetworkPolicy cannot select the host name siem.example.org)",
         ]);
-        expect(parse({}).network.siemCidrs).toBeUndefined();
+        expect(parseValues({}).network.siemCidrs).toBeUndefined();
     });
 
     it("refuses /0 and malformed blocks in every list", () => {
-        expect(problems({ network: { apiServerCidrs: ["0.0.0.0/0"], oidcIssuerCidrs: ["10.0.0.0/33"], siemCidrs: [] } })).toEqual([
+        expect(rejectionProblems({ network: { apiServerCidrs: ["0.0.0.0/0"], oidcIssuerCidrs: ["10.0.0.0/33"], siemCidrs: [] } })).toEqual([
             'network.apiServerCidrs.0: "0.0.0.0/0" is not allowed (a specific address block: /0 would allow every address)',
             "network.siemCidrs: [] is not allowed (must have at least 1 items)",
             'network.oidcIssuerCidrs.0: "10.0.0.0/33" is not allowed (an IPv4 CIDR such as "10.20.0.0/16")',
@@ -100,8 +85,8 @@ describe("network config", () => {
     });
 
     it("defaults ingress.controllerNamespace to ingress-nginx", () => {
-        expect(parse({}).ingress.controllerNamespace).toBe("ingress-nginx");
-        expect(parse({ ingress: { controllerNamespace: "nginx-internal" } }).ingress.controllerNamespace).toBe("nginx-internal");
+        expect(parseValues({}).ingress.controllerNamespace).toBe("ingress-nginx");
+        expect(parseValues({ ingress: { controllerNamespace: "nginx-internal" } }).ingress.controllerNamespace).toBe("nginx-internal");
     });
 });
 

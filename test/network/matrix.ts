@@ -3,7 +3,7 @@
  * (one stack per jest file: the mock runtime is process-global).
  */
 import type { Plan } from "../../tools/lib/plan";
-import { k8sObject, runStack } from "../support/harness";
+import { k8sObject, ofType, runStack } from "../support/harness";
 import { address, pod, type Address, type Endpoint } from "../support/network-policy";
 import {
     METRICS,
@@ -39,8 +39,8 @@ export interface MatrixFacts {
     readonly isolatedNamespaces: readonly string[];
 }
 
-/** The matrix tests on the render of `facts.stack`; returns that render (set before the tests). */
-export function matrixTests(facts: MatrixFacts): () => Plan {
+/** The matrix tests on the render of `facts.stack`. */
+export function matrixTests(facts: MatrixFacts): void {
     let rendered: Plan;
     const plan = () => rendered;
     let net: StackNetwork;
@@ -276,6 +276,14 @@ export function matrixTests(facts: MatrixFacts): () => Plan {
             }
         });
 
+        if (facts.objectStore.kind === "aws") {
+            it("enables the VPC CNI's network policy agent, so EKS enforces these policies", () => {
+                const addon = ofType(plan(), "aws:eks/addon:Addon").filter((r) => r.inputs.addonName === "vpc-cni");
+                expect(addon).toHaveLength(1);
+                expect(JSON.parse(String(addon[0]?.inputs.configurationValues))).toEqual({ enableNetworkPolicy: "true" });
+            });
+        }
+
         const pacs = facts.pacs;
         if (pacs !== undefined) {
             it("lets imaging, and only imaging, talk DICOM to the PACS block and port", () => {
@@ -308,5 +316,4 @@ export function matrixTests(facts: MatrixFacts): () => Plan {
             });
         }
     });
-    return plan;
 }

@@ -28,6 +28,17 @@ const logrotateText = (plan: Plan, edit: (t: string) => string) => {
     const cm = obj(plan, "ConfigMap", "med-agi-logrotate", "med-agi-node");
     for (const k of Object.keys(cm.inputs.data)) cm.inputs.data[k] = edit(cm.inputs.data[k]);
 };
+/** Matches the search-lifecycle object of `type` (named `search-lifecycle-<content hash>`). */
+const searchLifecycle =
+    (type: string) =>
+    (r: PlannedResource): boolean =>
+        r.type === type && String((r.inputs as any).metadata?.name).startsWith("search-lifecycle-");
+/** Rewrites the JSON document held as a string at `holder[key]`. */
+const editJson = (holder: Record<string, any>, key: string, edit: (doc: any) => void): void => {
+    const doc = JSON.parse(holder[key]);
+    edit(doc);
+    holder[key] = JSON.stringify(doc);
+};
 /** The AWS resource of `type` (token without `aws:`) named `med-agi-<stack>-<role>`, as infra/aws names them. */
 const aws = (plan: Plan, type: string, role: string): any => {
     const name = `med-agi-${plan.stack}-${role}`;
@@ -461,9 +472,7 @@ const MUTATIONS: Mutation[] = [
         base: "prod",
         policy: "data-search-least-privilege",
         mutate: (p) => {
-            const job = p.resources.find(
-                (r) => r.type === "kubernetes:batch/v1:Job" && String((r.inputs as any).metadata?.name).startsWith("search-lifecycle-"),
-            )!;
+            const job = p.resources.find(searchLifecycle("kubernetes:batch/v1:Job"))!;
             (job.inputs as any).spec.template.spec.containers[0].env[2].valueFrom.secretKeyRef.name = "med-agi-search-es-elastic-user";
         },
     },
@@ -487,25 +496,15 @@ const MUTATIONS: Mutation[] = [
         base: "prod",
         policy: "data-search-retention",
         mutate: (p) => {
-            const cm = p.resources.find(
-                (r) =>
-                    r.type === "kubernetes:core/v1:ConfigMap" && String((r.inputs as any).metadata?.name).startsWith("search-lifecycle-"),
-            )!;
-            const ilm = JSON.parse((cm.inputs as any).data["ilm-audit.json"]);
-            ilm.policy.phases.delete.min_age = "90d";
-            (cm.inputs as any).data["ilm-audit.json"] = JSON.stringify(ilm);
+            const cm = p.resources.find(searchLifecycle("kubernetes:core/v1:ConfigMap"))!;
+            editJson((cm.inputs as any).data, "ilm-audit.json", (ilm) => void (ilm.policy.phases.delete.min_age = "90d"));
         },
     },
     {
         name: "staging drops the index lifecycle",
         base: "staging",
         policy: "data-search-retention",
-        mutate: (p) =>
-            remove(
-                p,
-                (r) =>
-                    r.type === "kubernetes:core/v1:ConfigMap" && String((r.inputs as any).metadata?.name).startsWith("search-lifecycle-"),
-            ),
+        mutate: (p) => remove(p, searchLifecycle("kubernetes:core/v1:ConfigMap")),
     },
     // AWS
     {
@@ -552,12 +551,10 @@ const MUTATIONS: Mutation[] = [
         name: "drop the TLS-only statement of the backups bucket",
         base: "prod",
         policy: "aws-s3-tls-only",
-        mutate: (p) => {
-            const policy = aws(p, "s3/bucketPolicy:BucketPolicy", "backups").inputs;
-            const doc = JSON.parse(policy.policy);
-            doc.Statement = doc.Statement.filter((st: any) => st.Sid !== "DenyInsecureTransport");
-            policy.policy = JSON.stringify(doc);
-        },
+        mutate: (p) =>
+            editJson(aws(p, "s3/bucketPolicy:BucketPolicy", "backups").inputs, "policy", (doc) => {
+                doc.Statement = doc.Statement.filter((st: any) => st.Sid !== "DenyInsecureTransport");
+            }),
     },
     {
         name: "delete the models bucket's lifecycle",
@@ -738,12 +735,12 @@ const MUTATIONS: Mutation[] = [
         name: "grant the auditor every action on ops in prod",
         base: "prod",
         policy: "runbook-opa-policy",
-        mutate: (p) => {
-            const cm = obj(p, "ConfigMap", "opa-policy").inputs;
-            const data = JSON.parse(cm.data["data.json"]);
-            data.medagi.acl.grants.auditor.ops = ["*"];
-            cm.data["data.json"] = JSON.stringify(data);
-        },
+        mutate: (p) =>
+            editJson(
+                obj(p, "ConfigMap", "opa-policy").inputs.data,
+                "data.json",
+                (data) => void (data.medagi.acl.grants.auditor.ops = ["*"]),
+            ),
     },
     // runbook-opa-prod-ha
     {

@@ -34,7 +34,7 @@ export const PROD_ROUTING = {
 export const PROD_SECRETS = ["pagerdutyRoutingKey", "slackWebhookUrl", "siemToken", "backupSigningKey", "oidcClientSecret"];
 
 /** Parses `values` (bare keys, objects as in stack YAML) as the config of `stack`; `secret` lists the keys given as secrets. */
-export function parseValues(values: Record<string, unknown>, stack = "dev", secret: string[] = []): PlatformConfig {
+export function parseValues(values: Record<string, unknown>, stack = "dev", secret: readonly string[] = []): PlatformConfig {
     return parseConfig({
         stack,
         values: Object.fromEntries(Object.entries(values).map(([k, v]) => [`med-agi:${k}`, typeof v === "string" ? v : JSON.stringify(v)])),
@@ -42,13 +42,20 @@ export function parseValues(values: Record<string, unknown>, stack = "dev", secr
     });
 }
 
-/** The validation problems of `values` as the config of `stack` (fails if the config is accepted). */
-export function rejectionProblems(values: Record<string, unknown>, stack = "dev", secret: string[] = []): string[] {
+/** The validation problems of `values` as the config of `stack` (none when the config is accepted). */
+export function configProblems(values: Record<string, unknown>, stack = "dev", secret: readonly string[] = []): string[] {
     try {
         parseValues(values, stack, secret);
     } catch (err) {
         if (err instanceof ConfigValidationError) return err.problems.map((p) => p.message);
         throw err;
     }
-    throw new Error("expected the config to be rejected");
+    return [];
+}
+
+/** The validation problems of `values` as the config of `stack` (fails if the config is accepted). */
+export function rejectionProblems(values: Record<string, unknown>, stack = "dev", secret: readonly string[] = []): string[] {
+    const problems = configProblems(values, stack, secret);
+    if (problems.length === 0) throw new Error("expected the config to be rejected");
+    return problems;
 }

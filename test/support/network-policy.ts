@@ -162,36 +162,38 @@ export class PolicyEvaluator {
         });
     }
 
+    /**
+     * Whether `direction`'s policies pass the connection: those selecting the
+     * source for Egress, the destination for Ingress (an address is selected by none).
+     */
+    private passes(direction: "Ingress" | "Egress", source: Endpoint, destination: Endpoint, port: number, protocol: Protocol): boolean {
+        const [pod, peer] = direction === "Egress" ? [source, destination] : [destination, source];
+        if (pod.kind !== "pod") return true;
+        const selecting = this.selecting(pod, direction);
+        if (selecting.length === 0) return true;
+        return selecting.some((policy) => {
+            const rules =
+                direction === "Egress"
+                    ? (policy.spec.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports }))
+                    : (policy.spec.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports }));
+            return rules.some(
+                (rule) =>
+                    (rule.peers === undefined ||
+                        rule.peers.length === 0 ||
+                        rule.peers.some((p) => this.peerMatches(p, policy.metadata.namespace, peer))) &&
+                    this.portMatches(rule.ports, destination, port, protocol),
+            );
+        });
+    }
+
     /** Whether `source`'s egress policies let it open `port`/`protocol` to `destination`. */
     egressAllows(source: Endpoint, destination: Endpoint, port: number, protocol: Protocol = "TCP"): boolean {
-        if (source.kind !== "pod") return true; // an outside address has no egress policy here
-        const selecting = this.selecting(source, "Egress");
-        if (selecting.length === 0) return true;
-        return selecting.some((policy) =>
-            (policy.spec.egress ?? []).some(
-                (rule) =>
-                    (rule.to === undefined ||
-                        rule.to.length === 0 ||
-                        rule.to.some((peer) => this.peerMatches(peer, policy.metadata.namespace, destination))) &&
-                    this.portMatches(rule.ports, destination, port, protocol),
-            ),
-        );
+        return this.passes("Egress", source, destination, port, protocol);
     }
 
     /** Whether `destination`'s ingress policies admit `source` on `port`/`protocol`. */
     ingressAllows(source: Endpoint, destination: Endpoint, port: number, protocol: Protocol = "TCP"): boolean {
-        if (destination.kind !== "pod") return true;
-        const selecting = this.selecting(destination, "Ingress");
-        if (selecting.length === 0) return true;
-        return selecting.some((policy) =>
-            (policy.spec.ingress ?? []).some(
-                (rule) =>
-                    (rule.from === undefined ||
-                        rule.from.length === 0 ||
-                        rule.from.some((peer) => this.peerMatches(peer, policy.metadata.namespace, source))) &&
-                    this.portMatches(rule.ports, destination, port, protocol),
-            ),
-        );
+        return this.passes("Ingress", source, destination, port, protocol);
     }
 
     /** Whether the connection passes: both the source's egress and the destination's ingress. */
