@@ -84,7 +84,8 @@ describe("tools/go-tools.sh", () => {
         });
         const r = run(root, ". tools/go-tools.sh; echo sourced-status=$?");
         expect(r.stderr).toContain("go-tools: cannot install opa: `go install tool` failed in tools/go/opa");
-        expect(r.stderr).toContain("github.com/open-policy-agent/opa@v1.21.99");
+        // go.sum holds no hash for v1.21.99, and -mod=readonly refuses to fetch one: go's own error is shown.
+        expect(r.stderr).toContain("missing go.sum entry for module providing package github.com/open-policy-agent/opa");
         expect(r.stdout).toBe("sourced-status=1\n");
         expect(fs.readdirSync(path.join(root, "cache")).filter((e) => e.startsWith("opa-") || e.startsWith(".building"))).toEqual([]);
         const executed = run(root, "tools/go-tools.sh");
