@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's one test command (`npm test`): makes sure the real tools the
 # tests drive are present (Debian packages, installed when missing and we are
-# root), then runs jest. Extra arguments go to jest (`npm test -- test/config`).
+# root; the Go tools, built at their pinned versions into a cache when
+# missing, tools/go-tools.sh), then runs jest. Extra arguments go to jest (`npm test -- test/config`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,4 +37,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
 fi
+# OPA, Regal and the manifest linters: built from source at the versions pinned
+# in tools/go/<tool>/ when not cached yet; their bin directories go first on PATH.
+# shellcheck source=tools/go-tools.sh
+. tools/go-tools.sh
 exec npx jest "$@"

@@ -79,13 +79,14 @@ export function filesChecksum(...sets: Readonly<Record<string, string>>[]): stri
     return hash.digest("hex");
 }
 
-/** The `opa` command line: server on all interfaces, its own API locked by `system.authz`, no telemetry. */
+/** The `opa` command line: server on all interfaces, its own API locked by `system.authz`, no version check. */
 export function opaArgs(): string[] {
     return [
         "run",
         "--server",
         `--addr=0.0.0.0:${OPA_PORT}`,
-        "--disable-telemetry",
+        // No call to GitHub for the newest release (OPA 1.x deprecated --disable-telemetry for this flag).
+        "--skip-version-check",
         `--config-file=${CONFIG_DIR}/${CONFIG_FILE}`,
         // Only the requests system-authz.rego allows reach OPA's API (no PUT /v1/policies).
         "--authorization=basic",

@@ -64,11 +64,12 @@ describe("policyFiles", () => {
         expect(JSON.parse(policyFiles(dev)["data.json"]!).medagi.acl.grants["platform-admin"]).toEqual({ "*": ["*"] });
     });
 
-    it("locks OPA's own API to decisions, probes and metrics, and masks tokens in the decision log", () => {
+    // What these modules decide is asked of the real OPA in test/authz/engine.test.ts.
+    it("ships the API lock (decisions, probes and metrics only) and the decision-log mask", () => {
         expect(files["system-authz.rego"]).toMatch(/^package system\.authz$/m);
         expect(files["system-authz.rego"]).toMatch(/^default allow := false$/m);
-        expect(files["system-authz.rego"]).toContain('["v1", "data", "medagi", "authz"]');
-        expect(files["system-authz.rego"]).toContain('[["health"], ["metrics"]]');
+        expect(files["system-authz.rego"]).toContain('decision_rules := {"allow", "reasons"}');
+        expect(files["system-authz.rego"]).toContain('input.path == ["v1", "data", "medagi", "authz", rule]');
         expect(files["system-log.rego"]).toMatch(/^package system\.log$/m);
         expect(files["system-log.rego"]).toContain('mask contains "/input/token"');
     });
@@ -82,12 +83,12 @@ describe("OPA's configuration and command line", () => {
         });
     });
 
-    it("runs the server on 0.0.0.0:8181 without telemetry, with its API authorised and the ConfigMap's hidden entries ignored", () => {
+    it("runs the server on 0.0.0.0:8181 without a version check, with its API authorised and the ConfigMap's hidden entries ignored", () => {
         expect(opaArgs()).toEqual([
             "run",
             "--server",
             "--addr=0.0.0.0:8181",
-            "--disable-telemetry",
+            "--skip-version-check",
             "--config-file=/config/config.yaml",
             "--authorization=basic",
             "--ignore=.*",

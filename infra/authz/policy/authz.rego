@@ -14,6 +14,10 @@ package medagi.authz
 
 acl := data.medagi.acl
 
+# METADATA
+# description: The decision every service asks for (POST /v1/data/medagi/authz/allow).
+# entrypoint: true
+# scope: document
 default allow := false
 
 # Allowed when the input is well formed and one of the caller's roles grants the
@@ -37,8 +41,12 @@ valid_input if {
 	count(reasons) == 0
 }
 
-# Why the input cannot be decided on (empty when it can). Not part of the
-# decision services ask for; readable at /v1/data/medagi/authz/reasons.
+# METADATA
+# description: |
+#   Why the input cannot be decided on (empty when it can). Not part of the
+#   decision services ask for; readable at /v1/data/medagi/authz/reasons.
+# entrypoint: true
+# scope: document
 reasons contains "input.subject: must be a non-empty string" if {
 	not non_empty_string(field("subject"))
 }

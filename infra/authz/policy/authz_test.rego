@@ -65,7 +65,67 @@ test_unknown_action_is_denied_with_a_reason if {
 }
 
 test_missing_subject_is_denied if {
-	not authz.allow with input as {"roles": ["clinician"], "service": "imaging", "action": "read"} with data.medagi.acl as acl
+	no_subject := {"roles": ["clinician"], "service": "imaging", "action": "read"}
+	not authz.allow with input as no_subject with data.medagi.acl as acl
+}
+
+test_empty_subject_is_denied if {
+	empty_subject := object.union(req(["clinician"], "imaging", "read"), {"subject": ""})
+	not authz.allow with input as empty_subject with data.medagi.acl as acl
+}
+
+test_a_subject_that_is_not_a_string_is_denied if {
+	numeric_subject := object.union(req(["clinician"], "imaging", "read"), {"subject": 42})
+	not authz.allow with input as numeric_subject with data.medagi.acl as acl
+}
+
+test_missing_roles_are_denied if {
+	no_roles := {"subject": "user-1", "service": "imaging", "action": "read"}
+	not authz.allow with input as no_roles with data.medagi.acl as acl
+}
+
+test_a_role_that_is_not_a_string_denies_the_request if {
+	not authz.allow with input as req(["clinician", 7], "imaging", "read") with data.medagi.acl as acl
+}
+
+test_service_and_action_match_exactly if {
+	not authz.allow with input as req(["clinician"], "Imaging", "read") with data.medagi.acl as acl
+	not authz.allow with input as req(["clinician"], "imaging/", "read") with data.medagi.acl as acl
+	not authz.allow with input as req(["clinician"], "ops/../imaging", "read") with data.medagi.acl as acl
+	not authz.allow with input as req(["clinician"], "imaging", "READ") with data.medagi.acl as acl
+}
+
+test_a_wildcard_in_the_input_grants_nothing if {
+	not authz.allow with input as req(["platform-admin"], "*", "read") with data.medagi.acl as acl
+	not authz.allow with input as req(["platform-admin"], "imaging", "*") with data.medagi.acl as acl
+}
+
+test_wildcard_service_grants_only_the_named_actions if {
+	table := object.union(acl, {"grants": {"operator": {"*": ["read"]}}})
+	authz.allow with input as req(["operator"], "eval", "read") with data.medagi.acl as table
+	not authz.allow with input as req(["operator"], "eval", "write") with data.medagi.acl as table
+}
+
+test_wildcard_action_covers_only_the_named_service if {
+	table := object.union(acl, {"grants": {"operator": {"ops": ["*"]}}})
+	authz.allow with input as req(["operator"], "ops", "admin") with data.medagi.acl as table
+	not authz.allow with input as req(["operator"], "eval", "read") with data.medagi.acl as table
+}
+
+test_a_well_formed_input_has_no_reasons if {
+	reasons := authz.reasons with input as req(["root"], "ops", "admin") with data.medagi.acl as acl
+	count(reasons) == 0
+}
+
+test_every_bad_field_has_its_reason if {
+	bad := {"roles": "clinician", "service": "billing", "action": "delete"}
+	reasons := authz.reasons with input as bad with data.medagi.acl as acl
+	reasons == {
+		"input.subject: must be a non-empty string",
+		"input.roles: must be an array of strings",
+		`input.service: billing is not one of ["imaging", "ekg", "eval", "anchor", "modelcards", "ops"]`,
+		`input.action: delete is not one of ["read", "write", "infer", "evaluate", "admin"]`,
+	}
 }
 
 test_roles_must_be_an_array if {

@@ -4,6 +4,10 @@
 # if a caller sends a raw token or header anyway, it is erased before logging.
 package system.log
 
+# METADATA
+# description: The input paths erased from every decision log entry.
+# entrypoint: true
+# scope: document
 mask contains "/input/token"
 
 mask contains "/input/authorization"
