@@ -22,7 +22,14 @@ import { IRSA_ANNOTATION } from "../backups/component";
 import { podSecurityLabels } from "../k8s/security";
 import { NAMESPACE } from "../runbook";
 import { deriveCookieSecret, OAUTH2_PROXY_CHART, type OidcConfig } from "./config";
-import { EXTERNAL_SECRETS, EXTERNAL_SECRETS_CHART, externalSecretSpec, externalSecretsValues, secretStoreSpec } from "./external-secrets";
+import {
+    EXTERNAL_SECRETS,
+    EXTERNAL_SECRETS_CHART,
+    externalSecretSpec,
+    externalSecretsValues,
+    secretStoreSpec,
+    tokenRequestRole,
+} from "./external-secrets";
 import {
     GRAFANA_CLUSTER_ROLE,
     grafanaClusterRoleRules,
@@ -221,6 +228,21 @@ export class Identity extends pulumi.ComponentResource {
                 },
                 child,
             );
+            const token = tokenRequestRole();
+            const tokenRole = new k8s.rbac.v1.Role(
+                `${name}-external-secrets-token-role`,
+                { metadata: { name: EXTERNAL_SECRETS.tokenRole, namespace: NAMESPACE, labels }, rules: token.rules },
+                child,
+            );
+            const tokenBinding = new k8s.rbac.v1.RoleBinding(
+                `${name}-external-secrets-token-binding`,
+                {
+                    metadata: { name: EXTERNAL_SECRETS.tokenRole, namespace: NAMESPACE, labels },
+                    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: EXTERNAL_SECRETS.tokenRole },
+                    subjects: token.subjects,
+                },
+                { ...child, dependsOn: [tokenRole] },
+            );
             const store = new k8s.apiextensions.CustomResource(
                 `${name}-secret-store`,
                 {
@@ -229,7 +251,7 @@ export class Identity extends pulumi.ComponentResource {
                     metadata: { name: EXTERNAL_SECRETS.store, namespace: NAMESPACE, labels },
                     spec: secretStoreSpec(eso.region),
                 },
-                { ...child, dependsOn: [release, account] },
+                { ...child, dependsOn: [release, account, tokenBinding] },
             );
             const synced = eso.secrets.map(
                 (s) =>
