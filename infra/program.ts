@@ -202,9 +202,10 @@ export function declarePlatform(config: PlatformConfig, files: PlatformFiles = {
                     namespace: config.monitoring.namespace,
                     ...(config.ingress.enabled ? { ingress: config.ingress } : {}),
                 }),
-                ...(config.oidc === undefined || secrets.oidcClientSecret === undefined
+                // Grafana's own client secret: never oauth2-proxy's.
+                ...(config.oidc === undefined || secrets.grafanaOidcClientSecret === undefined
                     ? {}
-                    : { oidcClientSecret: secrets.oidcClientSecret }),
+                    : { oidcClientSecret: secrets.grafanaOidcClientSecret }),
                 // nginx reads custom-headers only from the Ingress's own namespace.
                 ...(config.ingress.enabled
                     ? { configMaps: [{ name: SECURITY_HEADERS_CONFIGMAP, data: securityHeaders(config.ingress.hsts) }] }

@@ -29,19 +29,16 @@ describe.each(["staging", "prod"] as const)("%s: OIDC", (stack) => {
     // The stacks' ingress domains (Pulumi.<stack>.yaml).
     const domain = { staging: "staging.med-agi.example.org", prod: "med-agi.example.org" }[stack];
 
-    it("reaches every service: issuer, client id and audience as env, the client secret from the oidc-client Secret", () => {
+    it("reaches every service: issuer, client id and audience as env, and no client secret (tokens are verified with the issuer's keys)", () => {
         for (const name of SERVICES) {
             const env = container(plans[stack], name).env;
-            expect(env).toEqual(
-                expect.arrayContaining([
-                    { name: "OIDC_ISSUER_URL", value: issuer },
-                    { name: "OIDC_CLIENT_ID", value: `med-agi-${stack}` },
-                    { name: "OIDC_AUDIENCE", value: `med-agi-${stack}` },
-                    { name: "OIDC_CLIENT_SECRET", valueFrom: { secretKeyRef: { name: "oidc-client", key: "client-secret" } } },
-                ]),
-            );
+            expect(env.filter((e: any) => e.name.startsWith("OIDC_"))).toEqual([
+                { name: "OIDC_ISSUER_URL", value: issuer },
+                { name: "OIDC_CLIENT_ID", value: `med-agi-${stack}` },
+                { name: "OIDC_AUDIENCE", value: `med-agi-${stack}` },
+            ]);
         }
-        expect(Object.keys(k8sObject(plans[stack], "Secret", "oidc-client").stringData)).toEqual(["client-secret"]);
+        expect(k8sObjects(plans[stack], "Secret").map((s) => s.metadata.name)).not.toContain("oidc-client");
     });
 
     it("deploys oauth2-proxy 10.7.0 as release oauth2-proxy in med-agi on port 4180, image v7.15.6, credentials from its Secret", () => {
@@ -89,11 +86,11 @@ describe.each(["staging", "prod"] as const)("%s: OIDC", (stack) => {
         }
     });
 
-    it("logs Grafana in through the same issuer, the client secret from the grafana-oidc Secret", () => {
+    it("logs Grafana in through the same issuer as a client of its own, its secret from the grafana-oidc Secret", () => {
         const grafana = release(plans[stack], "kube-prometheus-stack").values.grafana;
         expect(grafana["grafana.ini"]["auth.generic_oauth"]).toMatchObject({
             enabled: true,
-            client_id: `med-agi-${stack}`,
+            client_id: `med-agi-${stack}-grafana`,
             auth_url: `${issuer}/protocol/openid-connect/auth`,
             token_url: `${issuer}/protocol/openid-connect/token`,
             api_url: `${issuer}/protocol/openid-connect/userinfo`,
@@ -183,7 +180,11 @@ describe.each(STACKS)("%s: Ingress and RBAC", (stack) => {
             ],
         }[stack];
         expect(
-            k8sObjects(plans[stack], "ClusterRoleBinding").map((b) => ({ name: b.metadata.name, role: b.roleRef.name, subjects: b.subjects })),
+            k8sObjects(plans[stack], "ClusterRoleBinding").map((b) => ({
+                name: b.metadata.name,
+                role: b.roleRef.name,
+                subjects: b.subjects,
+            })),
         ).toEqual(reviewed);
         if (stack === "prod") {
             expect(k8sObject(plans[stack], "ClusterRole", "med-agi-eck-node-reader", null).rules).toEqual([
@@ -248,7 +249,11 @@ describe.each(STACKS)("%s: third-party charts keep no cluster-wide write or Secr
                 { apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"], resourceNames: ["external-secrets-aws"] },
             ]);
             const binding = k8sObject(plans[stack], "RoleBinding", "external-secrets-token-request");
-            expect(binding.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "external-secrets-token-request" });
+            expect(binding.roleRef).toEqual({
+                apiGroup: "rbac.authorization.k8s.io",
+                kind: "Role",
+                name: "external-secrets-token-request",
+            });
             expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "external-secrets", namespace: "external-secrets" }]);
             // No other Role of ours lets anyone request tokens.
             const tokenRoles = k8sObjects(plans[stack], "Role").filter((r) =>
