@@ -333,7 +333,7 @@ export function declarePlatform(config: PlatformConfig, files: PlatformFiles = {
                 cloud !== undefined ? { kind: "external", cidrs: [cloud.network.vpcCidr], port: POSTGRES_PORT } : { kind: "in-cluster" },
             objectStore:
                 cloud !== undefined
-                    ? { kind: "aws", s3Cidrs: cloud.network.s3Cidrs, stsCidrs: [cloud.network.vpcCidr] }
+                    ? { kind: "aws", s3Cidrs: cloud.network.s3Cidrs, stsCidrs: cloud.network.stsCidrs }
                     : {
                           kind: "in-cluster",
                           implementation: config.dataStores.objectStore.implementation,

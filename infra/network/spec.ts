@@ -236,7 +236,7 @@ function objectStoreEgress(args: NetworkPlanArgs): { to: Peer[]; ports: PolicyPo
     return [
         // S3 through the VPC's gateway endpoint: still S3's public addresses (the prefix list's blocks), on 443.
         { to: blocks(o.s3Cidrs), ports: [tcp(PEER_PORTS.https)] },
-        // IRSA exchanges the pod's token at STS: the interface endpoint's addresses in the VPC, on 443.
+        // IRSA exchanges the pod's token at STS: the STS interface endpoint's own subnets, on 443 (not the VPC CIDR).
         { to: blocks(o.stsCidrs), ports: [tcp(PEER_PORTS.https)] },
     ];
 }

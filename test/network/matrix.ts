@@ -25,9 +25,10 @@ export interface MatrixFacts {
     readonly stack: "dev" | "staging" | "prod";
     /** dev: the CloudNativePG pods; cloud: an address in the VPC (RDS). */
     readonly database: { readonly kind: "in-cluster" } | { readonly kind: "external"; readonly address: string; readonly outside: string };
-    /** dev: the SeaweedFS filer on its S3 port; cloud: an S3 address and the STS endpoint's address, on 443. */
+    /** dev: the SeaweedFS filer on its S3 port; cloud: an S3 address, the STS endpoint's address and a VPC address that is not STS, on 443. */
     readonly objectStore:
-        { readonly kind: "in-cluster"; readonly port: number } | { readonly kind: "aws"; readonly s3: string; readonly sts: string };
+        | { readonly kind: "in-cluster"; readonly port: number }
+        | { readonly kind: "aws"; readonly s3: string; readonly sts: string; readonly notSts: string };
     /** An address the API server answers at, and its port. */
     readonly apiServer: { readonly ip: string; readonly port: number };
     readonly pacs?: { readonly ip: string; readonly outsideIp: string; readonly port: number; readonly env: Record<string, string> };
@@ -219,7 +220,13 @@ export function matrixTests(facts: MatrixFacts): void {
             expect(net.evaluator.allows(w("triton"), store, port)).toBe(true);
             expect(net.evaluator.allows(w("triton"), w("imaging"), SERVICE_PORTS.imaging)).toBe(false);
             expect(net.evaluator.allows(w("triton"), PEERS.elasticsearch, 9200)).toBe(false);
-            if (facts.objectStore.kind === "aws") expect(net.evaluator.allows(w("triton"), address(facts.objectStore.sts), 443)).toBe(true);
+            if (facts.objectStore.kind === "aws") {
+                // IRSA's token exchange reaches the STS endpoint's subnets, not the rest of the VPC on 443 (issue 19, finding 6).
+                for (const job of ["triton", "model-backup", "postgres-backup"]) {
+                    expect([job, net.evaluator.allows(w(job), address(facts.objectStore.sts), 443)]).toEqual([job, true]);
+                    expect([job, net.evaluator.allows(w(job), address(facts.objectStore.notSts), 443)]).toEqual([job, false]);
+                }
+            }
             if (facts.tritonGpu) {
                 // The CPU pods' gate asks the GPU pods' readiness; the GPU pods never call the CPU pods.
                 expect(net.evaluator.allows(w("triton-cpu"), w("triton"), 8000)).toBe(true);
@@ -240,10 +247,8 @@ export function matrixTests(facts: MatrixFacts): void {
             for (const [job, [toDb, toStore, toApi]] of Object.entries(needs)) {
                 expect([job, net.evaluator.allows(w(job), db, dbPort)]).toEqual([job, toDb]);
                 expect([job, net.evaluator.allows(w(job), store, storePort)]).toEqual([job, toStore]);
-                // In AWS, IRSA's STS interface endpoint shares the private subnets with EKS's control-plane ENIs,
-                // so HTTPS to the VPC (for STS) also reaches the API server (docs/network.md, "Limits").
-                const viaSts = facts.objectStore.kind === "aws" && toStore;
-                expect([job, net.evaluator.allows(w(job), api(), facts.apiServer.port)]).toEqual([job, toApi || viaSts]);
+                // STS's interface endpoint has subnets of its own: HTTPS to it no longer reaches the API server (issue 19, finding 6).
+                expect([job, net.evaluator.allows(w(job), api(), facts.apiServer.port)]).toEqual([job, toApi]);
                 expect([job, net.evaluator.allows(w(job), api(), 6443)]).toEqual([job, toApi]);
                 expect([job, net.evaluator.allows(w(job), PEERS.elasticsearch, 9200)]).toEqual([job, false]);
             }
