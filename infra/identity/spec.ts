@@ -135,6 +135,16 @@ export interface OAuth2ProxyValuesArgs {
     readonly replicas: number;
 }
 
+/**
+ * The browser session (issue 19, finding 10): at most one working day, and
+ * re-checked at the IdP every hour with the refresh token, so a user
+ * disabled at the IdP loses access within the hour instead of keeping a
+ * 7-day cookie (oauth2-proxy's default `--cookie-expire` is 168h). The
+ * refreshed cookie reaches the browser through ingress-nginx's external-auth
+ * `Set-Cookie` pass-through. `refresh` must stay below `expire`.
+ */
+export const OAUTH2_PROXY_SESSION = { expire: "8h", refresh: "1h" } as const;
+
 /** The oauth2-proxy chart values (keys as oauth2-proxy/manifests `oauth2-proxy-10.7.0` values.yaml has them). Pure. */
 export function oauth2ProxyValues(args: OAuth2ProxyValuesArgs): Record<string, unknown> {
     const { oidc, domain } = args;
@@ -153,6 +163,8 @@ export function oauth2ProxyValues(args: OAuth2ProxyValuesArgs): Record<string, u
             "whitelist-domain": `.${domain}`,
             "cookie-secure": "true",
             "cookie-samesite": "lax",
+            "cookie-expire": OAUTH2_PROXY_SESSION.expire,
+            "cookie-refresh": OAUTH2_PROXY_SESSION.refresh,
             "set-xauthrequest": "true",
             "reverse-proxy": "true",
             "skip-provider-button": "true",

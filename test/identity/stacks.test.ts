@@ -61,6 +61,9 @@ describe.each(["staging", "prod"] as const)("%s: OIDC", (stack) => {
             "redirect-url": `https://auth.${domain}/oauth2/callback`,
             "cookie-domain": `.${domain}`,
             "cookie-secure": "true",
+            // A session of one working day at most, re-checked at the IdP every hour (issue 19, finding 10).
+            "cookie-expire": "8h",
+            "cookie-refresh": "1h",
         });
         expect(r.values.serviceAccount).toEqual({ enabled: true, automountServiceAccountToken: false });
         expect(r.values.replicaCount).toBe(2);
