@@ -401,7 +401,7 @@ export const SLOW_START_DEFAULTS = {
 /** The image repository's last path segment: `nvcr.io/nvidia/tritonserver:26.07-py3` → `tritonserver`. */
 function imageName(image: unknown): string | undefined {
     if (typeof image !== "string") return undefined;
-    const path = image.split("@")[0]!.replace(/:[^/]*$/, "");
+    const path = (image.split("@")[0] ?? "").replace(/:[^/]*$/, "");
     return path.split("/").pop();
 }
 
