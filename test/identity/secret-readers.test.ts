@@ -59,6 +59,8 @@ const cloud: Record<string, string[]> = {
     "med-agi/oauth2-proxy": ["Release med-agi/oauth2-proxy"],
     "med-agi/postgres-medagi": [],
     "med-agi/rds-master": ["ExternalSecret med-agi/rds-master"],
+    // Triton's restricted-API key (issue 19, finding 9): both pools, nothing else.
+    "med-agi/triton-admin-key": ["Deployment med-agi/triton", "Deployment med-agi/triton-cpu"],
     "monitoring/grafana-oidc": ["Release monitoring/kube-prometheus-stack"],
 };
 
@@ -70,6 +72,7 @@ const REVIEWED: Record<(typeof STACKS)[number], Record<string, string[]>> = {
         "med-agi/object-store-credentials": [...BACKUP_JOBS, "Deployment med-agi/triton", "Release med-agi/seaweedfs"],
         "med-agi/postgres-medagi": ["Cluster med-agi/med-agi-postgres"],
         "med-agi/postgres-superuser": ["Cluster med-agi/med-agi-postgres"],
+        "med-agi/triton-admin-key": ["Deployment med-agi/triton"],
     },
     staging: cloud,
     prod: cloud,

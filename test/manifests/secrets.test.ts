@@ -121,6 +121,8 @@ describe("prod rendered with every credential set", () => {
             // Identity (docs/identity.md): oauth2-proxy's client and Grafana's own, one holder each; no service holds one.
             "oauth2-proxy": { "client-id": SECRET_MASK, "client-secret": SECRET_MASK, "cookie-secret": SECRET_MASK },
             "grafana-oidc": { GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET: SECRET_MASK },
+            // Triton's restricted-API key (generated).
+            "triton-admin-key": { key: SECRET_MASK },
         });
     });
 
