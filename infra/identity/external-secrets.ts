@@ -92,7 +92,9 @@ export function tokenRequestRole(): {
     subjects: { kind: "ServiceAccount"; name: string; namespace: string }[];
 } {
     return {
-        rules: [{ apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"], resourceNames: [EXTERNAL_SECRETS.serviceAccount] }],
+        rules: [
+            { apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"], resourceNames: [EXTERNAL_SECRETS.serviceAccount] },
+        ],
         subjects: [{ kind: "ServiceAccount", name: EXTERNAL_SECRETS.controllerServiceAccount, namespace: EXTERNAL_SECRETS.namespace }],
     };
 }
