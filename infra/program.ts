@@ -38,6 +38,7 @@ import {
 } from "./datastores";
 import {
     browserAuthAnnotations,
+    EXTERNAL_SECRETS,
     DOCS_PATHS,
     grafanaIdentityValues,
     httpsAnnotations,
@@ -202,9 +203,10 @@ export function declarePlatform(config: PlatformConfig, files: PlatformFiles = {
                     namespace: config.monitoring.namespace,
                     ...(config.ingress.enabled ? { ingress: config.ingress } : {}),
                 }),
-                ...(config.oidc === undefined || secrets.oidcClientSecret === undefined
+                // Grafana's own client secret: never oauth2-proxy's.
+                ...(config.oidc === undefined || secrets.grafanaOidcClientSecret === undefined
                     ? {}
-                    : { oidcClientSecret: secrets.oidcClientSecret }),
+                    : { oidcClientSecret: secrets.grafanaOidcClientSecret }),
                 // nginx reads custom-headers only from the Ingress's own namespace.
                 ...(config.ingress.enabled
                     ? { configMaps: [{ name: SECURITY_HEADERS_CONFIGMAP, data: securityHeaders(config.ingress.hsts) }] }
@@ -332,7 +334,7 @@ export function declarePlatform(config: PlatformConfig, files: PlatformFiles = {
                 cloud !== undefined ? { kind: "external", cidrs: [cloud.network.vpcCidr], port: POSTGRES_PORT } : { kind: "in-cluster" },
             objectStore:
                 cloud !== undefined
-                    ? { kind: "aws", s3Cidrs: cloud.network.s3Cidrs, stsCidrs: [cloud.network.vpcCidr] }
+                    ? { kind: "aws", s3Cidrs: cloud.network.s3Cidrs, stsCidrs: cloud.network.stsCidrs }
                     : {
                           kind: "in-cluster",
                           implementation: config.dataStores.objectStore.implementation,
@@ -363,6 +365,12 @@ export function declarePlatform(config: PlatformConfig, files: PlatformFiles = {
                       },
                   }),
             ...(logRotation === undefined ? {} : { nodeNamespace: config.logrotate.namespace }),
+            monitoring: {
+                // The nodes' addresses: the VPC in the cloud, the private ranges of a local cluster.
+                nodeCidrs: cloud !== undefined ? [cloud.network.vpcCidr] : [...PRIVATE_RANGES],
+                receiverPorts: alertReceiverPorts(config),
+            },
+            ...(cloud === undefined ? {} : { externalSecretsNamespace: EXTERNAL_SECRETS.namespace }),
         },
         provider,
         dependsOn: [namespace, dataStores, observability, ...(logRotation === undefined ? [] : [logRotation])],
@@ -482,6 +490,13 @@ function declareIdentity(
         },
         { provider, dependsOn: [namespace] },
     );
+}
+
+/** The ports Alertmanager's receivers listen on: HTTPS (Slack, PagerDuty, the SIEM webhook) and the SMTP relay's, when e-mail is used. */
+function alertReceiverPorts(config: PlatformConfig): number[] {
+    const team = config.alerting.team;
+    const smtp = team.kind === "email" ? Number(team.smarthost.split(":").pop()) : undefined;
+    return smtp === undefined || smtp === 443 ? [443] : [443, smtp];
 }
 
 /** The data stores: in-cluster PostgreSQL in dev, the configured server (RDS) in staging/prod. */

@@ -382,6 +382,83 @@ const defaultDeny = stackPolicy({
     },
 });
 
+/** The Elasticsearch resource of ECK: its node sets' pod templates declare the Elasticsearch container's probes. */
+export const ECK_ELASTICSEARCH_TYPE = "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch";
+
+/**
+ * Slow starters: Triton loads every model from the repository before it
+ * is live (minutes for large models, longer from S3), and Elasticsearch
+ * recovers its shards after a restart. A liveness probe alone kills them
+ * while they start (issue 19, finding 11).
+ */
+export const SLOW_START_DEFAULTS = {
+    /** Image repositories (the last path segment, before `:`/`@`) whose containers start slowly. */
+    slowStartImages: ["tritonserver", "elasticsearch"],
+    /** The startup budget (initialDelaySeconds + failureThreshold × periodSeconds) a slow starter must get. */
+    minStartupSeconds: 600,
+};
+
+/** The image repository's last path segment: `nvcr.io/nvidia/tritonserver:26.07-py3` → `tritonserver`. */
+function imageName(image: unknown): string | undefined {
+    if (typeof image !== "string") return undefined;
+    const path = (image.split("@")[0] ?? "").replace(/:[^/]*$/, "");
+    return path.split("/").pop();
+}
+
+/** How long a probe lets a container start before it fails it (Kubernetes' defaults for unset fields). */
+export function probeBudgetSeconds(probe: Record<string, any>): number {
+    return (probe.initialDelaySeconds ?? 0) + (probe.failureThreshold ?? 3) * (probe.periodSeconds ?? 10);
+}
+
+const startupProbes = resourcePolicy({
+    name: "k8s-slow-start-startup-probe",
+    area: "kubernetes",
+    description:
+        "A slow-starting container (Triton, Elasticsearch) with a liveness probe also has a startup probe whose budget covers its start.",
+    rationale:
+        "Kubernetes 'Configure Liveness, Readiness and Startup Probes': liveness checks begin only after the startup probe succeeds; without one, " +
+        "the liveness probe restarts Triton while it loads its models (and Elasticsearch while it recovers), so the pod never becomes ready.",
+    remediationSteps:
+        "Give the container a startupProbe on the same endpoint as its liveness probe with initialDelaySeconds + failureThreshold × periodSeconds at least minStartupSeconds (infra/inference/spec.ts STARTUP_PROBE).",
+    enforcementLevel: "mandatory",
+    defaults: SLOW_START_DEFAULTS,
+    schema: {
+        slowStartImages: { type: "array", items: { type: "string" } },
+        minStartupSeconds: { type: "number", minimum: 1 },
+    },
+    types: [...WORKLOAD_TYPES, ECK_ELASTICSEARCH_TYPE],
+    validate: (props, args, report, config) => {
+        // ECK sets the Elasticsearch image itself: every "elasticsearch" container of a node set's pod template is one.
+        const candidates: ContainerRef[] =
+            props.kind === "Elasticsearch"
+                ? ((props.spec?.nodeSets ?? []) as Record<string, any>[]).flatMap((set, i) =>
+                      containersOf(set.podTemplate?.spec ?? {})
+                          .filter((c) => c.container.name === "elasticsearch")
+                          .map((c) => ({ ...c, where: `nodeSets[${i}] ${c.where}` })),
+                  )
+                : (() => {
+                      const pod = podSpecOf(props);
+                      return pod === undefined
+                          ? []
+                          : containersOf(pod).filter((c) => config.slowStartImages.includes(imageName(c.container.image) ?? ""));
+                  })();
+        if (candidates.length === 0) return args.notApplicable("no slow-starting container");
+        for (const c of candidates) {
+            if (c.container.livenessProbe === undefined) continue;
+            const startup = c.container.startupProbe as Record<string, any> | undefined;
+            if (startup === undefined) {
+                report(
+                    `${describe(props)} ${c.where}: has a liveness probe but no startup probe; the liveness probe would kill it while it starts.`,
+                );
+            } else if (probeBudgetSeconds(startup) < config.minStartupSeconds) {
+                report(
+                    `${describe(props)} ${c.where}: its startup probe allows ${probeBudgetSeconds(startup)} s to start (initialDelaySeconds + failureThreshold × periodSeconds); a slow starter needs at least ${config.minStartupSeconds} s.`,
+                );
+            }
+        }
+    },
+});
+
 export const KUBERNETES_POLICIES: readonly MedAgiPolicy[] = [
     runAsNonRoot,
     noEscalation,
@@ -397,4 +474,5 @@ export const KUBERNETES_POLICIES: readonly MedAgiPolicy[] = [
     noPublicLb,
     namespacePss,
     defaultDeny,
+    startupProbes,
 ];

@@ -324,7 +324,10 @@ describe("stack configuration", () => {
 
         it.each(backupCases)("rejects %s", (_what, values, stack, expected) => {
             const parsed = JSON.parse(JSON.stringify(values)) as Record<string, unknown>; // drop undefined fields
-            const secrets = stack === "prod" ? PROD_SECRETS : ["slackWebhookUrl", "siemToken", "backupSigningKey", "oidcClientSecret"];
+            const secrets =
+                stack === "prod"
+                    ? PROD_SECRETS
+                    : ["slackWebhookUrl", "siemToken", "backupSigningKey", "oidcClientSecret", "grafanaOidcClientSecret"];
             expect(rejectionProblems({ backupSigningKey: SIGNING_KEY, ...parsed }, stack, secrets)).toEqual(expected);
         });
 

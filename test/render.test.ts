@@ -165,7 +165,7 @@ describe("every stack's render passes the real tools", () => {
     it("stands in for credentials the committed stack files leave to `pulumi config set --secret`, and says so", () => {
         const summary = fs.readFileSync(path.join(out, "prod", "summary.md"), "utf8");
         expect(summary).toContain(
-            "**Credentials not in the stack file, rendered with placeholders:** `med-agi:backupSigningKey`, `med-agi:oidcClientSecret`, `med-agi:pagerdutyRoutingKey`, `med-agi:slackWebhookUrl`, `med-agi:siemToken`.",
+            "**Credentials not in the stack file, rendered with placeholders:** `med-agi:backupSigningKey`, `med-agi:oidcClientSecret`, `med-agi:grafanaOidcClientSecret`, `med-agi:pagerdutyRoutingKey`, `med-agi:slackWebhookUrl`, `med-agi:siemToken`.",
         );
         expect(fs.readFileSync(path.join(out, "dev", "summary.md"), "utf8")).not.toContain("placeholders:**");
     });

@@ -95,6 +95,9 @@ const ipv4Cidr = z
         /^((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\/([0-9]|[12][0-9]|3[0-2])$/,
         'an IPv4 CIDR such as "203.0.113.0/24"',
     );
+/** The widest public API range accepted (`cluster.publicAccessCidrs`): a /16. */
+export const MAX_PUBLIC_API_PREFIX = 16;
+
 const vpcCidr = ipv4Cidr.refine((cidr) => {
     const prefix = Number(cidr.split("/")[1]);
     return prefix >= 16 && prefix <= 20;
@@ -303,13 +306,14 @@ export function cloudProblems(cloud: CloudConfig | undefined, environment: Envir
         );
     }
 
+    // The public API endpoint is for the operators' networks: /16 at widest in every stack (0.0.0.0/1 is half the internet).
     cloud.cluster.publicAccessCidrs.forEach((cidr, i) => {
-        if (environment === "prod" && cidr.endsWith("/0")) {
+        if (Number(cidr.split("/")[1]) < MAX_PUBLIC_API_PREFIX) {
             out.push(
                 problem(
                     key(`cluster.publicAccessCidrs.${i}`),
                     cidr,
-                    "not in prod: it opens the Kubernetes API endpoint to the whole internet; list the operators' CIDRs, or none for a private-only endpoint",
+                    `wider than /${MAX_PUBLIC_API_PREFIX}: it opens the Kubernetes API endpoint to a large part of the internet; list the operators' CIDRs (/${MAX_PUBLIC_API_PREFIX} or narrower), or none for a private-only endpoint`,
                 ),
             );
         }

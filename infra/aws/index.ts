@@ -87,8 +87,8 @@ export interface CloudOutputs {
         readonly externalSecrets: pulumi.Output<string>;
     };
     readonly triton: TritonPlacement;
-    /** What NetworkPolicies need: the VPC CIDR (RDS, the STS interface endpoint, the API server) and S3's CIDR blocks. */
-    readonly network: { readonly vpcCidr: string; readonly s3Cidrs: pulumi.Output<string[]> };
+    /** What NetworkPolicies need: the VPC CIDR (RDS, the API server), S3's CIDR blocks and the STS endpoint's subnets. */
+    readonly network: { readonly vpcCidr: string; readonly s3Cidrs: pulumi.Output<string[]>; readonly stsCidrs: readonly string[] };
 }
 
 /** `postgresBackup` → `postgres-backup` (role and resource names). */
@@ -117,8 +117,22 @@ export class CloudLayer extends pulumi.ComponentResource {
         );
         const child: pulumi.CustomResourceOptions = { parent: this, provider };
 
+        const names = bucketNamesFor(args.stack, cfg.accountId);
         const network = createNetwork(
-            { prefix, cidr: cfg.network.cidr, zones: availabilityZonesFor(cfg, args.environment), region: cfg.region, clusterName, prod },
+            {
+                prefix,
+                cidr: cfg.network.cidr,
+                zones: availabilityZonesFor(cfg, args.environment),
+                region: cfg.region,
+                clusterName,
+                prod,
+                endpointPolicy: {
+                    accountId: cfg.accountId,
+                    region: cfg.region,
+                    buckets: [names.models, names.backups],
+                    rolePrefix: prefix,
+                },
+            },
             child,
         );
         const cluster = createCluster(
@@ -161,7 +175,6 @@ export class CloudLayer extends pulumi.ComponentResource {
             { ...child, dependsOn: early },
         );
 
-        const names = bucketNamesFor(args.stack, cfg.accountId);
         const buckets = createBuckets(
             { prefix, names, accountId: cfg.accountId, noncurrentModelVersionDays: cfg.buckets.noncurrentModelVersionDays, prod },
             child,
@@ -279,7 +292,7 @@ export class CloudLayer extends pulumi.ComponentResource {
                 roleArn: roles.triton,
                 modelsBucket: buckets.models,
             },
-            network: { vpcCidr: cfg.network.cidr, s3Cidrs: network.s3Cidrs },
+            network: { vpcCidr: cfg.network.cidr, s3Cidrs: network.s3Cidrs, stsCidrs: network.stsCidrs },
         };
         this.registerOutputs({
             clusterName: this.outputs.clusterName,

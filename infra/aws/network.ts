@@ -1,10 +1,14 @@
 /**
  * The VPC: public subnets for load balancers only, private subnets for the
  * nodes and the database, NAT (one per AZ in prod, one in staging), and VPC
- * endpoints that keep image pulls and STS calls off the NAT.
+ * endpoints that keep image pulls and STS calls off the NAT, each with a
+ * policy (endpoints.ts) and the interface endpoints in small subnets of their
+ * own, so a NetworkPolicy can name exactly the STS endpoint's addresses.
  */
 import * as ec2 from "@pulumi/aws/ec2";
 import * as pulumi from "@pulumi/pulumi";
+
+import { ecrEndpointPolicy, type EndpointPolicyArgs, s3EndpointPolicy, stsEndpointPolicy } from "./endpoints";
 
 /** Subnet tags the AWS Load Balancer Controller (and the in-tree controller) select subnets by. */
 export const LB_SUBNET_TAGS = {
@@ -52,6 +56,21 @@ export function subnetPlan(vpcCidr: string, zones: readonly string[]): { zone: s
     }));
 }
 
+/**
+ * The interface endpoints' subnets: per zone a /28 for STS and a /28 for
+ * ECR, cut from the last eighth of the VPC's last quarter (the public
+ * subnets take its first three sixteenths). The STS /28s hold nothing but the
+ * STS endpoint's network interfaces, so they are the whole of "STS" for a
+ * NetworkPolicy, which cannot select a security group. With a /16:
+ * 10.x.248.0/28, .16/28, .32/28 (STS) and .48/28, .64/28, .80/28 (ECR).
+ */
+export function endpointSubnetPlan(vpcCidr: string, zones: readonly string[]): { zone: string; stsCidr: string; ecrCidr: string }[] {
+    const prefix = Number(vpcCidr.split("/")[1]);
+    if (zones.length > 3) throw new Error(`at most 3 zones fit the subnet plan (got ${zones.length})`);
+    const block = subnetCidr(subnetCidr(vpcCidr, prefix + 2, 3), prefix + 5, 7);
+    return zones.map((zone, i) => ({ zone, stsCidr: subnetCidr(block, 28, i), ecrCidr: subnetCidr(block, 28, 3 + i) }));
+}
+
 /** How many NAT gateways: one per zone in prod (a zone outage keeps egress), one in staging (cost). */
 export function natGatewayCount(prod: boolean, zones: number): number {
     return prod ? zones : 1;
@@ -64,6 +83,8 @@ export interface NetworkArgs {
     readonly region: string;
     readonly clusterName: string;
     readonly prod: boolean;
+    /** The account, the stack's buckets and role prefix: what the endpoint policies let through. */
+    readonly endpointPolicy: EndpointPolicyArgs;
 }
 
 export interface Network {
@@ -77,6 +98,8 @@ export interface Network {
      * select an AWS prefix list, so infra/network allows HTTPS to these blocks).
      */
     readonly s3Cidrs: pulumi.Output<string[]>;
+    /** The STS endpoint's subnets: the only addresses pods need for IRSA's token exchange. */
+    readonly stsCidrs: readonly string[];
 }
 
 /** Declares the VPC and everything in it. */
@@ -152,7 +175,7 @@ export function createNetwork(args: NetworkArgs, opts: pulumi.CustomResourceOpti
         privateRouteTables.push(routes);
     }
 
-    // S3 through a gateway endpoint (free): model pulls and backups never cross the NAT.
+    // S3 through a gateway endpoint (free): model pulls and backups never cross the NAT, and go nowhere else.
     const s3Endpoint = new ec2.VpcEndpoint(
         `${name}-s3`,
         {
@@ -160,20 +183,56 @@ export function createNetwork(args: NetworkArgs, opts: pulumi.CustomResourceOpti
             serviceName: `com.amazonaws.${args.region}.s3`,
             vpcEndpointType: "Gateway",
             routeTableIds: privateRouteTables.map((t) => t.id),
+            policy: JSON.stringify(s3EndpointPolicy(args.endpointPolicy)),
             tags: { Name: `${name}-s3` },
         },
         opts,
     );
+    // The interface endpoints live in subnets of their own (endpointSubnetPlan), reachable from the private subnets only.
+    const endpointPlan = endpointSubnetPlan(args.cidr, args.zones);
+    const endpointSubnets = (kind: "sts" | "ecr") =>
+        endpointPlan.map((p, i) => {
+            const subnet = new ec2.Subnet(
+                `${name}-${kind}-endpoint-${p.zone}`,
+                {
+                    vpcId: vpc.id,
+                    cidrBlock: kind === "sts" ? p.stsCidr : p.ecrCidr,
+                    availabilityZone: p.zone,
+                    mapPublicIpOnLaunch: false,
+                    tags: { Name: `${name}-${kind}-endpoint-${p.zone}` },
+                },
+                opts,
+            );
+            const routes = privateRouteTables[i];
+            if (routes !== undefined) {
+                new ec2.RouteTableAssociation(`${name}-${kind}-endpoint-${p.zone}`, { subnetId: subnet.id, routeTableId: routes.id }, opts);
+            }
+            return subnet;
+        });
+    const subnetsFor = { sts: endpointSubnets("sts"), ecr: endpointSubnets("ecr") };
     const endpointSg = new ec2.SecurityGroup(
         `${name}-endpoints`,
         {
             vpcId: vpc.id,
-            description: "HTTPS from the VPC to the interface endpoints",
-            ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [args.cidr], description: "HTTPS from the VPC" }],
+            description: "HTTPS from the private subnets to the interface endpoints",
+            ingress: [
+                {
+                    protocol: "tcp",
+                    fromPort: 443,
+                    toPort: 443,
+                    cidrBlocks: plan.map((p) => p.privateCidr),
+                    description: "HTTPS from the private subnets (nodes and pods)",
+                },
+            ],
             tags: { Name: `${name}-endpoints` },
         },
         opts,
     );
+    const policies: Record<(typeof INTERFACE_ENDPOINT_SERVICES)[number], string> = {
+        "ecr.api": JSON.stringify(ecrEndpointPolicy()),
+        "ecr.dkr": JSON.stringify(ecrEndpointPolicy()),
+        sts: JSON.stringify(stsEndpointPolicy(args.endpointPolicy)),
+    };
     for (const service of INTERFACE_ENDPOINT_SERVICES) {
         new ec2.VpcEndpoint(
             `${name}-${service.replace(".", "-")}`,
@@ -182,8 +241,9 @@ export function createNetwork(args: NetworkArgs, opts: pulumi.CustomResourceOpti
                 serviceName: `com.amazonaws.${args.region}.${service}`,
                 vpcEndpointType: "Interface",
                 privateDnsEnabled: true,
-                subnetIds: privateSubnets.map((s) => s.id),
+                subnetIds: (service === "sts" ? subnetsFor.sts : subnetsFor.ecr).map((s) => s.id),
                 securityGroupIds: [endpointSg.id],
+                policy: policies[service],
                 tags: { Name: `${name}-${service}` },
             },
             opts,
@@ -196,5 +256,6 @@ export function createNetwork(args: NetworkArgs, opts: pulumi.CustomResourceOpti
         publicSubnetIds: publicSubnets.map((s) => s.id),
         natGatewayCount: nats,
         s3Cidrs: s3Endpoint.cidrBlocks,
+        stsCidrs: endpointPlan.map((p) => p.stsCidr),
     };
 }

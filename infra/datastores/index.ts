@@ -33,6 +33,9 @@ import {
     searchUsers,
 } from "./elasticsearch/users";
 import {
+    ECK_NODE_READER,
+    ECK_OPERATOR_SERVICE_ACCOUNT,
+    eckNodeReaderRules,
     eckOperatorValues,
     ELASTICSEARCH_NAME,
     ELASTICSEARCH_STATEFULSET,
@@ -155,6 +158,30 @@ export class DataStores extends pulumi.ComponentResource {
             },
             base,
         );
+        // Zone awareness (prod) copies each node's zone label onto the Elasticsearch pods: the operator's one
+        // cluster-scoped right, read-only on nodes (spec.ts eckNodeReaderRules; docs/identity.md).
+        const zoneAware = args.environment === "prod";
+        const eckNodeReader: pulumi.Resource[] = [];
+        if (zoneAware) {
+            const labels = { "app.kubernetes.io/part-of": "med-agi" };
+            const role = new k8s.rbac.v1.ClusterRole(
+                `${name}-eck-node-reader`,
+                { metadata: { name: ECK_NODE_READER, labels }, rules: eckNodeReaderRules() },
+                base,
+            );
+            eckNodeReader.push(
+                role,
+                new k8s.rbac.v1.ClusterRoleBinding(
+                    `${name}-eck-node-reader`,
+                    {
+                        metadata: { name: ECK_NODE_READER, labels },
+                        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: ECK_NODE_READER },
+                        subjects: [{ kind: "ServiceAccount", name: ECK_OPERATOR_SERVICE_ACCOUNT, namespace: OPERATOR_NAMESPACES.eck }],
+                    },
+                    { ...base, dependsOn: [role] },
+                ),
+            );
+        }
         // Search users: one per service, the exporter and the lifecycle Job, each with its own role (users.ts).
         const users = searchUsers(SEARCH_SERVICES);
         const rolesSecret = new k8s.core.v1.Secret(
@@ -222,13 +249,13 @@ export class DataStores extends pulumi.ComponentResource {
                         nodes,
                         storageSize: cfg.elasticsearch.storageSize,
                         storageClass: sc,
-                        zoneAware: args.environment === "prod",
+                        zoneAware,
                         keepVolumesOnDelete: !dev,
                         auth: searchAuthSpec(users),
                     }),
                 ),
             },
-            { ...base, ...stateful, dependsOn: [eck, storageClass, rolesSecret, ...userSecrets] },
+            { ...base, ...stateful, dependsOn: [eck, ...eckNodeReader, storageClass, rolesSecret, ...userSecrets] },
         );
 
         // Index lifecycle: a Job named after the documents' hash PUTs the ILM policies and templates (lifecycle.ts).

@@ -37,7 +37,7 @@ export const OAUTH2_PROXY_CHART = {
 } as const;
 
 /** Credentials of this section: set with `pulumi config set --secret`. */
-export const IDENTITY_SECRET_KEYS = ["oidcClientSecret", "oauth2ProxyCookieSecret"] as const;
+export const IDENTITY_SECRET_KEYS = ["oidcClientSecret", "grafanaOidcClientSecret", "oauth2ProxyCookieSecret"] as const;
 export type IdentitySecretKey = (typeof IDENTITY_SECRET_KEYS)[number];
 
 /** The scopes oauth2-proxy and Grafana ask for. */
@@ -51,8 +51,10 @@ export const oidcSchema = z
     .object({
         /** The issuer (`iss`) of the ID and access tokens; https only. Its discovery document is `<issuerUrl>/.well-known/openid-configuration`. */
         issuerUrl: httpsUrl,
-        /** The OAuth client of the platform (oauth2-proxy and Grafana log in as it). */
+        /** oauth2-proxy's OAuth client (the browser login in front of /docs and Grafana); its secret is `oidcClientSecret`. */
         clientId,
+        /** Grafana's own OAuth client (its generic_oauth login); its secret is `grafanaOidcClientSecret`. Required while Grafana is deployed; must differ from `clientId`. */
+        grafanaClientId: clientId.optional(),
         /** The `aud` the services require in bearer tokens. @default clientId */
         audience: clientId.optional(),
         /** Scopes requested at login. @default ["openid", "email", "profile"] */
@@ -127,6 +129,28 @@ export function identityProblems(input: IdentityConfigInput, secretsSet: Readonl
                 "oidc.endpoints: is required while Grafana is deployed (its generic_oauth login needs the authorization, token and userinfo URLs of the provider): pulumi config set --path med-agi:oidc.endpoints.authorization https://… (and .token, .userinfo)",
         });
     }
+    if (input.grafanaEnabled) {
+        if (input.oidc.grafanaClientId === undefined) {
+            out.push({
+                path: "oidc.grafanaClientId",
+                message:
+                    "oidc.grafanaClientId: is required while Grafana is deployed (Grafana logs in as an OAuth client of its own, not oauth2-proxy's): register a second client at the IdP, then pulumi config set --path med-agi:oidc.grafanaClientId <grafana-client-id> && pulumi config set --secret med-agi:grafanaOidcClientSecret <its-secret>",
+            });
+        } else if (input.oidc.grafanaClientId === input.oidc.clientId) {
+            out.push({
+                path: "oidc.grafanaClientId",
+                message: `oidc.grafanaClientId: "${input.oidc.grafanaClientId}" is not allowed (it is oidc.clientId, oauth2-proxy's client; each holder of a client secret has a client of its own: register a second client for Grafana)`,
+            });
+        }
+        if (!secretsSet.has("grafanaOidcClientSecret")) {
+            out.push({
+                path: "grafanaOidcClientSecret",
+                message:
+                    "grafanaOidcClientSecret: is required while oidc is set and Grafana is deployed (the OAuth client secret of oidc.grafanaClientId): pulumi config set --secret med-agi:grafanaOidcClientSecret <client-secret>",
+                missingSecret: "grafanaOidcClientSecret",
+            });
+        }
+    }
     return out;
 }
 
@@ -158,7 +182,7 @@ export function plaintextEnvProblems(
             if (!CREDENTIAL_ENV_NAME.test(name)) continue;
             out.push({
                 path: `${prefix}.env.${name}`,
-                message: `${prefix}.env.${name}: a plain-text credential is not allowed in a service's env (the value is not shown); keep it in a Kubernetes Secret, or for the OIDC client secret use: pulumi config set --secret med-agi:oidcClientSecret <value>`,
+                message: `${prefix}.env.${name}: a plain-text credential is not allowed in a service's env (the value is not shown); keep it in a Kubernetes Secret (the services need no OIDC client secret: they validate bearer tokens with the issuer's public keys)`,
             });
         }
     };

@@ -9,6 +9,13 @@
  * and push secrets are off, and the only AWS identity is the IRSA role of the
  * ServiceAccount `external-secrets-aws` in `med-agi`, which may read exactly
  * the secrets listed here (infra/aws/iam.ts `externalSecretsPolicy`).
+ *
+ * Nothing of the chart keeps a cluster-wide right (issue 19, finding 3):
+ * the cert-controller (a ClusterRole that reads every Secret) and the
+ * webhook it serves certificates to are off, the servicebindings
+ * ClusterRole is off, and the controller's `serviceaccounts/token` create
+ * (on every ServiceAccount of `med-agi`, so every IRSA role there) is
+ * replaced by {@link tokenRequestRole}: the one account the store names.
  */
 import { NAMESPACE } from "../runbook";
 
@@ -27,6 +34,10 @@ export const EXTERNAL_SECRETS = {
     /** The ServiceAccount the store authenticates as (IRSA). */
     serviceAccount: "external-secrets-aws",
     apiVersion: "external-secrets.io/v1",
+    /** The controller's own ServiceAccount in {@link EXTERNAL_SECRETS}.namespace (set in the values, not left to the chart's fullname). */
+    controllerServiceAccount: "external-secrets",
+    /** Role/RoleBinding in `med-agi`: token requests for {@link EXTERNAL_SECRETS}.serviceAccount only. */
+    tokenRole: "external-secrets-token-request",
 } as const;
 
 /** How often a synced Secret is refreshed from Secrets Manager (RDS rotates its master secret itself). */
@@ -44,14 +55,47 @@ export function externalSecretsValues(): Record<string, unknown> {
         processClusterPushSecret: false,
         processPushSecret: false,
         processClusterGenerator: false,
+        serviceAccount: { create: true, name: EXTERNAL_SECRETS.controllerServiceAccount },
+        rbac: {
+            create: true,
+            // The chart's rule is `serviceaccounts/token: create` on every account of med-agi (the backup,
+            // Triton and model-backup IRSA roles among them); tokenRequestRole grants the store's account only.
+            serviceAccountTokenCreate: false,
+            // An unbound ClusterRole for servicebinding.io controllers: none here.
+            servicebindings: { create: false },
+        },
+        // The cert-controller's ClusterRole reads every Secret of the cluster; it only serves the webhook's
+        // certificate. The webhook validates SecretStores, which only `pulumi up` writes (validated in the
+        // render); without it nothing needs a certificate. CRD conversion is off at 2.9.0 (v1 only).
+        certController: { create: false },
+        webhook: { create: false },
         crds: {
             createClusterExternalSecret: false,
             createClusterPushSecret: false,
             createPushSecret: false,
             createClusterGenerator: false,
+            conversion: { enabled: false },
         },
         replicaCount: 1,
         resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+    };
+}
+
+/**
+ * The Role (in `med-agi`) that lets the controller request a token for the
+ * store's ServiceAccount and no other: `resourceNames` pins the account, so
+ * the controller cannot mint tokens for the backup, Triton or model-backup
+ * accounts and assume their IAM roles. Pure.
+ */
+export function tokenRequestRole(): {
+    rules: { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames: string[] }[];
+    subjects: { kind: "ServiceAccount"; name: string; namespace: string }[];
+} {
+    return {
+        rules: [
+            { apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"], resourceNames: [EXTERNAL_SECRETS.serviceAccount] },
+        ],
+        subjects: [{ kind: "ServiceAccount", name: EXTERNAL_SECRETS.controllerServiceAccount, namespace: EXTERNAL_SECRETS.namespace }],
     };
 }
 

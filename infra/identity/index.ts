@@ -22,7 +22,14 @@ import { IRSA_ANNOTATION } from "../backups/component";
 import { podSecurityLabels } from "../k8s/security";
 import { NAMESPACE } from "../runbook";
 import { deriveCookieSecret, OAUTH2_PROXY_CHART, type OidcConfig } from "./config";
-import { EXTERNAL_SECRETS, EXTERNAL_SECRETS_CHART, externalSecretSpec, externalSecretsValues, secretStoreSpec } from "./external-secrets";
+import {
+    EXTERNAL_SECRETS,
+    EXTERNAL_SECRETS_CHART,
+    externalSecretSpec,
+    externalSecretsValues,
+    secretStoreSpec,
+    tokenRequestRole,
+} from "./external-secrets";
 import {
     GRAFANA_CLUSTER_ROLE,
     grafanaClusterRoleRules,
@@ -30,7 +37,6 @@ import {
     OAUTH2_PROXY_SECRET_KEYS,
     oauth2ProxyIngressSpec,
     oauth2ProxyValues,
-    OIDC_CLIENT_SECRET,
     SECURITY_HEADERS_CONFIGMAP,
     securityHeaders,
     httpsAnnotations,
@@ -44,7 +50,7 @@ export * from "./spec";
 export interface IdentityArgs {
     /** The validated `oidc` config; undefined (dev only): no auth proxy, no OIDC env. */
     readonly oidc: OidcConfig | undefined;
-    /** `oidcClientSecret` as a Pulumi secret. Required with `oidc`. */
+    /** `oidcClientSecret` (oauth2-proxy's client) as a Pulumi secret. Required with `oidc`; only oauth2-proxy's Secret holds it. */
     readonly clientSecret?: pulumi.Input<string>;
     /** `oauth2ProxyCookieSecret`; generated (kept in the stack's encrypted state) when undefined. @default generated */
     readonly cookieSecret?: pulumi.Input<string>;
@@ -74,8 +80,6 @@ export interface IdentityArgs {
 }
 
 export class Identity extends pulumi.ComponentResource {
-    /** The Secret with the OIDC client secret that services reference, or undefined without OIDC. */
-    public readonly oidcSecretName: pulumi.Output<string> | undefined;
     /** The oauth2-proxy release, or undefined. */
     public readonly oauth2Proxy: k8s.helm.v3.Release | undefined;
     /** Resources the Ingresses and Grafana need first (header ConfigMaps, Grafana's ClusterRole). */
@@ -114,23 +118,12 @@ export class Identity extends pulumi.ComponentResource {
             );
         }
 
-        // --- OIDC: the client secret for the services; oauth2-proxy for the browser paths ---------
+        // --- OIDC: oauth2-proxy for the browser paths (the only holder of its client secret) ---------
         const oidc = args.oidc;
         if (oidc === undefined) {
-            this.oidcSecretName = undefined;
             this.oauth2Proxy = undefined;
         } else {
             if (args.clientSecret === undefined) throw new Error("clientSecret: is required with oidc (med-agi:oidcClientSecret)");
-            const oidcSecret = new k8s.core.v1.Secret(
-                `${name}-oidc-client`,
-                {
-                    metadata: { name: OIDC_CLIENT_SECRET.name, namespace: NAMESPACE, labels },
-                    type: "Opaque",
-                    stringData: { [OIDC_CLIENT_SECRET.key]: pulumi.secret(args.clientSecret) },
-                },
-                child,
-            );
-            this.oidcSecretName = oidcSecret.metadata.name;
             if (args.ingress === undefined) {
                 this.oauth2Proxy = undefined;
             } else {
@@ -221,6 +214,21 @@ export class Identity extends pulumi.ComponentResource {
                 },
                 child,
             );
+            const token = tokenRequestRole();
+            const tokenRole = new k8s.rbac.v1.Role(
+                `${name}-external-secrets-token-role`,
+                { metadata: { name: EXTERNAL_SECRETS.tokenRole, namespace: NAMESPACE, labels }, rules: token.rules },
+                child,
+            );
+            const tokenBinding = new k8s.rbac.v1.RoleBinding(
+                `${name}-external-secrets-token-binding`,
+                {
+                    metadata: { name: EXTERNAL_SECRETS.tokenRole, namespace: NAMESPACE, labels },
+                    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: EXTERNAL_SECRETS.tokenRole },
+                    subjects: token.subjects,
+                },
+                { ...child, dependsOn: [tokenRole] },
+            );
             const store = new k8s.apiextensions.CustomResource(
                 `${name}-secret-store`,
                 {
@@ -229,7 +237,7 @@ export class Identity extends pulumi.ComponentResource {
                     metadata: { name: EXTERNAL_SECRETS.store, namespace: NAMESPACE, labels },
                     spec: secretStoreSpec(eso.region),
                 },
-                { ...child, dependsOn: [release, account] },
+                { ...child, dependsOn: [release, account, tokenBinding] },
             );
             const synced = eso.secrets.map(
                 (s) =>
@@ -249,6 +257,6 @@ export class Identity extends pulumi.ComponentResource {
             this.syncedSecrets = pulumi.all(synced.map((r) => r.metadata.name));
         }
 
-        this.registerOutputs({ oidcSecretName: this.oidcSecretName, oauth2Proxy: this.oauth2Proxy, syncedSecrets: this.syncedSecrets });
+        this.registerOutputs({ oauth2Proxy: this.oauth2Proxy, syncedSecrets: this.syncedSecrets });
     }
 }

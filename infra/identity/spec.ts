@@ -26,29 +26,25 @@ export function authHost(domain: string): string {
     return `auth.${domain}`;
 }
 
-/** The Secret in `med-agi` that carries the OIDC client secret to the services. */
-export const OIDC_CLIENT_SECRET = { name: "oidc-client", key: "client-secret" } as const;
-
 /** The env names of the OIDC settings in every service's pods. */
 export const OIDC_ENV = {
     issuerUrl: "OIDC_ISSUER_URL",
     clientId: "OIDC_CLIENT_ID",
     audience: "OIDC_AUDIENCE",
-    clientSecret: "OIDC_CLIENT_SECRET",
 } as const;
 
 /**
  * What every service gets: the issuer, client id and audience as plain env
- * (not credentials), and the client secret by reference to the
- * {@link OIDC_CLIENT_SECRET} Secret. Services validate API bearer tokens
- * against `OIDC_ISSUER_URL`'s keys and require `aud` = `OIDC_AUDIENCE`.
+ * (not credentials). Services validate API bearer tokens against
+ * `OIDC_ISSUER_URL`'s public keys (JWKS) and require `aud` = `OIDC_AUDIENCE`;
+ * that needs no client secret, so none reaches them (one holder per secret:
+ * oauth2-proxy holds its client's, Grafana its own).
  */
 export function oidcServiceEnv(oidc: OidcConfig): k8s.types.input.core.v1.EnvVar[] {
     return [
         { name: OIDC_ENV.issuerUrl, value: oidc.issuerUrl },
         { name: OIDC_ENV.clientId, value: oidc.clientId },
         { name: OIDC_ENV.audience, value: oidc.audience ?? oidc.clientId },
-        { name: OIDC_ENV.clientSecret, valueFrom: { secretKeyRef: { name: OIDC_CLIENT_SECRET.name, key: OIDC_CLIENT_SECRET.key } } },
     ];
 }
 
@@ -139,6 +135,16 @@ export interface OAuth2ProxyValuesArgs {
     readonly replicas: number;
 }
 
+/**
+ * The browser session (issue 19, finding 10): at most one working day, and
+ * re-checked at the IdP every hour with the refresh token, so a user
+ * disabled at the IdP loses access within the hour instead of keeping a
+ * 7-day cookie (oauth2-proxy's default `--cookie-expire` is 168h). The
+ * refreshed cookie reaches the browser through ingress-nginx's external-auth
+ * `Set-Cookie` pass-through. `refresh` must stay below `expire`.
+ */
+export const OAUTH2_PROXY_SESSION = { expire: "8h", refresh: "1h" } as const;
+
 /** The oauth2-proxy chart values (keys as oauth2-proxy/manifests `oauth2-proxy-10.7.0` values.yaml has them). Pure. */
 export function oauth2ProxyValues(args: OAuth2ProxyValuesArgs): Record<string, unknown> {
     const { oidc, domain } = args;
@@ -157,6 +163,8 @@ export function oauth2ProxyValues(args: OAuth2ProxyValuesArgs): Record<string, u
             "whitelist-domain": `.${domain}`,
             "cookie-secure": "true",
             "cookie-samesite": "lax",
+            "cookie-expire": OAUTH2_PROXY_SESSION.expire,
+            "cookie-refresh": OAUTH2_PROXY_SESSION.refresh,
             "set-xauthrequest": "true",
             "reverse-proxy": "true",
             "skip-provider-button": "true",
@@ -203,7 +211,7 @@ export function oauth2ProxyIngressSpec(domain: string, className: string): k8s.t
 // ---------------------------------------------------------------------------
 // Grafana (the grafana 10.5.15 subchart of kube-prometheus-stack 81.4.3)
 
-/** Secret in the monitoring namespace with Grafana's OIDC client secret, as the env var Grafana reads. */
+/** Secret in the monitoring namespace with Grafana's own OIDC client secret (`grafanaOidcClientSecret`), as the env var Grafana reads. */
 export const GRAFANA_OIDC_SECRET = { name: "grafana-oidc", key: "GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET" } as const;
 
 /** The ClusterRole Grafana's sidecars get instead of the chart's (which reads every Secret). */
@@ -238,8 +246,8 @@ export interface GrafanaIdentityArgs {
 
 /**
  * The grafana subchart values for identity: ConfigMap-only RBAC (always);
- * with OIDC, `auth.generic_oauth` against the same issuer with the client
- * secret from {@link GRAFANA_OIDC_SECRET}, and an Ingress behind oauth2-proxy
+ * with OIDC, `auth.generic_oauth` against the same issuer as Grafana's own
+ * client (`oidc.grafanaClientId`), its secret from {@link GRAFANA_OIDC_SECRET}, and an Ingress behind oauth2-proxy
  * with HTTPS redirect and HSTS. Pure.
  */
 export function grafanaIdentityValues(args: GrafanaIdentityArgs): Record<string, unknown> {
@@ -261,7 +269,8 @@ export function grafanaIdentityValues(args: GrafanaIdentityArgs): Record<string,
             "auth.generic_oauth": {
                 enabled: true,
                 name: "Med-AGI SSO",
-                client_id: oidc.clientId,
+                // Grafana's own client (config validation requires it while Grafana is deployed).
+                client_id: oidc.grafanaClientId ?? oidc.clientId,
                 // client_secret: from GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET (envFromSecrets), never in values.
                 scopes: oidc.scopes.join(" "),
                 ...(endpoints === undefined

@@ -22,6 +22,7 @@ import * as path from "path";
 
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 
 import { standardLabels, selectorLabels } from "../k8s/labels";
 import { serviceMonitorResource } from "../k8s/servicemonitor";
@@ -36,6 +37,7 @@ import {
     metricsServiceSpec,
     serviceMonitorSpec,
     serviceUrl,
+    TRITON_ADMIN,
     TRITON_NAMES,
     TRITON_PORTS,
     tritonServiceSpec,
@@ -148,6 +150,17 @@ export class Triton extends pulumi.ComponentResource {
             },
             child,
         );
+        // The key of Triton's restricted APIs (model control, config, …): generated, secret in the state, read by Triton only.
+        const adminKey = new random.RandomPassword(`${name}-admin-key`, { length: 40, special: false }, child);
+        const adminSecret = new k8s.core.v1.Secret(
+            `${name}-admin-key`,
+            {
+                metadata: meta(TRITON_ADMIN.secret),
+                type: "Opaque",
+                stringData: { [TRITON_ADMIN.secretKey]: adminKey.result },
+            },
+            child,
+        );
         const deployments: pulumi.Resource[] = [];
         const longRollout = { create: "30m", update: "30m" };
         if (gpu === undefined) {
@@ -156,14 +169,14 @@ export class Triton extends pulumi.ComponentResource {
                 new k8s.apps.v1.Deployment(
                     `${name}-deployment`,
                     { metadata: meta(TRITON_NAMES.triton), spec: settings.apply((s) => cpuDeploymentSpec(s, undefined)) },
-                    { ...child, dependsOn: [account], customTimeouts: longRollout },
+                    { ...child, dependsOn: [account, adminSecret], customTimeouts: longRollout },
                 ),
             );
         } else {
             const gpuDeployment = new k8s.apps.v1.Deployment(
                 `${name}-deployment`,
                 { metadata: meta(TRITON_NAMES.triton), spec: settings.apply((s) => gpuDeploymentSpec(s, gpu)) },
-                { ...child, dependsOn: [account], customTimeouts: longRollout },
+                { ...child, dependsOn: [account, adminSecret], customTimeouts: longRollout },
             );
             deployments.push(gpuDeployment);
             const gate = new k8s.core.v1.ConfigMap(
@@ -182,7 +195,7 @@ export class Triton extends pulumi.ComponentResource {
                         },
                         spec: settings.apply((s) => cpuDeploymentSpec(s, { gpuUrl: serviceUrl(TRITON_NAMES.gpu, ns) })),
                     },
-                    { ...child, dependsOn: [account, gate] },
+                    { ...child, dependsOn: [account, adminSecret, gate] },
                 ),
             );
             new k8s.core.v1.Service(

@@ -96,6 +96,29 @@ export function modelRepositoryUri(bucket: string, version: string, endpointUrl?
     return `s3://${https ? "https://" : ""}${url.hostname}:${port}/${bucket}/${version}`;
 }
 
+/**
+ * Triton's restricted APIs (issue 19, finding 9). Model control (load and
+ * unload, with file overrides), configuration, shared memory, statistics,
+ * tracing and logging answer only requests that carry the header
+ * {@link TRITON_ADMIN}.header with the key from Secret {@link TRITON_ADMIN}.secret;
+ * health, metadata and inference stay open to Triton's clients (imaging, the
+ * failover gate). Flags and API names as the r26.07 (v2.71.0) docs give them
+ * (docs/customization_guide/inference_protocols.md, "Limit Endpoint Access"):
+ * `--http-restricted-api` and, for gRPC, `--grpc-restricted-protocol` (whose
+ * header becomes `triton-grpc-protocol-<key>`).
+ */
+export const TRITON_ADMIN = {
+    /** Secret in med-agi with the key (generated; read only by the Triton pods). */
+    secret: "triton-admin-key",
+    secretKey: "key",
+    /** The request header that must carry the key. */
+    header: "triton-admin-key",
+    /** The container env the key reaches the command line through (`$(TRITON_ADMIN_KEY)`). */
+    env: "TRITON_ADMIN_KEY",
+    /** The API groups only the key opens. */
+    apis: ["model-repository", "model-config", "shared-memory", "statistics", "trace", "logging"],
+} as const;
+
 /** The tritonserver command line: explicit model control, so only config changes what is loaded. */
 export function tritonArgs(settings: InferenceSettings, pool: Pool): string[] {
     const m = settings.models;
@@ -111,6 +134,9 @@ export function tritonArgs(settings: InferenceSettings, pool: Pool): string[] {
         `--metrics-port=${TRITON_PORTS.metrics}`,
         "--allow-metrics=true",
         `--allow-gpu-metrics=${pool === "gpu" ? "true" : "false"}`,
+        // Kubernetes expands $(TRITON_ADMIN_KEY) from the container's env (a secretKeyRef), so the key is in no manifest.
+        `--http-restricted-api=${TRITON_ADMIN.apis.join(",")}:${TRITON_ADMIN.header}=$(${TRITON_ADMIN.env})`,
+        `--grpc-restricted-protocol=${TRITON_ADMIN.apis.join(",")}:${TRITON_ADMIN.header}=$(${TRITON_ADMIN.env})`,
     ];
 }
 
@@ -121,6 +147,7 @@ export function tritonEnv(settings: InferenceSettings): EnvVar[] {
         { name: "AWS_REGION", value: settings.models.region },
         { name: "TRITON_AWS_MOUNT_DIRECTORY", value: MODEL_CACHE_DIR },
         { name: "HOME", value: "/tmp" },
+        { name: TRITON_ADMIN.env, valueFrom: { secretKeyRef: { name: TRITON_ADMIN.secret, key: TRITON_ADMIN.secretKey } } },
     ];
     const secret = settings.credentialsSecret;
     if (secret !== undefined) {

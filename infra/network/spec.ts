@@ -65,6 +65,12 @@ export const PEER_LABELS = {
     },
     /** The index lifecycle Job (infra/datastores/elasticsearch/lifecycle.ts). */
     searchLifecycle: selectorLabels(LIFECYCLE_NAME),
+    /** Alertmanager pods of kube-prometheus-stack's operator. */
+    alertmanager: { "app.kubernetes.io/name": "alertmanager" },
+    /** Grafana from the kube-prometheus-stack subchart. */
+    grafana: { "app.kubernetes.io/name": "grafana" },
+    /** The External Secrets controller (chart external-secrets; webhook and cert-controller are off). */
+    externalSecrets: { "app.kubernetes.io/name": "external-secrets" },
 } as const;
 
 /** The ports of peers the platform does not deploy itself. */
@@ -90,7 +96,18 @@ export const PEER_PORTS = {
     /** Fluent Bit's HTTP server (health and metrics; infra/observability). */
     fluentBitMetrics: FLUENT_BIT_METRICS_PORT,
     https: 443,
+    /** Grafana's HTTP port (the ingress controller's upstream). */
+    grafana: 3000,
+    /** The kubelet (cAdvisor metrics) and node-exporter on each node's address. */
+    kubelet: 10250,
+    nodeExporter: 9100,
+    /** Called by the API server in monitoring: prometheus-adapter's aggregated API and the Prometheus operator's admission webhook. */
+    prometheusAdapter: 6443,
+    prometheusOperatorWebhook: 10250,
 } as const;
+
+/** Every address outside the private ranges and link-local (the metadata service): the internet, for SaaS endpoints without fixed ranges. */
+const PUBLIC_INTERNET = { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"] };
 
 /** The data stores' object-store pods (dev) by implementation: labels of the chart's pods. */
 export const OBJECT_STORE_PODS = {
@@ -151,6 +168,15 @@ export interface NetworkPlanArgs {
     readonly logging?: { readonly namespace: string; readonly siem?: { readonly cidrs: readonly string[]; readonly port: number } };
     /** Namespace of the node log rotation DaemonSet (needs no network). Undefined: not deployed. */
     readonly nodeNamespace?: string;
+    /**
+     * The monitoring namespace's own isolation (issue 19, finding 10): where the
+     * nodes are (Prometheus scrapes the kubelet and node-exporter there) and the
+     * ports Alertmanager's receivers listen on outside the cluster. Undefined: no
+     * NetworkPolicies in the monitoring namespace. @default undefined
+     */
+    readonly monitoring?: { readonly nodeCidrs: readonly string[]; readonly receiverPorts: readonly number[] };
+    /** External Secrets' namespace (staging/prod); it reaches the API server, STS and Secrets Manager. @default undefined */
+    readonly externalSecretsNamespace?: string;
 }
 
 // ---------------------------------------------------------------------------
@@ -236,7 +262,7 @@ function objectStoreEgress(args: NetworkPlanArgs): { to: Peer[]; ports: PolicyPo
     return [
         // S3 through the VPC's gateway endpoint: still S3's public addresses (the prefix list's blocks), on 443.
         { to: blocks(o.s3Cidrs), ports: [tcp(PEER_PORTS.https)] },
-        // IRSA exchanges the pod's token at STS: the interface endpoint's addresses in the VPC, on 443.
+        // IRSA exchanges the pod's token at STS: the STS interface endpoint's own subnets, on 443 (not the VPC CIDR).
         { to: blocks(o.stsCidrs), ports: [tcp(PEER_PORTS.https)] },
     ];
 }
@@ -251,6 +277,86 @@ export function networkPolicies(args: NetworkPlanArgs): NetworkPolicyDecl[] {
         ...operatorPolicies(args),
         ...loggingPolicies(args),
         ...(args.nodeNamespace === undefined ? [] : [defaultDeny(args.nodeNamespace)]),
+        ...monitoringPolicies(args),
+        ...externalSecretsPolicies(args),
+    ];
+}
+
+/**
+ * The monitoring namespace (kube-prometheus-stack, DCGM exporter,
+ * prometheus-adapter): its pods talk to each other freely (Grafana and the
+ * adapter ask Prometheus, Prometheus alerts Alertmanager and scrapes its
+ * neighbours); Prometheus scrapes pods of every namespace and the nodes'
+ * kubelet and node-exporter; every pod may reach the API server (service
+ * discovery, the operator, the sidecars); the API server may call the adapter
+ * and the operator's webhook; the ingress controller reaches Grafana;
+ * Alertmanager reaches its receivers on the internet (no fixed addresses) on
+ * their ports only; Grafana reaches the OIDC issuer. Nothing else enters or
+ * leaves.
+ */
+function monitoringPolicies(args: NetworkPlanArgs): NetworkPolicyDecl[] {
+    const m = args.monitoring;
+    if (m === undefined) return [];
+    const ns = args.monitoringNamespace;
+    const sameNamespace = inNamespace(ns);
+    return [
+        defaultDeny(ns),
+        dnsEgress(ns),
+        {
+            name: "monitoring-internal",
+            namespace: ns,
+            spec: {
+                podSelector: {},
+                policyTypes: ["Ingress", "Egress"],
+                ingress: [
+                    { from: [sameNamespace] },
+                    {
+                        from: blocks(args.apiServer.cidrs),
+                        ports: [tcp(PEER_PORTS.prometheusAdapter), tcp(PEER_PORTS.prometheusOperatorWebhook)],
+                    },
+                ],
+                egress: [{ to: [sameNamespace] }, apiServerEgress(args)],
+            },
+        },
+        egressPolicy("prometheus-scrape", ns, PEER_LABELS.prometheus, [
+            // Metrics ports differ per workload (9464, 8002, 8181, 9187, …); the targets' own ingress policies choose who may scrape them.
+            { to: [{ namespaceSelector: {} }] },
+            { to: blocks(m.nodeCidrs), ports: [tcp(PEER_PORTS.kubelet), tcp(PEER_PORTS.nodeExporter)] },
+        ]),
+        egressPolicy("alertmanager-receivers", ns, PEER_LABELS.alertmanager, [
+            { to: [{ ipBlock: { cidr: PUBLIC_INTERNET.cidr, except: [...PUBLIC_INTERNET.except] } }], ports: m.receiverPorts.map(tcp) },
+        ]),
+        ingressPolicy("grafana-ingress", ns, PEER_LABELS.grafana, [
+            { from: [inNamespace(args.ingressControllerNamespace, PEER_LABELS.ingressController)], ports: [tcp(PEER_PORTS.grafana)] },
+        ]),
+        ...(args.oidcIssuer === undefined
+            ? []
+            : [
+                  egressPolicy("grafana-oidc", ns, PEER_LABELS.grafana, [
+                      { to: blocks(args.oidcIssuer.cidrs), ports: [tcp(PEER_PORTS.https)] },
+                  ]),
+              ]),
+    ];
+}
+
+/**
+ * External Secrets (staging/prod): the controller reaches the API server,
+ * STS (its IRSA token exchange, the STS endpoint's subnets) and Secrets
+ * Manager (its public regional endpoint over the NAT: no fixed addresses, so
+ * HTTPS to the internet outside the private ranges); nothing may connect to
+ * it (its webhook is off).
+ */
+function externalSecretsPolicies(args: NetworkPlanArgs): NetworkPolicyDecl[] {
+    const ns = args.externalSecretsNamespace;
+    if (ns === undefined) return [];
+    return [
+        defaultDeny(ns),
+        dnsEgress(ns),
+        egressPolicy("external-secrets-egress", ns, PEER_LABELS.externalSecrets, [
+            apiServerEgress(args),
+            ...(args.objectStore.kind === "aws" ? [{ to: blocks(args.objectStore.stsCidrs), ports: [tcp(PEER_PORTS.https)] }] : []),
+            { to: [{ ipBlock: { cidr: PUBLIC_INTERNET.cidr, except: [...PUBLIC_INTERNET.except] } }], ports: [tcp(PEER_PORTS.https)] },
+        ]),
     ];
 }
 

@@ -11,7 +11,7 @@ import { lifecycleRules, logBucketPolicy, tlsOnlyPolicy } from "../../infra/aws/
 import { endpointAccess, kubeconfigFor, roleKey } from "../../infra/aws/cluster";
 import { clusterAutoscalerValues, gp3StorageClassArgs } from "../../infra/aws/autoscaler";
 import { databaseParameters, parameterFamily } from "../../infra/aws/database";
-import { natGatewayCount, subnetCidr, subnetPlan } from "../../infra/aws/network";
+import { endpointSubnetPlan, natGatewayCount, subnetCidr, subnetPlan } from "../../infra/aws/network";
 import { gpuPoolLabels, launchTemplateArgs, scaleFromZeroTags } from "../../infra/aws/nodepools";
 import { keepLastImagesPolicy, repositoryNames } from "../../infra/aws/registry";
 import { bucketNamesFor, dataSafety } from "../../infra/aws/naming";
@@ -33,6 +33,20 @@ describe("network builders", () => {
             { zone: "eu-west-1a", privateCidr: "10.50.0.0/18", publicCidr: "10.50.192.0/22" },
             { zone: "eu-west-1b", privateCidr: "10.50.64.0/18", publicCidr: "10.50.196.0/22" },
             { zone: "eu-west-1c", privateCidr: "10.50.128.0/18", publicCidr: "10.50.200.0/22" },
+        ]);
+    });
+
+    it("cuts the STS and ECR endpoints' /28s from the last eighth of the VPC's last quarter, clear of the public and private subnets", () => {
+        expect(endpointSubnetPlan("10.50.0.0/16", ["eu-west-1a", "eu-west-1b", "eu-west-1c"])).toEqual([
+            { zone: "eu-west-1a", stsCidr: "10.50.248.0/28", ecrCidr: "10.50.248.48/28" },
+            { zone: "eu-west-1b", stsCidr: "10.50.248.16/28", ecrCidr: "10.50.248.64/28" },
+            { zone: "eu-west-1c", stsCidr: "10.50.248.32/28", ecrCidr: "10.50.248.80/28" },
+        ]);
+        // The smallest VPC the config allows (/20) still fits them: its last /25.
+        expect(endpointSubnetPlan("10.60.0.0/20", ["a", "b", "c"]).map((p) => [p.stsCidr, p.ecrCidr])).toEqual([
+            ["10.60.15.128/28", "10.60.15.176/28"],
+            ["10.60.15.144/28", "10.60.15.192/28"],
+            ["10.60.15.160/28", "10.60.15.208/28"],
         ]);
     });
 

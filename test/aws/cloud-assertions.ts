@@ -34,7 +34,8 @@ export function cloudSuite(getPlan: () => Plan, e: CloudExpectations): void {
         it(`spans ${e.zones} availability zones with private and public subnets`, () => {
             const subnets = ofType(plan(), "aws:ec2/subnet:Subnet");
             expect(new Set(subnets.map((s) => s.inputs.availabilityZone)).size).toBe(e.zones);
-            expect(subnets).toHaveLength(2 * e.zones);
+            // Per zone: private, public, and the STS and ECR endpoints' own /28s.
+            expect(subnets).toHaveLength(4 * e.zones);
             expect(subnets.every((s) => s.inputs.mapPublicIpOnLaunch === false)).toBe(true);
         });
 
@@ -60,6 +61,92 @@ export function cloudSuite(getPlan: () => Plan, e: CloudExpectations): void {
                 ["com.amazonaws.eu-west-1.ecr.api", "Interface"],
                 ["com.amazonaws.eu-west-1.ecr.dkr", "Interface"],
                 ["com.amazonaws.eu-west-1.sts", "Interface"],
+            ]);
+        });
+    });
+
+    describe("VPC endpoint policies (issue 19, finding 5)", () => {
+        const account = "123456789012";
+        const cidr = { staging: "10.40", prod: "10.50" }[e.stack];
+        const policyOf = (service: string) =>
+            JSON.parse(one(plan(), "aws:ec2/vpcEndpoint:VpcEndpoint", `${prefix}-${service}`).inputs.policy as string);
+
+        it("lets S3 reach the stack's own two buckets and ECR's layer bucket (read) only", () => {
+            expect(policyOf("s3")).toEqual({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Sid: "StackBuckets",
+                        Effect: "Allow",
+                        Principal: "*",
+                        Action: ["s3:*"],
+                        Resource: [
+                            `arn:aws:s3:::med-agi-models-${e.stack}-${account}`,
+                            `arn:aws:s3:::med-agi-models-${e.stack}-${account}/*`,
+                            `arn:aws:s3:::med-agi-backups-${e.stack}-${account}`,
+                            `arn:aws:s3:::med-agi-backups-${e.stack}-${account}/*`,
+                        ],
+                        Condition: { StringEquals: { "aws:ResourceAccount": account } },
+                    },
+                    {
+                        Sid: "EcrImageLayers",
+                        Effect: "Allow",
+                        Principal: "*",
+                        Action: ["s3:GetObject"],
+                        Resource: ["arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/*"],
+                    },
+                ],
+            });
+        });
+
+        it("lets STS exchange web identities for the stack's own roles only", () => {
+            expect(policyOf("sts").Statement).toEqual([
+                {
+                    Sid: "IrsaStackRoles",
+                    Effect: "Allow",
+                    Principal: "*",
+                    Action: ["sts:AssumeRoleWithWebIdentity"],
+                    Resource: [`arn:aws:iam::${account}:role/${prefix}-*`],
+                },
+            ]);
+        });
+
+        it("lets both ECR endpoints pull and nothing else (no push, no delete)", () => {
+            for (const service of ["ecr-api", "ecr-dkr"]) {
+                expect(policyOf(service).Statement).toEqual([
+                    {
+                        Sid: "PullOnly",
+                        Effect: "Allow",
+                        Principal: "*",
+                        Action: [
+                            "ecr:GetAuthorizationToken",
+                            "ecr:BatchGetImage",
+                            "ecr:GetDownloadUrlForLayer",
+                            "ecr:BatchCheckLayerAvailability",
+                        ],
+                        Resource: ["*"],
+                    },
+                ]);
+            }
+        });
+
+        it("puts STS in /28s of its own, ECR in others, both reachable on 443 from the private subnets only", () => {
+            const endpoint = (service: string) => one(plan(), "aws:ec2/vpcEndpoint:VpcEndpoint", `${prefix}-${service}`).inputs;
+            const zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"].slice(0, e.zones);
+            expect(endpoint("sts").subnetIds).toEqual(zones.map((z) => `${prefix}-sts-endpoint-${z}-id`));
+            expect(endpoint("ecr-api").subnetIds).toEqual(zones.map((z) => `${prefix}-ecr-endpoint-${z}-id`));
+            const cidrs = (kind: string) =>
+                zones.map((z) => one(plan(), "aws:ec2/subnet:Subnet", `${prefix}-${kind}-endpoint-${z}`).inputs.cidrBlock);
+            expect(cidrs("sts")).toEqual([`${cidr}.248.0/28`, `${cidr}.248.16/28`, `${cidr}.248.32/28`].slice(0, e.zones));
+            expect(cidrs("ecr")).toEqual([`${cidr}.248.48/28`, `${cidr}.248.64/28`, `${cidr}.248.80/28`].slice(0, e.zones));
+            expect(one(plan(), "aws:ec2/securityGroup:SecurityGroup", `${prefix}-endpoints`).inputs.ingress).toEqual([
+                {
+                    protocol: "tcp",
+                    fromPort: 443,
+                    toPort: 443,
+                    cidrBlocks: [`${cidr}.0.0/18`, `${cidr}.64.0/18`, `${cidr}.128.0/18`].slice(0, e.zones),
+                    description: "HTTPS from the private subnets (nodes and pods)",
+                },
             ]);
         });
     });

@@ -62,16 +62,29 @@ describe("cloud config", () => {
             ).toBe(2);
         });
 
-        it("refuses 0.0.0.0/0 public API access in prod, and allows it in staging", () => {
-            const open = withCloud({ cluster: { ...CLOUD.cluster, publicAccessCidrs: ["203.0.113.0/24", "0.0.0.0/0"] } });
-            expect(problems(values("prod", { cloud: open }), "prod")).toEqual([
-                'cloud.cluster.publicAccessCidrs.1: "0.0.0.0/0" is not allowed (not in prod: it opens the Kubernetes API endpoint to the whole internet; list the operators\' CIDRs, or none for a private-only endpoint)',
-            ]);
-            expect(parse(values("staging", { cloud: open }), "staging").cloud?.cluster.publicAccessCidrs).toEqual([
-                "203.0.113.0/24",
-                "0.0.0.0/0",
-            ]);
-        });
+        it.each(["staging", "prod"])(
+            "%s: refuses a public API range wider than /16 (0.0.0.0/0, 0.0.0.0/1, a /15), and takes a /16",
+            (stack) => {
+                const open = withCloud({
+                    cluster: {
+                        ...CLOUD.cluster,
+                        publicAccessCidrs: ["203.0.113.0/24", "0.0.0.0/0", "0.0.0.0/1", "10.0.0.0/15", "10.2.0.0/16"],
+                    },
+                });
+                const why =
+                    "wider than /16: it opens the Kubernetes API endpoint to a large part of the internet; list the operators' CIDRs (/16 or narrower), or none for a private-only endpoint";
+                expect(problems(values(stack, { cloud: open }), stack)).toEqual([
+                    `cloud.cluster.publicAccessCidrs.1: "0.0.0.0/0" is not allowed (${why})`,
+                    `cloud.cluster.publicAccessCidrs.2: "0.0.0.0/1" is not allowed (${why})`,
+                    `cloud.cluster.publicAccessCidrs.3: "10.0.0.0/15" is not allowed (${why})`,
+                ]);
+                const narrow = withCloud({ cluster: { ...CLOUD.cluster, publicAccessCidrs: ["203.0.113.0/24", "10.2.0.0/16"] } });
+                expect(parse(values(stack, { cloud: narrow }), stack).cloud?.cluster.publicAccessCidrs).toEqual([
+                    "203.0.113.0/24",
+                    "10.2.0.0/16",
+                ]);
+            },
+        );
 
         it("refuses a hand-set derived key, saying where the value now comes from", () => {
             expect(problems(values("staging", { registry: "123456789012.dkr.ecr.eu-west-1.amazonaws.com" }), "staging")).toEqual([

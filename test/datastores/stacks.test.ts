@@ -174,3 +174,15 @@ describe("watching the data stores", () => {
         expect(alerts("prod")).toEqual(expect.arrayContaining(["MedAgiElasticsearchClusterRed", "MedAgiElasticsearchClusterYellow"]));
     });
 });
+
+describe("Pulumi's own connection to PostgreSQL (issue 19, finding 7)", () => {
+    it("verifies the server outside dev (verify-full with the configured CA); dev's port-forward only encrypts", async () => {
+        const staging = await runStack("staging");
+        const bundle = await runStack("prod", { dataStores: { postgres: { caFile: "/etc/ssl/rds/global-bundle.pem" } } });
+        const provider = (plan: Plan) => inputs(plan, "pulumi:providers:postgresql");
+        expect(provider(plans.prod).map((p) => [p.sslmode, p.sslrootcert])).toEqual([["verify-full", undefined]]);
+        expect(provider(staging).map((p) => p.sslmode)).toEqual(["verify-full"]);
+        expect(provider(bundle).map((p) => [p.sslmode, p.sslrootcert])).toEqual([["verify-full", "/etc/ssl/rds/global-bundle.pem"]]);
+        expect(provider(plans.dev).map((p) => p.sslmode)).toEqual(["require"]);
+    }, 120_000);
+});

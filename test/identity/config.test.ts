@@ -34,7 +34,12 @@ describe("oidc", () => {
 
     it("is required in staging and prod, with the commands that set it", () => {
         for (const stack of ["staging", "prod"]) {
-            const values = { ...prod({ environment: stack }), oidc: undefined, oidcClientSecret: undefined };
+            const values = {
+                ...prod({ environment: stack }),
+                oidc: undefined,
+                oidcClientSecret: undefined,
+                grafanaOidcClientSecret: undefined,
+            };
             expect(configProblems(values, stack, PROD_SECRETS)).toContain(
                 `oidc: is required in ${stack} (the OpenID Connect provider of every service, oauth2-proxy and Grafana): pulumi config set --path med-agi:oidc.issuerUrl https://<your-idp>/ && pulumi config set --path med-agi:oidc.clientId <client-id> && pulumi config set --secret med-agi:oidcClientSecret <client-secret>`,
             );
@@ -62,48 +67,71 @@ describe("oidc", () => {
 
     it("refuses an unknown key, listing the allowed ones", () => {
         const [message] = configProblems(prod({ oidc: { ...OIDC, issuer: "https://x.example.org" } }), "prod", PROD_SECRETS);
-        expect(message).toMatch(/^oidc\.issuer: unknown key \(allowed: issuerUrl, clientId, audience, /);
+        expect(message).toMatch(/^oidc\.issuer: unknown key \(allowed: issuerUrl, clientId, grafanaClientId, audience, /);
     });
 
     /** The IdP's address block: its clients' only HTTPS egress (infra/network). */
     const ISSUER_NETWORK = { network: { oidcIssuerCidrs: ["192.0.2.64/27"] } };
 
+    /** Grafana's own client secret, as a secret. */
+    const GRAFANA = { grafanaOidcClientSecret: "gr4fana" };
+    const BOTH = ["oidcClientSecret", "grafanaOidcClientSecret"];
+
     it("needs its client secret, set as a secret", () => {
-        expect(configProblems({ oidc: OIDC, ...ISSUER_NETWORK }, "dev", [])).toEqual([
+        expect(configProblems({ oidc: OIDC, ...GRAFANA, ...ISSUER_NETWORK }, "dev", ["grafanaOidcClientSecret"])).toEqual([
             "oidcClientSecret: is required while oidc is set (the OAuth client secret of oidc.clientId): pulumi config set --secret med-agi:oidcClientSecret <client-secret>",
         ]);
         expect(
-            parseValues({ oidc: OIDC, oidcClientSecret: "s3cr3t", ...ISSUER_NETWORK }, "dev", ["oidcClientSecret"]).secretsSet.has(
+            parseValues({ oidc: OIDC, oidcClientSecret: "s3cr3t", ...GRAFANA, ...ISSUER_NETWORK }, "dev", BOTH).secretsSet.has(
                 "oidcClientSecret",
             ),
         ).toBe(true);
     });
 
     it("needs the issuer's address blocks, since a NetworkPolicy cannot name the issuer's host; not without oidc", () => {
-        expect(configProblems({ oidc: OIDC, oidcClientSecret: "s3cr3t" }, "dev", ["oidcClientSecret"])).toEqual([
+        expect(configProblems({ oidc: OIDC, oidcClientSecret: "s3cr3t", ...GRAFANA }, "dev", BOTH)).toEqual([
             "network.oidcIssuerCidrs: is required (the OIDC issuer's IPv4 CIDRs, needed because oidc is set: oauth2-proxy and the services (which validate bearer tokens against the issuer's signing keys) may reach login.example.org on 443 only there, and a NetworkPolicy cannot select a host name)",
         ]);
-        expect(configProblems({ oidc: OIDC, oidcClientSecret: "s3cr3t", ...ISSUER_NETWORK }, "dev", ["oidcClientSecret"])).toEqual([]);
+        expect(configProblems({ oidc: OIDC, oidcClientSecret: "s3cr3t", ...GRAFANA, ...ISSUER_NETWORK }, "dev", BOTH)).toEqual([]);
         expect(configProblems({}, "dev", [])).toEqual([]);
     });
 
     it("needs the provider's endpoints while Grafana is deployed, not without it", () => {
         const { endpoints: _, ...noEndpoints } = OIDC;
-        const base = { oidc: noEndpoints, oidcClientSecret: "s3cr3t", ...ISSUER_NETWORK };
-        expect(configProblems(base, "dev", ["oidcClientSecret"])).toEqual([
+        const base = { oidc: noEndpoints, oidcClientSecret: "s3cr3t", ...GRAFANA, ...ISSUER_NETWORK };
+        expect(configProblems(base, "dev", BOTH)).toEqual([
             "oidc.endpoints: is required while Grafana is deployed (its generic_oauth login needs the authorization, token and userinfo URLs of the provider): pulumi config set --path med-agi:oidc.endpoints.authorization https://… (and .token, .userinfo)",
         ]);
-        expect(configProblems({ ...base, monitoring: { grafana: { enabled: false } } }, "dev", ["oidcClientSecret"])).toEqual([]);
+        expect(configProblems({ ...base, monitoring: { grafana: { enabled: false } } }, "dev", BOTH)).toEqual([]);
+    });
+
+    it("gives Grafana a client of its own: its id and secret required while Grafana is deployed, never oauth2-proxy's id", () => {
+        const { grafanaClientId: _, ...noGrafanaClient } = OIDC;
+        const base = { oidcClientSecret: "s3cr3t", ...ISSUER_NETWORK };
+        expect(configProblems({ ...base, oidc: noGrafanaClient }, "dev", ["oidcClientSecret"])).toEqual([
+            "oidc.grafanaClientId: is required while Grafana is deployed (Grafana logs in as an OAuth client of its own, not oauth2-proxy's): register a second client at the IdP, then pulumi config set --path med-agi:oidc.grafanaClientId <grafana-client-id> && pulumi config set --secret med-agi:grafanaOidcClientSecret <its-secret>",
+            "grafanaOidcClientSecret: is required while oidc is set and Grafana is deployed (the OAuth client secret of oidc.grafanaClientId): pulumi config set --secret med-agi:grafanaOidcClientSecret <client-secret>",
+        ]);
+        expect(configProblems({ ...base, ...GRAFANA, oidc: { ...OIDC, grafanaClientId: "med-agi" } }, "dev", BOTH)).toEqual([
+            'oidc.grafanaClientId: "med-agi" is not allowed (it is oidc.clientId, oauth2-proxy\'s client; each holder of a client secret has a client of its own: register a second client for Grafana)',
+        ]);
+        expect(
+            configProblems({ ...base, oidc: noGrafanaClient, monitoring: { grafana: { enabled: false } } }, "dev", ["oidcClientSecret"]),
+        ).toEqual([]);
+        expect(parseValues({ ...base, ...GRAFANA, oidc: OIDC }, "dev", BOTH).oidc?.grafanaClientId).toBe("med-agi-grafana");
     });
 });
 
 describe("credentials given in plain text", () => {
     it("include the OIDC client secret and oauth2-proxy's cookie secret", () => {
-        expect(SECRET_CONFIG_KEYS).toEqual(expect.arrayContaining(["oidcClientSecret", "oauth2ProxyCookieSecret"]));
+        expect(SECRET_CONFIG_KEYS).toEqual(
+            expect.arrayContaining(["oidcClientSecret", "grafanaOidcClientSecret", "oauth2ProxyCookieSecret"]),
+        );
     });
 
     it.each([
         ["oidcClientSecret", "a-client-secret-in-plain-text"],
+        ["grafanaOidcClientSecret", "a-grafana-secret-in-plain-text"],
         ["oauth2ProxyCookieSecret", "0123456789abcdef0123456789abcdef"],
     ])("refuses %s with the exact command, without echoing the value", (key, value) => {
         const found = configProblems(
@@ -148,8 +176,8 @@ describe("credentials given in plain text", () => {
                 [],
             ),
         ).toEqual([
-            "serviceDefaults.env.API_TOKEN: a plain-text credential is not allowed in a service's env (the value is not shown); keep it in a Kubernetes Secret, or for the OIDC client secret use: pulumi config set --secret med-agi:oidcClientSecret <value>",
-            "services.ops.env.DB_PASSWORD: a plain-text credential is not allowed in a service's env (the value is not shown); keep it in a Kubernetes Secret, or for the OIDC client secret use: pulumi config set --secret med-agi:oidcClientSecret <value>",
+            "serviceDefaults.env.API_TOKEN: a plain-text credential is not allowed in a service's env (the value is not shown); keep it in a Kubernetes Secret (the services need no OIDC client secret: they validate bearer tokens with the issuer's public keys)",
+            "services.ops.env.DB_PASSWORD: a plain-text credential is not allowed in a service's env (the value is not shown); keep it in a Kubernetes Secret (the services need no OIDC client secret: they validate bearer tokens with the issuer's public keys)",
         ]);
         expect(configProblems({ services: { ops: { env: { LOG_LEVEL: "debug" } } } }, "dev", [])).toEqual([]);
     });

@@ -29,19 +29,16 @@ describe.each(["staging", "prod"] as const)("%s: OIDC", (stack) => {
     // The stacks' ingress domains (Pulumi.<stack>.yaml).
     const domain = { staging: "staging.med-agi.example.org", prod: "med-agi.example.org" }[stack];
 
-    it("reaches every service: issuer, client id and audience as env, the client secret from the oidc-client Secret", () => {
+    it("reaches every service: issuer, client id and audience as env, and no client secret (tokens are verified with the issuer's keys)", () => {
         for (const name of SERVICES) {
             const env = container(plans[stack], name).env;
-            expect(env).toEqual(
-                expect.arrayContaining([
-                    { name: "OIDC_ISSUER_URL", value: issuer },
-                    { name: "OIDC_CLIENT_ID", value: `med-agi-${stack}` },
-                    { name: "OIDC_AUDIENCE", value: `med-agi-${stack}` },
-                    { name: "OIDC_CLIENT_SECRET", valueFrom: { secretKeyRef: { name: "oidc-client", key: "client-secret" } } },
-                ]),
-            );
+            expect(env.filter((e: any) => e.name.startsWith("OIDC_"))).toEqual([
+                { name: "OIDC_ISSUER_URL", value: issuer },
+                { name: "OIDC_CLIENT_ID", value: `med-agi-${stack}` },
+                { name: "OIDC_AUDIENCE", value: `med-agi-${stack}` },
+            ]);
         }
-        expect(Object.keys(k8sObject(plans[stack], "Secret", "oidc-client").stringData)).toEqual(["client-secret"]);
+        expect(k8sObjects(plans[stack], "Secret").map((s) => s.metadata.name)).not.toContain("oidc-client");
     });
 
     it("deploys oauth2-proxy 10.7.0 as release oauth2-proxy in med-agi on port 4180, image v7.15.6, credentials from its Secret", () => {
@@ -64,6 +61,9 @@ describe.each(["staging", "prod"] as const)("%s: OIDC", (stack) => {
             "redirect-url": `https://auth.${domain}/oauth2/callback`,
             "cookie-domain": `.${domain}`,
             "cookie-secure": "true",
+            // A session of one working day at most, re-checked at the IdP every hour (issue 19, finding 10).
+            "cookie-expire": "8h",
+            "cookie-refresh": "1h",
         });
         expect(r.values.serviceAccount).toEqual({ enabled: true, automountServiceAccountToken: false });
         expect(r.values.replicaCount).toBe(2);
@@ -89,11 +89,11 @@ describe.each(["staging", "prod"] as const)("%s: OIDC", (stack) => {
         }
     });
 
-    it("logs Grafana in through the same issuer, the client secret from the grafana-oidc Secret", () => {
+    it("logs Grafana in through the same issuer as a client of its own, its secret from the grafana-oidc Secret", () => {
         const grafana = release(plans[stack], "kube-prometheus-stack").values.grafana;
         expect(grafana["grafana.ini"]["auth.generic_oauth"]).toMatchObject({
             enabled: true,
-            client_id: `med-agi-${stack}`,
+            client_id: `med-agi-${stack}-grafana`,
             auth_url: `${issuer}/protocol/openid-connect/auth`,
             token_url: `${issuer}/protocol/openid-connect/token`,
             api_url: `${issuer}/protocol/openid-connect/userinfo`,
@@ -169,8 +169,31 @@ describe.each(STACKS)("%s: Ingress and RBAC", (stack) => {
         expect(values["kube-state-metrics"].collectors).toContain("pods");
     });
 
-    it("binds nothing cluster-wide for a workload and nothing to cluster-admin", () => {
-        expect(k8sObjects(plans[stack], "ClusterRoleBinding")).toEqual([]);
+    it("binds nothing cluster-wide for a workload and nothing to cluster-admin; prod's one binding lets ECK read nodes", () => {
+        // Reviewed: ECK's zone awareness (prod) copies the node's zone label onto the Elasticsearch pods.
+        const reviewed = {
+            dev: [],
+            staging: [],
+            prod: [
+                {
+                    name: "med-agi-eck-node-reader",
+                    role: "med-agi-eck-node-reader",
+                    subjects: [{ kind: "ServiceAccount", name: "elastic-operator", namespace: "elastic-system" }],
+                },
+            ],
+        }[stack];
+        expect(
+            k8sObjects(plans[stack], "ClusterRoleBinding").map((b) => ({
+                name: b.metadata.name,
+                role: b.roleRef.name,
+                subjects: b.subjects,
+            })),
+        ).toEqual(reviewed);
+        if (stack === "prod") {
+            expect(k8sObject(plans[stack], "ClusterRole", "med-agi-eck-node-reader", null).rules).toEqual([
+                { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },
+            ]);
+        }
         for (const rb of k8sObjects(plans[stack], "RoleBinding")) {
             expect(rb.roleRef.name).not.toBe("cluster-admin");
             expect(rb.roleRef.kind).toBe("Role");
@@ -201,6 +224,47 @@ describe.each(STACKS)("%s: Ingress and RBAC", (stack) => {
             });
         }
     });
+});
+
+describe.each(STACKS)("%s: third-party charts keep no cluster-wide write or Secret rights", (stack) => {
+    it("ECK manages med-agi only, through namespaced Roles: no cluster-scoped resources, no webhook, no storage-class check", () => {
+        const values = release(plans[stack], "eck-operator").values;
+        expect(values).toEqual({
+            installCRDs: true,
+            managedNamespaces: ["med-agi"],
+            createClusterScopedResources: false,
+            webhook: { enabled: false },
+            serviceAccount: { create: true, name: "elastic-operator" },
+            config: { validateStorageClass: false, exposedNodeLabels: ["topology.kubernetes.io/zone"] },
+            telemetry: { disabled: true },
+        });
+    });
+
+    if (stack !== "dev") {
+        it("External Secrets: no cert-controller, no webhook, no servicebindings ClusterRole; token requests only for its store's account", () => {
+            const values = release(plans[stack], "external-secrets").values;
+            expect(values.certController).toEqual({ create: false });
+            expect(values.webhook).toEqual({ create: false });
+            expect(values.rbac).toEqual({ create: true, serviceAccountTokenCreate: false, servicebindings: { create: false } });
+            expect(values.serviceAccount).toEqual({ create: true, name: "external-secrets" });
+            expect(values.crds.conversion).toEqual({ enabled: false });
+            expect(k8sObject(plans[stack], "Role", "external-secrets-token-request").rules).toEqual([
+                { apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"], resourceNames: ["external-secrets-aws"] },
+            ]);
+            const binding = k8sObject(plans[stack], "RoleBinding", "external-secrets-token-request");
+            expect(binding.roleRef).toEqual({
+                apiGroup: "rbac.authorization.k8s.io",
+                kind: "Role",
+                name: "external-secrets-token-request",
+            });
+            expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "external-secrets", namespace: "external-secrets" }]);
+            // No other Role of ours lets anyone request tokens.
+            const tokenRoles = k8sObjects(plans[stack], "Role").filter((r) =>
+                r.rules.some((rule: any) => rule.resources.includes("serviceaccounts/token")),
+            );
+            expect(tokenRoles.map((r) => r.metadata.name)).toEqual(["external-secrets-token-request"]);
+        });
+    }
 });
 
 describe("External Secrets", () => {

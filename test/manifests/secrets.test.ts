@@ -32,7 +32,7 @@ beforeAll(async () => {
 const grep = (pattern: string) => spawnSync("grep", ["-rlF", "--", pattern, out], { encoding: "utf8" });
 
 describe("prod rendered with every credential set", () => {
-    it("sets all ten credentials, each to a distinctive value", () => {
+    it("sets all eleven credentials, each to a distinctive value", () => {
         expect(SECRET_CONFIG_KEYS).toEqual([
             "pagerdutyRoutingKey",
             "slackWebhookUrl",
@@ -43,9 +43,10 @@ describe("prod rendered with every credential set", () => {
             "backupSigningKey",
             "backupSigningKeyPrevious",
             "oidcClientSecret",
+            "grafanaOidcClientSecret",
             "oauth2ProxyCookieSecret",
         ]);
-        expect(new Set(VALUES).size).toBe(10);
+        expect(new Set(VALUES).size).toBe(11);
         for (const value of VALUES) expect(value).toMatch(/^offline-placeholder-for-med-agi-[A-Za-z0-9]+$/);
     });
 
@@ -117,10 +118,11 @@ describe("prod rendered with every credential set", () => {
             "alertmanager-med-agi": { "alertmanager.yaml": SECRET_MASK },
             "grafana-admin": { "admin-user": SECRET_MASK, "admin-password": SECRET_MASK },
             "fluent-bit-siem": { token: SECRET_MASK },
-            // Identity (docs/identity.md): the OIDC client secret for the services, oauth2-proxy's and Grafana's copies.
-            "oidc-client": { "client-secret": SECRET_MASK },
+            // Identity (docs/identity.md): oauth2-proxy's client and Grafana's own, one holder each; no service holds one.
             "oauth2-proxy": { "client-id": SECRET_MASK, "client-secret": SECRET_MASK, "cookie-secret": SECRET_MASK },
             "grafana-oidc": { GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET: SECRET_MASK },
+            // Triton's restricted-API key (generated).
+            "triton-admin-key": { key: SECRET_MASK },
         });
     });
 

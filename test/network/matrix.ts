@@ -25,9 +25,10 @@ export interface MatrixFacts {
     readonly stack: "dev" | "staging" | "prod";
     /** dev: the CloudNativePG pods; cloud: an address in the VPC (RDS). */
     readonly database: { readonly kind: "in-cluster" } | { readonly kind: "external"; readonly address: string; readonly outside: string };
-    /** dev: the SeaweedFS filer on its S3 port; cloud: an S3 address and the STS endpoint's address, on 443. */
+    /** dev: the SeaweedFS filer on its S3 port; cloud: an S3 address, the STS endpoint's address and a VPC address that is not STS, on 443. */
     readonly objectStore:
-        { readonly kind: "in-cluster"; readonly port: number } | { readonly kind: "aws"; readonly s3: string; readonly sts: string };
+        | { readonly kind: "in-cluster"; readonly port: number }
+        | { readonly kind: "aws"; readonly s3: string; readonly sts: string; readonly notSts: string };
     /** An address the API server answers at, and its port. */
     readonly apiServer: { readonly ip: string; readonly port: number };
     readonly pacs?: { readonly ip: string; readonly outsideIp: string; readonly port: number; readonly env: Record<string, string> };
@@ -102,7 +103,24 @@ export function matrixTests(facts: MatrixFacts): void {
             const wide = net.policies.filter((p) =>
                 (p.spec.egress ?? []).some((r) => (r.to ?? []).some((peer) => peer.ipBlock?.cidr === "0.0.0.0/0")),
             );
-            expect(wide.map((p) => p.metadata.name)).toEqual([]);
+            // Reviewed: receivers and Secrets Manager have no fixed addresses; both exclude the private and link-local ranges.
+            expect(wide.map((p) => p.metadata.name)).toEqual(
+                facts.stack === "dev" ? ["alertmanager-receivers"] : ["alertmanager-receivers", "external-secrets-egress"],
+            );
+            for (const p of wide) {
+                for (const rule of p.spec.egress ?? []) {
+                    for (const peer of (rule.to ?? []).filter((x) => x.ipBlock?.cidr === "0.0.0.0/0")) {
+                        expect(peer.ipBlock?.except).toEqual([
+                            "10.0.0.0/8",
+                            "172.16.0.0/12",
+                            "192.168.0.0/16",
+                            "169.254.0.0/16",
+                            "100.64.0.0/10",
+                        ]);
+                        expect((rule.ports ?? []).map((x) => x.port)).toEqual([443]);
+                    }
+                }
+            }
             const IDP = facts.oidc === undefined ? OUTSIDE.internet : address(facts.oidc.ip);
             for (const [name, p] of platformPods(net, inCluster)) {
                 expect([name, net.evaluator.allows(p, OUTSIDE.metadata, 80)]).toEqual([name, false]);
@@ -116,6 +134,50 @@ export function matrixTests(facts: MatrixFacts): void {
             expect(net.evaluator.allows(PEERS.oauth2Proxy, IDP, 80)).toBe(false);
             expect(net.evaluator.allows(PEERS.oauth2Proxy, address("10.1.2.3"), 443)).toBe(false);
         });
+
+        it("isolates monitoring (issue 19, finding 10): Prometheus scrapes and alerts, Alertmanager reaches its receivers, Grafana serves the ingress", () => {
+            const alertmanager = pod("monitoring", {
+                "app.kubernetes.io/name": "alertmanager",
+                alertmanager: "kube-prometheus-stack-alertmanager",
+            });
+            const ksm = pod("monitoring", { "app.kubernetes.io/name": "kube-state-metrics" });
+            const node = address(facts.apiServer.ip);
+            expect(net.evaluator.allows(PEERS.prometheus, alertmanager, 9093)).toBe(true);
+            expect(net.evaluator.allows(PEERS.prometheus, ksm, 8080)).toBe(true);
+            expect(net.evaluator.allows(PEERS.grafana, PEERS.prometheus, 9090)).toBe(true);
+            expect(net.evaluator.allows(PEERS.prometheus, node, 10250)).toBe(true);
+            expect(net.evaluator.allows(PEERS.prometheus, node, 9100)).toBe(true);
+            expect(net.evaluator.allows(PEERS.prometheus, OUTSIDE.internet, 443)).toBe(false);
+            expect(net.evaluator.allows(alertmanager, OUTSIDE.internet, 443)).toBe(true);
+            expect(net.evaluator.allows(alertmanager, OUTSIDE.internet, 80)).toBe(false);
+            // A private address outside the API server's (in dev the API server's CIDRs are all private ranges).
+            if (facts.stack !== "dev") expect(net.evaluator.allows(alertmanager, address("10.1.2.3"), 443)).toBe(false);
+            expect(net.evaluator.allows(alertmanager, OUTSIDE.metadata, 80)).toBe(false);
+            expect(net.evaluator.allows(PEERS.grafana, OUTSIDE.internet, 443)).toBe(false);
+            expect(net.evaluator.allows(PEERS.ingressController, PEERS.grafana, 3000)).toBe(true);
+            expect(net.evaluator.allows(PEERS.intruder, PEERS.grafana, 3000)).toBe(false);
+            expect(net.evaluator.allows(PEERS.intruder, PEERS.prometheus, 9090)).toBe(false);
+            expect(net.evaluator.allows(PEERS.intruderInPlatform, alertmanager, 9093)).toBe(false);
+            if (facts.oidc !== undefined) expect(net.evaluator.allows(PEERS.grafana, address(facts.oidc.ip), 443)).toBe(true);
+        });
+
+        if (facts.objectStore.kind === "aws") {
+            const sts = facts.objectStore.sts;
+            it("isolates External Secrets: the API server, STS's subnets and Secrets Manager on 443; nothing connects to it", () => {
+                const eso = pod("external-secrets", {
+                    "app.kubernetes.io/name": "external-secrets",
+                    "app.kubernetes.io/instance": "external-secrets",
+                });
+                expect(net.evaluator.allows(eso, api(), facts.apiServer.port)).toBe(true);
+                expect(net.evaluator.allows(eso, address(sts), 443)).toBe(true);
+                expect(net.evaluator.allows(eso, OUTSIDE.internet, 443)).toBe(true);
+                expect(net.evaluator.allows(eso, OUTSIDE.internet, 80)).toBe(false);
+                expect(net.evaluator.allows(eso, OUTSIDE.metadata, 80)).toBe(false);
+                expect(net.evaluator.allows(eso, w("imaging"), SERVICE_PORTS.imaging)).toBe(false);
+                expect(net.evaluator.allows(PEERS.intruder, eso, 8080)).toBe(false);
+                expect(net.evaluator.allows(w("imaging"), eso, 8080)).toBe(false);
+            });
+        }
 
         it("admits the ingress controller to each service's API port only, and to oauth2-proxy on 4180 where it runs", () => {
             for (const s of SERVICES) {
@@ -219,7 +281,13 @@ export function matrixTests(facts: MatrixFacts): void {
             expect(net.evaluator.allows(w("triton"), store, port)).toBe(true);
             expect(net.evaluator.allows(w("triton"), w("imaging"), SERVICE_PORTS.imaging)).toBe(false);
             expect(net.evaluator.allows(w("triton"), PEERS.elasticsearch, 9200)).toBe(false);
-            if (facts.objectStore.kind === "aws") expect(net.evaluator.allows(w("triton"), address(facts.objectStore.sts), 443)).toBe(true);
+            if (facts.objectStore.kind === "aws") {
+                // IRSA's token exchange reaches the STS endpoint's subnets, not the rest of the VPC on 443 (issue 19, finding 6).
+                for (const job of ["triton", "model-backup", "postgres-backup"]) {
+                    expect([job, net.evaluator.allows(w(job), address(facts.objectStore.sts), 443)]).toEqual([job, true]);
+                    expect([job, net.evaluator.allows(w(job), address(facts.objectStore.notSts), 443)]).toEqual([job, false]);
+                }
+            }
             if (facts.tritonGpu) {
                 // The CPU pods' gate asks the GPU pods' readiness; the GPU pods never call the CPU pods.
                 expect(net.evaluator.allows(w("triton-cpu"), w("triton"), 8000)).toBe(true);
@@ -240,10 +308,8 @@ export function matrixTests(facts: MatrixFacts): void {
             for (const [job, [toDb, toStore, toApi]] of Object.entries(needs)) {
                 expect([job, net.evaluator.allows(w(job), db, dbPort)]).toEqual([job, toDb]);
                 expect([job, net.evaluator.allows(w(job), store, storePort)]).toEqual([job, toStore]);
-                // In AWS, IRSA's STS interface endpoint shares the private subnets with EKS's control-plane ENIs,
-                // so HTTPS to the VPC (for STS) also reaches the API server (docs/network.md, "Limits").
-                const viaSts = facts.objectStore.kind === "aws" && toStore;
-                expect([job, net.evaluator.allows(w(job), api(), facts.apiServer.port)]).toEqual([job, toApi || viaSts]);
+                // STS's interface endpoint has subnets of its own: HTTPS to it no longer reaches the API server (issue 19, finding 6).
+                expect([job, net.evaluator.allows(w(job), api(), facts.apiServer.port)]).toEqual([job, toApi]);
                 expect([job, net.evaluator.allows(w(job), api(), 6443)]).toEqual([job, toApi]);
                 expect([job, net.evaluator.allows(w(job), PEERS.elasticsearch, 9200)]).toEqual([job, false]);
             }

@@ -4,8 +4,9 @@ matrixTests({
     stack: "staging",
     // RDS in the VPC (10.40.0.0/16); an address outside it.
     database: { kind: "external", address: "10.40.1.20", outside: "10.99.1.20" },
-    // S3 at an address of the gateway endpoint's blocks (the render's mock: 198.51.100.0/25), STS's interface endpoint in the VPC.
-    objectStore: { kind: "aws", s3: "198.51.100.10", sts: "10.40.2.5" },
+    // S3 at an address of the gateway endpoint's blocks (the render's mock: 198.51.100.0/25), STS's interface endpoint in its
+    // own /28 (10.40.248.0/28), and a pod's address in the private subnet (the EKS private endpoint's, too) that is not STS.
+    objectStore: { kind: "aws", s3: "198.51.100.10", sts: "10.40.248.5", notSts: "10.40.2.5" },
     // EKS's control-plane ENIs in the VPC.
     apiServer: { ip: "10.40.0.10", port: 443 },
     pacs: {
@@ -23,5 +24,5 @@ matrixTests({
     // The IdP, inside network.oidcIssuerCidrs (192.0.2.64/27).
     oidc: { ip: "192.0.2.70" },
     tritonGpu: true,
-    isolatedNamespaces: ["med-agi", "elastic-system", "logging", "med-agi-node"],
+    isolatedNamespaces: ["med-agi", "elastic-system", "logging", "med-agi-node", "monitoring", "external-secrets"],
 });

@@ -718,6 +718,28 @@ const MUTATIONS: Mutation[] = [
         policy: "aws-kms-key-rotation",
         mutate: (p) => void (aws(p, "kms/key:Key", "rds").inputs.enableKeyRotation = false),
     },
+    // k8s-slow-start-startup-probe (issue 19, finding 11)
+    {
+        name: "drop Triton's startup probe (its liveness probe kills it while it loads the models)",
+        base: "prod",
+        policy: "k8s-slow-start-startup-probe",
+        mutate: (p) => void delete container(p, "Deployment", "triton").startupProbe,
+    },
+    {
+        name: "the CPU Triton's startup probe gives it 30 s",
+        base: "staging",
+        policy: "k8s-slow-start-startup-probe",
+        mutate: (p) => Object.assign(container(p, "Deployment", "triton-cpu").startupProbe, { failureThreshold: 3, periodSeconds: 10 }),
+    },
+    {
+        name: "Elasticsearch gets a liveness probe and no startup probe",
+        base: "dev",
+        policy: "k8s-slow-start-startup-probe",
+        mutate: (p) => {
+            const es = obj(p, "Elasticsearch", "med-agi-search").inputs;
+            es.spec.nodeSets[0].podTemplate.spec.containers[0].livenessProbe = { tcpSocket: { port: 9200 }, periodSeconds: 10 };
+        },
+    },
     // runbook-opa-policy
     {
         name: "drop OPA's policy ConfigMap",

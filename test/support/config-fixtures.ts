@@ -21,6 +21,8 @@ export const PROD_ROUTING = {
     oidc: {
         issuerUrl: "https://login.example.org/realms/med-agi",
         clientId: "med-agi",
+        /** Grafana's own client (one holder per client secret). */
+        grafanaClientId: "med-agi-grafana",
         endpoints: {
             authorization: "https://login.example.org/realms/med-agi/protocol/openid-connect/auth",
             token: "https://login.example.org/realms/med-agi/protocol/openid-connect/token",
@@ -28,10 +30,18 @@ export const PROD_ROUTING = {
         },
     },
     oidcClientSecret: "0IDC-CL1ENT-SECRET",
+    grafanaOidcClientSecret: "GR4FANA-CL1ENT-SECRET",
 };
 
 /** The keys of PROD_ROUTING given as secrets. */
-export const PROD_SECRETS = ["pagerdutyRoutingKey", "slackWebhookUrl", "siemToken", "backupSigningKey", "oidcClientSecret"];
+export const PROD_SECRETS = [
+    "pagerdutyRoutingKey",
+    "slackWebhookUrl",
+    "siemToken",
+    "backupSigningKey",
+    "oidcClientSecret",
+    "grafanaOidcClientSecret",
+];
 
 /** Parses `values` (bare keys, objects as in stack YAML) as the config of `stack`; `secret` lists the keys given as secrets. */
 export function parseValues(values: Record<string, unknown>, stack = "dev", secret: readonly string[] = []): PlatformConfig {

@@ -66,7 +66,7 @@ export interface ExternalServer {
         /** Host/port `pulumi up` reaches (a tunnel, RDS Proxy). @default the server */
         readonly host?: pulumi.Input<string>;
         readonly port?: pulumi.Input<number>;
-        /** PEM bundle on the machine that runs `pulumi up`, for sslmode verify-full. @default none: sslmode require */
+        /** PEM bundle (the RDS CA) on the machine that runs `pulumi up`: the provider's sslrootcert. @default none: the client's default trust (the connection is verify-full either way) */
         readonly caFile?: string;
     };
 }
@@ -206,7 +206,9 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                     database: "postgres",
                     // RDS's master user is rds_superuser, not a superuser.
                     superuser: false,
-                    sslmode: server.admin.caFile === undefined ? "require" : "verify-full",
+                    // An external server exists only outside dev (RDS, or a site's server): the master user's connection is always
+                    // verified, certificate chain and host name (issue 19, finding 7); caFile names the CA, else the client's default trust.
+                    sslmode: "verify-full",
                     ...(server.admin.caFile === undefined ? {} : { sslrootcert: server.admin.caFile }),
                     connectTimeout: 15,
                 },
