@@ -75,7 +75,10 @@ export function logBucketPolicy(bucket: string, accountId: string, sourceBuckets
  * delete or shorten it); staging: GOVERNANCE (the same for the backup roles, but
  * an administrator granted s3:BypassGovernanceRetention can clean a test stack up).
  */
-export function backupObjectLock(prod: boolean): { objectLockEnabled: "Enabled"; rule: { defaultRetention: { mode: "COMPLIANCE" | "GOVERNANCE"; days: number } } } {
+export function backupObjectLock(prod: boolean): {
+    objectLockEnabled: "Enabled";
+    rule: { defaultRetention: { mode: "COMPLIANCE" | "GOVERNANCE"; days: number } };
+} {
     return {
         objectLockEnabled: "Enabled",
         rule: { defaultRetention: { mode: prod ? "COMPLIANCE" : "GOVERNANCE", days: BACKUP.retentionDays } },
