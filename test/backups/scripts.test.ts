@@ -9,7 +9,7 @@
  * other get their own bucket, work directory and scratch-database prefix. Cases
  * that need the first backup await it (`once`), so it is taken exactly once.
  */
-import { DeleteObjectsCommand } from "@aws-sdk/client-s3";
+import { DeleteObjectsCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { createHash, createHmac, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -455,7 +455,15 @@ describe("backup scripts against a real PostgreSQL and a real S3 server", () => 
         const backups = await s3.bucket("med-agi-backups-plant");
         // Planted under the prefix this run writes (the next day's, seen from the day before): same key, same size.
         const today = day(Date.now());
-        await s3.put(backups, `models/backup-${today}/v1.0.0/densenet/1/model.onnx`, Buffer.alloc(4096, 66));
+        // Uploaded as the job would (SSE-KMS), so only the prefix check can tell it apart.
+        await s3.client.send(
+            new PutObjectCommand({
+                Bucket: backups,
+                Key: `models/backup-${today}/v1.0.0/densenet/1/model.onnx`,
+                Body: Buffer.alloc(4096, 66),
+                ServerSideEncryption: "aws:kms",
+            }),
+        );
         const r = await runScript(
             "model-backup.sh",
             [],
