@@ -373,7 +373,7 @@ export interface BackupCloudFacts {
     readonly region: string;
     readonly buckets: { readonly models: pulumi.Input<string>; readonly backups: pulumi.Input<string> };
     readonly database: { readonly host: pulumi.Input<string>; readonly port: pulumi.Input<number> };
-    readonly roles: Readonly<Record<"postgresBackup" | "modelBackup" | "configBackup", pulumi.Input<string>>>;
+    readonly roles: Readonly<Record<"postgresBackup" | "modelBackup" | "configBackup" | "backupRestore", pulumi.Input<string>>>;
 }
 
 /** The manifest signing keys as the program reads them (Pulumi secrets). */
@@ -417,6 +417,9 @@ export function backupsArgsFor(
                 roleArn: cloud.roles.postgresBackup,
                 modelRoleArn: cloud.roles.modelBackup,
                 configRoleArn: cloud.roles.configBackup,
+                restoreRoleArn: cloud.roles.backupRestore,
+                // Object Lock and the lifecycle rule hold the 30 days; the writer roles cannot delete.
+                retention: "bucket",
             },
             ...signing,
             config: config.backups,
@@ -448,7 +451,7 @@ const CLOUD_STAND_INS: BackupCloudFacts = {
     region: "us-east-1",
     buckets: { models: "derived", backups: "derived" },
     database: { host: "derived", port: 5432 },
-    roles: { postgresBackup: "derived", modelBackup: "derived", configBackup: "derived" },
+    roles: { postgresBackup: "derived", modelBackup: "derived", configBackup: "derived", backupRestore: "derived" },
 };
 
 /** Where the backup component's argument paths live in stack config. */

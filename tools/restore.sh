@@ -3,7 +3,9 @@
 #
 #   tools/restore.sh postgres --target-db NAME [--run RUN] [--overwrite-live] [--local]
 #       Restore a complete postgres-backup run (RUN: latest | YYYYMMDD |
-#       YYYYMMDDTHHMMSSZ; default latest) into database NAME. NAME must be a new
+#       YYYYMMDDTHHMMSSZ; default latest, refused when the newest run is older
+#       than LATEST_MAX_AGE_HOURS, default 48: name a run to restore an older
+#       one on purpose) into database NAME. NAME must be a new
 #       database, or the live one ("medagi") with --overwrite-live — without that
 #       flag the live database is never touched.
 #       In-cluster (default): creates a Job from the suspended CronJob

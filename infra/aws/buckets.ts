@@ -6,6 +6,12 @@
  * public-access blocks, bucket-owner-enforced ownership, a TLS-only policy,
  * access logging, and lifecycle rules (backups expire after the runbook's 30
  * days; noncurrent model versions after a configured time).
+ *
+ * The backups bucket also has S3 Object Lock with a default retention of the
+ * runbook's 30 days (compliance mode in prod, governance in staging): no object
+ * version written there can be deleted or overwritten before then, whoever asks
+ * (in governance mode, only a principal granted s3:BypassGovernanceRetention,
+ * which the backup roles are explicitly denied). See docs/backups.md.
  */
 import type * as aws from "@pulumi/aws";
 import * as s3 from "@pulumi/aws/s3";
@@ -63,6 +69,22 @@ export function logBucketPolicy(bucket: string, accountId: string, sourceBuckets
     };
 }
 
+/**
+ * The backups bucket's Object Lock: every new object version is locked for the
+ * runbook's retention. prod: COMPLIANCE (no one, the account root included, can
+ * delete or shorten it); staging: GOVERNANCE (the same for the backup roles, but
+ * an administrator granted s3:BypassGovernanceRetention can clean a test stack up).
+ */
+export function backupObjectLock(prod: boolean): {
+    objectLockEnabled: "Enabled";
+    rule: { defaultRetention: { mode: "COMPLIANCE" | "GOVERNANCE"; days: number } };
+} {
+    return {
+        objectLockEnabled: "Enabled",
+        rule: { defaultRetention: { mode: prod ? "COMPLIANCE" : "GOVERNANCE", days: BACKUP.retentionDays } },
+    };
+}
+
 /** Lifecycle rules per bucket purpose. */
 export function lifecycleRules(
     purpose: "models" | "backups" | "logs",
@@ -83,7 +105,9 @@ export function lifecycleRules(
         case "backups":
             return [
                 {
-                    // The runbook keeps 30 days of backups; the jobs also prune, this is the backstop.
+                    // The runbook keeps 30 days of backups. The writers cannot delete (Object Lock, IAM
+                    // denies): this rule is the retention. At 30 days a delete marker hides the run
+                    // (Object Lock allows markers); 7 days later the version itself goes, its lock expired.
                     id: "backup-retention",
                     status: "Enabled",
                     filter: {},
@@ -140,7 +164,15 @@ export function createBuckets(args: BucketsArgs, opts: pulumi.CustomResourceOpti
     const data = (purpose: "models" | "backups"): s3.Bucket => {
         const name = `${args.prefix}-${purpose}`;
         const b = bucket(name, args.names[purpose], safe);
-        baseline(name, b, { kind: "kms", keyArn: key.arn }, safe);
+        const versioning = baseline(name, b, { kind: "kms", keyArn: key.arn }, safe);
+        if (purpose === "backups") {
+            // Enabled on the existing bucket too (PutObjectLockConfiguration needs versioning first); never disabled again.
+            new s3.BucketObjectLockConfiguration(
+                name,
+                { bucket: b.bucket, ...backupObjectLock(args.prod) },
+                { ...safe, dependsOn: [versioning] },
+            );
+        }
         new s3.BucketPolicy(name, { bucket: b.bucket, policy: JSON.stringify(tlsOnlyPolicy(args.names[purpose])) }, opts);
         new s3.BucketLogging(name, { bucket: b.bucket, targetBucket: logs.bucket, targetPrefix: `${args.names[purpose]}/` }, opts);
         new s3.BucketLifecycleConfiguration(
@@ -167,14 +199,14 @@ function bucket(name: string, bucketName: string, opts: pulumi.CustomResourceOpt
     return new s3.Bucket(name, { bucket: bucketName, forceDestroy: false }, opts);
 }
 
-/** Versioning, encryption, the four public-access blocks and bucket-owner-enforced ownership. */
+/** Versioning, encryption, the four public-access blocks and bucket-owner-enforced ownership. Returns the versioning. */
 function baseline(
     name: string,
     b: s3.Bucket,
     sse: { kind: "kms"; keyArn: pulumi.Input<string> } | { kind: "sse-s3" },
     opts: pulumi.CustomResourceOptions,
-): void {
-    new s3.BucketVersioning(name, { bucket: b.bucket, versioningConfiguration: { status: "Enabled" } }, opts);
+): s3.BucketVersioning {
+    const versioning = new s3.BucketVersioning(name, { bucket: b.bucket, versioningConfiguration: { status: "Enabled" } }, opts);
     new s3.BucketServerSideEncryptionConfiguration(
         name,
         {
@@ -196,4 +228,5 @@ function baseline(
         opts,
     );
     new s3.BucketOwnershipControls(name, { bucket: b.bucket, rule: { objectOwnership: "BucketOwnerEnforced" } }, opts);
+    return versioning;
 }

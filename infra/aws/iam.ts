@@ -38,6 +38,8 @@ export const WORKLOAD_SERVICE_ACCOUNTS = {
     postgresBackup: { namespace: NAMESPACE, name: SERVICE_ACCOUNT_NAMES.backup },
     modelBackup: { namespace: NAMESPACE, name: SERVICE_ACCOUNT_NAMES.modelBackup },
     configBackup: { namespace: NAMESPACE, name: SERVICE_ACCOUNT_NAMES.configBackup },
+    /** The restore drill and the restore: read `postgres/` of the backups bucket, nothing else. */
+    backupRestore: { namespace: NAMESPACE, name: SERVICE_ACCOUNT_NAMES.restore },
     clusterAutoscaler: { namespace: "kube-system", name: "cluster-autoscaler" },
     ebsCsi: { namespace: "kube-system", name: "ebs-csi-controller-sa" },
     /** The identity the `med-agi` SecretStore of External Secrets authenticates as (infra/identity/external-secrets.ts). */
@@ -132,22 +134,79 @@ export function tritonPolicy(b: BucketFacts): PolicyDocument {
     };
 }
 
-/** A backup writer: read, write and prune (retention) its own prefix of the backups bucket. */
+/**
+ * What no backup writer may do to the backups bucket, whatever else allows it
+ * (an explicit Deny wins over any Allow): delete an object or a version, shorten
+ * or lift its Object Lock retention (or bypass governance mode), or change the
+ * bucket's lock, lifecycle, versioning or policy. Together with Object Lock on the
+ * bucket, a writer's stolen credentials can add runs but not erase the ones there.
+ */
+export const BACKUP_WRITER_DENIED = {
+    objects: [
+        "s3:DeleteObject",
+        "s3:DeleteObjectVersion",
+        "s3:BypassGovernanceRetention",
+        "s3:PutObjectRetention",
+        "s3:PutObjectLegalHold",
+    ],
+    bucket: [
+        "s3:PutBucketObjectLockConfiguration",
+        "s3:PutLifecycleConfiguration",
+        "s3:PutBucketVersioning",
+        "s3:PutBucketPolicy",
+        "s3:DeleteBucketPolicy",
+        "s3:DeleteBucket",
+    ],
+} as const;
+
+function writerDenies(bucket: string): PolicyStatement[] {
+    return [
+        { Sid: "DenyEraseBackups", Effect: "Deny", Action: [...BACKUP_WRITER_DENIED.objects], Resource: `${bucketArn(bucket)}/*` },
+        { Sid: "DenyUnlockBackupsBucket", Effect: "Deny", Action: [...BACKUP_WRITER_DENIED.bucket], Resource: bucketArn(bucket) },
+    ];
+}
+
+/**
+ * A backup writer: list, read back and add to its own prefix of the backups
+ * bucket, never delete (the bucket's lifecycle rule holds the retention).
+ */
 function prefixWriter(bucket: string, prefix: string): PolicyStatement[] {
     return [
         listStatement(bucket, prefix),
         {
             Sid: `Write${prefix.replace(/[^A-Za-z0-9]/g, "")}`,
             Effect: "Allow",
-            Action: [...OBJECT_READ, ...OBJECT_WRITE, "s3:DeleteObject"],
+            Action: [...OBJECT_READ, ...OBJECT_WRITE],
             Resource: `${bucketArn(bucket)}/${prefix}*`,
         },
+        ...writerDenies(bucket),
     ];
 }
 
 /** postgres-backup, restore-drill, postgres-restore: `postgres/` of the backups bucket. */
 export function postgresBackupPolicy(b: BucketFacts): PolicyDocument {
     return { Version: "2012-10-17", Statement: [...prefixWriter(b.backups, BACKUP_PREFIXES.postgres), kmsStatement(b.kmsKeyArn, true)] };
+}
+
+/**
+ * restore-drill and postgres-restore: list and read `postgres/` of the backups
+ * bucket and decrypt it. Nothing that writes: a restore cannot change the backups
+ * it restores, and holds none of the writer's rights.
+ */
+export function backupRestorePolicy(b: BucketFacts): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            listStatement(b.backups, BACKUP_PREFIXES.postgres),
+            {
+                Sid: "ReadPostgresBackups",
+                Effect: "Allow",
+                Action: [...OBJECT_READ],
+                Resource: `${bucketArn(b.backups)}/${BACKUP_PREFIXES.postgres}*`,
+            },
+            kmsStatement(b.kmsKeyArn, false),
+        ],
+    };
 }
 
 /** model-backup: read the models bucket, write `models/` of the backups bucket. */

@@ -16,6 +16,7 @@ import { ADDONS_AFTER_NODES, ADDONS_BEFORE_NODES, createAddons, createCluster, u
 import { availabilityZonesFor, multiAzFor, type CloudConfig } from "./config";
 import { createDatabase } from "./database";
 import {
+    backupRestorePolicy,
     clusterAutoscalerPolicy,
     configBackupPolicy,
     createIrsaRole,
@@ -81,6 +82,8 @@ export interface CloudOutputs {
         readonly postgresBackup: pulumi.Output<string>;
         readonly modelBackup: pulumi.Output<string>;
         readonly configBackup: pulumi.Output<string>;
+        /** The restore drill's and restore's read-only role. */
+        readonly backupRestore: pulumi.Output<string>;
         readonly clusterAutoscaler: pulumi.Output<string>;
         readonly ebsCsi: pulumi.Output<string>;
         /** External Secrets' SecretStore identity: reads exactly the secrets in `database.masterUserSecretArn`. */
@@ -202,6 +205,7 @@ export class CloudLayer extends pulumi.ComponentResource {
             postgresBackup: irsa("postgresBackup", bucketPolicy(postgresBackupPolicy)),
             modelBackup: irsa("modelBackup", bucketPolicy(modelBackupPolicy)),
             configBackup: irsa("configBackup", bucketPolicy(configBackupPolicy)),
+            backupRestore: irsa("backupRestore", bucketPolicy(backupRestorePolicy)),
             clusterAutoscaler: irsa("clusterAutoscaler", JSON.stringify(clusterAutoscalerPolicy(clusterName))),
             ebsCsi: irsa("ebsCsi", undefined, ["arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"]),
         };

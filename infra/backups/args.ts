@@ -60,6 +60,15 @@ export interface BackupS3Args {
     readonly modelRoleArn?: pulumi.Input<string>;
     /** IRSA role of config-backup's ServiceAccount (write `config/` only). @default roleArn */
     readonly configRoleArn?: pulumi.Input<string>;
+    /** IRSA role of the restore drill's and restore's ServiceAccount (read `postgres/` only). @default roleArn */
+    readonly restoreRoleArn?: pulumi.Input<string>;
+    /**
+     * Who enforces the 30-day retention: `jobs` — each backup job prunes its own kind's
+     * old runs (dev's object store); `bucket` — the bucket's lifecycle rule and Object
+     * Lock (AWS), and the writer roles may not delete, so the jobs do not prune.
+     * @default "jobs"
+     */
+    readonly retention?: "jobs" | "bucket";
 }
 
 export interface BackupsArgs {
@@ -92,8 +101,10 @@ export function validateBackupsArgs(args: BackupsArgs): string[] {
     if (!hasSecret && !hasRole) {
         problems.push("backups.s3: neither credentialsSecret nor roleArn is set (the jobs would have no S3 credentials)");
     }
-    if (!hasRole && (args.s3.modelRoleArn !== undefined || args.s3.configRoleArn !== undefined)) {
-        problems.push("backups.s3: modelRoleArn/configRoleArn are set without roleArn (the database backups would have no S3 credentials)");
+    if (!hasRole && (args.s3.modelRoleArn !== undefined || args.s3.configRoleArn !== undefined || args.s3.restoreRoleArn !== undefined)) {
+        problems.push(
+            "backups.s3: modelRoleArn/configRoleArn/restoreRoleArn are set without roleArn (the database backups would have no S3 credentials)",
+        );
     }
     if (args.environment !== "dev" && hasSecret) {
         problems.push(`backups.s3.credentialsSecret: static keys are not allowed in ${args.environment} (use roleArn / IRSA)`);

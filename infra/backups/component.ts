@@ -1,6 +1,7 @@
 /**
  * The Backups component: the scripts ConfigMap, the manifest signing-key Secret,
- * three ServiceAccounts (IRSA-ready, one role each in AWS),
+ * four ServiceAccounts (IRSA-ready, one role each in AWS: three writers and the
+ * restore drill's and restore's read-only one),
  * the read-only Role for config-backup, and the CronJobs postgres-backup,
  * model-backup, config-backup, restore-drill and the suspended postgres-restore
  * template. Backup freshness is alerted on by the observability rules
@@ -74,6 +75,15 @@ export class Backups extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        // The restore drill and the restore read backups with an identity of their own that cannot change them.
+        const restoreSa = new k8s.core.v1.ServiceAccount(
+            `${name}-restore-sa`,
+            {
+                metadata: { name: SERVICE_ACCOUNT_NAMES.restore, namespace, labels, ...irsa(args.s3.restoreRoleArn ?? args.s3.roleArn) },
+                automountServiceAccountToken: false,
+            },
+            { parent: this },
+        );
         const configSa = new k8s.core.v1.ServiceAccount(
             `${name}-config-sa`,
             {
@@ -112,14 +122,21 @@ export class Backups extends pulumi.ComponentResource {
                             ? [scripts, signing, configSa, binding, role]
                             : job === "modelBackup"
                               ? [scripts, signing, modelSa]
-                              : [scripts, signing, backupSa],
+                              : job === "restoreDrill" || job === "postgresRestore"
+                                ? [scripts, signing, restoreSa]
+                                : [scripts, signing, backupSa],
                 });
                 cronJobs[job] = cronJob.metadata.name;
             }
         }
 
         this.cronJobNames = pulumi.output(cronJobs) as pulumi.Output<Partial<Record<BackupJob, string>>>;
-        this.serviceAccountNames = pulumi.all([backupSa.metadata.name, modelSa.metadata.name, configSa.metadata.name]);
+        this.serviceAccountNames = pulumi.all([
+            backupSa.metadata.name,
+            modelSa.metadata.name,
+            configSa.metadata.name,
+            restoreSa.metadata.name,
+        ]);
         this.scriptsConfigMapName = scripts.metadata.name;
         this.registerOutputs({
             cronJobNames: this.cronJobNames,

@@ -7,7 +7,7 @@
 import { z } from "zod";
 
 import { cpuQuantity, memoryQuantity, pinnedImage } from "../formats";
-import { DEFAULT_BACKUP_IMAGES, DEFAULT_BACKUP_RESOURCES, DEFAULT_WORK_DIR_SIZE_LIMIT } from "./defaults";
+import { DEFAULT_BACKUP_IMAGES, DEFAULT_BACKUP_RESOURCES, DEFAULT_LATEST_MAX_AGE_HOURS, DEFAULT_WORK_DIR_SIZE_LIMIT } from "./defaults";
 
 const amounts = z.object({ cpu: cpuQuantity, memory: memoryQuantity }).strict();
 
@@ -68,6 +68,11 @@ export const backupsSchema = z
         serverSideEncryption: z.enum(["aws:kms", "none"]).default("aws:kms"),
         /** KMS key for the uploads (`--sse-kms-key-id`); unset: the bucket's default KMS key (aws/s3). */
         kmsKeyId: kmsKeyArn.optional(),
+        /**
+         * The restore drill and a restore of `latest` refuse a newest run older than this
+         * (hours; default twice the daily backup interval). A named run is restored at any age.
+         */
+        latestMaxAgeHours: z.number().int().min(1).max(999999).default(DEFAULT_LATEST_MAX_AGE_HOURS),
     })
     .strict();
 export type BackupsConfig = z.output<typeof backupsSchema>;

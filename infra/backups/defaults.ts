@@ -114,13 +114,28 @@ export const JOB_TIMINGS: Readonly<Record<BackupJob, JobTiming>> = {
     },
 };
 
+/** Hours between two runs of each daily backup (SCHEDULES.postgresBackup and .modelBackup run once a day). */
+export const BACKUP_INTERVAL_HOURS = 24;
+
+/**
+ * How old the newest complete run may be for a restore or drill of `latest`: twice
+ * the backup interval. An older "latest" means newer runs are missing (failing
+ * backups, or runs deleted from the bucket) and is refused; a named run is not.
+ */
+export const DEFAULT_LATEST_MAX_AGE_HOURS = 2 * BACKUP_INTERVAL_HOURS;
+
 /** Days of dated runs kept in the backups bucket (runbook.ts BACKUP.retentionDays). */
 export const RETENTION_DAYS = BACKUP.retentionDays;
 
 /** ServiceAccounts (fixed names: an IRSA trust policy names them as `system:serviceaccount:med-agi:<name>`). */
 export const SERVICE_ACCOUNT_NAMES = {
-    /** postgres-backup, restore-drill, postgres-restore: S3 (`postgres/`) only, no Kubernetes API token. */
+    /** postgres-backup: writes S3 `postgres/` only, no Kubernetes API token. */
     backup: "med-agi-backup",
+    /**
+     * restore-drill and postgres-restore: reads S3 `postgres/` only (its own read-only IRSA role in AWS), no
+     * Kubernetes API token. Not the writer's identity: a restore never holds the rights to change what it restores.
+     */
+    restore: "med-agi-backup-restore",
     /** model-backup: reads the models bucket, writes `models/`; its own IRSA role in AWS. No Kubernetes API token. */
     modelBackup: "med-agi-model-backup",
     /** config-backup: S3 plus read-only access to the namespace's objects (never Secrets). */

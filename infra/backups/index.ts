@@ -7,7 +7,7 @@ export type { BackupSecretKey, BackupsConfig } from "./config";
 export { cronJobSpec, baseEnv } from "./cronjob";
 export type { CronJobSpecOptions, ScriptStep } from "./cronjob";
 export * from "./defaults";
-export { backupCronJobs, jobSteps, postgresEnv, s3Env, signingEnv, signingSecretData, defaultSslMode } from "./jobs";
+export { backupCronJobs, JOB_SERVICE_ACCOUNTS, jobSteps, postgresEnv, s3Env, signingEnv, signingSecretData, defaultSslMode } from "./jobs";
 export { configExportResources, configReaderRules, ALL_CATEGORY, CONFIG_EXPORT } from "./rbac";
 export { readScripts, SCRIPT_FILES, SCRIPTS_DIR } from "./scripts";
 export type { ScriptFile } from "./scripts";

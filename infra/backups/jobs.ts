@@ -78,7 +78,8 @@ export function s3Env(args: BackupsArgs, config: BackupsConfig): EnvVar[] {
         { name: "BACKUP_BUCKET", value: s3.backupBucket },
         { name: "MODELS_BUCKET", value: s3.modelBucket ?? BACKUP.modelBucket },
         { name: "AWS_DEFAULT_REGION", value: s3.region ?? "us-east-1" },
-        { name: "RETENTION_DAYS", value: String(RETENTION_DAYS) },
+        // Pruning by the jobs only where the bucket does not hold the retention itself.
+        ...((s3.retention ?? "jobs") === "jobs" ? [{ name: "RETENTION_DAYS", value: String(RETENTION_DAYS) }] : []),
         { name: "S3_SSE", value: config.serverSideEncryption },
     ];
     if (config.kmsKeyId !== undefined) env.push({ name: "S3_SSE_KMS_KEY_ID", value: config.kmsKeyId });
@@ -118,6 +119,10 @@ export function jobSteps(args: BackupsArgs, config: BackupsConfig): Record<Backu
     const signing = signingEnv();
     const s3 = [...s3Env(args, config), ...signing];
     const namespace = args.namespace ?? NAMESPACE;
+    const fetchLatest: EnvVar[] = [
+        { name: "RESTORE_RUN", value: "latest" },
+        { name: "LATEST_MAX_AGE_HOURS", value: String(config.latestMaxAgeHours) },
+    ];
     return {
         postgresBackup: [
             { name: "dump", image: img.postgres, script: "pg-dump.sh", env: [...pg, { name: "DUMP_GLOBALS", value: "true" }] },
@@ -137,7 +142,7 @@ export function jobSteps(args: BackupsArgs, config: BackupsConfig): Record<Backu
             { name: "upload", image: img.awsCli, script: "s3-publish.sh", env: s3 },
         ],
         restoreDrill: [
-            { name: "fetch", image: img.awsCli, script: "s3-fetch.sh", env: [...s3, { name: "RESTORE_RUN", value: "latest" }] },
+            { name: "fetch", image: img.awsCli, script: "s3-fetch.sh", env: [...s3, ...fetchLatest] },
             {
                 name: "drill",
                 image: img.postgres,
@@ -146,7 +151,7 @@ export function jobSteps(args: BackupsArgs, config: BackupsConfig): Record<Backu
             },
         ],
         postgresRestore: [
-            { name: "fetch", image: img.awsCli, script: "s3-fetch.sh", env: [...s3, { name: "RESTORE_RUN", value: "latest" }] },
+            { name: "fetch", image: img.awsCli, script: "s3-fetch.sh", env: [...s3, ...fetchLatest] },
             {
                 name: "restore",
                 image: img.postgres,
@@ -157,6 +162,15 @@ export function jobSteps(args: BackupsArgs, config: BackupsConfig): Record<Backu
         ],
     };
 }
+
+/** The ServiceAccount each job runs as: the writers one each, the restore drill and the restore the read-only one. */
+export const JOB_SERVICE_ACCOUNTS: Readonly<Record<BackupJob, string>> = {
+    postgresBackup: SERVICE_ACCOUNT_NAMES.backup,
+    modelBackup: SERVICE_ACCOUNT_NAMES.modelBackup,
+    configBackup: SERVICE_ACCOUNT_NAMES.configBackup,
+    restoreDrill: SERVICE_ACCOUNT_NAMES.restore,
+    postgresRestore: SERVICE_ACCOUNT_NAMES.restore,
+};
 
 /** The CronJob args of every job, keyed by job. */
 export function backupCronJobs(args: BackupsArgs, config: BackupsConfig): Record<BackupJob, k8s.batch.v1.CronJobArgs> {
@@ -169,12 +183,7 @@ export function backupCronJobs(args: BackupsArgs, config: BackupsConfig): Record
             namespace,
             schedule: JOB_SCHEDULES[job],
             steps: steps[job],
-            serviceAccountName:
-                job === "configBackup"
-                    ? SERVICE_ACCOUNT_NAMES.configBackup
-                    : job === "modelBackup"
-                      ? SERVICE_ACCOUNT_NAMES.modelBackup
-                      : SERVICE_ACCOUNT_NAMES.backup,
+            serviceAccountName: JOB_SERVICE_ACCOUNTS[job],
             automountServiceAccountToken: job === "configBackup",
             scriptsConfigMapName: SCRIPTS_CONFIGMAP_NAME,
             timing: JOB_TIMINGS[job],

@@ -3,7 +3,9 @@
  * per property of issue 8, parameterised by what differs per environment.
  */
 import type { Plan, PlannedResource } from "../../tools/lib/plan";
+import type { PolicyDocument } from "../../infra/aws/iam";
 import { k8sObject, ofType as ofAnyType } from "../support/harness";
+import { decide } from "../support/iam-decision";
 
 /** A planned resource whose inputs tests read freely. */
 export type AnyResource = PlannedResource & { readonly inputs: Record<string, any> };
@@ -463,6 +465,87 @@ export function cloudSuite(getPlan: () => Plan, e: CloudExpectations): void {
                 buckets: names(e.stack),
                 rdsEndpoint: `${prefix}.mock-rds.invalid:5432`,
             });
+        });
+    });
+
+    // Issue 19, finding 2: no writer of the backups can erase them, and restores run as a reader.
+    // S3 itself is out of reach here, so these read what `pulumi up` would send to AWS;
+    // docs/backups.md names the AWS commands that confirm it on a real account.
+    describe("backups cannot be erased by the roles that write them", () => {
+        const backups = () => names(e.stack).backups;
+        const policyOf = (role: string): PolicyDocument =>
+            JSON.parse(one(plan(), "aws:iam/rolePolicy:RolePolicy", `${prefix}-${role}`).inputs.policy) as PolicyDocument;
+        const manifest = () => `arn:aws:s3:::${backups()}/postgres/20240115T020000Z/manifest`;
+        const dump = () => `arn:aws:s3:::${backups()}/postgres/20240115T020000Z/backup_20240115.dump`;
+        const modelMarker = () => `arn:aws:s3:::${backups()}/models/backup-20240115.manifest`;
+
+        it(`locks every object version of the backups bucket for 30 days in ${e.prod ? "COMPLIANCE" : "GOVERNANCE"} mode`, () => {
+            const locks = ofType(plan(), "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration");
+            expect(locks.map((l) => [l.inputs.bucket, l.inputs.objectLockEnabled, l.inputs.rule])).toEqual([
+                [backups(), "Enabled", { defaultRetention: { mode: e.prod ? "COMPLIANCE" : "GOVERNANCE", days: 30 } }],
+            ]);
+            expect(locks[0]?.protect).toBe(e.prod);
+            // The lock needs versioning, and the lifecycle rule (not the jobs) ends the 30 days: a delete
+            // marker at 30 days, the version itself 7 days after it became noncurrent, its lock expired by then.
+            const rule = ofType(plan(), "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").find(
+                (r) => r.inputs.bucket === backups(),
+            )?.inputs.rules[0];
+            expect([rule.expiration, rule.noncurrentVersionExpiration]).toEqual([{ days: 30 }, { noncurrentDays: 7 }]);
+        });
+
+        it.each(["postgres-backup", "model-backup", "config-backup"])(
+            "denies %s deleting, unlocking or overwriting the retention of any backup, and still lets it add its own",
+            (role) => {
+                const policy = policyOf(role);
+                for (const object of [manifest(), dump(), modelMarker()]) {
+                    for (const action of [
+                        "s3:DeleteObject",
+                        "s3:DeleteObjectVersion",
+                        "s3:PutObjectRetention",
+                        "s3:BypassGovernanceRetention",
+                    ]) {
+                        expect([action, object, decide(policy, action, object)]).toEqual([action, object, "explicit-deny"]);
+                    }
+                }
+                for (const action of ["s3:PutLifecycleConfiguration", "s3:PutBucketObjectLockConfiguration", "s3:PutBucketVersioning"]) {
+                    expect([action, decide(policy, action, `arn:aws:s3:::${backups()}`)]).toEqual([action, "explicit-deny"]);
+                }
+                const own = {
+                    "postgres-backup": dump(),
+                    "model-backup": modelMarker(),
+                    "config-backup": `arn:aws:s3:::${backups()}/config/x`,
+                }[role] as string;
+                expect(decide(policy, "s3:PutObject", own)).toBe("allow");
+            },
+        );
+
+        it("runs the restore drill and the restore as med-agi-backup-restore, whose role only reads postgres/", () => {
+            for (const job of ["restore-drill", "postgres-restore"]) {
+                expect(k8sObject(plan(), "CronJob", job).spec.jobTemplate.spec.template.spec.serviceAccountName).toBe(
+                    "med-agi-backup-restore",
+                );
+            }
+            const sa = k8sObject(plan(), "ServiceAccount", "med-agi-backup-restore");
+            expect(sa.metadata.annotations["eks.amazonaws.com/role-arn"]).toBe(`arn:aws:mock:::${prefix}-backup-restore`);
+            expect(one(plan(), "aws:iam/role:Role", `${prefix}-backup-restore`).inputs.assumeRolePolicy).toContain(
+                '"system:serviceaccount:med-agi:med-agi-backup-restore"',
+            );
+            const policy = policyOf("backup-restore");
+            expect(decide(policy, "s3:GetObject", dump())).toBe("allow");
+            for (const action of ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectRetention"]) {
+                expect([action, decide(policy, action, dump())]).toEqual([action, "implicit-deny"]);
+            }
+            expect(decide(policy, "s3:GetObject", modelMarker())).toBe("implicit-deny");
+        });
+
+        it("lets the bucket, not the jobs, prune, and refuses a latest run older than 48 hours", () => {
+            for (const job of ["postgres-backup", "model-backup", "config-backup", "restore-drill", "postgres-restore"]) {
+                const pod = k8sObject(plan(), "CronJob", job).spec.jobTemplate.spec.template.spec;
+                const env = [...(pod.initContainers ?? []), ...pod.containers].flatMap((c: { env: { name: string }[] }) => c.env);
+                expect([job, env.some((v: { name: string }) => v.name === "RETENTION_DAYS")]).toEqual([job, false]);
+            }
+            const drill = k8sObject(plan(), "CronJob", "restore-drill").spec.jobTemplate.spec.template.spec;
+            expect(drill.initContainers[0].env).toContainEqual({ name: "LATEST_MAX_AGE_HOURS", value: "48" });
         });
     });
 

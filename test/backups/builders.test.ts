@@ -55,6 +55,7 @@ describe("backupsSchema", () => {
         expect(c.resources.limits).toEqual({ cpu: "1", memory: "1Gi" });
         expect(c.workDirSizeLimit).toBe("20Gi");
         expect(c.postgresSslMode).toBeUndefined();
+        expect(c.latestMaxAgeHours).toBe(48);
     });
 
     it("keeps custom values and defaults the rest", () => {
@@ -62,7 +63,9 @@ describe("backupsSchema", () => {
             images: { postgres: "postgres:16.9-bookworm" },
             workDirSizeLimit: "50Gi",
             postgresSslMode: "verify-full",
+            latestMaxAgeHours: 72,
         });
+        expect(c.latestMaxAgeHours).toBe(72);
         expect(c.images.postgres).toBe("postgres:16.9-bookworm");
         expect(c.images.awsCli).toBe(DEFAULT_BACKUP_IMAGES.awsCli);
         expect(c.workDirSizeLimit).toBe("50Gi");
@@ -73,11 +76,12 @@ describe("backupsSchema", () => {
         const r = backupsSchema.safeParse({
             images: { postgres: "postgres:latest", kubectl: "bitnami/kubectl" },
             workDirSizeLimit: "20GB",
+            latestMaxAgeHours: 0,
             extra: true,
         });
         expect(r.success).toBe(false);
         const paths = (r.error?.issues ?? []).map((i) => i.path.join("."));
-        expect(paths).toEqual(expect.arrayContaining(["images.postgres", "images.kubectl", "workDirSizeLimit", ""]));
+        expect(paths).toEqual(expect.arrayContaining(["images.postgres", "images.kubectl", "workDirSizeLimit", "latestMaxAgeHours", ""]));
     });
 });
 
@@ -290,12 +294,34 @@ describe("backupCronJobs", () => {
     it("gives only config-backup a Kubernetes API token, via its own ServiceAccount", () => {
         expect(pod(dev.configBackup).serviceAccountName).toBe("med-agi-config-backup");
         expect(pod(dev.configBackup).automountServiceAccountToken).toBe(true);
+        expect(pod(dev.postgresBackup).serviceAccountName).toBe("med-agi-backup");
         for (const j of [dev.postgresBackup, dev.restoreDrill, dev.postgresRestore]) {
-            expect(pod(j).serviceAccountName).toBe("med-agi-backup");
             expect(pod(j).automountServiceAccountToken).toBe(false);
         }
         expect(pod(dev.modelBackup).serviceAccountName).toBe("med-agi-model-backup");
         expect(pod(dev.modelBackup).automountServiceAccountToken).toBe(false);
+    });
+
+    it("runs the restore drill and the restore as their own ServiceAccount, not the writer's", () => {
+        for (const j of [dev.restoreDrill, dev.postgresRestore, prod.restoreDrill, prod.postgresRestore]) {
+            expect(pod(j).serviceAccountName).toBe("med-agi-backup-restore");
+        }
+    });
+
+    it("refuses a latest run older than twice the backup interval by default, and the configured age when set", () => {
+        for (const j of [dev.restoreDrill, dev.postgresRestore]) {
+            expect(pod(j).initContainers[0].env).toContainEqual({ name: "LATEST_MAX_AGE_HOURS", value: "48" });
+        }
+        const custom = plain(backupCronJobs(devArgs, backupsSchema.parse({ latestMaxAgeHours: 72 })));
+        expect(pod(custom.restoreDrill).initContainers[0].env).toContainEqual({ name: "LATEST_MAX_AGE_HOURS", value: "72" });
+    });
+
+    it("lets the jobs prune only where the bucket does not hold the retention itself", () => {
+        const byBucket = plain(backupCronJobs({ ...prodArgs, s3: { ...prodArgs.s3, retention: "bucket" } }, backupsSchema.parse({})));
+        for (const job of ["postgresBackup", "modelBackup", "configBackup"] as const) {
+            expect(allEnv(dev[job])).toContainEqual({ name: "RETENTION_DAYS", value: "30" });
+            expect(allEnv(byBucket[job]).map((v) => v.name)).not.toContain("RETENTION_DAYS");
+        }
     });
 
     it("leaves the restore template's target empty, so an unconfigured run refuses", () => {

@@ -82,9 +82,14 @@ describe("Backups component", () => {
         for (const s of scripts) expect(Object.keys(cm[0]?.inputs.data)).toContain(s);
     });
 
-    it("annotates the three ServiceAccounts for IRSA (the shared roleArn when no per-job role is given) and binds the read-only Role to config-backup's", () => {
+    it("annotates the four ServiceAccounts for IRSA (the shared roleArn when no per-job role is given) and binds the read-only Role to config-backup's", () => {
         const sas = ofType("kubernetes:core/v1:ServiceAccount");
-        expect(sas.map((s) => s.inputs.metadata.name).sort()).toEqual(["med-agi-backup", "med-agi-config-backup", "med-agi-model-backup"]);
+        expect(sas.map((s) => s.inputs.metadata.name).sort()).toEqual([
+            "med-agi-backup",
+            "med-agi-backup-restore",
+            "med-agi-config-backup",
+            "med-agi-model-backup",
+        ]);
         for (const s of sas)
             expect(s.inputs.metadata.annotations).toEqual({
                 "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/med-agi-backup",
@@ -106,7 +111,12 @@ describe("Backups component", () => {
 
     it("exposes the CronJob and ServiceAccount names as outputs", () => {
         expect((plan.outputs.cronJobNames as Record<string, string>).postgresBackup).toBe("postgres-backup");
-        expect(plan.outputs.serviceAccountNames).toEqual(["med-agi-backup", "med-agi-model-backup", "med-agi-config-backup"]);
+        expect(plan.outputs.serviceAccountNames).toEqual([
+            "med-agi-backup",
+            "med-agi-model-backup",
+            "med-agi-config-backup",
+            "med-agi-backup-restore",
+        ]);
     });
 
     it("refuses invalid arguments before registering anything", () => {

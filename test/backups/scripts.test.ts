@@ -9,7 +9,7 @@
  * other get their own bucket, work directory and scratch-database prefix. Cases
  * that need the first backup await it (`once`), so it is taken exactly once.
  */
-import { DeleteObjectsCommand } from "@aws-sdk/client-s3";
+import { DeleteObjectsCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { createHash, createHmac, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -23,6 +23,10 @@ const SIGNING_KEY = randomBytes(32).toString("hex");
 /** A KMS key ARN as `backups.kmsKeyId` would set it. */
 const KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/0f3c9a5e-1b2d-4c6e-8f70-123456789abc";
 const DAY = 86400000;
+const HOUR = 3600000;
+/** The models the model-backup cases copy: 4096 bytes of 7, and its SHA-256. */
+const MODEL_BODY = Buffer.alloc(4096, 7);
+const MODEL_SHA256 = "c9ac7b0624824f844f6c7f3d50fab9741a8914e878467e8daaedca143a34d90b";
 
 let pg: PgServer;
 let s3: S3Server;
@@ -321,7 +325,7 @@ describe("backup scripts against a real PostgreSQL and a real S3 server", () => 
     const models = once(async () => {
         const src = await s3.bucket("med-agi-models");
         const backups = await s3.bucket("med-agi-backups-models");
-        const body = Buffer.alloc(4096, 7);
+        const body = MODEL_BODY;
         for (const key of [
             "v1.0.0/densenet/1/model.onnx",
             "v1.0.0/densenet/config.pbtxt",
@@ -358,7 +362,8 @@ describe("backup scripts against a real PostgreSQL and a real S3 server", () => 
         expect(keys.some((k) => k.includes("backup-20240101"))).toBe(false);
         const marker = (await s3.get(backups, `models/backup-${date}.manifest`)).toString();
         expect(marker).toBe(sign(unsigned(marker)));
-        expect(marker).toContain("object\tv1.0.0/densenet/1/model.onnx\t4096\n");
+        // Each object's key, size and SHA-256, under the signature.
+        expect(marker).toContain(`object\tv1.0.0/densenet/1/model.onnx\t4096\t${MODEL_SHA256}\n`);
         // Every copy and the marker were sent with --sse aws:kms (no key configured here: the bucket's KMS key).
         const sent = s3.uploads().filter((u) => u.bucket === backups && u.key.startsWith(`models/backup-${date}`));
         expect(sent).toHaveLength(4);
@@ -423,6 +428,94 @@ describe("backup scripts against a real PostgreSQL and a real S3 server", () => 
         expect(added.status).toBe(1);
         expect(added.stderr).toContain("differ from the signed marker");
     });
+
+    // --- Issue 19, finding 1: a writer of backups/models/* must not get a model of its choice restored.
+
+    test.concurrent("model restore deletes an object replaced by another of the same size, and fails naming it", async () => {
+        const { backups, env, date } = await models();
+        // A copy of the signed backup; the attacker swaps one model for 4096 other bytes.
+        const tampered = await s3.bucket("med-agi-backups-swap");
+        await s3.copyPrefix(backups, `models/backup-${date}`, tampered, `models/backup-${date}`);
+        await s3.put(tampered, `models/backup-${date}/v1.0.0/densenet/1/model.onnx`, Buffer.alloc(4096, 66));
+        const models2 = await s3.bucket("med-agi-models-swap");
+        const r = await restoreTool(["models", "--date", date, "--version", "v1.0.0"], {
+            ...env,
+            BACKUP_BUCKET: tampered,
+            MODELS_BUCKET: models2,
+        });
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain(`SHA-256 mismatch for v1.0.0/densenet/1/model.onnx: the signed marker says ${MODEL_SHA256}`);
+        expect(r.stderr).toContain("REFUSED: 1 object(s) of v1.0.0");
+        // The swapped model is gone from the models bucket; the object that matched its hash stays.
+        expect(await s3.keys(models2)).toEqual(["v1.0.0/densenet/config.pbtxt"]);
+    });
+
+    test.concurrent("model backup refuses a prefix planted before it runs, so same-size planted files are never signed", async () => {
+        const { src } = await models();
+        const backups = await s3.bucket("med-agi-backups-plant");
+        // Planted under the prefix this run writes (the next day's, seen from the day before): same key, same size.
+        const today = day(Date.now());
+        // Uploaded as the job would (SSE-KMS), so only the prefix check can tell it apart.
+        await s3.client.send(
+            new PutObjectCommand({
+                Bucket: backups,
+                Key: `models/backup-${today}/v1.0.0/densenet/1/model.onnx`,
+                Body: Buffer.alloc(4096, 66),
+                ServerSideEncryption: "aws:kms",
+            }),
+        );
+        const r = await runScript(
+            "model-backup.sh",
+            [],
+            podEnv({ MODELS_BUCKET: src, BACKUP_BUCKET: backups, S3_SSE_KMS_KEY_ID: undefined }),
+        );
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain(`REFUSED: s3://${backups}/models/backup-${today}/ already exists`);
+        // Nothing was copied and nothing signed: the planted object is the only one there.
+        expect(await s3.keys(backups)).toEqual([`models/backup-${today}/v1.0.0/densenet/1/model.onnx`]);
+    });
+
+    // --- Issue 19, finding 2: deleting the newest runs must not push a restore back to old data.
+
+    test.concurrent(
+        "latest is refused once the runs of the last 48 hours are deleted; a run just inside 48 h and a named run restore",
+        async () => {
+            const { bucket, run } = await copyOfMainRun("stale-latest");
+            const body = unsigned((await s3.get(bucket, `postgres/${run}/manifest`)).toString());
+            const signedCopy = async (id: string): Promise<void> => {
+                await s3.copyPrefix(bucket, `postgres/${run}/`, bucket, `postgres/${id}/`);
+                await s3.put(bucket, `postgres/${id}/manifest`, sign(body.replace(`run\t${run}`, `run\t${id}`)));
+            };
+            const inside = runId(Date.now() - 48 * HOUR + 10 * 60000);
+            const outside = runId(Date.now() - 48 * HOUR - 10 * 60000);
+            await signedCopy(inside);
+            await signedCopy(outside);
+            const deleteRun = (id: string) =>
+                s3.client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: `postgres/${id}/manifest` }] } }));
+            // The writer deletes the newest manifest: latest is the run 47 h 50 min old, still fresh enough.
+            await deleteRun(run);
+            const fresh = await runScript("s3-fetch.sh", [], podEnv({ BACKUP_BUCKET: bucket, WORK_DIR: workDir("stale-inside") }));
+            expectOk(fresh, "s3-fetch.sh");
+            expect(fresh.stderr).toContain(`run ${inside} fetched and verified`);
+            // And that one too: the newest left is 48 h 10 min old. The drill refuses it before downloading anything.
+            await deleteRun(inside);
+            const stale = await drill(bucket, "drill_stale");
+            expect(stale.status).toBe(1);
+            expect(stale.stderr).toContain(
+                `REFUSED: the newest complete postgres run is ${outside}, 48 h old: older than LATEST_MAX_AGE_HOURS (48 h)`,
+            );
+            expect(stale.stderr).not.toContain("fetching");
+            expect(scratchDatabases("drill_stale")).toEqual([]);
+            // Named on purpose, the same run is fetched and verified.
+            const named = await runScript(
+                "s3-fetch.sh",
+                [],
+                podEnv({ BACKUP_BUCKET: bucket, WORK_DIR: workDir("stale-named"), RESTORE_RUN: outside }),
+            );
+            expectOk(named, "s3-fetch.sh");
+            expect(named.stderr).toContain(`run ${outside} fetched and verified`);
+        },
+    );
 
     test.concurrent("postgres-backup fails non-zero with a wrong password, before anything is uploaded", async () => {
         const dir = workDir("wrongpw");

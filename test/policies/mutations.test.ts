@@ -221,8 +221,10 @@ const MUTATIONS: Mutation[] = [
         mutate: (p) => remove(p, (r) => r.inputs.kind === "CronJob"),
     },
     {
+        // The jobs prune (RETENTION_DAYS) only in dev; in staging and prod the bucket's
+        // lifecycle rule and Object Lock hold the 30 days ("expire backups after 7 days" below).
         name: "backups kept 7 days",
-        base: "prod",
+        base: "dev",
         policy: "runbook-backup-retention",
         mutate: (p) => {
             const env = pod(obj(p, "CronJob", "postgres-backup").inputs).containers.flatMap((c: any) => c.env ?? []);

@@ -56,6 +56,7 @@ describe("prod stack", () => {
         expect(roleOf("med-agi-backup")).toBe("arn:aws:mock:::med-agi-prod-postgres-backup");
         expect(roleOf("med-agi-model-backup")).toBe("arn:aws:mock:::med-agi-prod-model-backup");
         expect(roleOf("med-agi-config-backup")).toBe("arn:aws:mock:::med-agi-prod-config-backup");
+        expect(roleOf("med-agi-backup-restore")).toBe("arn:aws:mock:::med-agi-prod-backup-restore");
     });
 
     it("watches the backup it deploys: MedAgiBackupMissing is among the rules", () => {

@@ -7,11 +7,12 @@
 #
 # Manifest format (tab-separated, one record per line, written last):
 #   format    med-agi-backup/1
-#   kind      postgres | config
-#   run       <YYYYMMDDTHHMMSSZ>   (UTC; the S3 prefix of this run)
+#   kind      postgres | config | models
+#   run       <YYYYMMDDTHHMMSSZ>   (UTC; the S3 prefix of this run; YYYYMMDD for models)
 #   created   <ISO-8601 UTC>
 #   file      <name> <sha256> <bytes>
 #   table     <schema.table> <rows>          (postgres only)
+#   object    <key> <bytes> <sha256>         (models only: one per copied object)
 #   hmac-sha256 <64 hex>                     (added by the upload step; always the last line)
 # A run is complete exactly when <kind>/<run>/manifest exists in the bucket.
 #
@@ -324,6 +325,29 @@ check_sse() {
     if [ -n "${S3_SSE_KMS_KEY_ID:-}" ] && [ "$3" != "$S3_SSE_KMS_KEY_ID" ]; then
         die "$1 is encrypted with KMS key $3, expected $S3_SSE_KMS_KEY_ID"
     fi
+}
+
+# stream_copy SRC DST BYTES [FLAG...] — copies the object at s3 URL SRC to s3 URL
+# DST through this process (aws s3 cp SRC - | aws s3 cp - DST FLAG...) and prints
+# the SHA-256 of exactly the bytes that were uploaded. Nothing is skipped or
+# compared by size, as `aws s3 sync` would. Fails when either side fails.
+stream_copy() {
+    local src=$1 dst=$2 bytes=$3 dir hpid rc=0 sum
+    shift 3
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/stream-copy.XXXXXX") || return 1
+    if ! mkfifo "$dir/bytes"; then
+        rm -rf "$dir"
+        return 1
+    fi
+    sha256sum <"$dir/bytes" >"$dir/sum" &
+    hpid=$!
+    awss3 cp --only-show-errors "$src" - </dev/null | tee "$dir/bytes" |
+        awss3 cp --only-show-errors - "$dst" --expected-size "$bytes" "$@" || rc=1
+    wait "$hpid" || rc=1
+    read -r sum _ <"$dir/sum" || rc=1
+    rm -rf "$dir"
+    [ "$rc" -eq 0 ] && [[ ${sum:-} =~ ^[0-9a-f]{64}$ ]] || return 1
+    printf '%s' "$sum"
 }
 
 # prune_prefixes BUCKET PARENT NAME... — deletes s3://BUCKET/PARENT/NAME/* and

@@ -2,16 +2,26 @@
 # model-backup.sh — model-backup (runs in the amazon/aws-cli image). The runbook's
 #   aws s3 sync models/ s3://med-agi-models/backup-$(date +%Y%m%d)/
 # done bucket-to-bucket: the models bucket (its versioned layout, e.g. v1.0.0/…)
-# is synced into the backups bucket under models/backup-<YYYYMMDD>/ (UTC), so a
+# is copied into the backups bucket under models/backup-<YYYYMMDD>/ (UTC), so a
 # backup does not live in the bucket it protects. Prefixes named backup-* in the
 # models bucket (the runbook's in-bucket copies) are not copied again.
-# Then every source key and size is compared with the copy, every copied object
-# is read back with head-object (it must carry the server-side encryption the
-# upload asked for: --sse aws:kms [--sse-kms-key-id]), and only then is the
-# marker models/backup-<YYYYMMDD>.manifest written, signed with BACKUP_SIGNING_KEY
-# (an HMAC under a key that is not in the bucket; model-restore.sh checks it).
-# Backups older than $RETENTION_DAYS days are pruned afterwards; one dated after
-# today is flagged in the log and pruned too.
+#
+# Tamper-evidence (a writer of the backups bucket without the signing key must
+# not get a model of its choice restored):
+#   * the destination prefix must not exist yet: a backup never writes into an
+#     existing backup-<date>/ (files planted there beforehand would otherwise be
+#     kept by `aws s3 sync`, which skips an object of the same size, and signed);
+#   * every object is streamed from the models bucket into the backup and its
+#     SHA-256 is taken of exactly the bytes uploaded (no sync, nothing skipped);
+#   * every key, size and SHA-256 goes into the marker, which is signed with
+#     BACKUP_SIGNING_KEY (an HMAC under a key that is not in the bucket);
+#     model-restore.sh checks each restored object against it.
+# Then every copied object is read back with head-object (size, and the
+# server-side encryption the upload asked for: --sse aws:kms [--sse-kms-key-id]),
+# and only then is the marker models/backup-<YYYYMMDD>.manifest written.
+# With RETENTION_DAYS set, backups older than that are pruned afterwards and one
+# dated after today is flagged and pruned too (dev; in AWS the bucket's
+# lifecycle rule and Object Lock hold the retention and this role cannot delete).
 #
 # Environment: MODELS_BUCKET, BACKUP_BUCKET, BACKUP_SIGNING_KEY, RETENTION_DAYS
 # (optional), S3_SSE (aws:kms | none; default aws:kms), S3_SSE_KMS_KEY_ID
@@ -30,24 +40,43 @@ DEST="s3://$BACKUP_BUCKET/$DEST_KEY/"
 require_bucket "$MODELS_BUCKET"
 require_bucket "$BACKUP_BUCKET"
 
-# key<TAB>size lines of `aws s3 ls --recursive` output, keys relative to $2,
+# A backup never writes into an existing prefix: refuse before copying anything.
+taken=$(list_keys "$BACKUP_BUCKET" "$DEST_KEY")
+while IFS= read -r key; do
+    case "$key" in
+        "$DEST_KEY/"* | "$DEST_KEY.manifest")
+            die "REFUSED: s3://$BACKUP_BUCKET/$DEST_KEY/ already exists ($key): a backup never writes into an existing prefix (a second run today, or objects planted for this run); nothing was copied. Inspect the prefix; the next day's run writes a new one"
+            ;;
+    esac
+done <<<"$taken"
+
+# key<TAB>size lines of every object under s3://$1/$2, keys relative to $2,
 # skipping backup-* prefixes; sorted.
 listing_of() {
-    local raw size key
-    raw=$(awss3 ls "$1" --recursive) || die "cannot list $1"
-    while read -r _ _ size key; do
-        [ -n "${key:-}" ] || continue
+    local raw key size
+    raw=$(awss3api list-objects-v2 --bucket "$1" --prefix "$2" --query 'Contents[].[Key,Size]' --output text) ||
+        die "cannot list s3://$1/$2"
+    while IFS=$'\t' read -r key size; do
+        if [ -z "${key:-}" ] || [ "$key" = None ]; then continue; fi
         key=${key#"$2"}
         case "$key" in backup-*) continue ;; esac
         printf '%s\t%s\n' "$key" "$size"
     done <<<"$raw" | LC_ALL=C sort
 }
 
-log "syncing s3://$MODELS_BUCKET/ to $DEST (server-side encryption: $SSE_MODE)"
-awss3 sync --only-show-errors "s3://$MODELS_BUCKET/" "$DEST" --exclude 'backup-*' ${SSE_ARGS[@]+"${SSE_ARGS[@]}"} ||
-    die "aws s3 sync to $DEST failed"
-src=$(listing_of "s3://$MODELS_BUCKET/" "")
-dst=$(listing_of "$DEST" "$DEST_KEY/")
+src=$(listing_of "$MODELS_BUCKET" "")
+log "copying $(printf '%s' "$src" | grep -c . || true) object(s) of s3://$MODELS_BUCKET/ to $DEST (server-side encryption: $SSE_MODE)"
+HASHES="${TMPDIR:-/tmp}/model-backup.hashes.$$"
+: >"$HASHES"
+trap 'rm -f "$HASHES"' EXIT
+if [ -n "$src" ]; then
+    while IFS=$'\t' read -r k s; do
+        sum=$(stream_copy "s3://$MODELS_BUCKET/$k" "$DEST$k" "$s" ${SSE_ARGS[@]+"${SSE_ARGS[@]}"}) ||
+            die "copying s3://$MODELS_BUCKET/$k to $DEST$k failed"
+        printf '%s\t%s\t%s\n' "$k" "$s" "$sum" >>"$HASHES"
+    done <<<"$src"
+fi
+dst=$(listing_of "$BACKUP_BUCKET" "$DEST_KEY/")
 if [ "$src" != "$dst" ]; then
     diff <(printf '%s\n' "$src") <(printf '%s\n' "$dst") >&2 || true
     die "the copy under $DEST differs from s3://$MODELS_BUCKET/ (keys or sizes above)"
@@ -69,7 +98,7 @@ MARKER="${TMPDIR:-/tmp}/model-backup.manifest.$$"
     printf 'created\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
     printf 'source\ts3://%s/\n' "$MODELS_BUCKET"
     printf 'objects\t%s\n' "$count"
-    [ -z "$src" ] || printf '%s\n' "$src" | while IFS=$'\t' read -r k s; do printf 'object\t%s\t%s\n' "$k" "$s"; done
+    while IFS=$'\t' read -r k s h; do printf 'object\t%s\t%s\t%s\n' "$k" "$s" "$h"; done <"$HASHES"
 } >"$MARKER.partial"
 sign_manifest "$MARKER.partial" "$MARKER"
 rm -f "$MARKER.partial"
