@@ -130,8 +130,19 @@ export function declarePlatform(config: PlatformConfig, files: PlatformFiles = {
                   config: config.cloud,
                   // On-call operators read the platform's namespaces (docs/identity.md).
                   viewNamespaces: [NAMESPACE, config.monitoring.namespace],
-                  ...(resolveSiemOutput(config) === "http" && config.siem.host !== undefined && secrets.siemToken !== undefined
-                      ? { siem: { host: config.siem.host, port: config.siem.port, uri: config.siem.uri, token: secrets.siemToken } }
+                  ...(resolveSiemOutput(config) === "http" &&
+                  config.siem.host !== undefined &&
+                  config.siem.deliveryAlarmEmail !== undefined &&
+                  secrets.siemToken !== undefined
+                      ? {
+                            siem: {
+                                host: config.siem.host,
+                                uri: config.siem.uri,
+                                receiver: config.siem.receiver,
+                                alarmEmail: config.siem.deliveryAlarmEmail,
+                                token: secrets.siemToken,
+                            },
+                        }
                       : {}),
               }).outputs;
     const registry = cloud?.registry ?? config.registry;

@@ -122,7 +122,7 @@ export function createBuckets(args: BucketsArgs, opts: pulumi.CustomResourceOpti
 
     // The access-log bucket: S3 server access logs only support SSE-S3 on the target.
     const logs = bucket(`${args.prefix}-logs`, args.names.logs, safe);
-    baseline(`${args.prefix}-logs`, logs, { kind: "sse-s3" }, safe);
+    bucketBaseline(`${args.prefix}-logs`, logs, { kind: "sse-s3" }, safe);
     new s3.BucketPolicy(
         `${args.prefix}-logs`,
         {
@@ -140,7 +140,7 @@ export function createBuckets(args: BucketsArgs, opts: pulumi.CustomResourceOpti
     const data = (purpose: "models" | "backups"): s3.Bucket => {
         const name = `${args.prefix}-${purpose}`;
         const b = bucket(name, args.names[purpose], safe);
-        baseline(name, b, { kind: "kms", keyArn: key.arn }, safe);
+        bucketBaseline(name, b, { kind: "kms", keyArn: key.arn }, safe);
         new s3.BucketPolicy(name, { bucket: b.bucket, policy: JSON.stringify(tlsOnlyPolicy(args.names[purpose])) }, opts);
         new s3.BucketLogging(name, { bucket: b.bucket, targetBucket: logs.bucket, targetPrefix: `${args.names[purpose]}/` }, opts);
         new s3.BucketLifecycleConfiguration(
@@ -168,7 +168,7 @@ function bucket(name: string, bucketName: string, opts: pulumi.CustomResourceOpt
 }
 
 /** Versioning, encryption, the four public-access blocks and bucket-owner-enforced ownership. */
-function baseline(
+export function bucketBaseline(
     name: string,
     b: s3.Bucket,
     sse: { kind: "kms"; keyArn: pulumi.Input<string> } | { kind: "sse-s3" },
