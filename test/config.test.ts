@@ -373,6 +373,7 @@ describe("stack configuration", () => {
                 "network.siemCidrs: is required (the SIEM collector's IPv4 CIDRs, needed in prod because siem.output is \"http\": Fluent Bit's egress is allowed only there, and a NetworkPolicy cannot select the host name (siem.host))",
                 'alerting.team.kind: "none" is not allowed in prod (warnings must reach the team: "slack" or "email")',
                 'siem.host: is required when siem.output is "http" (the SIEM collector host name)',
+                "siem.deliveryAlarmEmail: is required in prod (who is told when audit events stop reaching the SIEM): pulumi config set --path med-agi:siem.deliveryAlarmEmail <address>",
                 "pagerdutyRoutingKey: is required (PagerDuty Events v2 routing key: pages are mandatory in prod); set it with: pulumi config set --secret med-agi:pagerdutyRoutingKey <value>",
                 "siemToken: is required (bearer token of the SIEM collector (siem.output http or alerting.siemWebhookUrl)); set it with: pulumi config set --secret med-agi:siemToken <value>",
             ]);
