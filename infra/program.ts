@@ -22,6 +22,7 @@ import {
     type PlatformConfig,
     type SecretConfigKey,
 } from "./config";
+import { RDS_GLOBAL_BUNDLE_URL } from "./datastores/config";
 import { deploysGpuTriton, resolveInferenceSettings, Triton, tritonClientEnv, type TritonEndpoints } from "./inference";
 import {
     CA_MOUNT_PATH,
@@ -81,15 +82,66 @@ export interface PlatformOutputs {
     readonly kubeconfig?: pulumi.Output<string>;
 }
 
+/**
+ * What the program reads from outside at the edge. `pulumi up` passes
+ * nothing (the defaults fetch for real); the offline render stands in for the
+ * network (tools/lib/render-stack.ts).
+ */
+export interface PlatformEdge {
+    /** Fetches an https URL's text (default: Node's fetch, TLS-verified). */
+    readonly fetchText?: (url: string) => Promise<string>;
+    /** Offline render: the text the RDS CA ConfigMap holds instead of the fetched bundle. */
+    readonly rdsCaBundleStandIn?: string;
+}
+
 /** Declares every resource of the stack; config is validated before the first one. */
-export async function main(): Promise<PlatformOutputs> {
+export async function main(edge: PlatformEdge = {}): Promise<PlatformOutputs> {
     const config = loadConfig();
-    return declarePlatform(config, { caBundle: readCaBundle(config) });
+    return declarePlatform(config, { caBundle: await loadCaBundle(config, edge) });
+}
+
+async function fetchText(url: string): Promise<string> {
+    const res = await fetch(url, { redirect: "error", signal: AbortSignal.timeout(30_000) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    return res.text();
+}
+
+/** The command that puts the bundle on the deploying machine, for an air-gapped `pulumi up`. */
+export const RDS_CA_FILE_COMMAND = `curl -fsSLo rds-global-bundle.pem ${RDS_GLOBAL_BUNDLE_URL} && pulumi config set --path med-agi:dataStores.postgres.caFile "$PWD/rds-global-bundle.pem"`;
+
+/**
+ * staging/prod with `dataStores.postgres.manageCaConfigMap` (the default): the
+ * RDS CA bundle the stack's ConfigMap holds. From `caFile` when set; otherwise
+ * fetched from AWS over HTTPS at `pulumi up`, checked before any resource is
+ * registered, and the error names the command that makes `caFile` instead.
+ */
+export async function loadCaBundle(config: PlatformConfig, edge: PlatformEdge = {}): Promise<string | undefined> {
+    const pgc = config.dataStores.postgres;
+    if (config.environment === "dev" || !pgc.manageCaConfigMap) return undefined;
+    if (pgc.caFile !== undefined) return readCaBundle(config);
+    if (edge.rdsCaBundleStandIn !== undefined) return edge.rdsCaBundleStandIn;
+    const fail = (why: string) =>
+        new ConfigValidationError(config.stack, [
+            problem(
+                "dataStores.postgres.caFile",
+                "(unset)",
+                `a PEM bundle: unset, the RDS CA bundle is fetched from ${RDS_GLOBAL_BUNDLE_URL}, which failed (${why}); where pulumi up has no internet access, run: ${RDS_CA_FILE_COMMAND}`,
+            ),
+        ]);
+    let pem: string;
+    try {
+        pem = await (edge.fetchText ?? fetchText)(RDS_GLOBAL_BUNDLE_URL);
+    } catch (err) {
+        throw fail((err as Error).message);
+    }
+    const why = caBundleProblem(pem);
+    if (why !== undefined) throw fail(why);
+    return pem;
 }
 
 /**
- * staging/prod with `dataStores.postgres.manageCaConfigMap`: the PEM at
- * `caFile`, read and checked before any resource is registered.
+ * staging/prod with `dataStores.postgres.manageCaConfigMap` and `caFile`: the
+ * PEM at `caFile`, read and checked before any resource is registered.
  */
 export function readCaBundle(config: PlatformConfig): string | undefined {
     const pgc = config.dataStores.postgres;
