@@ -48,6 +48,7 @@ import {
     SECURITY_HEADERS_CONFIGMAP,
     securityHeaders,
 } from "./identity";
+import { IngressPath } from "./ingress";
 import { clusterProvider } from "./k8s/provider";
 import { NetworkIsolation, pacsClientEnv, PRIVATE_RANGES } from "./network";
 import { ConfigValidationError, problem } from "./validation";
@@ -204,7 +205,9 @@ export function declarePlatform(config: PlatformConfig, files: PlatformFiles = {
     const namespace = new PlatformNamespace("platform", { name: NAMESPACE }, { provider, protect: config.protect });
 
     const dataStores = declareDataStores(config, provider, namespace, cloud, files.caBundle);
-    const identity = declareIdentity(config, secrets, cloud, provider, namespace);
+    // staging/prod: the controller, IngressClass, cert-manager and ClusterIssuer the Ingresses need (dev: the local cluster's).
+    const ingressPath = declareIngressPath(config, provider);
+    const identity = declareIdentity(config, secrets, cloud, provider, [namespace, ...ingressPath]);
 
     const backupArgs = dataStoreBackupArgs(config, dataStores, backupSigningKeys(config, secrets), cloud);
     const backups = backupArgs === undefined ? undefined : new Backups("backups", backupArgs, { provider, dependsOn: [namespace] });
@@ -277,7 +280,8 @@ export function declarePlatform(config: PlatformConfig, files: PlatformFiles = {
             // OPA's decision log (its stdout) reaches the SIEM through an input of its own.
             decisionLogs: OPA_LOG_SOURCE,
         },
-        { provider, dependsOn: [namespace] },
+        // Grafana's Ingress waits for the ingress path too.
+        { provider, dependsOn: [namespace, ...ingressPath] },
     );
 
     // The data stores' scrape targets need the monitoring stack's CRDs: declared after it.
@@ -500,7 +504,7 @@ function declareIdentity(
     secrets: Partial<Record<SecretConfigKey, pulumi.Output<string>>>,
     cloud: CloudOutputs | undefined,
     provider: ReturnType<typeof clusterProvider>,
-    namespace: PlatformNamespace,
+    dependsOn: pulumi.Resource[],
 ): Identity {
     if (config.oidc === undefined) {
         pulumi.log.warn(
@@ -543,8 +547,30 @@ function declareIdentity(
                   }),
             protect: config.protect,
         },
-        { provider, dependsOn: [namespace] },
+        { provider, dependsOn },
     );
+}
+
+/**
+ * The ingress path (issue 18 finding 4, docs/identity.md): in staging/prod
+ * Traefik serves the Ingresses' class and cert-manager the ClusterIssuer they
+ * name; dev uses the controller its local cluster brings (infra/k8s/local-cluster.ts).
+ * Returns what Ingresses wait on.
+ */
+function declareIngressPath(config: PlatformConfig, provider: ReturnType<typeof clusterProvider>): pulumi.Resource[] {
+    if (config.environment === "dev" || !config.ingress.enabled) return [];
+    const issuer = config.ingress.clusterIssuer;
+    const email = config.ingress.acmeEmail;
+    return new IngressPath(
+        "ingress",
+        {
+            className: config.ingress.className,
+            replicas: config.environment === "prod" ? 3 : 2,
+            ...(issuer === undefined || email === undefined ? {} : { clusterIssuer: { name: issuer, email } }),
+            protect: config.protect,
+        },
+        { provider },
+    ).ready;
 }
 
 /** The data stores: in-cluster PostgreSQL in dev, the configured server (RDS) in staging/prod. */

@@ -44,8 +44,8 @@ export const PEER_LABELS = {
     dns: { namespace: "kube-system", pods: { "k8s-app": "kube-dns" } },
     /** The Prometheus pods kube-prometheus-stack's operator runs. */
     prometheus: { "app.kubernetes.io/name": "prometheus" },
-    /** The ingress-nginx controller (contract of issue 11). */
-    ingressController: { "app.kubernetes.io/name": "ingress-nginx" },
+    /** The ingress controller: Traefik's pods (the chart's name label; infra/ingress). */
+    ingressController: { "app.kubernetes.io/name": "traefik" },
     /** OPA (contract of issue 11): its Deployment's selector (infra/authz). */
     opa: selectorLabels(OPA_NAME),
     /** oauth2-proxy from its chart (contract of issue 11; infra/identity). */

@@ -10,6 +10,7 @@
 import { LOCAL_CLUSTER_PROVIDES } from "../../infra/k8s/local-cluster";
 import type { Plan } from "../../tools/lib/plan";
 import {
+    controllersServed,
     operatorProvided,
     podReferences,
     provided,
@@ -86,6 +87,16 @@ describe("the resolver", () => {
         ]);
     });
 
+    it("knows which IngressClass controllers a Traefik release serves from its values", () => {
+        expect(controllersServed("traefik", {})).toEqual(["traefik.io/ingress-controller"]);
+        expect(
+            controllersServed("traefik", {
+                providers: { kubernetesIngress: { enabled: false }, kubernetesIngressNGINX: { enabled: true } },
+            }),
+        ).toEqual(["k8s.io/ingress-nginx"]);
+        expect(controllersServed("fluent-bit", {})).toEqual([]);
+    });
+
     it("names what CloudNativePG, ECK and External Secrets create", () => {
         const res = (apiVersion: string, kind: string, spec: object = {}) => ({
             urn: "u",
@@ -137,18 +148,13 @@ describe("dev: ingress", () => {
     });
 });
 
-/*
- * Open in staging and prod (issue 18 finding 4): the IngressClass `nginx`
- * and its controller and the ClusterIssuer `letsencrypt-prod` are referenced
- * but created by nothing. These tests state the defect: they pass while it exists, and fail
- * as soon as it is fixed, so the fix turns them into plain `it`.
- */
-describe.each(["staging", "prod"] as const)("%s: open findings (issue 18)", (stack) => {
-    it.failing("creates the IngressClass of its Ingresses and deploys its controller (finding 4)", () => {
+// staging/prod: the stack deploys the controller (Traefik's NGINX provider serves class nginx) and cert-manager's ClusterIssuer.
+describe.each(["staging", "prod"] as const)("%s: ingress", (stack) => {
+    it("creates the IngressClass of its Ingresses and deploys the controller that serves it (finding 4)", () => {
         expect(missing(stack, ["IngressClass", "IngressController"])).toEqual([]);
     });
 
-    it.failing("creates the ClusterIssuer its Ingresses name (finding 4)", () => {
+    it("creates the ClusterIssuer its Ingresses name (finding 4)", () => {
         expect(missing(stack, ["ClusterIssuer"])).toEqual([]);
     });
 });

@@ -181,18 +181,28 @@ export function operatorProvided(r: PlannedResource): Provided[] {
 }
 
 /**
- * The ingress controllers a stack deploys: chart → the IngressClass
- * controller string it serves. Extended when the stack deploys a controller.
+ * The IngressClass controller strings a chart release serves, read from its
+ * values: Traefik's Kubernetes Ingress provider (`traefik.io/ingress-controller`,
+ * on unless turned off) and its Ingress NGINX provider (`controllerClass`,
+ * default `k8s.io/ingress-nginx`, when enabled).
  */
-export const CONTROLLER_CHARTS: Readonly<Record<string, string>> = {};
+export function controllersServed(chart: string, values: Obj | undefined): string[] {
+    if (chart !== "traefik") return [];
+    const providers = values?.providers ?? {};
+    return [
+        ...(providers.kubernetesIngress?.enabled === false ? [] : ["traefik.io/ingress-controller"]),
+        ...(providers.kubernetesIngressNGINX?.enabled === true
+            ? [providers.kubernetesIngressNGINX.controllerClass ?? "k8s.io/ingress-nginx"]
+            : []),
+    ];
+}
 
 /** Everything the render makes available: its objects, what its operators create, the controllers its charts run. */
 export function provided(plan: Plan, extra: readonly Provided[] = []): Provided[] {
     const out: Provided[] = [...extra];
     for (const r of plan.resources) {
         if (r.type.startsWith("kubernetes:helm.sh/")) {
-            const controller = CONTROLLER_CHARTS[String(r.inputs.chart)];
-            if (controller !== undefined)
+            for (const controller of controllersServed(String(r.inputs.chart), r.inputs.values as Obj | undefined))
                 out.push({ kind: "IngressController", namespace: undefined, name: controller, by: `Release ${r.name}` });
             continue;
         }
