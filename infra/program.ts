@@ -393,6 +393,8 @@ export function declarePlatform(config: PlatformConfig, files: PlatformFiles = {
                 pacs: name === "imaging",
             })),
             ingressControllerNamespace: config.ingress.controllerNamespace,
+            // The stack's ClusterIssuer solves HTTP-01 in med-agi (staging/prod, infra/ingress).
+            acmeHttp01: ingressPath.length > 0 && config.ingress.clusterIssuer !== undefined,
             monitoringNamespace: config.monitoring.namespace,
             // staging/prod: RDS in the VPC and S3 (config requires the cloud layer there); dev: the in-cluster stores.
             database:

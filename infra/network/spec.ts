@@ -65,6 +65,8 @@ export const PEER_LABELS = {
     },
     /** The index lifecycle Job (infra/datastores/elasticsearch/lifecycle.ts). */
     searchLifecycle: selectorLabels(LIFECYCLE_NAME),
+    /** cert-manager's ACME HTTP-01 solver pods (`SolverIdentificationLabelKey`, cert-manager v1.21.1 pkg/apis/acme/v1). */
+    acmeSolver: { "acme.cert-manager.io/http01-solver": "true" },
 } as const;
 
 /** The ports of peers the platform does not deploy itself. */
@@ -74,6 +76,8 @@ export const PEER_PORTS = {
     oauth2Proxy: OAUTH2_PROXY.port,
     /** oauth2-proxy's metrics port (chart default `metrics.port`). */
     oauth2ProxyMetrics: 44180,
+    /** cert-manager's acmesolver listen port (`acmeSolverListenPort`, pkg/issuer/acme/http/http.go). */
+    acmeSolver: 8089,
     postgres: 5432,
     /** CloudNativePG's instance manager: status endpoint the operator (and peer instances) call. */
     postgresStatus: 8000,
@@ -145,6 +149,11 @@ export interface NetworkPlanArgs {
      * oauth2-proxy, no issuer egress
      */
     readonly oidcIssuer?: { readonly cidrs: readonly string[] };
+    /**
+     * A ClusterIssuer of the stack answers ACME HTTP-01 challenges: cert-manager runs its solver pods in
+     * the Ingresses' namespace, and the ingress controller must reach them. @default false
+     */
+    readonly acmeHttp01?: boolean;
     /** The operator namespaces (CloudNativePG only with the in-cluster database). */
     readonly operators: { readonly cnpg?: string; readonly eck: string };
     /** Fluent Bit's namespace and, when it ships over HTTP, the SIEM collector. Undefined: no Fluent Bit. */
@@ -314,6 +323,15 @@ function platformNamespacePolicies(args: NetworkPlanArgs): NetworkPolicyDecl[] {
             { from: [prometheus], ports: [tcp(PEER_PORTS.opa)] },
         ]),
     );
+
+    // cert-manager's HTTP-01 solver pods (staging/prod): Let's Encrypt reaches them through the ingress controller only.
+    if (args.acmeHttp01 === true) {
+        out.push(
+            ingressPolicy("acme-http01-solver-ingress", ns, PEER_LABELS.acmeSolver, [
+                { from: [ingressController], ports: [tcp(PEER_PORTS.acmeSolver)] },
+            ]),
+        );
+    }
 
     // oauth2-proxy (deployed only with OIDC): the ingress controller's auth subrequests; its HTTPS egress to the issuer.
     if (args.oidcIssuer !== undefined) {

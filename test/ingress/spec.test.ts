@@ -93,6 +93,22 @@ describe.each(["staging", "prod"] as const)("%s renders the ingress path", (stac
         expect(INGRESS_CHARTS.traefik.version).toBe("41.3.0");
         expect(k8sObject(plan, "IngressClass", "nginx", null).spec).toEqual({ controller: "k8s.io/ingress-nginx" });
         expect(k8sObject(plan, "ClusterIssuer", "letsencrypt-prod", null).spec.acme.email).toMatch(/@example\.org$/);
+        // The HTTP-01 solver pods cert-manager runs in med-agi (default-deny there) are reachable from the controller only.
+        expect(k8sObject(plan, "NetworkPolicy", "acme-http01-solver-ingress").spec).toEqual({
+            podSelector: { matchLabels: { "acme.cert-manager.io/http01-solver": "true" } },
+            policyTypes: ["Ingress"],
+            ingress: [
+                {
+                    from: [
+                        {
+                            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } },
+                            podSelector: { matchLabels: { "app.kubernetes.io/name": "traefik" } },
+                        },
+                    ],
+                    ports: [{ protocol: "TCP", port: 8089 }],
+                },
+            ],
+        });
         const traefik = ofType(plan, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "traefik")!;
         expect((traefik.inputs.values as any).deployment.replicas).toBe(stack === "prod" ? 3 : 2);
     });
