@@ -24,6 +24,7 @@
  * is reported at once, each naming the key, the bad value and what is allowed.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { ingressProblems } from "./ingress/config";
 import { z } from "zod";
 
 import { validateBackupsArgs, type BackupsArgs } from "./backups/args";
@@ -292,6 +293,7 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
         ),
     );
     problems.push(...authzProblems(parsed.environment, parsed.authz));
+    problems.push(...ingressProblems(parsed.environment, parsed.ingress));
     problems.push(...dataStoreProblems(parsed.environment, parsed.dataStores));
     problems.push(...observabilityProblems(parsed, secretsSet).filter(notRefusedAsPlainText));
     for (const key of requiredDataStoreSecrets(parsed.environment, parsed.cloud !== undefined, parsed.database.host).filter(

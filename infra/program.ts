@@ -22,6 +22,7 @@ import {
     type PlatformConfig,
     type SecretConfigKey,
 } from "./config";
+import { RDS_GLOBAL_BUNDLE_URL } from "./datastores/config";
 import { deploysGpuTriton, resolveInferenceSettings, Triton, tritonClientEnv, type TritonEndpoints } from "./inference";
 import {
     CA_MOUNT_PATH,
@@ -48,6 +49,7 @@ import {
     SECURITY_HEADERS_CONFIGMAP,
     securityHeaders,
 } from "./identity";
+import { IngressPath } from "./ingress";
 import { clusterProvider } from "./k8s/provider";
 import { NetworkIsolation, pacsClientEnv, PRIVATE_RANGES } from "./network";
 import { ConfigValidationError, problem } from "./validation";
@@ -82,15 +84,66 @@ export interface PlatformOutputs {
     readonly kubeconfig?: pulumi.Output<string>;
 }
 
+/**
+ * What the program reads from outside at the edge. `pulumi up` passes
+ * nothing (the defaults fetch for real); the offline render stands in for the
+ * network (tools/lib/render-stack.ts).
+ */
+export interface PlatformEdge {
+    /** Fetches an https URL's text (default: Node's fetch, TLS-verified). */
+    readonly fetchText?: (url: string) => Promise<string>;
+    /** Offline render: the text the RDS CA ConfigMap holds instead of the fetched bundle. */
+    readonly rdsCaBundleStandIn?: string;
+}
+
 /** Declares every resource of the stack; config is validated before the first one. */
-export async function main(): Promise<PlatformOutputs> {
+export async function main(edge: PlatformEdge = {}): Promise<PlatformOutputs> {
     const config = loadConfig();
-    return declarePlatform(config, { caBundle: readCaBundle(config) });
+    return declarePlatform(config, { caBundle: await loadCaBundle(config, edge) });
+}
+
+async function fetchText(url: string): Promise<string> {
+    const res = await fetch(url, { redirect: "error", signal: AbortSignal.timeout(30_000) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    return res.text();
+}
+
+/** The command that puts the bundle on the deploying machine, for an air-gapped `pulumi up`. */
+export const RDS_CA_FILE_COMMAND = `curl -fsSLo rds-global-bundle.pem ${RDS_GLOBAL_BUNDLE_URL} && pulumi config set --path med-agi:dataStores.postgres.caFile "$PWD/rds-global-bundle.pem"`;
+
+/**
+ * staging/prod with `dataStores.postgres.manageCaConfigMap` (the default): the
+ * RDS CA bundle the stack's ConfigMap holds. From `caFile` when set; otherwise
+ * fetched from AWS over HTTPS at `pulumi up`, checked before any resource is
+ * registered, and the error names the command that makes `caFile` instead.
+ */
+export async function loadCaBundle(config: PlatformConfig, edge: PlatformEdge = {}): Promise<string | undefined> {
+    const pgc = config.dataStores.postgres;
+    if (config.environment === "dev" || !pgc.manageCaConfigMap) return undefined;
+    if (pgc.caFile !== undefined) return readCaBundle(config);
+    if (edge.rdsCaBundleStandIn !== undefined) return edge.rdsCaBundleStandIn;
+    const fail = (why: string) =>
+        new ConfigValidationError(config.stack, [
+            problem(
+                "dataStores.postgres.caFile",
+                "(unset)",
+                `a PEM bundle: unset, the RDS CA bundle is fetched from ${RDS_GLOBAL_BUNDLE_URL}, which failed (${why}); where pulumi up has no internet access, run: ${RDS_CA_FILE_COMMAND}`,
+            ),
+        ]);
+    let pem: string;
+    try {
+        pem = await (edge.fetchText ?? fetchText)(RDS_GLOBAL_BUNDLE_URL);
+    } catch (err) {
+        throw fail((err as Error).message);
+    }
+    const why = caBundleProblem(pem);
+    if (why !== undefined) throw fail(why);
+    return pem;
 }
 
 /**
- * staging/prod with `dataStores.postgres.manageCaConfigMap`: the PEM at
- * `caFile`, read and checked before any resource is registered.
+ * staging/prod with `dataStores.postgres.manageCaConfigMap` and `caFile`: the
+ * PEM at `caFile`, read and checked before any resource is registered.
  */
 export function readCaBundle(config: PlatformConfig): string | undefined {
     const pgc = config.dataStores.postgres;
@@ -131,8 +184,19 @@ export function declarePlatform(config: PlatformConfig, files: PlatformFiles = {
                   config: config.cloud,
                   // On-call operators read the platform's namespaces (docs/identity.md).
                   viewNamespaces: [NAMESPACE, config.monitoring.namespace],
-                  ...(resolveSiemOutput(config) === "http" && config.siem.host !== undefined && secrets.siemToken !== undefined
-                      ? { siem: { host: config.siem.host, port: config.siem.port, uri: config.siem.uri, token: secrets.siemToken } }
+                  ...(resolveSiemOutput(config) === "http" &&
+                  config.siem.host !== undefined &&
+                  config.siem.deliveryAlarmEmail !== undefined &&
+                  secrets.siemToken !== undefined
+                      ? {
+                            siem: {
+                                host: config.siem.host,
+                                uri: config.siem.uri,
+                                receiver: config.siem.receiver,
+                                alarmEmail: config.siem.deliveryAlarmEmail,
+                                token: secrets.siemToken,
+                            },
+                        }
                       : {}),
               }).outputs;
     const registry = cloud?.registry ?? config.registry;
@@ -142,7 +206,9 @@ export function declarePlatform(config: PlatformConfig, files: PlatformFiles = {
     const namespace = new PlatformNamespace("platform", { name: NAMESPACE }, { provider, protect: config.protect });
 
     const dataStores = declareDataStores(config, provider, namespace, cloud, files.caBundle);
-    const identity = declareIdentity(config, secrets, cloud, provider, namespace);
+    // staging/prod: the controller, IngressClass, cert-manager and ClusterIssuer the Ingresses need (dev: the local cluster's).
+    const ingressPath = declareIngressPath(config, provider);
+    const identity = declareIdentity(config, secrets, cloud, provider, [namespace, ...ingressPath]);
 
     const backupArgs = dataStoreBackupArgs(config, dataStores, backupSigningKeys(config, secrets), cloud);
     const backups = backupArgs === undefined ? undefined : new Backups("backups", backupArgs, { provider, dependsOn: [namespace] });
@@ -216,7 +282,8 @@ export function declarePlatform(config: PlatformConfig, files: PlatformFiles = {
             // OPA's decision log (its stdout) reaches the SIEM through an input of its own.
             decisionLogs: OPA_LOG_SOURCE,
         },
-        { provider, dependsOn: [namespace] },
+        // Grafana's Ingress waits for the ingress path too.
+        { provider, dependsOn: [namespace, ...ingressPath] },
     );
 
     // The data stores' scrape targets need the monitoring stack's CRDs: declared after it.
@@ -328,6 +395,8 @@ export function declarePlatform(config: PlatformConfig, files: PlatformFiles = {
                 pacs: name === "imaging",
             })),
             ingressControllerNamespace: config.ingress.controllerNamespace,
+            // The stack's ClusterIssuer solves HTTP-01 in med-agi (staging/prod, infra/ingress).
+            acmeHttp01: ingressPath.length > 0 && config.ingress.clusterIssuer !== undefined,
             monitoringNamespace: config.monitoring.namespace,
             // staging/prod: RDS in the VPC and S3 (config requires the cloud layer there); dev: the in-cluster stores.
             database:
@@ -445,7 +514,7 @@ function declareIdentity(
     secrets: Partial<Record<SecretConfigKey, pulumi.Output<string>>>,
     cloud: CloudOutputs | undefined,
     provider: ReturnType<typeof clusterProvider>,
-    namespace: PlatformNamespace,
+    dependsOn: pulumi.Resource[],
 ): Identity {
     if (config.oidc === undefined) {
         pulumi.log.warn(
@@ -488,7 +557,7 @@ function declareIdentity(
                   }),
             protect: config.protect,
         },
-        { provider, dependsOn: [namespace] },
+        { provider, dependsOn },
     );
 }
 
@@ -497,6 +566,28 @@ function alertReceiverPorts(config: PlatformConfig): number[] {
     const team = config.alerting.team;
     const smtp = team.kind === "email" ? Number(team.smarthost.split(":").pop()) : undefined;
     return smtp === undefined || smtp === 443 ? [443] : [443, smtp];
+}
+
+/**
+ * The ingress path (issue 18 finding 4, docs/identity.md): in staging/prod
+ * Traefik serves the Ingresses' class and cert-manager the ClusterIssuer they
+ * name; dev uses the controller its local cluster brings (infra/k8s/local-cluster.ts).
+ * Returns what Ingresses wait on.
+ */
+function declareIngressPath(config: PlatformConfig, provider: ReturnType<typeof clusterProvider>): pulumi.Resource[] {
+    if (config.environment === "dev" || !config.ingress.enabled) return [];
+    const issuer = config.ingress.clusterIssuer;
+    const email = config.ingress.acmeEmail;
+    return new IngressPath(
+        "ingress",
+        {
+            className: config.ingress.className,
+            replicas: config.environment === "prod" ? 3 : 2,
+            ...(issuer === undefined || email === undefined ? {} : { clusterIssuer: { name: issuer, email } }),
+            protect: config.protect,
+        },
+        { provider },
+    ).ready;
 }
 
 /** The data stores: in-cluster PostgreSQL in dev, the configured server (RDS) in staging/prod. */

@@ -40,7 +40,7 @@ describe("stack configuration", () => {
                 className: "nginx",
                 domain: "med-agi.localhost",
                 annotations: {},
-                controllerNamespace: "ingress-nginx",
+                controllerNamespace: "traefik",
                 // HSTS for one year with subdomains, no preload (docs/identity.md).
                 hsts: { maxAgeSeconds: 31536000, includeSubDomains: true, preload: false },
             });
@@ -65,7 +65,7 @@ describe("stack configuration", () => {
                 services: {
                     imaging: { tag: "v2.3.2-hotfix", replicas: 4, resources: { limits: { memory: "4Gi" } }, env: { LOG_LEVEL: "debug" } },
                 },
-                ingress: { domain: "med-agi.example.org", clusterIssuer: "letsencrypt-prod" },
+                ingress: { domain: "med-agi.example.org", clusterIssuer: "letsencrypt-prod", acmeEmail: "ops@example.org" },
             },
             "prod",
             PROD_SECRETS,
@@ -376,8 +376,21 @@ describe("stack configuration", () => {
                 "network.siemCidrs: is required (the SIEM collector's IPv4 CIDRs, needed in prod because siem.output is \"http\": Fluent Bit's egress is allowed only there, and a NetworkPolicy cannot select the host name (siem.host))",
                 'alerting.team.kind: "none" is not allowed in prod (warnings must reach the team: "slack" or "email")',
                 'siem.host: is required when siem.output is "http" (the SIEM collector host name)',
+                "siem.deliveryAlarmEmail: is required in prod (who is told when audit events stop reaching the SIEM): pulumi config set --path med-agi:siem.deliveryAlarmEmail <address>",
                 "pagerdutyRoutingKey: is required (PagerDuty Events v2 routing key: pages are mandatory in prod); set it with: pulumi config set --secret med-agi:pagerdutyRoutingKey <value>",
                 "siemToken: is required (bearer token of the SIEM collector (siem.output http or alerting.siemWebhookUrl)); set it with: pulumi config set --secret med-agi:siemToken <value>",
+            ]);
+        });
+
+        it("requires the ACME account address of the ClusterIssuer staging/prod declare", () => {
+            expect(
+                rejectionProblems(
+                    { ...PROD, ingress: { domain: "med-agi.example.org", clusterIssuer: "letsencrypt-prod" } },
+                    "prod",
+                    PROD_SECRETS,
+                ),
+            ).toEqual([
+                "ingress.acmeEmail: is required (the stack declares ClusterIssuer letsencrypt-prod (Let's Encrypt), whose ACME account needs an e-mail address; set it with: pulumi config set --path med-agi:ingress.acmeEmail <address>)",
             ]);
         });
 

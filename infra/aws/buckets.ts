@@ -146,7 +146,7 @@ export function createBuckets(args: BucketsArgs, opts: pulumi.CustomResourceOpti
 
     // The access-log bucket: S3 server access logs only support SSE-S3 on the target.
     const logs = bucket(`${args.prefix}-logs`, args.names.logs, safe);
-    baseline(`${args.prefix}-logs`, logs, { kind: "sse-s3" }, safe);
+    bucketBaseline(`${args.prefix}-logs`, logs, { kind: "sse-s3" }, safe);
     new s3.BucketPolicy(
         `${args.prefix}-logs`,
         {
@@ -164,7 +164,7 @@ export function createBuckets(args: BucketsArgs, opts: pulumi.CustomResourceOpti
     const data = (purpose: "models" | "backups"): s3.Bucket => {
         const name = `${args.prefix}-${purpose}`;
         const b = bucket(name, args.names[purpose], safe);
-        const versioning = baseline(name, b, { kind: "kms", keyArn: key.arn }, safe);
+        const versioning = bucketBaseline(name, b, { kind: "kms", keyArn: key.arn }, safe);
         if (purpose === "backups") {
             // Enabled on the existing bucket too (PutObjectLockConfiguration needs versioning first); never disabled again.
             new s3.BucketObjectLockConfiguration(
@@ -200,7 +200,7 @@ function bucket(name: string, bucketName: string, opts: pulumi.CustomResourceOpt
 }
 
 /** Versioning, encryption, the four public-access blocks and bucket-owner-enforced ownership. Returns the versioning. */
-function baseline(
+export function bucketBaseline(
     name: string,
     b: s3.Bucket,
     sse: { kind: "kms"; keyArn: pulumi.Input<string> } | { kind: "sse-s3" },

@@ -48,7 +48,7 @@ export const WORKLOAD_SERVICE_ACCOUNTS = {
 export type Workload = keyof typeof WORKLOAD_SERVICE_ACCOUNTS;
 
 /** Prefixes of the backups bucket, one per writer. */
-export const BACKUP_PREFIXES = { postgres: "postgres/", models: "models/", config: "config/", siemFailed: "siem-failed/" } as const;
+export const BACKUP_PREFIXES = { postgres: "postgres/", models: "models/", config: "config/" } as const;
 
 /** Trust policy: only `sa` in `sa.namespace`, through the cluster's OIDC provider, with the STS audience. */
 export function irsaTrustPolicy(oidcProviderArn: string, issuerUrl: string, sa: ServiceAccountRef): PolicyDocument {
@@ -269,8 +269,17 @@ export function clusterAutoscalerPolicy(clusterName: string): PolicyDocument {
     };
 }
 
-/** Firehose: write failed audit records under `siem-failed/` of the backups bucket. */
-export function firehosePolicy(b: BucketFacts): PolicyDocument {
+/**
+ * Firehose: write the records the SIEM refused into the failed-records bucket
+ * (nothing else), its delivery errors into its own log group, and read the
+ * collector token's secret (encrypted with the AWS-managed Secrets Manager key).
+ */
+export function firehosePolicy(f: {
+    readonly failedBucket: string;
+    readonly kmsKeyArn: string;
+    readonly errorLogGroupArn: string;
+    readonly tokenSecretArn: string;
+}): PolicyDocument {
     return {
         Version: "2012-10-17",
         Statement: [
@@ -278,9 +287,11 @@ export function firehosePolicy(b: BucketFacts): PolicyDocument {
                 Sid: "FailedRecords",
                 Effect: "Allow",
                 Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
-                Resource: [bucketArn(b.backups), `${bucketArn(b.backups)}/${BACKUP_PREFIXES.siemFailed}*`],
+                Resource: [bucketArn(f.failedBucket), `${bucketArn(f.failedBucket)}/*`],
             },
-            kmsStatement(b.kmsKeyArn, true),
+            kmsStatement(f.kmsKeyArn, true),
+            { Sid: "DeliveryErrors", Effect: "Allow", Action: ["logs:PutLogEvents"], Resource: `${f.errorLogGroupArn}:*` },
+            { Sid: "CollectorToken", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: f.tokenSecretArn },
         ],
     };
 }

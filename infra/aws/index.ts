@@ -9,7 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import type { Environment } from "../environment";
-import { createAuditPath } from "./audit";
+import { createAuditPath, type SiemReceiver } from "./audit";
 import { clusterAutoscalerValues, createClusterAutoscaler, gp3StorageClassArgs } from "./autoscaler";
 import { createBuckets } from "./buckets";
 import { ADDONS_AFTER_NODES, ADDONS_BEFORE_NODES, createAddons, createCluster, updateKubeconfigCommand } from "./cluster";
@@ -41,7 +41,13 @@ export interface CloudLayerArgs {
     /** The validated `cloud` config. */
     readonly config: CloudConfig;
     /** The SIEM collector (`siem` config) and its token; unset: no audit path. @default none */
-    readonly siem?: { readonly host: string; readonly port: number; readonly uri: string; readonly token: pulumi.Input<string> };
+    readonly siem?: {
+        readonly host: string;
+        readonly uri: string;
+        readonly receiver: SiemReceiver;
+        readonly alarmEmail: string;
+        readonly token: pulumi.Input<string>;
+    };
     /** The namespaces the on-call roles may read (view). @default [] */
     readonly viewNamespaces?: readonly string[];
 }
@@ -250,14 +256,15 @@ export class CloudLayer extends pulumi.ComponentResource {
             createAuditPath(
                 {
                     prefix,
+                    stack: args.stack,
+                    prod,
                     accountId: cfg.accountId,
                     region: cfg.region,
                     logGroupName: cluster.logGroupName,
                     siem: args.siem,
                     siemToken: args.siem.token,
-                    backupsBucket: buckets.backups,
-                    backupsBucketArn: buckets.backupsArn,
                     kmsKeyArn: buckets.kmsKeyArn,
+                    accessLogBucket: buckets.logs,
                 },
                 child,
             );

@@ -12,6 +12,9 @@ import { bucketName, hostName, httpUrl, k8sName } from "../formats";
 import { BACKUP } from "../runbook";
 import { problem, type ConfigProblem } from "../validation";
 
+/** AWS's bundle of every RDS certificate authority (all regions), served over HTTPS by AWS (RDS user guide, "Using SSL/TLS"). */
+export const RDS_GLOBAL_BUNDLE_URL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem";
+
 /** `med-agi:database` — the PostgreSQL the platform uses and the backups protect. */
 export const databaseSchema = z
     .object({
@@ -113,15 +116,6 @@ export function dataStoreProblems(environment: Environment, cfg: DataStoresConfi
             }
         }
     }
-    if (cfg.postgres.manageCaConfigMap && cfg.postgres.caFile === undefined) {
-        out.push(
-            problem(
-                "dataStores.postgres.manageCaConfigMap",
-                true,
-                "needs dataStores.postgres.caFile: the PEM bundle the ConfigMap is made from (AWS's global-bundle.pem)",
-            ),
-        );
-    }
     if (retentionToDays(r.audit) < retentionToDays(r.logs)) {
         out.push(
             problem(`${key}.audit`, r.audit, `must be at least ${key}.logs (${JSON.stringify(r.logs)}): the audit trail outlives the logs`),
@@ -160,10 +154,11 @@ export const dataStoresSchema = z
                 /** ConfigMap in med-agi with the server's CA (`ca.crt`) for the backup jobs (staging/prod: the RDS bundle). */
                 caConfigMap: k8sName.default("rds-ca-bundle"),
                 /**
-                 * staging/prod: declare `caConfigMap` from the PEM at `caFile` (the bundle the provider already
-                 * verifies RDS with), instead of creating it by hand. Needs `caFile`. @default false
+                 * staging/prod: declare `caConfigMap` (no object made by hand): from the PEM at `caFile` when set
+                 * (air-gapped deployers), otherwise from AWS's RDS global bundle fetched over HTTPS at `pulumi up`
+                 * ({@link RDS_GLOBAL_BUNDLE_URL}). `false` leaves the ConfigMap to the operator. @default true
                  */
-                manageCaConfigMap: z.boolean().default(false),
+                manageCaConfigMap: z.boolean().default(true),
             })
             .strict()
             .prefault({}),

@@ -44,8 +44,8 @@ export const PEER_LABELS = {
     dns: { namespace: "kube-system", pods: { "k8s-app": "kube-dns" } },
     /** The Prometheus pods kube-prometheus-stack's operator runs. */
     prometheus: { "app.kubernetes.io/name": "prometheus" },
-    /** The ingress-nginx controller (contract of issue 11). */
-    ingressController: { "app.kubernetes.io/name": "ingress-nginx" },
+    /** The ingress controller: Traefik's pods (the chart's name label; infra/ingress). */
+    ingressController: { "app.kubernetes.io/name": "traefik" },
     /** OPA (contract of issue 11): its Deployment's selector (infra/authz). */
     opa: selectorLabels(OPA_NAME),
     /** oauth2-proxy from its chart (contract of issue 11; infra/identity). */
@@ -71,6 +71,8 @@ export const PEER_LABELS = {
     grafana: { "app.kubernetes.io/name": "grafana" },
     /** The External Secrets controller (chart external-secrets; webhook and cert-controller are off). */
     externalSecrets: { "app.kubernetes.io/name": "external-secrets" },
+    /** cert-manager's ACME HTTP-01 solver pods (`SolverIdentificationLabelKey`, cert-manager v1.21.1 pkg/apis/acme/v1). */
+    acmeSolver: { "acme.cert-manager.io/http01-solver": "true" },
 } as const;
 
 /** The ports of peers the platform does not deploy itself. */
@@ -80,6 +82,8 @@ export const PEER_PORTS = {
     oauth2Proxy: OAUTH2_PROXY.port,
     /** oauth2-proxy's metrics port (chart default `metrics.port`). */
     oauth2ProxyMetrics: 44180,
+    /** cert-manager's acmesolver listen port (`acmeSolverListenPort`, pkg/issuer/acme/http/http.go). */
+    acmeSolver: 8089,
     postgres: 5432,
     /** CloudNativePG's instance manager: status endpoint the operator (and peer instances) call. */
     postgresStatus: 8000,
@@ -162,6 +166,11 @@ export interface NetworkPlanArgs {
      * oauth2-proxy, no issuer egress
      */
     readonly oidcIssuer?: { readonly cidrs: readonly string[] };
+    /**
+     * A ClusterIssuer of the stack answers ACME HTTP-01 challenges: cert-manager runs its solver pods in
+     * the Ingresses' namespace, and the ingress controller must reach them. @default false
+     */
+    readonly acmeHttp01?: boolean;
     /** The operator namespaces (CloudNativePG only with the in-cluster database). */
     readonly operators: { readonly cnpg?: string; readonly eck: string };
     /** Fluent Bit's namespace and, when it ships over HTTP, the SIEM collector. Undefined: no Fluent Bit. */
@@ -420,6 +429,15 @@ function platformNamespacePolicies(args: NetworkPlanArgs): NetworkPolicyDecl[] {
             { from: [prometheus], ports: [tcp(PEER_PORTS.opa)] },
         ]),
     );
+
+    // cert-manager's HTTP-01 solver pods (staging/prod): Let's Encrypt reaches them through the ingress controller only.
+    if (args.acmeHttp01 === true) {
+        out.push(
+            ingressPolicy("acme-http01-solver-ingress", ns, PEER_LABELS.acmeSolver, [
+                { from: [ingressController], ports: [tcp(PEER_PORTS.acmeSolver)] },
+            ]),
+        );
+    }
 
     // oauth2-proxy (deployed only with OIDC): the ingress controller's auth subrequests; its HTTPS egress to the issuer.
     if (args.oidcIssuer !== undefined) {

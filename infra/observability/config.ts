@@ -158,6 +158,20 @@ export const siemSchema = z
         /** SIEM HTTP collector host (required when output is `http`). */
         host: hostName.optional(),
         port: z.number().int().min(1).max(65535).default(443),
+        /**
+         * What the collector speaks, for the EKS audit path (a Firehose delivery
+         * stream, staging/prod): `splunk-hec`, a Splunk HTTP Event Collector
+         * (Firehose's `splunk` destination, raw endpoint); `firehose-http`, a
+         * receiver of the Firehose HTTP endpoint delivery protocol (Firehose's
+         * `http_endpoint` destination, posting to `uri`). @default "splunk-hec"
+         */
+        receiver: z.enum(["splunk-hec", "firehose-http"]).default("splunk-hec"),
+        /**
+         * Where the alarm on failed audit delivery is sent (an SNS e-mail
+         * subscription; the recipient confirms it once). Required in
+         * staging/prod while `output` is `http`.
+         */
+        deliveryAlarmEmail: email.optional(),
         /** Request path of the collector, e.g. `/services/collector/raw`. */
         uri: z
             .string()
@@ -343,6 +357,21 @@ export function checkObservabilityConfig(cfg: ObservabilityConfigInput, secretsS
     }
     if (output === "http" && cfg.siem.host === undefined) {
         issues.push({ path: ["siem", "host"], message: 'is required when siem.output is "http" (the SIEM collector host name)' });
+    }
+    if (durable && output === "http") {
+        // The EKS audit log reaches the SIEM through Firehose (infra/aws/audit.ts), which posts to port 443 only.
+        if (cfg.siem.port !== 443) {
+            issues.push({
+                path: ["siem", "port"],
+                message: `${cfg.siem.port} is not allowed in ${cfg.environment} (the EKS audit path is a Firehose delivery stream, which delivers to HTTPS port 443 only: serve the collector on 443)`,
+            });
+        }
+        if (cfg.siem.deliveryAlarmEmail === undefined) {
+            issues.push({
+                path: ["siem", "deliveryAlarmEmail"],
+                message: `is required in ${cfg.environment} (who is told when audit events stop reaching the SIEM): pulumi config set --path med-agi:siem.deliveryAlarmEmail <address>`,
+            });
+        }
     }
     if (cfg.environment === "prod") {
         if (output !== "http") {

@@ -26,8 +26,12 @@ export const SERVICE_DEFAULTS = {
     },
 } as const;
 
-/** Namespace of the ingress controller (ingress-nginx's own default); NetworkPolicies admit it to the services. */
-export const INGRESS_CONTROLLER_NAMESPACE = "ingress-nginx";
+/**
+ * Namespace of the ingress controller: Traefik's, which staging/prod deploy
+ * (infra/ingress); in dev, where the local cluster's controller runs.
+ * NetworkPolicies admit it to the services.
+ */
+export const INGRESS_CONTROLLER_NAMESPACE = "traefik";
 
 /** Built-in ingress defaults: every service at `<service>.med-agi.localhost` through nginx. */
 export const INGRESS_DEFAULTS = {
@@ -102,7 +106,7 @@ export const servicesSchema = z
     .strict();
 export type ServicesPatch = z.infer<typeof servicesSchema>;
 
-/** `med-agi:ingress` */
+/** `med-agi:ingress` (cross-field rules: infra/ingress/config.ts) */
 export const ingressSchema = z
     .object({
         enabled: z.boolean().default(INGRESS_DEFAULTS.enabled),
@@ -111,6 +115,11 @@ export const ingressSchema = z
         domain: dnsName.default(INGRESS_DEFAULTS.domain),
         /** cert-manager ClusterIssuer that signs the TLS certificates; unset: bring your own `<service>-tls` Secrets. */
         clusterIssuer: k8sName.optional(),
+        /**
+         * The ACME account address of the ClusterIssuer staging/prod declare (Let's Encrypt expiry
+         * notices); required there while `clusterIssuer` is set.
+         */
+        acmeEmail: z.email({ error: "an e-mail address" }).optional(),
         annotations: z.record(z.string(), z.string()).default({}),
         /** Namespace the ingress controller's pods run in: the only source NetworkPolicies admit to the services' API ports. */
         controllerNamespace: k8sName.default(INGRESS_DEFAULTS.controllerNamespace),

@@ -15,7 +15,16 @@ import { endpointSubnetPlan, natGatewayCount, subnetCidr, subnetPlan } from "../
 import { gpuPoolLabels, launchTemplateArgs, scaleFromZeroTags } from "../../infra/aws/nodepools";
 import { keepLastImagesPolicy, repositoryNames } from "../../infra/aws/registry";
 import { bucketNamesFor, dataSafety } from "../../infra/aws/naming";
-import { AUDIT_FILTER_PATTERN, firehoseHttpEndpoint, siemUrl } from "../../infra/aws/audit";
+import {
+    AUDIT_FILTER_PATTERN,
+    deliverySuccessMetric,
+    failedRecordsBucketName,
+    failedRecordsLifecycle,
+    firehoseHttpEndpoint,
+    siemUrl,
+    splunkDestination,
+    tokenSecretJson,
+} from "../../infra/aws/audit";
 
 const B = { models: "m-bucket", backups: "b-bucket", kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k" };
 
@@ -235,24 +244,80 @@ describe("cluster, node pool and registry builders", () => {
         expect(gp3StorageClassArgs(false).reclaimPolicy).toBe("Delete");
     });
 
-    it("addresses the SIEM collector over https", () => {
-        expect(siemUrl({ host: "siem.example.org", port: 443, uri: "/services/collector/raw" })).toBe(
+    it("addresses the SIEM collector over https on 443", () => {
+        expect(siemUrl({ host: "siem.example.org", uri: "/services/collector/raw" })).toBe(
             "https://siem.example.org/services/collector/raw",
         );
-        expect(siemUrl({ host: "siem.example.org", port: 8088, uri: "/c" })).toBe("https://siem.example.org:8088/c");
     });
 
-    it("posts audit events to the SIEM and keeps only failed records, under siem-failed/", () => {
-        const block = firehoseHttpEndpoint({
-            url: "https://siem/x",
-            token: "T",
+    const destination = {
+        siem: { host: "siem.example.org", uri: "/services/collector/raw" },
+        tokenSecretArn: "arn:secret",
+        roleArn: "arn:role",
+        failedBucketArn: "arn:failed-bucket",
+        kmsKeyArn: "arn:key",
+        errorLogGroup: "/aws/kinesisfirehose/x",
+    };
+
+    it("speaks HEC to a Splunk collector: raw endpoint on 443, token from Secrets Manager, CloudWatch records unpacked", () => {
+        const block = splunkDestination(destination);
+        expect(block.hecEndpoint).toBe("https://siem.example.org");
+        expect(block.hecEndpointType).toBe("Raw");
+        expect(block.secretsManagerConfiguration).toEqual({ enabled: true, secretArn: "arn:secret", roleArn: "arn:role" });
+        expect(block).not.toHaveProperty("hecToken");
+        expect(block.s3BackupMode).toBe("FailedEventsOnly");
+        expect(block.processingConfiguration).toEqual({
+            enabled: true,
+            processors: [
+                { type: "Decompression", parameters: [{ parameterName: "CompressionFormat", parameterValue: "GZIP" }] },
+                { type: "CloudWatchLogProcessing", parameters: [{ parameterName: "DataMessageExtraction", parameterValue: "true" }] },
+            ],
+        });
+        expect(block.s3Configuration).toEqual({
             roleArn: "arn:role",
-            bucketArn: "arn:bucket",
+            bucketArn: "arn:failed-bucket",
+            prefix: "failed/",
+            errorOutputPrefix: "errors/!{firehose:error-output-type}/",
+            compressionFormat: "GZIP",
             kmsKeyArn: "arn:key",
         });
-        expect(block).toMatchObject({ url: "https://siem/x", accessKey: "T", s3BackupMode: "FailedDataOnly" });
-        expect(block.s3Configuration).toMatchObject({ bucketArn: "arn:bucket", prefix: "siem-failed/", kmsKeyArn: "arn:key" });
+        expect(block.cloudwatchLoggingOptions).toEqual({
+            enabled: true,
+            logGroupName: "/aws/kinesisfirehose/x",
+            logStreamName: "splunk-delivery",
+        });
         expect(AUDIT_FILTER_PATTERN).toBe('{ $.kind = "Event" }');
+    });
+
+    it("posts to a Firehose-protocol receiver only through http_endpoint, with the same processors and failed-records bucket", () => {
+        const block = firehoseHttpEndpoint(destination);
+        expect(block.url).toBe("https://siem.example.org/services/collector/raw");
+        expect(block).not.toHaveProperty("accessKey");
+        expect(block.secretsManagerConfiguration).toEqual({ enabled: true, secretArn: "arn:secret", roleArn: "arn:role" });
+        expect(block.s3BackupMode).toBe("FailedDataOnly");
+        expect(block.processingConfiguration.processors.map((p) => p.type)).toEqual(["Decompression", "CloudWatchLogProcessing"]);
+        expect(block.s3Configuration.bucketArn).toBe("arn:failed-bucket");
+    });
+
+    it("stores the token in the JSON key Firehose reads for the receiver, and alarms on that receiver's delivery metric", () => {
+        expect(tokenSecretJson("splunk-hec", "T")).toBe('{"hec_token":"T"}');
+        expect(tokenSecretJson("firehose-http", "T")).toBe('{"api_key":"T"}');
+        expect(deliverySuccessMetric("splunk-hec")).toBe("DeliveryToSplunk.Success");
+        expect(deliverySuccessMetric("firehose-http")).toBe("DeliveryToHttpEndpoint.Success");
+    });
+
+    it("keeps failed audit records a year in a bucket of their own", () => {
+        expect(failedRecordsBucketName("prod", "123456789012")).toBe("med-agi-siem-failed-prod-123456789012");
+        expect(failedRecordsLifecycle()).toEqual([
+            {
+                id: "failed-audit-records",
+                status: "Enabled",
+                filter: {},
+                expiration: { days: 365 },
+                noncurrentVersionExpiration: { noncurrentDays: 30 },
+                abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+            },
+        ]);
     });
 
     it("protects and retains data-holding resources in prod only", () => {

@@ -293,6 +293,8 @@ export function cloudSuite(getPlan: () => Plan, e: CloudExpectations): void {
                 `med-agi-s3-access-logs-${e.stack}-123456789012`,
                 names.models,
                 names.backups,
+                // The audit path's failed records: their own bucket (infra/aws/audit.ts).
+                `med-agi-siem-failed-${e.stack}-123456789012`,
             ]);
         });
 
@@ -420,22 +422,58 @@ export function cloudSuite(getPlan: () => Plan, e: CloudExpectations): void {
     });
 
     describe("audit logs to the SIEM", () => {
-        it("subscribes the control-plane log group to a Firehose stream that posts to the SIEM collector with the secret token", () => {
+        it("subscribes the control-plane log group to a Firehose splunk destination that unpacks CloudWatch records", () => {
             const filter = one(plan(), "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter").inputs;
             expect(filter.logGroup).toBe(`/aws/eks/${prefix}/cluster`);
             expect(filter.destinationArn).toBe(`arn:aws:mock:::${prefix}-audit`);
             const stream = one(plan(), "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream").inputs;
-            expect(stream.destination).toBe("http_endpoint");
-            // The token makes the whole endpoint block secret: it never shows in plain text (builder: test/aws/builders.test.ts).
-            // Every value of it is masked, its keys stay (the render's per-key masking).
-            const leaves = (v: unknown): unknown[] => (v !== null && typeof v === "object" ? Object.values(v).flatMap(leaves) : [v]);
-            expect(Object.keys(stream.httpEndpointConfiguration)).toContain("accessKey");
-            expect(new Set(leaves(stream.httpEndpointConfiguration))).toEqual(new Set(["[secret]"]));
-            const firehoseRole = JSON.parse(one(plan(), "aws:iam/rolePolicy:RolePolicy", `${prefix}-audit-firehose`).inputs.policy);
-            expect(firehoseRole.Statement[0].Resource).toEqual([
-                `arn:aws:s3:::med-agi-backups-${e.stack}-123456789012`,
-                `arn:aws:s3:::med-agi-backups-${e.stack}-123456789012/siem-failed/*`,
+            // The committed stacks' collector is a Splunk HEC (/services/collector/raw): HEC, not the Firehose HTTP protocol.
+            expect(stream.destination).toBe("splunk");
+            expect(stream.httpEndpointConfiguration).toBeUndefined();
+            const splunk = stream.splunkConfiguration;
+            expect(splunk.hecEndpoint).toMatch(/^https:\/\/siem-collector\.[a-z.]*example\.org$/);
+            expect(splunk.hecEndpointType).toBe("Raw");
+            expect(splunk.processingConfiguration.processors.map((p: { type: string }) => p.type)).toEqual([
+                "Decompression",
+                "CloudWatchLogProcessing",
             ]);
+            // The token is read from Secrets Manager: nothing secret in the stream's configuration.
+            expect(splunk.hecToken).toBeUndefined();
+            expect(splunk.secretsManagerConfiguration.secretArn).toBe(`arn:aws:mock:::${prefix}-audit-siem-token`);
+            const version = one(plan(), "aws:secretsmanager/secretVersion:SecretVersion", `${prefix}-audit-siem-token`).inputs;
+            expect(version.secretString).toBe("[secret]");
+        });
+
+        it("keeps failed records in their own bucket, out of the backups bucket and its 30-day lifecycle", () => {
+            const failedBucket = `med-agi-siem-failed-${e.stack}-123456789012`;
+            const stream = one(plan(), "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream").inputs;
+            expect(stream.splunkConfiguration.s3BackupMode).toBe("FailedEventsOnly");
+            expect(stream.splunkConfiguration.s3Configuration.bucketArn).toBe(`arn:aws:mock:::${prefix}-audit-failed`);
+            const lifecycle = one(
+                plan(),
+                "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+                `${prefix}-audit-failed`,
+            ).inputs;
+            expect(lifecycle.rules[0].expiration).toEqual({ days: 365 });
+            const firehoseRole = JSON.parse(one(plan(), "aws:iam/rolePolicy:RolePolicy", `${prefix}-audit-firehose`).inputs.policy);
+            expect(firehoseRole.Statement[0].Resource).toEqual([`arn:aws:s3:::${failedBucket}`, `arn:aws:s3:::${failedBucket}/*`]);
+            expect(JSON.stringify(firehoseRole)).not.toContain("med-agi-backups");
+        });
+
+        it("alarms on failed delivery to an SNS topic the operators subscribe to", () => {
+            const alarm = one(plan(), "aws:cloudwatch/metricAlarm:MetricAlarm", `${prefix}-audit-delivery`).inputs;
+            expect(alarm).toMatchObject({
+                namespace: "AWS/Firehose",
+                metricName: "DeliveryToSplunk.Success",
+                dimensions: { DeliveryStreamName: `${prefix}-audit` },
+                comparisonOperator: "LessThanThreshold",
+                threshold: 1,
+                treatMissingData: "breaching",
+            });
+            expect(alarm.alarmActions).toEqual([`arn:aws:mock:::${prefix}-audit-alarms`]);
+            const sub = one(plan(), "aws:sns/topicSubscription:TopicSubscription", `${prefix}-audit-alarms`).inputs;
+            expect(sub.protocol).toBe("email");
+            expect(sub.endpoint).toMatch(/@example\.org$/);
         });
     });
 
@@ -556,7 +594,7 @@ export function cloudSuite(getPlan: () => Plan, e: CloudExpectations): void {
             ...ofType(plan(), "aws:kms/key:Key"),
         ];
         it(`${e.prod ? "protects" : "does not protect"} the database, the buckets and the KMS keys`, () => {
-            expect(stateful()).toHaveLength(7);
+            expect(stateful()).toHaveLength(8);
             for (const r of stateful()) expect([r.name, r.protect]).toEqual([r.name, e.prod]);
         });
 

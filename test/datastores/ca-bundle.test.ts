@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { caBundleData, caBundleProblem, pemCertificates } from "../../infra/datastores/postgres/spec";
-import { readCaBundle } from "../../infra/program";
+import { loadCaBundle, readCaBundle } from "../../infra/program";
 import type { PlatformConfig } from "../../infra/config";
 import { ConfigValidationError } from "../../infra/validation";
 import { ofType, runStack } from "../support/harness";
@@ -103,8 +103,69 @@ describe("prod with manageCaConfigMap", () => {
         expect(inputs.metadata.annotations["med-agi.io/ca-bundle-sha256"]).toMatch(/^[0-9a-f]{64}$/);
     });
 
-    it("is not declared without the option (created by hand, as before)", async () => {
+    it("is declared by default: offline, from a stand-in that names the bundle pulumi up fetches", async () => {
         const plan = await runStack("prod");
+        const cms = ofType(plan, "kubernetes:core/v1:ConfigMap").filter((r) => (r.inputs as any).metadata.name === "rds-ca-bundle");
+        expect(cms).toHaveLength(1);
+        expect((cms[0]!.inputs as any).data).toEqual({
+            "ca.crt": "# offline render: pulumi up fills this with https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem\n",
+        });
+    });
+
+    it("is left to the operator only with manageCaConfigMap: false", async () => {
+        const plan = await runStack("prod", { dataStores: { postgres: { manageCaConfigMap: false } } });
         expect(ofType(plan, "kubernetes:core/v1:ConfigMap").filter((r) => (r.inputs as any).metadata.name === "rds-ca-bundle")).toEqual([]);
+    });
+});
+
+describe("loadCaBundle: the bundle fetched from AWS at pulumi up", () => {
+    const config = (caFile?: string) =>
+        ({
+            stack: "prod",
+            environment: "prod",
+            dataStores: { postgres: { caFile, manageCaConfigMap: true } },
+        }) as unknown as PlatformConfig;
+
+    it("fetches AWS's global bundle over https when no caFile is set, and keeps it", async () => {
+        const asked: string[] = [];
+        const pem = await loadCaBundle(config(), { fetchText: async (url) => (asked.push(url), `${a}\n${b}`) });
+        expect(asked).toEqual(["https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"]);
+        expect(pem).toBe(`${a}\n${b}`);
+    });
+
+    it("prefers caFile (air-gapped deployers) and never fetches then", async () => {
+        const pem = await loadCaBundle(config(bundlePath), {
+            fetchText: () => {
+                throw new Error("must not fetch");
+            },
+        });
+        expect(pem).toContain("BEGIN CERTIFICATE");
+    });
+
+    it("stops before any resource when the fetch fails or is not a bundle, naming the command that makes caFile", async () => {
+        const command =
+            'curl -fsSLo rds-global-bundle.pem https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem && pulumi config set --path med-agi:dataStores.postgres.caFile "$PWD/rds-global-bundle.pem"';
+        await expect(loadCaBundle(config(), { fetchText: () => Promise.reject(new Error("getaddrinfo ENOTFOUND")) })).rejects.toThrow(
+            `dataStores.postgres.caFile: "(unset)" is not allowed (a PEM bundle: unset, the RDS CA bundle is fetched from https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem, which failed (getaddrinfo ENOTFOUND); where pulumi up has no internet access, run: ${command})`,
+        );
+        await expect(loadCaBundle(config(), { fetchText: () => Promise.resolve("<html>captive portal</html>") })).rejects.toThrow(
+            "which failed (it holds no PEM certificate (-----BEGIN CERTIFICATE-----))",
+        );
+    });
+
+    it("does nothing in dev or with manageCaConfigMap: false", async () => {
+        const dev = {
+            stack: "dev",
+            environment: "dev",
+            dataStores: { postgres: { manageCaConfigMap: true } },
+        } as unknown as PlatformConfig;
+        const off = {
+            stack: "prod",
+            environment: "prod",
+            dataStores: { postgres: { manageCaConfigMap: false } },
+        } as unknown as PlatformConfig;
+        const never = () => Promise.reject(new Error("must not fetch"));
+        expect(await loadCaBundle(dev, { fetchText: never })).toBeUndefined();
+        expect(await loadCaBundle(off, { fetchText: never })).toBeUndefined();
     });
 });

@@ -224,16 +224,10 @@ describe("dataStores.elasticsearch.retention", () => {
 });
 
 describe("dataStores.postgres.manageCaConfigMap", () => {
-    it("needs caFile", () => {
-        const cfg = dataStoresSchema.parse({ postgres: { manageCaConfigMap: true } });
-        expect(dataStoreProblems("prod", cfg).map((p) => p.message)).toContain(
-            "dataStores.postgres.manageCaConfigMap: true is not allowed (needs dataStores.postgres.caFile: the PEM bundle the ConfigMap is made from (AWS's global-bundle.pem))",
-        );
-        expect(
-            dataStoreProblems(
-                "prod",
-                dataStoresSchema.parse({ postgres: { manageCaConfigMap: true, caFile: "/etc/rds/global-bundle.pem" } }),
-            ),
-        ).toEqual([]);
+    it("is on by default and needs no caFile (pulumi up fetches AWS's bundle; caFile is for air-gapped deployers)", () => {
+        const cfg = dataStoresSchema.parse({});
+        expect(cfg.postgres.manageCaConfigMap).toBe(true);
+        expect(dataStoreProblems("prod", cfg)).toEqual([]);
+        expect(dataStoreProblems("prod", dataStoresSchema.parse({ postgres: { caFile: "/etc/rds/global-bundle.pem" } }))).toEqual([]);
     });
 });

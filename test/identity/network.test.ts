@@ -9,7 +9,7 @@ import { networkPolicies, type NetworkPlanArgs } from "../../infra/network/spec"
 const BASE: NetworkPlanArgs = {
     namespace: "med-agi",
     services: [{ name: "ekg", port: 8016, database: false, inference: false, pacs: false }],
-    ingressControllerNamespace: "ingress-nginx",
+    ingressControllerNamespace: "traefik",
     monitoringNamespace: "monitoring",
     database: { kind: "in-cluster" },
     objectStore: { kind: "in-cluster", implementation: "seaweedfs", port: 8333 },

@@ -10,6 +10,7 @@
  * any stack routes to a port that a ServiceMonitor scrapes, and every
  * ServiceMonitor still reaches a metrics port that the app is told about.
  */
+import { INGRESS_CHARTS } from "../../infra/ingress/spec";
 import { parseAllDocuments } from "yaml";
 
 import { DATASTORE_CHARTS } from "../../infra/datastores/charts";
@@ -289,9 +290,15 @@ describe("the validator is strict", () => {
 });
 
 describe("the vendored schemas", () => {
-    it("are the CRDs of the operator releases the stacks deploy (cloudnative-pg 0.29.0, ECK 3.5.0, External Secrets 2.9.0)", () => {
-        expect(CRD_OPERATOR_RELEASES).toEqual({ "cloudnative-pg": "0.29.0", "eck-operator": "3.5.0", "external-secrets": "2.9.0" });
+    it("are the CRDs of the operator releases the stacks deploy (cloudnative-pg 0.29.0, ECK 3.5.0, External Secrets 2.9.0, cert-manager v1.21.1)", () => {
+        expect(CRD_OPERATOR_RELEASES).toEqual({
+            "cloudnative-pg": "0.29.0",
+            "eck-operator": "3.5.0",
+            "external-secrets": "2.9.0",
+            "cert-manager": "v1.21.1",
+        });
         expect(EXTERNAL_SECRETS_CHART.version).toBe(CRD_OPERATOR_RELEASES["external-secrets"]);
+        expect(INGRESS_CHARTS.certManager.version).toBe(CRD_OPERATOR_RELEASES["cert-manager"]);
         expect(DATASTORE_CHARTS.cloudnativePg.version).toBe(CRD_OPERATOR_RELEASES["cloudnative-pg"]);
         expect(DATASTORE_CHARTS.eckOperator.version).toBe(CRD_OPERATOR_RELEASES["eck-operator"]);
         const deployed = [...plans.values()].flatMap((plan) =>
@@ -299,7 +306,7 @@ describe("the vendored schemas", () => {
                 .filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && String(r.inputs.chart) in CRD_OPERATOR_RELEASES)
                 .map((r) => ({ chart: String(r.inputs.chart), version: String(r.inputs.version) })),
         );
-        // dev deploys both data-store operators; staging and prod ECK (their PostgreSQL is RDS) and External Secrets.
+        // dev deploys both data-store operators; staging and prod ECK (their PostgreSQL is RDS), External Secrets and cert-manager.
         expect(new Set(deployed.map((d) => d.chart))).toEqual(new Set(Object.keys(CRD_OPERATOR_RELEASES)));
         // Another release ships other CRDs: vendor them from it (test/fixtures/schemas/SOURCES.md).
         for (const d of deployed) expect(d).toEqual({ chart: d.chart, version: CRD_OPERATOR_RELEASES[d.chart] });

@@ -84,8 +84,8 @@ describe("network config", () => {
         ]);
     });
 
-    it("defaults ingress.controllerNamespace to ingress-nginx", () => {
-        expect(parseValues({}).ingress.controllerNamespace).toBe("ingress-nginx");
+    it("defaults ingress.controllerNamespace to traefik", () => {
+        expect(parseValues({}).ingress.controllerNamespace).toBe("traefik");
         expect(parseValues({ ingress: { controllerNamespace: "nginx-internal" } }).ingress.controllerNamespace).toBe("nginx-internal");
     });
 });

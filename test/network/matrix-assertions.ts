@@ -40,7 +40,7 @@ export function stackNetwork(plan: Plan): StackNetwork {
 
 /** Pods of charts and operators, with the labels their projects set (and the contracts of issue 11). */
 export const PEERS = {
-    ingressController: pod("ingress-nginx", { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" }),
+    ingressController: pod("traefik", { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": "traefik-traefik" }),
     prometheus: pod("monitoring", { "app.kubernetes.io/name": "prometheus", prometheus: "kube-prometheus-stack-prometheus" }),
     grafana: pod("monitoring", { "app.kubernetes.io/name": "grafana" }),
     coredns: pod("kube-system", { "k8s-app": "kube-dns" }),

@@ -82,7 +82,10 @@ describe("observability config validation", () => {
     });
 
     it("accepts a complete prod configuration with its secrets", () => {
-        const cfg = parseObservabilityConfig("prod", { alerting: slackTeam, siem: { host: "siem.example.org" } });
+        const cfg = parseObservabilityConfig("prod", {
+            alerting: slackTeam,
+            siem: { host: "siem.example.org", deliveryAlarmEmail: "oncall@example.org" },
+        });
         expect(checkObservabilityConfig(cfg, new Set(["pagerdutyRoutingKey", "slackWebhookUrl", "siemToken"]))).toEqual([]);
     });
 
@@ -95,9 +98,27 @@ describe("observability config validation", () => {
     });
 
     it("requires a SIEM host when shipping over http", () => {
-        const cfg = parseObservabilityConfig("staging", { alerting: slackTeam });
+        const cfg = parseObservabilityConfig("staging", { alerting: slackTeam, siem: { deliveryAlarmEmail: "team@example.org" } });
         const issues = checkObservabilityConfig(cfg, new Set(["slackWebhookUrl", "siemToken"]));
         expect(issues).toEqual([{ path: ["siem", "host"], message: expect.stringContaining('siem.output is "http"') }]);
+    });
+
+    it("refuses a SIEM port other than 443 and a missing delivery alarm address where the EKS audit path ships over Firehose", () => {
+        const cfg = parseObservabilityConfig("staging", { alerting: slackTeam, siem: { host: "siem.example.org", port: 8088 } });
+        expect(checkObservabilityConfig(cfg, new Set(["slackWebhookUrl", "siemToken"]))).toEqual([
+            {
+                path: ["siem", "port"],
+                message:
+                    "8088 is not allowed in staging (the EKS audit path is a Firehose delivery stream, which delivers to HTTPS port 443 only: serve the collector on 443)",
+            },
+            {
+                path: ["siem", "deliveryAlarmEmail"],
+                message:
+                    "is required in staging (who is told when audit events stop reaching the SIEM): pulumi config set --path med-agi:siem.deliveryAlarmEmail <address>",
+            },
+        ]);
+        expect(siemSchema.parse({}).receiver).toBe("splunk-hec");
+        expect(() => siemSchema.parse({ receiver: "syslog" })).toThrow();
     });
 
     it("names the secret key and the command that sets it", () => {
@@ -139,7 +160,10 @@ describe("requiredSecretKeys", () => {
 describe("refineObservability", () => {
     it("reports each issue on the zod refinement context", () => {
         const added: { path: (string | number)[]; message: string }[] = [];
-        const cfg = parseObservabilityConfig("prod", { alerting: slackTeam, siem: { host: "siem.example.org" } });
+        const cfg = parseObservabilityConfig("prod", {
+            alerting: slackTeam,
+            siem: { host: "siem.example.org", deliveryAlarmEmail: "oncall@example.org" },
+        });
         refineObservability({ ...cfg, secretsSet: new Set(["slackWebhookUrl", "siemToken"]) }, { addIssue: (i) => added.push(i) });
         expect(added).toEqual([{ code: "custom", path: ["pagerdutyRoutingKey"], message: expect.stringContaining("PagerDuty") }]);
     });

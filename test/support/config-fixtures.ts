@@ -9,7 +9,7 @@ import { ConfigValidationError } from "../../infra/validation";
 
 export const PROD_ROUTING = {
     alerting: { team: { kind: "slack", channel: "#med-agi-alerts" } },
-    siem: { host: "siem.example.org" },
+    siem: { host: "siem.example.org", deliveryAlarmEmail: "oncall@example.org" },
     /** The collector's and the IdP's address blocks (TEST-NET-1): NetworkPolicies cannot select host names. */
     network: { siemCidrs: ["192.0.2.128/28"], oidcIssuerCidrs: ["192.0.2.64/27"] },
     pagerdutyRoutingKey: "R0UT1NG",

@@ -71,6 +71,11 @@ export const SCHEMA_FILES = {
     },
     /** External Secrets 2.9.0 `SecretStore` (external-secrets.io/v1), byte-identical upstream. */
     esoSecretStores: { file: "crd-eso-secretstores.yaml", sha256: "7f750858d393913915a2f15daff9e1d2f56ca207c09920c055d7a68cceacb641" },
+    /** cert-manager v1.21.1 `ClusterIssuer` (cert-manager.io/v1), `deploy/crds/` byte-identical upstream (the chart templates the same spec). */
+    certManagerClusterIssuers: {
+        file: "crd-cert-manager-clusterissuers.yaml",
+        sha256: "30008001b78aafb8e110af61359561104b5fafc3a4dc6ac0013245d0ee3fe4ca",
+    },
 } as const;
 
 /** The vendored CRDs, loaded for every version they serve. */
@@ -82,6 +87,7 @@ const CRD_FILES = [
     SCHEMA_FILES.eckElasticsearches.file,
     SCHEMA_FILES.esoExternalSecrets.file,
     SCHEMA_FILES.esoSecretStores.file,
+    SCHEMA_FILES.certManagerClusterIssuers.file,
 ] as const;
 
 /**
@@ -100,6 +106,7 @@ export const CRD_OPERATOR_RELEASES: Readonly<Record<string, string>> = {
     "cloudnative-pg": "0.29.0",
     "eck-operator": "3.5.0",
     "external-secrets": "2.9.0",
+    "cert-manager": "v1.21.1",
 };
 
 /**

@@ -122,9 +122,19 @@ describe("diff with the Ingresses turned off", () => {
                 // The HSTS headers the Ingresses referenced (med-agi, and monitoring for Grafana's).
                 "ConfigMap med-agi/med-agi-security-headers",
                 "ConfigMap monitoring/med-agi-security-headers",
+                // The ingress path that serves them (infra/ingress): Traefik, its IngressClass, cert-manager, the
+                // ClusterIssuer, their namespaces, and the solver pods' NetworkPolicy.
+                "med-agi:ingress:IngressPath ingress",
+                "kubernetes:helm.sh/v3:Release ingress-traefik",
+                "kubernetes:helm.sh/v3:Release ingress-cert-manager",
+                "Namespace undefined/traefik",
+                "Namespace undefined/cert-manager",
+                "IngressClass undefined/nginx",
+                "ClusterIssuer undefined/letsencrypt-prod",
+                "NetworkPolicy med-agi/acme-http01-solver-ingress",
             ].sort(),
         );
-        expect(summaryLine(d)).toMatch(/^\d+ changed, 1 replaced, 0 added, 17 removed$/);
+        expect(summaryLine(d)).toMatch(/^\d+ changed, 1 replaced, 0 added, 25 removed$/);
     });
 });
 
@@ -139,7 +149,7 @@ describe("diff of a new Slack channel", () => {
     });
 
     it("puts the summary line first", () => {
-        expect(markdown.split("\n")[2]).toMatch(/^- \*\*`prod`\*\*: \d+ changed, 1 replaced, 0 added, 17 removed$/);
+        expect(markdown.split("\n")[2]).toMatch(/^- \*\*`prod`\*\*: \d+ changed, 1 replaced, 0 added, 25 removed$/);
     });
 
     it("styles the replaced Alertmanager node in the diagram", () => {

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 import { parseConfig } from "../../infra/config";
+import { RDS_GLOBAL_BUNDLE_URL } from "../../infra/datastores/config";
 import { main } from "../../infra/program";
 import { ConfigValidationError } from "../../infra/validation";
 import { annotatedFiles, kubernetesYaml, prometheusRulesYaml, summaryMarkdown } from "./artifacts";
@@ -59,6 +60,9 @@ export function prepareStackConfig(root: string, stack: string, overrides: Reado
     }
 }
 
+/** What the offline render's RDS CA ConfigMap holds: `pulumi up` fetches the real bundle there. */
+export const RDS_CA_STAND_IN = `# offline render: pulumi up fills this with ${RDS_GLOBAL_BUNDLE_URL}\n`;
+
 /** Why a render failed: invalid config (nothing registered) or a program error. */
 export class RenderError extends Error {
     constructor(
@@ -78,7 +82,11 @@ export async function planStack(root: string, stack: string, overrides: Record<s
 
 async function planPreparedStack(prepared: PreparedConfig): Promise<{ plan: Plan; placeholderSecrets: string[] }> {
     try {
-        return { plan: await runUnderMocks(prepared.config, main), placeholderSecrets: prepared.placeholderSecrets };
+        // Offline: the RDS CA bundle `pulumi up` fetches from AWS is stood in for, and says so.
+        return {
+            plan: await runUnderMocks(prepared.config, () => main({ rdsCaBundleStandIn: RDS_CA_STAND_IN })),
+            placeholderSecrets: prepared.placeholderSecrets,
+        };
     } catch (err) {
         if (err instanceof ProgramError) {
             const kind = err.cause instanceof ConfigValidationError ? "config" : "program";

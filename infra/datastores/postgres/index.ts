@@ -18,6 +18,7 @@ import { declareDatabaseObjects } from "./objects";
 import { DATABASE_SERVICES, privilegeModel, rolesOf, type DatabaseService } from "./privileges";
 import {
     caBundleData,
+    pemCertificates,
     cnpgClusterSpec,
     cnpgOperatorValues,
     inClusterConnection,
@@ -218,7 +219,11 @@ export class PostgresDatabase extends pulumi.ComponentResource {
 
         if (server.kind === "external" && server.caBundle !== undefined) {
             if (server.ca.kind !== "configMap") throw new Error(`caBundle: the CA reference must be a ConfigMap, not a ${server.ca.kind}`);
-            const data = caBundleData(server.caBundle, server.ca.key);
+            // The offline render's stand-in holds no certificate and is kept as it is; a real bundle was checked in main().
+            const data =
+                pemCertificates(server.caBundle).length === 0
+                    ? { [server.ca.key]: server.caBundle }
+                    : caBundleData(server.caBundle, server.ca.key);
             new k8s.core.v1.ConfigMap(
                 `${name}-ca-bundle`,
                 {
