@@ -5,7 +5,6 @@
  * are made with openssl; the prod stack is run by the real program under the
  * mock runtime.
  */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,34 +14,10 @@ import { loadCaBundle, readCaBundle } from "../../infra/program";
 import type { PlatformConfig } from "../../infra/config";
 import { ConfigValidationError } from "../../infra/validation";
 import { ofType, runStack } from "../support/harness";
+import { selfSignedCert } from "../support/pem";
 
 const dir = mkdtempSync(join(tmpdir(), "med-agi-ca-bundle-"));
-function cert(cn: string): string {
-    const out = join(dir, `${cn}.pem`);
-    const r = spawnSync(
-        "openssl",
-        [
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            `/CN=${cn}`,
-            "-keyout",
-            join(dir, `${cn}.key`),
-            "-out",
-            out,
-        ],
-        {
-            encoding: "utf8",
-        },
-    );
-    if (r.status !== 0) throw new Error(r.stderr);
-    return readFileSync(out, "utf8");
-}
+const cert = (cn: string): string => selfSignedCert(dir, cn);
 const a = cert("rds-ca-a");
 const b = cert("rds-ca-b");
 const bundlePath = join(dir, "global-bundle.pem");
