@@ -347,6 +347,13 @@ export function cpuDeploymentSpec(settings: InferenceSettings, gate: { gpuUrl: s
                         },
                     },
                 },
+                // Warm replicas beyond one land in different zones and on different nodes, where they can.
+                topologySpreadConstraints: (["topology.kubernetes.io/zone", "kubernetes.io/hostname"] as const).map((topologyKey) => ({
+                    maxSkew: 1,
+                    topologyKey,
+                    whenUnsatisfiable: "ScheduleAnyway",
+                    labelSelector: { matchLabels: selectorLabels(name) },
+                })),
             }),
         },
     };

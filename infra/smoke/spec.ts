@@ -84,7 +84,7 @@ export interface SmokeJobArgs {
 /** The Job `pulumi up` waits on (the provider awaits a Job's completion and fails the update if it fails). */
 export function smokeJob(args: SmokeJobArgs): k8s.types.input.batch.v1.Job {
     const urls = smokeChecks().map((c) => ({ name: c.name, url: clusterUrl(c, args.namespace) }));
-    const labels = { ...selectorLabels(SMOKE_NAME), "app.kubernetes.io/version": args.release };
+    const labels = { ...selectorLabels(SMOKE_NAME), "app.kubernetes.io/instance": SMOKE_NAME, "app.kubernetes.io/version": args.release };
     return {
         metadata: { name: SMOKE_NAME, namespace: args.namespace, labels },
         spec: {
