@@ -7,9 +7,10 @@
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as path from "node:path";
 
 import { parse } from "yaml";
+
+import { goTool } from "./go-tools";
 
 export const LINTERS = ["kube-linter", "kube-score", "polaris"] as const;
 export type Linter = (typeof LINTERS)[number];
@@ -54,35 +55,17 @@ export function objectId(kind: string, namespace: string | undefined | null, nam
     return namespace ? `${kind}/${namespace}/${stable}` : `${kind}/${stable}`;
 }
 
-/** The executable `command` on PATH; throws naming it and how to get it when it is missing. */
-export function toolPath(command: string): string {
-    for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
-        if (dir === "") continue;
-        const file = path.join(dir, command);
-        try {
-            fs.accessSync(file, fs.constants.X_OK);
-            return file;
-        } catch {
-            // not in this directory
-        }
-    }
-    throw new Error(
-        `${command} is not on PATH: \`npm test\` builds it from tools/go/${command}/go.mod (tools/go-tools.sh); ` +
-            `for a single jest run: \`. tools/go-tools.sh && npx jest test/manifests/linters.test.ts\``,
-    );
-}
-
 /** The command line each tool runs with over `file`: default checks, JSON out. */
 export function linterCommand(tool: Linter, file: string): [string, string[]] {
     switch (tool) {
         case "kube-linter":
             // No --config: kube-linter's built-in default checks.
-            return [toolPath("kube-linter"), ["lint", "--format", "json", file]];
+            return [goTool("kube-linter"), ["lint", "--format", "json", file]];
         case "kube-score":
             // The default checks (no optional ones), judged against the targeted Kubernetes version.
             // Exceptions live in the one file, never in `kube-score/ignore` annotations.
             return [
-                toolPath("kube-score"),
+                goTool("kube-score"),
                 [
                     "score",
                     "--output-format",
@@ -95,7 +78,7 @@ export function linterCommand(tool: Linter, file: string): [string, string[]] {
             ];
         case "polaris":
             // No --config: Polaris's built-in default checks and severities.
-            return [toolPath("polaris"), ["audit", "--audit-path", file, "--format", "json"]];
+            return [goTool("polaris"), ["audit", "--audit-path", file, "--format", "json"]];
     }
 }
 
