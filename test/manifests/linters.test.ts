@@ -132,7 +132,7 @@ describe("the judgement", () => {
         check: "deployment-replicas",
         objects: ["Deployment/med-agi/opa", "Deployment/med-agi/ops"],
         stacks: ["dev"],
-        reason: "dev is a single-node local cluster with one replica of everything.",
+        reason: "dev runs on a local cluster with one replica of everything, by design.",
     };
 
     it("fails a finding no exception covers and an exception no finding needs, naming each", () => {
