@@ -14,6 +14,7 @@ import { stringify } from "yaml";
 import type { Environment } from "../environment";
 import { restrictedContainerSecurityContext } from "../k8s/security";
 import { restrictedPodSpecBase, type TopologySpreadPolicy } from "../k8s/pod";
+import { ephemeralStorage, withEphemeralStorage } from "../k8s/storage";
 import { selectorLabels, standardLabels } from "../k8s/labels";
 import type { AuthzSettings } from "./config";
 import { dataDocument } from "./model";
@@ -40,6 +41,9 @@ export const REGO_FILES = ["authz.rego", "system-authz.rego", "system-log.rego"]
 
 /** Where the Rego sources live in this checkout. */
 export const REGO_DIR = path.join(__dirname, "policy");
+
+/** Node disk of the OPA container: it writes no file (policy and config are read-only mounts), only its logs. */
+export const OPA_EPHEMERAL_STORAGE = ephemeralStorage("16Mi");
 
 /** Probe timing: OPA loads the policy in well under a second. */
 export const OPA_PROBES = {
@@ -144,7 +148,10 @@ export function opaDeploymentSpec(args: OpaDeploymentArgs): k8s.types.input.apps
                         imagePullPolicy: args.imagePullPolicy,
                         args: opaArgs(),
                         ports: [{ name: OPA_PORT_NAME, containerPort: OPA_PORT, protocol: "TCP" }],
-                        resources: { requests: { ...settings.resources.requests }, limits: { ...settings.resources.limits } },
+                        resources: withEphemeralStorage(
+                            { requests: { ...settings.resources.requests }, limits: { ...settings.resources.limits } },
+                            OPA_EPHEMERAL_STORAGE,
+                        ),
                         // Ready once every plugin (the decision logger) is up; alive while the server answers.
                         readinessProbe: probe("?plugins", OPA_PROBES.readiness),
                         livenessProbe: probe("", OPA_PROBES.liveness),
@@ -181,7 +188,9 @@ export function opaServiceSpec(): k8s.types.input.core.v1.ServiceSpec {
 
 /** With more than one replica, a node drain takes at most one OPA at a time. Pure. */
 export function opaPdbSpec(settings: Pick<AuthzSettings, "replicas">): k8s.types.input.policy.v1.PodDisruptionBudgetSpec | undefined {
-    return settings.replicas > 1 ? { maxUnavailable: 1, selector: { matchLabels: selectorLabels(OPA_NAME) } } : undefined;
+    return settings.replicas > 1
+        ? { maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: selectorLabels(OPA_NAME) } }
+        : undefined;
 }
 
 /** ServiceMonitor spec: OPA's `/metrics` on the `http` port every 30 s. Pure. */

@@ -8,11 +8,16 @@ import type * as pulumi from "@pulumi/pulumi";
 
 import { standardLabels } from "../k8s/labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../k8s/security";
-import { BACKUP_RUN_AS, PATHS, TMP_DIR_SIZE_LIMIT, type JobTiming } from "./defaults";
+import { ephemeralStorage, withEphemeralStorage } from "../k8s/storage";
+import { BACKUP_RUN_AS, EPHEMERAL_STORAGE_REQUEST, PATHS, TMP_DIR_SIZE_LIMIT, type JobTiming } from "./defaults";
 import type { ScriptFile } from "./scripts";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
-type ResourceRequirements = k8s.types.input.core.v1.ResourceRequirements;
+/** Plain requests and limits (quantities), to which the containers' ephemeral storage is added. */
+interface ResourceRequirements {
+    readonly requests?: Record<string, string>;
+    readonly limits?: Record<string, string>;
+}
 
 /** One container of a backup pod: an official image running one mounted script with bash. */
 export interface ScriptStep {
@@ -92,6 +97,10 @@ export function cronJobSpec(options: CronJobSpecOptions): k8s.batch.v1.CronJobAr
     const init = options.steps.slice(0, -1);
     const main = options.steps[options.steps.length - 1];
     const t = options.timing;
+    const resources = withEphemeralStorage(
+        options.resources,
+        ephemeralStorage(EPHEMERAL_STORAGE_REQUEST, [options.workDirSizeLimit, TMP_DIR_SIZE_LIMIT]),
+    );
     return {
         metadata: { name: options.name, namespace: options.namespace, labels },
         spec: {
@@ -114,10 +123,8 @@ export function cronJobSpec(options: CronJobSpecOptions): k8s.batch.v1.CronJobAr
                             serviceAccountName: options.serviceAccountName,
                             automountServiceAccountToken: options.automountServiceAccountToken ?? false,
                             securityContext: restrictedPodSecurityContext(BACKUP_RUN_AS),
-                            ...(init.length === 0
-                                ? {}
-                                : { initContainers: init.map((s) => container(s, options.resources, options.caVolume)) }),
-                            containers: [container(main, options.resources, options.caVolume)],
+                            ...(init.length === 0 ? {} : { initContainers: init.map((s) => container(s, resources, options.caVolume)) }),
+                            containers: [container(main, resources, options.caVolume)],
                             volumes: [
                                 { name: "scripts", configMap: { name: options.scriptsConfigMapName, defaultMode: 0o555 } },
                                 { name: "work", emptyDir: { sizeLimit: options.workDirSizeLimit } },

@@ -32,6 +32,12 @@ export const DEFAULT_WORK_DIR_SIZE_LIMIT = "20Gi";
 export const TMP_DIR_SIZE_LIMIT = "256Mi";
 
 /**
+ * Node disk each backup container requests; its limit is `/work`'s and
+ * `/tmp`'s size limits plus its logs (infra/k8s/storage.ts).
+ */
+export const EPHEMERAL_STORAGE_REQUEST = "1Gi";
+
+/**
  * The UID/GID the backup pods run as. Any non-root ID works: the scripts set
  * PGUSER and HOME, so no passwd entry is needed (checked with psql).
  */

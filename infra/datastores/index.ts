@@ -289,7 +289,7 @@ export class DataStores extends pulumi.ComponentResource {
                 metadata: {
                     name: lifecycle,
                     namespace: NAMESPACE,
-                    labels: selectorLabels(LIFECYCLE_NAME),
+                    labels: { ...selectorLabels(LIFECYCLE_NAME), "app.kubernetes.io/instance": lifecycle },
                 },
                 spec: lifecycleJobSpec(lifecycle),
             },

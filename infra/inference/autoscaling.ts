@@ -52,6 +52,8 @@ export function gpuPdbSpec(gpu: GpuSettings): k8s.types.input.policy.v1.PodDisru
     if (gpu.minReplicas < 2) return undefined;
     return {
         maxUnavailable: 1,
+        // A pod that is not ready serves nothing: let a drain evict it (the default blocks the drain).
+        unhealthyPodEvictionPolicy: "AlwaysAllow",
         selector: { matchLabels: { "app.kubernetes.io/name": TRITON_NAMES.triton, "app.kubernetes.io/part-of": "med-agi" } },
     };
 }

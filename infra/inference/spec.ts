@@ -14,6 +14,7 @@ import type * as k8s from "@pulumi/kubernetes";
 
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../k8s/security";
 import { PART_OF, selectorLabels, standardLabels } from "../k8s/labels";
+import { ephemeralStorage, withEphemeralStorage } from "../k8s/storage";
 import type { GpuSettings, InferenceSettings } from "./config";
 import { GPU_RESOURCE } from "./defaults";
 
@@ -59,6 +60,17 @@ export const GATE_RUN_AS = { user: 65534, group: 65534 } as const;
 /** Where Triton copies the S3 model repository (TRITON_AWS_MOUNT_DIRECTORY); an emptyDir. */
 export const MODEL_CACHE_DIR = "/var/cache/triton-models";
 export const MODEL_CACHE_SIZE = "20Gi";
+/** Size of Triton's writable `/tmp`. */
+export const TRITON_TMP_SIZE = "1Gi";
+
+/**
+ * Node disk of a Triton container: the model cache, which holds the whole
+ * model repository once Triton has copied it (requested, so Triton is never
+ * placed where the models cannot land), plus `/tmp` and its logs.
+ */
+export const TRITON_EPHEMERAL_STORAGE = ephemeralStorage(MODEL_CACHE_SIZE, [MODEL_CACHE_SIZE, TRITON_TMP_SIZE]);
+/** Node disk of the gate: it writes no file, only its logs. */
+export const GATE_EPHEMERAL_STORAGE = ephemeralStorage("8Mi");
 
 /**
  * Probe timing. The switch between pools within a minute each way, and no
@@ -192,7 +204,7 @@ function tritonContainer(args: TritonContainerArgs): Container {
             { name: "metrics", containerPort: TRITON_PORTS.metrics, protocol: "TCP" },
         ],
         env: tritonEnv(args.settings),
-        resources: args.resources,
+        resources: withEphemeralStorage(args.resources, TRITON_EPHEMERAL_STORAGE),
         startupProbe: httpProbe(TRITON_PATHS.ready, STARTUP_PROBE),
         livenessProbe: httpProbe(TRITON_PATHS.live, LIVENESS_PROBE),
         ...(args.readiness === undefined ? {} : { readinessProbe: args.readiness }),
@@ -209,7 +221,7 @@ function tritonVolumes(shmSize: string): k8s.types.input.core.v1.Volume[] {
     return [
         // Memory-backed /dev/shm: Triton's Python backend and shared-memory I/O use it.
         { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: shmSize } },
-        { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
+        { name: "tmp", emptyDir: { sizeLimit: TRITON_TMP_SIZE } },
         { name: "model-cache", emptyDir: { sizeLimit: MODEL_CACHE_SIZE } },
     ];
 }
@@ -283,7 +295,10 @@ export function gateContainer(settings: InferenceSettings, gpuUrl: string): Cont
             { name: "GATE_TIMEOUT_SECONDS", value: String(t.gateRequestTimeoutSeconds) },
         ],
         readinessProbe: { exec: { command: ["sh", "/gate/gate.sh"] }, ...t.gate },
-        resources: { requests: { cpu: "10m", memory: "8Mi" }, limits: { cpu: "100m", memory: "32Mi" } },
+        resources: withEphemeralStorage(
+            { requests: { cpu: "10m", memory: "8Mi" }, limits: { cpu: "100m", memory: "32Mi" } },
+            GATE_EPHEMERAL_STORAGE,
+        ),
         securityContext: { ...restrictedContainerSecurityContext(), runAsUser: GATE_RUN_AS.user, runAsGroup: GATE_RUN_AS.group },
         volumeMounts: [{ name: "gate", mountPath: "/gate", readOnly: true }],
     };
@@ -332,6 +347,13 @@ export function cpuDeploymentSpec(settings: InferenceSettings, gate: { gpuUrl: s
                         },
                     },
                 },
+                // Warm replicas beyond one land in different zones and on different nodes, where they can.
+                topologySpreadConstraints: (["topology.kubernetes.io/zone", "kubernetes.io/hostname"] as const).map((topologyKey) => ({
+                    maxSkew: 1,
+                    topologyKey,
+                    whenUnsatisfiable: "ScheduleAnyway",
+                    labelSelector: { matchLabels: selectorLabels(name) },
+                })),
             }),
         },
     };

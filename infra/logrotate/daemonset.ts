@@ -6,6 +6,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 
 import { standardLabels, selectorLabels } from "../k8s/labels";
+import { ephemeralStorage, withEphemeralStorage } from "../k8s/storage";
 import { LOG_ROTATION } from "../runbook";
 import { LOGROTATE_CAPABILITIES, LOGROTATE_NAMES, STATE_HOST_PATH } from "./defaults";
 
@@ -60,7 +61,11 @@ export function logrotateDaemonSetSpec(options: LogrotateDaemonSetOptions): k8s.
                             image: options.image,
                             imagePullPolicy: "IfNotPresent",
                             command: rotatorCommand(options.intervalSeconds),
-                            resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
+                            // Node disk: it rotates files on the host path (not ephemeral storage) and writes only its logs.
+                            resources: withEphemeralStorage(
+                                { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
+                                ephemeralStorage("8Mi"),
+                            ),
                             securityContext: {
                                 // Root, to rotate files of any owner; but only these capabilities.
                                 runAsUser: 0,

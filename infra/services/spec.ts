@@ -8,6 +8,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type { ServiceSettings } from "./config";
 import { restrictedContainerSecurityContext } from "../k8s/security";
 import { restrictedPodSpecBase, type TopologySpreadPolicy } from "../k8s/pod";
+import { ephemeralStorage, withEphemeralStorage } from "../k8s/storage";
 import { selectorLabels, standardLabels } from "../k8s/labels";
 import { HTTP_PATHS, IMAGE_REPOSITORY_PREFIX } from "../runbook";
 
@@ -36,6 +37,9 @@ export const PROBE_TIMING = {
 
 /** Size of the writable `/tmp` (the root filesystem is read-only). */
 export const TMP_SIZE_LIMIT = "256Mi";
+
+/** Node disk of a service container: `/tmp` and its logs (limit 320Mi); little is written, so a small request. */
+export const SERVICE_EPHEMERAL_STORAGE = ephemeralStorage("64Mi", [TMP_SIZE_LIMIT]);
 
 /** Old ReplicaSets kept so `kubectl rollout undo deployment/<name>` has somewhere to go. */
 export const REVISION_HISTORY_LIMIT = 10;
@@ -142,10 +146,10 @@ export function deploymentSpec(args: DeploymentSpecArgs): k8s.types.input.apps.v
                         ...((args.envFromSecrets ?? []).length === 0
                             ? {}
                             : { envFrom: (args.envFromSecrets ?? []).map((name) => ({ secretRef: { name } })) }),
-                        resources: {
-                            requests: { ...settings.resources.requests },
-                            limits: { ...settings.resources.limits },
-                        },
+                        resources: withEphemeralStorage(
+                            { requests: { ...settings.resources.requests }, limits: { ...settings.resources.limits } },
+                            SERVICE_EPHEMERAL_STORAGE,
+                        ),
                         startupProbe: httpProbe(PROBE_TIMING.startup),
                         readinessProbe: httpProbe(PROBE_TIMING.readiness),
                         livenessProbe: httpProbe(PROBE_TIMING.liveness),
@@ -201,9 +205,13 @@ export function needsDisruptionBudget(settings: ServiceSettings): boolean {
     return settings.replicas > 1;
 }
 
-/** Voluntary disruptions take at most one pod at a time. */
+/**
+ * Voluntary disruptions take at most one pod at a time. A pod that is not
+ * ready serves nothing, so a drain may always evict it (the default,
+ * IfHealthyBudget, lets a crash-looping pod block every node drain).
+ */
 export function pdbSpec(service: ServiceIdentity): k8s.types.input.policy.v1.PodDisruptionBudgetSpec {
-    return { maxUnavailable: 1, selector: { matchLabels: selectorLabels(service.name) } };
+    return { maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: selectorLabels(service.name) } };
 }
 
 export interface IngressSpecArgs {

@@ -9,6 +9,7 @@ import type * as k8s from "@pulumi/kubernetes";
 
 import { selectorLabels } from "../k8s/labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../k8s/security";
+import { ephemeralStorage, withEphemeralStorage } from "../k8s/storage";
 import { HTTP_PATHS, SERVICE_NAMES, SERVICES, type ServiceName } from "../runbook";
 
 /** The smoke Job's ServiceAccount (one per workload; it never calls the Kubernetes API). */
@@ -83,7 +84,7 @@ export interface SmokeJobArgs {
 /** The Job `pulumi up` waits on (the provider awaits a Job's completion and fails the update if it fails). */
 export function smokeJob(args: SmokeJobArgs): k8s.types.input.batch.v1.Job {
     const urls = smokeChecks().map((c) => ({ name: c.name, url: clusterUrl(c, args.namespace) }));
-    const labels = { ...selectorLabels(SMOKE_NAME), "app.kubernetes.io/version": args.release };
+    const labels = { ...selectorLabels(SMOKE_NAME), "app.kubernetes.io/instance": SMOKE_NAME, "app.kubernetes.io/version": args.release };
     return {
         metadata: { name: SMOKE_NAME, namespace: args.namespace, labels },
         spec: {
@@ -104,7 +105,11 @@ export function smokeJob(args: SmokeJobArgs): k8s.types.input.batch.v1.Job {
                             command: ["sh", "-c", smokeScript(urls)],
                             env: [{ name: "RELEASE", value: args.release }],
                             securityContext: restrictedContainerSecurityContext(),
-                            resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "32Mi" } },
+                            // Node disk: it writes no file, only its logs.
+                            resources: withEphemeralStorage(
+                                { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "32Mi" } },
+                                ephemeralStorage("8Mi"),
+                            ),
                         },
                     ],
                 },

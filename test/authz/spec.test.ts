@@ -138,8 +138,11 @@ describe("opaDeploymentSpec", () => {
         expect(d.template.spec.automountServiceAccountToken).toBe(false);
     });
 
-    it("sets requests and limits", () => {
-        expect(container(prod).resources).toEqual({ requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } });
+    it("sets requests and limits, node disk for its logs included", () => {
+        expect(container(prod).resources).toEqual({
+            requests: { cpu: "100m", memory: "128Mi", "ephemeral-storage": "16Mi" },
+            limits: { cpu: "500m", memory: "256Mi", "ephemeral-storage": "64Mi" },
+        });
     });
 
     it("mounts the policy at /policy and the config at /config, read-only, from the two ConfigMaps", () => {
@@ -210,6 +213,7 @@ describe("Service, PodDisruptionBudget and ServiceMonitor", () => {
         expect(opaPdbSpec({ replicas: 1 })).toBeUndefined();
         expect(opaPdbSpec({ replicas: 2 })).toEqual({
             maxUnavailable: 1,
+            unhealthyPodEvictionPolicy: "AlwaysAllow",
             selector: { matchLabels: { "app.kubernetes.io/name": "opa", "app.kubernetes.io/part-of": "med-agi" } },
         });
     });

@@ -68,7 +68,11 @@ describe("sizing per stack", () => {
     it("runs 3 OPAs in prod, spread over zones (DoNotSchedule), one evictable at a time", () => {
         expect(replicas("prod")).toBe(3);
         expect(pdbs("prod").map((p) => p.spec)).toEqual([
-            { maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "opa", "app.kubernetes.io/part-of": "med-agi" } } },
+            {
+                maxUnavailable: 1,
+                unhealthyPodEvictionPolicy: "AlwaysAllow",
+                selector: { matchLabels: { "app.kubernetes.io/name": "opa", "app.kubernetes.io/part-of": "med-agi" } },
+            },
         ]);
         const constraints = k8sObject(plans.prod, "Deployment", "opa").spec.template.spec.topologySpreadConstraints;
         expect(constraints[0]).toMatchObject({

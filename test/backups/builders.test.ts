@@ -176,6 +176,34 @@ describe("cronJobSpec", () => {
         });
     });
 
+    it("gives every step node disk for /work, /tmp and its logs, 1Gi of it requested", () => {
+        const s = plain(
+            cronJobSpec({
+                ...base,
+                steps: [
+                    { name: "a", image: "i:1", script: "pg-dump.sh", env: [] },
+                    { name: "b", image: "i:1", script: "s3-publish.sh", env: [] },
+                ],
+            }),
+        );
+        const pod = s.spec.jobTemplate.spec.template.spec;
+        for (const c of [...pod.initContainers, ...pod.containers]) {
+            // 5Gi work dir + 256Mi tmp + 64Mi of logs
+            expect(c.resources).toEqual({
+                limits: { memory: "1Gi", "ephemeral-storage": "5440Mi" },
+                requests: { "ephemeral-storage": "1Gi" },
+            });
+        }
+        // A work dir smaller than the request: the request is the limit.
+        const small = plain(
+            cronJobSpec({ ...base, workDirSizeLimit: "512Mi", steps: [{ name: "a", image: "i:1", script: "model-backup.sh", env: [] }] }),
+        );
+        expect(small.spec.jobTemplate.spec.template.spec.containers[0].resources).toEqual({
+            limits: { memory: "1Gi", "ephemeral-storage": "832Mi" },
+            requests: { "ephemeral-storage": "832Mi" },
+        });
+    });
+
     it("refuses a job without steps", () => {
         expect(() => cronJobSpec({ ...base, steps: [] })).toThrow("cronJobSpec(x): at least one step is required");
     });

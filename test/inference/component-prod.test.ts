@@ -13,6 +13,7 @@ describe("Triton in the prod stack", () => {
         const hpa = k8sObject(plan, "HorizontalPodAutoscaler", "triton").spec;
         expect([hpa.minReplicas, hpa.maxReplicas]).toEqual([2, 6]);
         expect(k8sObject(plan, "PodDisruptionBudget", "triton").spec.maxUnavailable).toBe(1);
+        expect(k8sObject(plan, "PodDisruptionBudget", "triton").spec.unhealthyPodEvictionPolicy).toBe("AlwaysAllow");
         expect(gpuUse(plan).map((u) => u.deployment)).toEqual(["triton"]);
     });
 

@@ -162,6 +162,7 @@ describe("service, autoscaler, disruption budget, ingress, monitor", () => {
         expect(needsDisruptionBudget({ ...SETTINGS, replicas: 2 })).toBe(true);
         expect(pdbSpec(SERVICES.anchor)).toEqual({
             maxUnavailable: 1,
+            unhealthyPodEvictionPolicy: "AlwaysAllow",
             selector: { matchLabels: { "app.kubernetes.io/name": "anchor", "app.kubernetes.io/part-of": "med-agi" } },
         });
     });

@@ -37,7 +37,10 @@ describe("prod stack", () => {
 
     it("gives imaging the larger memory of its per-service override", () => {
         const resources = k8sObject(plan, "Deployment", "imaging").spec.template.spec.containers[0].resources;
-        expect(resources).toEqual({ requests: { cpu: "500m", memory: "2Gi" }, limits: { cpu: "2", memory: "4Gi" } });
+        expect(resources).toEqual({
+            requests: { cpu: "500m", memory: "2Gi", "ephemeral-storage": "64Mi" },
+            limits: { cpu: "2", memory: "4Gi", "ephemeral-storage": "320Mi" },
+        });
         expect(k8sObject(plan, "Deployment", "ekg").spec.template.spec.containers[0].resources.limits.memory).toBe("2Gi");
     });
 

@@ -19,6 +19,7 @@ import type * as k8s from "@pulumi/kubernetes";
 
 import { selectorLabels } from "../../k8s/labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../k8s/security";
+import { ephemeralStorage, withEphemeralStorage } from "../../k8s/storage";
 import { retentionToDays } from "../config";
 import { ELASTICSEARCH_URL } from "./spec";
 import { ELASTICSEARCH_CA, LIFECYCLE_SEARCH_USER, SEARCH_STREAM_PREFIX, type SearchStreamKind } from "./users";
@@ -199,7 +200,11 @@ export function lifecycleJobSpec(name: string, url: string = ELASTICSEARCH_URL):
                             { name: "ELASTICSEARCH_PASSWORD", valueFrom: { secretKeyRef: { name: secret, key: "password" } } },
                         ],
                         securityContext: restrictedContainerSecurityContext(),
-                        resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+                        // Node disk: its /tmp is memory-backed, so only its logs.
+                        resources: withEphemeralStorage(
+                            { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+                            ephemeralStorage("8Mi"),
+                        ),
                         volumeMounts: [
                             { name: "documents", mountPath: p.documents, readOnly: true },
                             { name: "ca", mountPath: p.ca, readOnly: true },
