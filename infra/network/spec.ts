@@ -338,6 +338,17 @@ function monitoringPolicies(args: NetworkPlanArgs): NetworkPolicyDecl[] {
         ingressPolicy("grafana-ingress", ns, PEER_LABELS.grafana, [
             { from: [inNamespace(args.ingressControllerNamespace, PEER_LABELS.ingressController)], ports: [tcp(PEER_PORTS.grafana)] },
         ]),
+        // Grafana's Ingress names the ClusterIssuer too: cert-manager runs its HTTP-01 solver pod in this namespace.
+        ...(args.acmeHttp01 === true
+            ? [
+                  ingressPolicy("acme-http01-solver-ingress", ns, PEER_LABELS.acmeSolver, [
+                      {
+                          from: [inNamespace(args.ingressControllerNamespace, PEER_LABELS.ingressController)],
+                          ports: [tcp(PEER_PORTS.acmeSolver)],
+                      },
+                  ]),
+              ]
+            : []),
         ...(args.oidcIssuer === undefined
             ? []
             : [

@@ -155,6 +155,10 @@ export function matrixTests(facts: MatrixFacts): void {
             expect(net.evaluator.allows(alertmanager, OUTSIDE.metadata, 80)).toBe(false);
             expect(net.evaluator.allows(PEERS.grafana, OUTSIDE.internet, 443)).toBe(false);
             expect(net.evaluator.allows(PEERS.ingressController, PEERS.grafana, 3000)).toBe(true);
+            // Grafana's certificate: cert-manager's HTTP-01 solver pod runs beside it, reached through the controller only (staging/prod).
+            const solver = pod("monitoring", { "acme.cert-manager.io/http01-solver": "true" });
+            expect(net.evaluator.allows(PEERS.ingressController, solver, 8089)).toBe(facts.stack !== "dev");
+            expect(net.evaluator.allows(PEERS.intruder, solver, 8089)).toBe(false);
             expect(net.evaluator.allows(PEERS.intruder, PEERS.grafana, 3000)).toBe(false);
             expect(net.evaluator.allows(PEERS.intruder, PEERS.prometheus, 9090)).toBe(false);
             expect(net.evaluator.allows(PEERS.intruderInPlatform, alertmanager, 9093)).toBe(false);

@@ -132,9 +132,10 @@ describe("diff with the Ingresses turned off", () => {
                 "IngressClass undefined/nginx",
                 "ClusterIssuer undefined/letsencrypt-prod",
                 "NetworkPolicy med-agi/acme-http01-solver-ingress",
+                "NetworkPolicy monitoring/acme-http01-solver-ingress",
             ].sort(),
         );
-        expect(summaryLine(d)).toMatch(/^\d+ changed, 1 replaced, 0 added, 25 removed$/);
+        expect(summaryLine(d)).toMatch(/^\d+ changed, 1 replaced, 0 added, 26 removed$/);
     });
 });
 
@@ -149,7 +150,7 @@ describe("diff of a new Slack channel", () => {
     });
 
     it("puts the summary line first", () => {
-        expect(markdown.split("\n")[2]).toMatch(/^- \*\*`prod`\*\*: \d+ changed, 1 replaced, 0 added, 25 removed$/);
+        expect(markdown.split("\n")[2]).toMatch(/^- \*\*`prod`\*\*: \d+ changed, 1 replaced, 0 added, 26 removed$/);
     });
 
     it("styles the replaced Alertmanager node in the diagram", () => {
