@@ -462,8 +462,7 @@ const MUTATIONS: Mutation[] = [
         name: "namespace med-agi's enforce label deleted",
         base: "staging",
         policy: "k8s-namespace-pod-security",
-        mutate: (p) =>
-            void delete obj(p, "Namespace", "med-agi", null).inputs.metadata.labels["pod-security.kubernetes.io/enforce"],
+        mutate: (p) => void delete obj(p, "Namespace", "med-agi", null).inputs.metadata.labels["pod-security.kubernetes.io/enforce"],
     },
     {
         name: "the default-deny policy of med-agi allows all ingress",
