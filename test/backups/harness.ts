@@ -124,8 +124,10 @@ export async function startPostgres(): Promise<PgServer> {
             "-l",
             path.join(data, "server.log"),
             "-w",
+            // pg_ctl returns as soon as the server accepts connections; the bound only
+            // catches a server that never starts, with room for a heavily loaded machine.
             "-t",
-            "60",
+            "300",
             "-o",
             `-p ${port} -k ${data} -c listen_addresses=127.0.0.1 -c fsync=off`,
             "start",
@@ -230,7 +232,8 @@ export async function startS3(): Promise<S3Server> {
     child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const [port, rawPort] = await new Promise<[number, number]>((resolve, reject) => {
         let stdout = "";
-        const timer = setTimeout(() => reject(new Error(`s3-server.js did not start within 15 s\n${stderr}`)), 15000);
+        // Resolved by the server's READY line (or its exit); the timer only catches a server that hangs.
+        const timer = setTimeout(() => reject(new Error(`s3-server.js did not start within 300 s\n${stderr}`)), 300000);
         child.stdout?.on("data", (chunk: Buffer) => {
             stdout += chunk.toString();
             const m = /^READY (\d+) (\d+)$/m.exec(stdout);
