@@ -15,7 +15,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-import { REPO_ROOT, run, runScript, startPostgres, startS3, type PgServer, type S3Server, type ScriptResult } from "./harness";
+import { REPO_ROOT, run, runScript, startPostgres, startS3, stopRunning, type PgServer, type S3Server, type ScriptResult } from "./harness";
 
 const MEDAGI_PASSWORD = "medagi-test-password";
 /** The key the jobs get from the Secret med-agi-backup-signing; never stored in a bucket. */
@@ -169,6 +169,7 @@ beforeAll(async () => {
 }, SETUP_TIMEOUT_MS);
 
 afterAll(async () => {
+    await stopRunning();
     pg?.stop();
     await s3?.stop();
     if (work !== undefined) fs.rmSync(work, { recursive: true, force: true });
