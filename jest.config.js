@@ -13,9 +13,16 @@ module.exports = {
     // meanwhile (70 s instead of 82 s for the whole suite on 2 cores).
     maxWorkers: 3,
     testTimeout: 120000,
-    // test.concurrent cases at once (test/backups/scripts.test.ts): cases waiting on a shared
-    // backup hold a slot, so a few more than the cores keep both cores busy.
-    maxConcurrency: 8,
+    // How long a worker may take to exit after its last file before jest kills it and prints
+    // "A worker process has failed to exit gracefully". A worker holding a leaked handle never
+    // exits, so it is still reported; 500 ms (jest's default) also flagged workers that were
+    // only slow to wind down on a loaded machine (load 30-57 on 2 cores), with nothing left open.
+    workerGracefulExitTimeout: 10000,
+    // test.concurrent cases at once (test/backups/scripts.test.ts). The shared backups are
+    // taken in its beforeAll, so a running case waits only on its own scripts: twice the
+    // cores keeps them busy through the scripts' I/O, and a case's wall time (which its
+    // timeout measures) stays near its own CPU time even on a loaded machine.
+    maxConcurrency: 4,
     // dev, staging and prod rendered once for every test file that reads a stack as committed.
     globalSetup: "<rootDir>/test/support/global-setup.js",
     globalTeardown: "<rootDir>/test/support/global-teardown.js",

@@ -9,7 +9,6 @@ import {
     configExportResources,
     configReaderRules,
     cronJobSpec,
-    DEFAULT_BACKUP_IMAGES,
     JOB_TIMINGS,
     readScripts,
     SCRIPT_FILES,
@@ -51,7 +50,11 @@ describe("backupsSchema", () => {
         const c = backupsSchema.parse({});
         expect(c.enabled).toBe(true);
         expect(c.suspend).toBe(false);
-        expect(c.images).toEqual(DEFAULT_BACKUP_IMAGES);
+        expect(c.images).toEqual({
+            postgres: "postgres:15.13-bookworm",
+            awsCli: "amazon/aws-cli:2.27.50",
+            kubectl: "registry.k8s.io/kubectl:v1.33.3",
+        });
         expect(c.resources.limits).toEqual({ cpu: "1", memory: "1Gi" });
         expect(c.workDirSizeLimit).toBe("20Gi");
         expect(c.postgresSslMode).toBeUndefined();
@@ -67,7 +70,7 @@ describe("backupsSchema", () => {
         });
         expect(c.latestMaxAgeHours).toBe(72);
         expect(c.images.postgres).toBe("postgres:16.9-bookworm");
-        expect(c.images.awsCli).toBe(DEFAULT_BACKUP_IMAGES.awsCli);
+        expect(c.images.awsCli).toBe("amazon/aws-cli:2.27.50");
         expect(c.workDirSizeLimit).toBe("50Gi");
         expect(c.postgresSslMode).toBe("verify-full");
     });
@@ -239,18 +242,18 @@ describe("backupCronJobs", () => {
         const steps = (j: any) =>
             [...(pod(j).initContainers ?? []), ...pod(j).containers].map((c: any) => `${c.name}:${c.image}:${c.command[1]}`);
         expect(steps(dev.postgresBackup)).toEqual([
-            `dump:${DEFAULT_BACKUP_IMAGES.postgres}:/scripts/pg-dump.sh`,
-            `upload:${DEFAULT_BACKUP_IMAGES.awsCli}:/scripts/s3-publish.sh`,
+            "dump:postgres:15.13-bookworm:/scripts/pg-dump.sh",
+            "upload:amazon/aws-cli:2.27.50:/scripts/s3-publish.sh",
         ]);
         expect(steps(dev.restoreDrill)).toEqual([
-            `fetch:${DEFAULT_BACKUP_IMAGES.awsCli}:/scripts/s3-fetch.sh`,
-            `drill:${DEFAULT_BACKUP_IMAGES.postgres}:/scripts/restore-drill.sh`,
+            "fetch:amazon/aws-cli:2.27.50:/scripts/s3-fetch.sh",
+            "drill:postgres:15.13-bookworm:/scripts/restore-drill.sh",
         ]);
         expect(steps(dev.configBackup)).toEqual([
-            `export:${DEFAULT_BACKUP_IMAGES.kubectl}:/scripts/config-export.sh`,
-            `upload:${DEFAULT_BACKUP_IMAGES.awsCli}:/scripts/s3-publish.sh`,
+            "export:registry.k8s.io/kubectl:v1.33.3:/scripts/config-export.sh",
+            "upload:amazon/aws-cli:2.27.50:/scripts/s3-publish.sh",
         ]);
-        expect(steps(dev.modelBackup)).toEqual([`sync:${DEFAULT_BACKUP_IMAGES.awsCli}:/scripts/model-backup.sh`]);
+        expect(steps(dev.modelBackup)).toEqual(["sync:amazon/aws-cli:2.27.50:/scripts/model-backup.sh"]);
     });
 
     it("takes the database password and MinIO keys from Secrets, never as values", () => {

@@ -124,8 +124,10 @@ export async function startPostgres(): Promise<PgServer> {
             "-l",
             path.join(data, "server.log"),
             "-w",
+            // pg_ctl returns as soon as the server accepts connections; the bound only
+            // catches a server that never starts, with room for a heavily loaded machine.
             "-t",
-            "60",
+            "300",
             "-o",
             `-p ${port} -k ${data} -c listen_addresses=127.0.0.1 -c fsync=off`,
             "start",
@@ -230,7 +232,8 @@ export async function startS3(): Promise<S3Server> {
     child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const [port, rawPort] = await new Promise<[number, number]>((resolve, reject) => {
         let stdout = "";
-        const timer = setTimeout(() => reject(new Error(`s3-server.js did not start within 15 s\n${stderr}`)), 15000);
+        // Resolved by the server's READY line (or its exit); the timer only catches a server that hangs.
+        const timer = setTimeout(() => reject(new Error(`s3-server.js did not start within 300 s\n${stderr}`)), 300000);
         child.stdout?.on("data", (chunk: Buffer) => {
             stdout += chunk.toString();
             const m = /^READY (\d+) (\d+)$/m.exec(stdout);
@@ -327,6 +330,25 @@ export interface ScriptResult {
     readonly stderr: string;
 }
 
+/** Commands started by run() that have not exited yet, with their kill timers. */
+const running = new Map<ChildProcess, NodeJS.Timeout>();
+
+/**
+ * Kills whatever run() started that is still running, and waits for it to exit.
+ * For the file's afterAll: a case or hook that timed out leaves its script
+ * running, and its process and kill timer would keep the jest worker from
+ * exiting ("A worker process has failed to exit gracefully").
+ */
+export async function stopRunning(): Promise<void> {
+    const exits = [...running].map(([child, timer]) => {
+        clearTimeout(timer);
+        const exited = new Promise((r) => child.once("close", r));
+        child.kill("SIGKILL");
+        return exited;
+    });
+    await Promise.all(exits);
+}
+
 /** Runs a command without blocking the event loop, so independent cases run at the same time. */
 export function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 300000, input?: string): Promise<ScriptResult> {
     return new Promise((resolve, reject) => {
@@ -337,12 +359,15 @@ export function run(command: string, args: string[], env: NodeJS.ProcessEnv, tim
         child.stdout?.on("data", (c: Buffer) => (stdout += c.toString()));
         child.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
         const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+        running.set(child, timer);
         child.once("error", (err) => {
             clearTimeout(timer);
+            running.delete(child);
             reject(err);
         });
         child.once("close", (status) => {
             clearTimeout(timer);
+            running.delete(child);
             resolve({ status, stdout, stderr });
         });
     });

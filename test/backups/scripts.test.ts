@@ -15,7 +15,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-import { REPO_ROOT, run, runScript, startPostgres, startS3, type PgServer, type S3Server, type ScriptResult } from "./harness";
+import { REPO_ROOT, run, runScript, startPostgres, startS3, stopRunning, type PgServer, type S3Server, type ScriptResult } from "./harness";
 
 const MEDAGI_PASSWORD = "medagi-test-password";
 /** The key the jobs get from the Secret med-agi-backup-signing; never stored in a bucket. */
@@ -27,6 +27,17 @@ const HOUR = 3600000;
 /** The models the model-backup cases copy: 4096 bytes of 7, and its SHA-256. */
 const MODEL_BODY = Buffer.alloc(4096, 7);
 const MODEL_SHA256 = "c9ac7b0624824f844f6c7f3d50fab9741a8914e878467e8daaedca143a34d90b";
+/**
+ * Servers, seed and the shared backups: about 15 CPU-s of aws CLI, pg_dump and
+ * pg_restore. The hook's timeout is only a last resort: every process a script
+ * starts is killed after 5 minutes (run() in ./harness), which fails the step
+ * with its output, so a hang shows without a wall-clock guess about how busy
+ * the machine is. On a machine shared by many (load 30 on 2 cores) the setup
+ * took over 300 s.
+ */
+const SETUP_TIMEOUT_MS = 1_200_000;
+/** A case runs up to ~10 aws CLI calls and two restores: ~10 CPU-s, given 30 times that. */
+jest.setTimeout(300_000);
 
 let pg: PgServer;
 let s3: S3Server;
@@ -155,9 +166,10 @@ beforeAll(async () => {
     [pg, s3] = await Promise.all([startPostgres(), startS3()]);
     seed();
     BUCKET = await s3.bucket("med-agi-backups");
-}, 120000);
+}, SETUP_TIMEOUT_MS);
 
 afterAll(async () => {
+    await stopRunning();
     pg?.stop();
     await s3?.stop();
     if (work !== undefined) fs.rmSync(work, { recursive: true, force: true });
@@ -167,19 +179,27 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------
 // Shared steps, each run once
 
-/** Runs planted before the first backup: retention must prune exactly the right ones. */
-const planted = {
-    /** 30 days and one minute before the backup: older than the 30-day retention. */
-    expired: runId(suiteStart - 30 * DAY - 60000),
-    /** 30 days minus two minutes before the backup: inside the retention window. */
-    kept: runId(suiteStart - 30 * DAY + 120000),
-    /** Two days ahead: a clock gone wrong, or a planted run. */
-    future: runId(suiteStart + 2 * DAY),
-    malformed: "zz-evil",
-};
+/**
+ * Runs planted just before the first backup (at `at`): retention must prune
+ * exactly the right ones. Measured from when the backup starts, not from the
+ * file's start, so a slow start on a loaded machine cannot move them across
+ * the boundary.
+ */
+function plantedRuns(at: number) {
+    return {
+        /** 30 days and one minute before the backup: older than the 30-day retention. */
+        expired: runId(at - 30 * DAY - 60000),
+        /** 30 days minus ten minutes before the backup (which starts after `at`): inside the retention window. */
+        kept: runId(at - 30 * DAY + 600000),
+        /** Two days ahead: a clock gone wrong, or a planted run. */
+        future: runId(at + 2 * DAY),
+        malformed: "zz-evil",
+    };
+}
 
 /** postgres-backup's two steps against the live database: dump, then sign, encrypt and upload. */
 const mainBackup = once(async () => {
+    const planted = plantedRuns(Date.now());
     for (const r of Object.values(planted)) {
         await s3.put(BUCKET, `postgres/${r}/manifest`, "format\tmed-agi-backup/1\n");
         await s3.put(BUCKET, `postgres/${r}/backup_x.dump`, "planted");
@@ -196,7 +216,7 @@ const mainBackup = once(async () => {
     expectOk(publish, "s3-publish.sh");
     const run = /^run\t(\S+)$/m.exec(localManifest)?.[1] as string;
     const manifest = (await s3.get(BUCKET, `postgres/${run}/manifest`)).toString("utf8");
-    return { before, run, localManifest, manifest, publish, outCopy, dumpKey: `postgres/${run}/backup_${run.slice(0, 8)}.dump` };
+    return { before, run, localManifest, manifest, publish, outCopy, planted, dumpKey: `postgres/${run}/backup_${run.slice(0, 8)}.dump` };
 });
 
 /** restore-drill's / postgres-restore's first step, once, into a shared work dir. */
@@ -230,6 +250,10 @@ function restoreTool(args: string[], env: NodeJS.ProcessEnv): Promise<ScriptResu
 // ---------------------------------------------------------------------------
 
 describe("backup scripts against a real PostgreSQL and a real S3 server", () => {
+    // The shared steps run before any case starts: a case's timeout then measures its own
+    // work, never the wait for a backup that other cases hold the cores for.
+    beforeAll(() => Promise.all([mainBackup(), fetched(), models()]), SETUP_TIMEOUT_MS);
+
     // Started first: the longest chains (the first backup, the model backup, the config backup).
     test.concurrent("postgres-backup uploads every file encrypted, then its signed manifest last", async () => {
         const { before, run, manifest, localManifest } = await mainBackup();
@@ -305,7 +329,7 @@ describe("backup scripts against a real PostgreSQL and a real S3 server", () => 
     test.concurrent(
         "postgres-backup retention prunes runs older than 30 days, keeps the ones inside, and prunes future-dated runs",
         async () => {
-            const { run, publish } = await mainBackup();
+            const { run, publish, planted } = await mainBackup();
             // The two planted runs sit on either side of the 30-day boundary, measured from this run.
             expect(epochOfRun(run) - epochOfRun(planted.expired)).toBeGreaterThan(30 * DAY);
             expect(epochOfRun(run) - epochOfRun(planted.kept)).toBeLessThan(30 * DAY);
@@ -676,10 +700,12 @@ describe("backup scripts against a real PostgreSQL and a real S3 server", () => 
             };
             await s3.copyPrefix(bucket, `postgres/${run}/`, bucket, "postgres/zz-evil/");
             const future = runId(Date.now() + 3600000);
-            const withinSkew = runId(Date.now() + 120000);
+            // Just inside the default 5-minute allowance, so the strict fetch below still sees it
+            // more than 60 s ahead however slowly the first fetch runs on a loaded machine.
+            const withinSkew = runId(Date.now() + 290000);
             await signedCopy(future);
             await signedCopy(withinSkew);
-            // The default allowance is 5 minutes: a run 2 minutes ahead is a clock difference, one an hour ahead is not.
+            // The default allowance is 5 minutes: a run 4m50s ahead is a clock difference, one an hour ahead is not.
             const dir = workDir("forge-names");
             const r = await runScript("s3-fetch.sh", [], podEnv({ BACKUP_BUCKET: bucket, WORK_DIR: dir }));
             expectOk(r, "s3-fetch.sh");
@@ -687,7 +713,7 @@ describe("backup scripts against a real PostgreSQL and a real S3 server", () => 
             expect(r.stderr).toContain(`IGNORED s3://${bucket}/postgres/${future}/manifest: run "${future}" is dated in the future`);
             expect(r.stderr).not.toContain(`run "${withinSkew}" is dated in the future`);
             expect(r.stderr).toContain(`run ${withinSkew} fetched and verified`);
-            // With a 60 s allowance the 2-minute run is future too, and the real run is the latest.
+            // With a 60 s allowance the 4m50s run is future too, and the real run is the latest.
             const strict = await runScript("s3-fetch.sh", [], podEnv({ BACKUP_BUCKET: bucket, WORK_DIR: dir, CLOCK_SKEW_SECONDS: "60" }));
             expectOk(strict, "s3-fetch.sh");
             expect(strict.stderr).toContain(`run "${withinSkew}" is dated in the future`);

@@ -22,8 +22,25 @@ describe("Triton in the dev stack", () => {
     it("runs deployment/triton on CPU (first container triton, ready on /v2/health/ready) and no triton-cpu", () => {
         const c = tritonContainer(plan, "triton");
         expect(c.image).toBe("nvcr.io/nvidia/tritonserver:26.07-py3");
-        expect(c.readinessProbe.httpGet.path).toBe("/v2/health/ready");
-        expect(c.livenessProbe.httpGet.path).toBe("/v2/health/live");
+        expect(c.startupProbe).toEqual({
+            httpGet: { path: "/v2/health/ready", port: "http" },
+            periodSeconds: 10,
+            timeoutSeconds: 3,
+            failureThreshold: 120,
+        });
+        expect(c.readinessProbe).toEqual({
+            httpGet: { path: "/v2/health/ready", port: "http" },
+            periodSeconds: 5,
+            timeoutSeconds: 2,
+            failureThreshold: 3,
+            successThreshold: 2,
+        });
+        expect(c.livenessProbe).toEqual({
+            httpGet: { path: "/v2/health/live", port: "http" },
+            periodSeconds: 15,
+            timeoutSeconds: 3,
+            failureThreshold: 4,
+        });
         expect(c.ports.map((p: any) => p.containerPort)).toEqual([8000, 8001, 8002]);
         expect(deployment(plan, "triton").spec.template.spec.nodeSelector).toBeUndefined();
         expect(k8sObjects(plan, "Deployment").map((d) => d.metadata.name)).not.toContain("triton-cpu");

@@ -45,6 +45,54 @@ describe("Triton in the staging stack", () => {
         expectRestricted(deployment(plan, "triton"));
     });
 
+    it("gives the GPU Triton 20 minutes to start, then probes liveness every 15 s and readiness every 5 s", () => {
+        const c = tritonContainer(plan, "triton");
+        // Startup: 120 × 10 s = 20 minutes to pull the model repository and load it before liveness may kill the pod.
+        expect(c.startupProbe).toEqual({
+            httpGet: { path: "/v2/health/ready", port: "http" },
+            periodSeconds: 10,
+            timeoutSeconds: 3,
+            failureThreshold: 120,
+        });
+        expect(c.livenessProbe).toEqual({
+            httpGet: { path: "/v2/health/live", port: "http" },
+            periodSeconds: 15,
+            timeoutSeconds: 3,
+            failureThreshold: 4,
+        });
+        expect(c.readinessProbe).toEqual({
+            httpGet: { path: "/v2/health/ready", port: "http" },
+            periodSeconds: 5,
+            timeoutSeconds: 2,
+            failureThreshold: 3,
+            successThreshold: 2,
+        });
+    });
+
+    it("gives the gated CPU fallback the same startup and liveness, and leaves its readiness to the gate", () => {
+        const [triton, gate] = deployment(plan, "triton-cpu").spec.template.spec.containers;
+        expect(triton.startupProbe).toEqual({
+            httpGet: { path: "/v2/health/ready", port: "http" },
+            periodSeconds: 10,
+            timeoutSeconds: 3,
+            failureThreshold: 120,
+        });
+        expect(triton.livenessProbe).toEqual({
+            httpGet: { path: "/v2/health/live", port: "http" },
+            periodSeconds: 15,
+            timeoutSeconds: 3,
+            failureThreshold: 4,
+        });
+        expect(triton.readinessProbe).toBeUndefined();
+        expect(gate.readinessProbe).toEqual({
+            exec: { command: ["sh", "/gate/gate.sh"] },
+            periodSeconds: 5,
+            timeoutSeconds: 5,
+            failureThreshold: 3,
+            successThreshold: 3,
+        });
+    });
+
     it("selects both pools in service/triton and only the GPU pods in service/triton-gpu", () => {
         const gpuLabels = deployment(plan, "triton").spec.template.metadata.labels;
         const cpuLabels = deployment(plan, "triton-cpu").spec.template.metadata.labels;

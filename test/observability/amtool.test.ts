@@ -198,7 +198,8 @@ describe("the inhibit rule on a real Alertmanager", () => {
         );
         await new Promise<void>((resolve, reject) => {
             alertmanager?.once("error", reject);
-            const deadline = Date.now() + 20_000;
+            // Polled until ready; the deadline only bounds a server that never comes up.
+            const deadline = Date.now() + 90_000;
             const poll = () => {
                 fetch(`${url}/-/ready`)
                     .then((r) => (r.ok ? resolve() : retry()))
@@ -209,8 +210,12 @@ describe("the inhibit rule on a real Alertmanager", () => {
         });
     });
 
-    afterAll(() => {
-        alertmanager?.kill("SIGTERM");
+    afterAll(async () => {
+        const am = alertmanager;
+        if (am === undefined || am.exitCode !== null || am.signalCode !== null) return;
+        const exited = new Promise((r) => am.once("exit", r));
+        am.kill("SIGTERM");
+        await exited;
     });
 
     /** Posts alerts the way Prometheus does (API v2). */
@@ -223,19 +228,27 @@ describe("the inhibit rule on a real Alertmanager", () => {
         expect(response.status).toBe(200);
     }
 
-    async function states(): Promise<Map<string, string>> {
-        // Inhibition is evaluated when alerts are read; give the inhibitor a moment to index the source.
-        await new Promise((r) => setTimeout(r, 500));
-        const alerts = (await (await fetch(`${url}/api/v2/alerts`)).json()) as {
-            labels: Record<string, string>;
-            status: { state: string };
-        }[];
-        return new Map(
-            alerts.map((a) => [
-                `${a.labels.alertname}/${a.labels.severity}/${a.labels.service ?? a.labels.persistentvolumeclaim}`,
-                a.status.state,
-            ]),
-        );
+    /**
+     * The alerts' states once `settled` holds for them: the inhibitor indexes a source
+     * alert asynchronously, so the states are read again (every 100 ms, for up to 60 s)
+     * until the inhibition the case expects shows, instead of after a fixed pause.
+     */
+    async function states(settled: (s: Map<string, string>) => boolean): Promise<Map<string, string>> {
+        const deadline = Date.now() + 60_000;
+        for (;;) {
+            const alerts = (await (await fetch(`${url}/api/v2/alerts`)).json()) as {
+                labels: Record<string, string>;
+                status: { state: string };
+            }[];
+            const s = new Map(
+                alerts.map((a) => [
+                    `${a.labels.alertname}/${a.labels.severity}/${a.labels.service ?? a.labels.persistentvolumeclaim}`,
+                    a.status.state,
+                ]),
+            );
+            if (settled(s) || Date.now() > deadline) return s;
+            await new Promise((r) => setTimeout(r, 100));
+        }
     }
 
     it("silences the warning of the same alert and volume while it pages, and nothing else", async () => {
@@ -249,7 +262,8 @@ describe("the inhibit rule on a real Alertmanager", () => {
                 persistentvolumeclaim: "data-elasticsearch-0",
             },
         ]);
-        const s = await states();
+        // Once the page has suppressed its own warning, the inhibitor has indexed it: the other states are final.
+        const s = await states((m) => m.get("MedAgiVolumeUsageHigh/warning/data-postgres-0") === "suppressed");
         expect(s.get("MedAgiVolumeUsageHigh/page/data-postgres-0")).toBe("active");
         expect(s.get("MedAgiVolumeUsageHigh/warning/data-postgres-0")).toBe("suppressed");
         expect(s.get("MedAgiVolumeUsageHigh/warning/data-elasticsearch-0")).toBe("active");
@@ -261,7 +275,7 @@ describe("the inhibit rule on a real Alertmanager", () => {
             { alertname: "MedAgiHighErrorRate", severity: "warning", namespace: "med-agi", service: "ekg" },
             { alertname: "MedAgiHighErrorRate", severity: "warning", namespace: "med-agi", service: "imaging" },
         ]);
-        const s = await states();
+        const s = await states((m) => m.get("MedAgiHighErrorRate/warning/imaging") === "suppressed");
         expect(s.get("MedAgiHighErrorRate/warning/ekg")).toBe("active");
         expect(s.get("MedAgiHighErrorRate/warning/imaging")).toBe("suppressed");
     });

@@ -1,5 +1,4 @@
 import {
-    ENVIRONMENT_DEFAULTS,
     alertingSchema,
     checkObservabilityConfig,
     monitoringSchema,
@@ -8,7 +7,6 @@ import {
     requiredSecretKeys,
     resolveObservabilitySettings,
     siemSchema,
-    CHARTS,
 } from "../../infra/observability";
 
 const slackTeam = { team: { kind: "slack", channel: "#med-agi-alerts" } };
@@ -17,13 +15,13 @@ describe("observability config defaults", () => {
     it("parses empty sections to secure defaults", () => {
         const cfg = parseObservabilityConfig("dev", {});
         expect(cfg.monitoring.namespace).toBe("monitoring");
-        expect(cfg.monitoring.chartVersion).toBe(CHARTS.kubePrometheusStack.version);
+        expect(cfg.monitoring.chartVersion).toBe("81.4.3");
         expect(cfg.monitoring.grafana.enabled).toBe(true);
         expect(cfg.alerting.team).toEqual({ kind: "none" });
         expect(cfg.alerting.repeatInterval).toEqual({ page: "1h", warning: "12h" });
         expect(cfg.siem.tls).toBe(true);
         expect(cfg.siem.tlsVerify).toBe(true);
-        expect(cfg.siem.chartVersion).toBe(CHARTS.fluentBit.version);
+        expect(cfg.siem.chartVersion).toBe("0.47.0");
     });
 
     it("gives dev small ephemeral storage and stdout SIEM output", () => {
@@ -52,7 +50,7 @@ describe("observability config defaults", () => {
         expect(s.monitoring.prometheus.retention).toBe("7d");
         expect(s.monitoring.prometheus.storageSize).toBe("20Gi");
         expect(s.monitoring.prometheus.storageClass).toBe("gp3");
-        expect(s.monitoring.alertmanager.storageSize).toBe(ENVIRONMENT_DEFAULTS.staging.alertmanager.storageSize);
+        expect(s.monitoring.alertmanager.storageSize).toBe("2Gi");
         expect(s.siem.output).toBe("stdout");
     });
 });

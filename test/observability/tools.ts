@@ -17,7 +17,7 @@ export interface ToolResult {
 
 /** Runs `tool args…`; throws when the tool is not installed. */
 export function run(tool: "promtool" | "amtool", args: readonly string[], cwd?: string): ToolResult {
-    const r = spawnSync(tool, args, { cwd, encoding: "utf8", timeout: 60_000 });
+    const r = spawnSync(tool, args, { cwd, encoding: "utf8", timeout: 300_000 });
     if (r.error !== undefined) {
         throw new Error(`${tool} could not be run (${r.error.message}); install the Debian package (npm test does it: tools/test.sh)`);
     }

@@ -68,9 +68,13 @@ beforeAll(async () => {
     client = new services.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
 }, 180_000);
 
-afterAll(() => {
+afterAll(async () => {
     client?.close();
-    child?.kill();
+    const c = child;
+    if (c === undefined || c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise((r) => c.once("exit", r));
+    c.kill();
+    await exited;
 });
 
 describe("the pack under the CLI's policy-pack runner", () => {

@@ -4,6 +4,9 @@
  * Each must be caught by the policy it targets; the score is printed and must
  * be 100 %. Every policy is the target of at least one mutation (its
  * failing case) and raises nothing on the unmutated renders (its passing case).
+ * A policy that requires a field has two cases: one sets the field wrong, one
+ * deletes it (the provider's or Kubernetes' default is the unsafe value), so a
+ * check loosened from "must be true" to "must not be false" is caught.
  */
 import type { Plan, PlannedResource } from "../../tools/lib/plan";
 import { POLICIES } from "../../policies/all";
@@ -133,6 +136,12 @@ const MUTATIONS: Mutation[] = [
         mutate: (p) => void (obj(p, "HorizontalPodAutoscaler", "imaging").inputs.spec.minReplicas = 1),
     },
     {
+        name: "prod imaging autoscaler loses minReplicas (Kubernetes defaults it to 1)",
+        base: "prod",
+        policy: "runbook-prod-replicas",
+        mutate: (p) => void delete obj(p, "HorizontalPodAutoscaler", "imaging").inputs.spec.minReplicas,
+    },
+    {
         name: "delete the PDB of ekg",
         base: "prod",
         policy: "runbook-prod-pdb",
@@ -209,6 +218,12 @@ const MUTATIONS: Mutation[] = [
         mutate: (p) => void (obj(p, "CronJob", "model-backup").inputs.spec.concurrencyPolicy = "Allow"),
     },
     {
+        name: "model backup's concurrencyPolicy deleted (Kubernetes defaults it to Allow)",
+        base: "prod",
+        policy: "runbook-backup-jobs",
+        mutate: (p) => void delete obj(p, "CronJob", "model-backup").inputs.spec.concurrencyPolicy,
+    },
+    {
         name: "config backup suspended",
         base: "prod",
         policy: "runbook-backup-jobs",
@@ -281,6 +296,24 @@ const MUTATIONS: Mutation[] = [
         },
     },
     {
+        name: "runAsNonRoot deleted from imaging's pod and container",
+        base: "prod",
+        policy: "k8s-run-as-non-root",
+        mutate: (p) => {
+            delete container(p, "Deployment", "imaging").securityContext.runAsNonRoot;
+            delete pod(obj(p, "Deployment", "imaging").inputs).securityContext.runAsNonRoot;
+        },
+    },
+    {
+        name: "runAsNonRoot deleted from ekg's container while its pod says false",
+        base: "staging",
+        policy: "k8s-run-as-non-root",
+        mutate: (p) => {
+            delete container(p, "Deployment", "ekg").securityContext.runAsNonRoot;
+            pod(obj(p, "Deployment", "ekg").inputs).securityContext.runAsNonRoot = false;
+        },
+    },
+    {
         name: "ops runs as UID 0",
         base: "dev",
         policy: "k8s-run-as-non-root",
@@ -291,6 +324,12 @@ const MUTATIONS: Mutation[] = [
         base: "staging",
         policy: "k8s-no-privilege-escalation",
         mutate: (p) => void (container(p, "Deployment", "eval").securityContext.allowPrivilegeEscalation = true),
+    },
+    {
+        name: "eval's allowPrivilegeEscalation deleted (Kubernetes defaults it to true)",
+        base: "prod",
+        policy: "k8s-no-privilege-escalation",
+        mutate: (p) => void delete container(p, "Deployment", "eval").securityContext.allowPrivilegeEscalation,
     },
     {
         name: "anchor adds SYS_ADMIN",
@@ -306,6 +345,12 @@ const MUTATIONS: Mutation[] = [
             void container(p, "DaemonSet", "med-agi-logrotate", "med-agi-node").securityContext.capabilities.add.push("NET_ADMIN"),
     },
     {
+        name: "anchor's capabilities.drop deleted",
+        base: "staging",
+        policy: "k8s-drop-all-capabilities",
+        mutate: (p) => void delete container(p, "Deployment", "anchor").securityContext.capabilities.drop,
+    },
+    {
         name: "modelcards runs unconfined (no seccomp)",
         base: "dev",
         policy: "k8s-seccomp-runtime-default",
@@ -315,10 +360,25 @@ const MUTATIONS: Mutation[] = [
         },
     },
     {
+        name: "seccompProfile deleted from modelcards' pod and container",
+        base: "prod",
+        policy: "k8s-seccomp-runtime-default",
+        mutate: (p) => {
+            delete container(p, "Deployment", "modelcards").securityContext.seccompProfile;
+            delete pod(obj(p, "Deployment", "modelcards").inputs).securityContext.seccompProfile;
+        },
+    },
+    {
         name: "Triton gets a writable root filesystem",
         base: "prod",
         policy: "k8s-read-only-root-filesystem",
         mutate: (p) => void (container(p, "Deployment", "triton").securityContext.readOnlyRootFilesystem = false),
+    },
+    {
+        name: "Triton's readOnlyRootFilesystem deleted",
+        base: "staging",
+        policy: "k8s-read-only-root-filesystem",
+        mutate: (p) => void delete container(p, "Deployment", "triton").securityContext.readOnlyRootFilesystem,
     },
     {
         name: "a privileged backup container",
@@ -399,6 +459,12 @@ const MUTATIONS: Mutation[] = [
             void (obj(p, "Namespace", "med-agi", null).inputs.metadata.labels["pod-security.kubernetes.io/enforce"] = "baseline"),
     },
     {
+        name: "namespace med-agi's enforce label deleted",
+        base: "staging",
+        policy: "k8s-namespace-pod-security",
+        mutate: (p) => void delete obj(p, "Namespace", "med-agi", null).inputs.metadata.labels["pod-security.kubernetes.io/enforce"],
+    },
+    {
         name: "the default-deny policy of med-agi allows all ingress",
         base: "dev",
         policy: "k8s-default-deny-network-policy",
@@ -437,6 +503,12 @@ const MUTATIONS: Mutation[] = [
         base: "prod",
         policy: "data-prod-protect",
         mutate: (p) => void (aws(p, "rds/instance:Instance", "db").protect = false),
+    },
+    {
+        name: "prod RDS's protect flag deleted",
+        base: "prod",
+        policy: "data-prod-protect",
+        mutate: (p) => void delete (aws(p, "rds/instance:Instance", "db") as { protect?: boolean }).protect,
     },
     {
         name: "prod backups bucket not protected",
@@ -516,6 +588,12 @@ const MUTATIONS: Mutation[] = [
         mutate: (p) => void (aws(p, "s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "models").inputs.blockPublicPolicy = false),
     },
     {
+        name: "blockPublicPolicy deleted from the models bucket's public-access block",
+        base: "staging",
+        policy: "aws-s3-public-access-block",
+        mutate: (p) => void delete aws(p, "s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "models").inputs.blockPublicPolicy,
+    },
+    {
         name: "delete the backups bucket's public-access block",
         base: "staging",
         policy: "aws-s3-public-access-block",
@@ -548,6 +626,12 @@ const MUTATIONS: Mutation[] = [
         base: "prod",
         policy: "aws-s3-versioning",
         mutate: (p) => void (aws(p, "s3/bucketVersioning:BucketVersioning", "models").inputs.versioningConfiguration.status = "Suspended"),
+    },
+    {
+        name: "versioning status of the backups bucket deleted",
+        base: "staging",
+        policy: "aws-s3-versioning",
+        mutate: (p) => void delete aws(p, "s3/bucketVersioning:BucketVersioning", "backups").inputs.versioningConfiguration.status,
     },
     {
         name: "drop the TLS-only statement of the backups bucket",
@@ -588,10 +672,22 @@ const MUTATIONS: Mutation[] = [
         mutate: (p) => void (aws(p, "rds/instance:Instance", "db").inputs.storageEncrypted = false),
     },
     {
+        name: "RDS storageEncrypted deleted (AWS defaults it to false)",
+        base: "prod",
+        policy: "aws-rds-encrypted",
+        mutate: (p) => void delete aws(p, "rds/instance:Instance", "db").inputs.storageEncrypted,
+    },
+    {
         name: "RDS keeps 1 day of backups",
         base: "prod",
         policy: "aws-rds-backup-retention",
         mutate: (p) => void (aws(p, "rds/instance:Instance", "db").inputs.backupRetentionPeriod = 1),
+    },
+    {
+        name: "RDS backupRetentionPeriod deleted",
+        base: "staging",
+        policy: "aws-rds-backup-retention",
+        mutate: (p) => void delete aws(p, "rds/instance:Instance", "db").inputs.backupRetentionPeriod,
     },
     {
         name: "prod RDS in one AZ",
@@ -600,16 +696,34 @@ const MUTATIONS: Mutation[] = [
         mutate: (p) => void (aws(p, "rds/instance:Instance", "db").inputs.multiAz = false),
     },
     {
+        name: "prod RDS multiAz deleted (AWS defaults it to false)",
+        base: "prod",
+        policy: "aws-rds-prod-resilience",
+        mutate: (p) => void delete aws(p, "rds/instance:Instance", "db").inputs.multiAz,
+    },
+    {
         name: "prod RDS deletable",
         base: "prod",
         policy: "aws-rds-prod-resilience",
         mutate: (p) => void (aws(p, "rds/instance:Instance", "db").inputs.deletionProtection = false),
     },
     {
+        name: "prod RDS deletionProtection deleted (AWS defaults it to false)",
+        base: "prod",
+        policy: "aws-rds-prod-resilience",
+        mutate: (p) => void delete aws(p, "rds/instance:Instance", "db").inputs.deletionProtection,
+    },
+    {
         name: "RDS skips its final snapshot",
         base: "staging",
         policy: "aws-rds-final-snapshot",
         mutate: (p) => void (aws(p, "rds/instance:Instance", "db").inputs.skipFinalSnapshot = true),
+    },
+    {
+        name: "RDS finalSnapshotIdentifier deleted",
+        base: "prod",
+        policy: "aws-rds-final-snapshot",
+        mutate: (p) => void delete aws(p, "rds/instance:Instance", "db").inputs.finalSnapshotIdentifier,
     },
     {
         name: "RDS master password in config",
@@ -620,6 +734,12 @@ const MUTATIONS: Mutation[] = [
             delete i.manageMasterUserPassword;
             i.password = "[secret]";
         },
+    },
+    {
+        name: "RDS manageMasterUserPassword deleted",
+        base: "staging",
+        policy: "aws-rds-managed-password",
+        mutate: (p) => void delete aws(p, "rds/instance:Instance", "db").inputs.manageMasterUserPassword,
     },
     {
         name: "EKS endpoint open to 0.0.0.0/0",
@@ -638,6 +758,12 @@ const MUTATIONS: Mutation[] = [
         base: "prod",
         policy: "aws-eks-audit-logs",
         mutate: (p) => void (aws(p, "eks/cluster:Cluster", "eks").inputs.enabledClusterLogTypes = ["api"]),
+    },
+    {
+        name: "EKS enabledClusterLogTypes deleted",
+        base: "staging",
+        policy: "aws-eks-audit-logs",
+        mutate: (p) => void delete aws(p, "eks/cluster:Cluster", "eks").inputs.enabledClusterLogTypes,
     },
     {
         name: "untaint the GPU node group",
@@ -696,6 +822,12 @@ const MUTATIONS: Mutation[] = [
         mutate: (p) => void (pod(obj(p, "Deployment", "triton").inputs).automountServiceAccountToken = true),
     },
     {
+        name: "Triton's automountServiceAccountToken deleted (Kubernetes defaults it to true)",
+        base: "staging",
+        policy: "k8s-workload-service-account",
+        mutate: (p) => void delete pod(obj(p, "Deployment", "triton").inputs).automountServiceAccountToken,
+    },
+    {
         name: "an Ingress without the HTTPS redirect",
         base: "prod",
         policy: "k8s-ingress-https-hsts",
@@ -719,6 +851,12 @@ const MUTATIONS: Mutation[] = [
         base: "prod",
         policy: "aws-kms-key-rotation",
         mutate: (p) => void (aws(p, "kms/key:Key", "rds").inputs.enableKeyRotation = false),
+    },
+    {
+        name: "KMS key enableKeyRotation deleted (AWS defaults it to false)",
+        base: "staging",
+        policy: "aws-kms-key-rotation",
+        mutate: (p) => void delete aws(p, "kms/key:Key", "s3").inputs.enableKeyRotation,
     },
     // k8s-slow-start-startup-probe (issue 19, finding 11)
     {

@@ -28,8 +28,10 @@ beforeAll(async () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/{service}`;
 });
-afterAll(() => {
-    server.close();
+afterAll(async () => {
+    // Keep-alive connections of the checks' fetches would hold the server (and the worker) open.
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
     fs.rmSync(tmp, { recursive: true, force: true });
 });
 
