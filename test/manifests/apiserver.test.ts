@@ -336,6 +336,7 @@ describe("the API server", () => {
     it("serves every CRD the project vendors, established", async () => {
         const r = await kubectl(["get", "crd", "-o", "name"]);
         expect(r.stdout.trim().split("\n").sort()).toEqual([
+            "customresourcedefinition.apiextensions.k8s.io/clusterissuers.cert-manager.io",
             "customresourcedefinition.apiextensions.k8s.io/clusters.postgresql.cnpg.io",
             "customresourcedefinition.apiextensions.k8s.io/elasticsearches.elasticsearch.k8s.elastic.co",
             "customresourcedefinition.apiextensions.k8s.io/externalsecrets.external-secrets.io",
