@@ -334,17 +334,22 @@ describe("the API server", () => {
     });
 
     it("serves every CRD the project vendors, established", async () => {
-        const r = await kubectl(["get", "crd", "-o", "name"]);
-        expect(r.stdout.trim().split("\n").sort()).toEqual([
-            "customresourcedefinition.apiextensions.k8s.io/clusterissuers.cert-manager.io",
-            "customresourcedefinition.apiextensions.k8s.io/clusters.postgresql.cnpg.io",
-            "customresourcedefinition.apiextensions.k8s.io/elasticsearches.elasticsearch.k8s.elastic.co",
-            "customresourcedefinition.apiextensions.k8s.io/externalsecrets.external-secrets.io",
-            "customresourcedefinition.apiextensions.k8s.io/podmonitors.monitoring.coreos.com",
-            "customresourcedefinition.apiextensions.k8s.io/prometheusrules.monitoring.coreos.com",
-            "customresourcedefinition.apiextensions.k8s.io/secretstores.external-secrets.io",
-            "customresourcedefinition.apiextensions.k8s.io/servicemonitors.monitoring.coreos.com",
+        const vendored = fs
+            .readdirSync(path.join(ROOT, "test/fixtures/schemas"))
+            .filter((f) => /^crd-.*\.yaml$/.test(f))
+            .map(
+                (f) =>
+                    (parseDocument(fs.readFileSync(path.join(ROOT, "test/fixtures/schemas", f), "utf8")).toJS() as K8sObject).metadata.name,
+            );
+        expect(vendored.length).toBeGreaterThanOrEqual(8);
+        const r = await kubectl([
+            "get",
+            "crd",
+            "-o",
+            "jsonpath={range .items[*]}{.metadata.name} {.status.conditions[?(@.type=='Established')].status}{'\\n'}{end}",
         ]);
+        expect(r.code).toBe(0);
+        expect(r.stdout.trim().split("\n").sort()).toEqual(vendored.map((name) => `${name} True`).sort());
     });
 });
 
