@@ -46,7 +46,7 @@ med_agi_go_tools() {
     key="$({ cat "$dir/go.mod" "$dir/go.sum"; echo "$toolchain"; } | sha256sum | cut -c1-16)"
     target="$cache_root/$tool-$key"
     if [ ! -d "$target/bin" ]; then
-      echo "go-tools: building $tool ($(sed -n 's/^tool //p' "$dir/go.mod" | tr '\n' ' ')at the version in tools/go/$tool/go.mod) into $target" >&2
+      echo "go-tools: building $tool ($(awk '/^tool \($/ { block = 1; next } block && /^\)/ { block = 0 } block { print $1 } /^tool [^(]/ { print $2 }' "$dir/go.mod" | tr '\n' ' ')at the version in tools/go/$tool/go.mod) into $target" >&2
       start=$(date +%s)
       tmp="$(mktemp -d "$cache_root/.building-$tool-XXXXXX")"
       # -mod=readonly: go.sum must already hold every hash (no network lookup

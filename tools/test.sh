@@ -21,6 +21,7 @@ declare -A NEED=(
   [busybox]=busybox
   [curl]=curl
   [openssl]=openssl
+  [etcd]=etcd-server
 )
 missing=()
 for tool in "${!NEED[@]}"; do
