@@ -226,15 +226,40 @@ class OpaServer {
             ),
         );
         const timeout = new Promise<never>((_resolve, reject) =>
-            setTimeout(() => reject(new Error(`opa for ${stack} did not open ${socket} within 20 s:\n${server.stderr}`)), 20_000).unref(),
+            setTimeout(
+                () => reject(new Error(`opa for ${stack} did not serve ${socket} within 120 s:\n${server.stderr}`)),
+                120_000,
+            ).unref(),
         );
         try {
             await Promise.race([appeared, exited, timeout]);
+            // The socket's file appears at bind(), a moment before listen(): on a busy machine a request in
+            // between is refused. Connect until it is accepted (each refusal is an event, not a guess).
+            await Promise.race([server.accepting(), exited, timeout]);
         } finally {
             watcher.close();
         }
         exited.catch(() => undefined);
         return server;
+    }
+
+    /** Resolves once a connection to the socket is accepted; retries only a refused or missing listener. */
+    private async accepting(): Promise<void> {
+        const deadline = Date.now() + 120_000;
+        while (this.proc.exitCode === null && Date.now() < deadline) {
+            const refused = await new Promise<boolean>((resolve, reject) => {
+                const conn = net.connect(this.socket);
+                conn.once("connect", () => {
+                    conn.destroy();
+                    resolve(false);
+                });
+                conn.once("error", (err: NodeJS.ErrnoException) =>
+                    err.code === "ECONNREFUSED" || err.code === "ENOENT" ? resolve(true) : reject(err),
+                );
+            });
+            if (!refused) return;
+            await new Promise((resolve) => setTimeout(resolve, 25));
+        }
     }
 
     request(method: string, urlPath: string, body?: unknown): Promise<Reply> {
