@@ -12,6 +12,7 @@ import type { Environment } from "../environment";
 import { createAuditPath, type SiemReceiver } from "./audit";
 import { clusterAutoscalerValues, createClusterAutoscaler, gp3StorageClassArgs } from "./autoscaler";
 import { createBuckets } from "./buckets";
+import { standardSupportStatus } from "./calendar";
 import { ADDONS_AFTER_NODES, ADDONS_BEFORE_NODES, createAddons, createCluster, updateKubeconfigCommand } from "./cluster";
 import { availabilityZonesFor, multiAzFor, type CloudConfig } from "./config";
 import { createDatabase } from "./database";
@@ -50,6 +51,8 @@ export interface CloudLayerArgs {
     };
     /** The namespaces the on-call roles may read (view). @default [] */
     readonly viewNamespaces?: readonly string[];
+    /** The date the EKS support calendar is read at (the render warns under 90 days of standard support left). @default now */
+    readonly today?: Date;
 }
 
 /** What the Triton component (infra/inference/) schedules and authenticates by. */
@@ -114,6 +117,9 @@ export class CloudLayer extends pulumi.ComponentResource {
         const prod = args.environment === "prod";
         const prefix = prefixFor(args.stack);
         const clusterName = clusterNameFor(args.stack);
+
+        const support = standardSupportStatus(cfg.cluster.version, args.today ?? new Date());
+        if (support.level !== "ok") pulumi.log.warn(support.message, this);
 
         const provider = new AwsProvider(
             `${name}-aws`,

@@ -640,6 +640,12 @@ const MUTATIONS: Mutation[] = [
         mutate: (p) => void (aws(p, "eks/cluster:Cluster", "eks").inputs.enabledClusterLogTypes = ["api"]),
     },
     {
+        name: "prod's EKS cluster on 1.34, out of standard support since 2026-12-02",
+        base: "prod",
+        policy: "aws-eks-standard-support",
+        mutate: (p) => void (aws(p, "eks/cluster:Cluster", "eks").inputs.version = "1.34"),
+    },
+    {
         name: "untaint the GPU node group",
         base: "prod",
         policy: "aws-eks-gpu-taint",
