@@ -648,7 +648,11 @@ function declareDataStores(
 
 /** The RDS master password, from the Secrets Manager secret RDS manages (JSON with `username` and `password`). */
 function rdsMasterPassword(cloud: CloudOutputs): pulumi.Output<string> {
-    const version = secretsmanager.getSecretVersionOutput({ secretId: cloud.database.masterUserSecretArn });
+    // Through the stack's provider: its region and allowedAccountIds, never the ambient default provider.
+    const version = secretsmanager.getSecretVersionOutput(
+        { secretId: cloud.database.masterUserSecretArn },
+        { provider: cloud.awsProvider },
+    );
     return pulumi.secret(version.secretString.apply((s) => (JSON.parse(s) as { password: string }).password));
 }
 

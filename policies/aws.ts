@@ -5,12 +5,7 @@
  * policy and lifecycle are resources of their own that name the bucket by its
  * id (= its name): whether a bucket has them is a stack policy.
  */
-import {
-    EKS_CALENDAR_SOURCE,
-    STANDARD_SUPPORT_FAIL_DAYS,
-    STANDARD_SUPPORT_WARN_DAYS,
-    standardSupportStatus,
-} from "../infra/aws/calendar";
+import { EKS_CALENDAR_SOURCE, STANDARD_SUPPORT_FAIL_DAYS, STANDARD_SUPPORT_WARN_DAYS, standardSupportStatus } from "../infra/aws/calendar";
 import { DEFAULT_GPU_POOL } from "../infra/inference/defaults";
 import { BACKUP, RDS_BACKUP_RETENTION_DAYS } from "../infra/runbook";
 import { ENVIRONMENT_DEFAULTS, ENVIRONMENT_SCHEMA, environmentOf } from "./matchers";
@@ -387,7 +382,8 @@ export function eksStandardSupportPolicy(today: () => Date = () => new Date()): 
         area: "aws",
         description: `In prod, the EKS version has at least ${STANDARD_SUPPORT_FAIL_DAYS} days of standard support left (the render warns under ${STANDARD_SUPPORT_WARN_DAYS}).`,
         rationale: `${EKS_CALENDAR_SOURCE}: past the end of standard support a cluster runs in extended support at $0.60 instead of $0.10 per hour, and the upgrade policy can no longer be set to STANDARD (view-upgrade-policy).`,
-        remediationSteps: 'Move cloud.cluster.version to a newer minor of infra/aws/calendar.ts and follow docs/aws.md "Upgrading the cluster".',
+        remediationSteps:
+            'Move cloud.cluster.version to a newer minor of infra/aws/calendar.ts and follow docs/aws.md "Upgrading the cluster".',
         enforcementLevel: "mandatory",
         defaults: { ...ENVIRONMENT_DEFAULTS },
         schema: { ...ENVIRONMENT_SCHEMA },

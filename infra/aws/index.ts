@@ -72,6 +72,8 @@ export interface CloudOutputs {
     /** The ECR registry host (`<account>.dkr.ecr.<region>.amazonaws.com`); the provider is pinned to that account. */
     readonly registry: string;
     readonly region: string;
+    /** The stack's AWS provider (region, allowedAccountIds): every AWS call of the platform goes through it. */
+    readonly awsProvider: AwsProvider;
     readonly clusterName: pulumi.Output<string>;
     /** The kubeconfig (secret) and the provider built from it. */
     readonly kubeconfig: pulumi.Output<string>;
@@ -246,6 +248,7 @@ export class CloudLayer extends pulumi.ComponentResource {
                 maxAllocatedStorageGiB: cfg.database.maxAllocatedStorageGiB,
                 backupRetentionDays: cfg.database.backupRetentionDays,
                 multiAz: multiAzFor(cfg, args.environment),
+                logRetentionDays: cfg.cluster.logRetentionDays,
                 prod,
             },
             child,
@@ -295,6 +298,7 @@ export class CloudLayer extends pulumi.ComponentResource {
         this.outputs = {
             registry: registryFor(cfg.accountId, cfg.region),
             region: cfg.region,
+            awsProvider: provider,
             clusterName: cluster.name,
             kubeconfig: cluster.kubeconfig,
             kubernetes,

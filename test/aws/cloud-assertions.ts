@@ -157,7 +157,8 @@ export function cloudSuite(getPlan: () => Plan, e: CloudExpectations): void {
         it("takes its version from config, keeps the endpoint private, public only from the configured CIDRs", () => {
             const c = one(plan(), "aws:eks/cluster:Cluster").inputs;
             expect(c.name).toBe(prefix);
-            expect(c.version).toBe("1.33");
+            expect(c.version).toBe("1.35");
+            expect(c.upgradePolicy).toEqual({ supportType: "STANDARD" });
             expect(c.vpcConfig).toMatchObject({
                 endpointPrivateAccess: true,
                 endpointPublicAccess: true,
@@ -213,15 +214,15 @@ export function cloudSuite(getPlan: () => Plan, e: CloudExpectations): void {
             });
         });
 
-        it("pins the managed add-ons, the EBS CSI driver with its own role", () => {
+        it("installs the managed add-ons at EKS's default for 1.35 (no 1.33 pin left), the EBS CSI driver with its own role", () => {
             const addons: Record<string, Record<string, any>> = Object.fromEntries(
                 ofType(plan(), "aws:eks/addon:Addon").map((r) => [r.inputs.addonName, r.inputs]),
             );
-            expect(Object.fromEntries(Object.entries(addons).map(([k, v]) => [k, v.addonVersion]))).toEqual({
-                "vpc-cni": "v1.20.1-eksbuild.3",
-                "kube-proxy": "v1.33.5-eksbuild.2",
-                coredns: "v1.12.1-eksbuild.2",
-                "aws-ebs-csi-driver": "v1.46.0-eksbuild.1",
+            expect(Object.fromEntries(Object.entries(addons).map(([k, v]) => [k, v.addonVersion ?? "eks-default"]))).toEqual({
+                "vpc-cni": "eks-default",
+                "kube-proxy": "eks-default",
+                coredns: "eks-default",
+                "aws-ebs-csi-driver": "eks-default",
             });
             expect(addons["aws-ebs-csi-driver"]?.serviceAccountRoleArn).toBe(`arn:aws:mock:::${prefix}-ebs-csi`);
             expect(one(plan(), "aws:iam/role:Role", `${prefix}-ebs-csi`).inputs.assumeRolePolicy).toContain(
@@ -584,6 +585,28 @@ export function cloudSuite(getPlan: () => Plan, e: CloudExpectations): void {
             }
             const drill = k8sObject(plan(), "CronJob", "restore-drill").spec.jobTemplate.spec.template.spec;
             expect(drill.initContainers[0].env).toContainEqual({ name: "LATEST_MAX_AGE_HOURS", value: "48" });
+        });
+    });
+
+    describe("issue 18: versions that RDS accepts, logs that expire", () => {
+        it("runs PostgreSQL 16 by its major version only, with automatic minor upgrades", () => {
+            const db = one(plan(), "aws:rds/instance:Instance").inputs;
+            expect([db.engineVersion, db.autoMinorVersionUpgrade]).toEqual(["16", true]);
+        });
+
+        it("pre-creates the RDS log export groups with the configured retention", () => {
+            const groups = ofType(plan(), "aws:cloudwatch/logGroup:LogGroup").map((g) => [g.inputs.name, g.inputs.retentionInDays]);
+            expect(groups).toEqual([
+                [`/aws/eks/${prefix}/cluster`, 90],
+                [`/aws/rds/instance/${prefix}/postgresql`, 90],
+                [`/aws/rds/instance/${prefix}/upgrade`, 90],
+            ]);
+            expect(one(plan(), "aws:rds/instance:Instance").inputs.enabledCloudwatchLogsExports).toEqual(["postgresql", "upgrade"]);
+        });
+
+        it("expires noncurrent versions in the versioned access-log bucket", () => {
+            const rules = one(plan(), "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", `${prefix}-logs`).inputs.rules;
+            expect(rules[0]).toMatchObject({ expiration: { days: 90 }, noncurrentVersionExpiration: { noncurrentDays: 1 } });
         });
     });
 

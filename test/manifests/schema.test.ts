@@ -91,7 +91,7 @@ const RUNBOOK_SERVICES = ["imaging", "ekg", "eval", "anchor", "modelcards", "ops
 
 describe("kubernetes.yaml against the schemas of the Kubernetes version each stack targets and of the CRDs it deploys", () => {
     it("validates staging and prod against the version their EKS cluster runs, and dev against every vendored version", () => {
-        expect(Object.fromEntries(targeted)).toEqual({ dev: ["1.33", "1.35"], staging: ["1.33"], prod: ["1.33"] });
+        expect(Object.fromEntries(targeted)).toEqual({ dev: ["1.33", "1.35"], staging: ["1.35"], prod: ["1.35"] });
     });
 
     it.each(STACKS)("%s: every object is valid", (stack) => {
