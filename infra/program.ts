@@ -45,7 +45,6 @@ import {
     httpsAnnotations,
     Identity,
     oidcServiceEnv,
-    RDS_MASTER_SECRET,
     SECURITY_HEADERS_CONFIGMAP,
     securityHeaders,
 } from "./identity";
@@ -208,7 +207,7 @@ export function declarePlatform(config: PlatformConfig, files: PlatformFiles = {
     const dataStores = declareDataStores(config, provider, namespace, cloud, files.caBundle);
     // staging/prod: the controller, IngressClass, cert-manager and ClusterIssuer the Ingresses need (dev: the local cluster's).
     const ingressPath = declareIngressPath(config, provider);
-    const identity = declareIdentity(config, secrets, cloud, provider, [namespace, ...ingressPath]);
+    const identity = declareIdentity(config, secrets, provider, [namespace, ...ingressPath]);
 
     const backupArgs = dataStoreBackupArgs(config, dataStores, backupSigningKeys(config, secrets), cloud);
     const backups = backupArgs === undefined ? undefined : new Backups("backups", backupArgs, { provider, dependsOn: [namespace] });
@@ -505,14 +504,12 @@ function serviceDataStoreWiring(
 
 /**
  * Identity and access (docs/identity.md): the OIDC client Secret and
- * oauth2-proxy, the HSTS header ConfigMaps, Grafana's ClusterRole, and in
- * staging/prod External Secrets syncing the RDS master secret. dev may run
- * without an IdP: a warning, and no auth proxy.
+ * oauth2-proxy, the HSTS header ConfigMaps and Grafana's ClusterRole. dev may
+ * run without an IdP: a warning, and no auth proxy.
  */
 function declareIdentity(
     config: PlatformConfig,
     secrets: Partial<Record<SecretConfigKey, pulumi.Output<string>>>,
-    cloud: CloudOutputs | undefined,
     provider: ReturnType<typeof clusterProvider>,
     dependsOn: pulumi.Resource[],
 ): Identity {
@@ -540,21 +537,8 @@ function declareIdentity(
                   }
                 : {}),
             grafana: config.monitoring.grafana.enabled,
-            ...(cloud === undefined
-                ? {}
-                : {
-                      externalSecrets: {
-                          region: cloud.region,
-                          roleArn: cloud.roles.externalSecrets,
-                          secrets: [
-                              {
-                                  name: RDS_MASTER_SECRET.name,
-                                  secretArn: cloud.database.masterUserSecretArn,
-                                  properties: RDS_MASTER_SECRET.properties,
-                              },
-                          ],
-                      },
-                  }),
+            // No External Secrets: the only secret it synced was a copy of the RDS master (superuser)
+            // credential that no pod used (issue 18, finding 11). The program reads that secret itself.
             protect: config.protect,
         },
         { provider, dependsOn },

@@ -21,7 +21,6 @@ import {
     clusterAutoscalerPolicy,
     configBackupPolicy,
     createIrsaRole,
-    externalSecretsPolicy,
     modelBackupPolicy,
     policyJson,
     postgresBackupPolicy,
@@ -97,8 +96,6 @@ export interface CloudOutputs {
         readonly backupRestore: pulumi.Output<string>;
         readonly clusterAutoscaler: pulumi.Output<string>;
         readonly ebsCsi: pulumi.Output<string>;
-        /** External Secrets' SecretStore identity: reads exactly the secrets in `database.masterUserSecretArn`. */
-        readonly externalSecrets: pulumi.Output<string>;
     };
     readonly triton: TritonPlacement;
     /** What NetworkPolicies need: the VPC CIDR (RDS, the API server), S3's CIDR blocks and the STS endpoint's subnets. */
@@ -214,7 +211,7 @@ export class CloudLayer extends pulumi.ComponentResource {
             policyJson([buckets.models, buckets.backups, buckets.kmsKeyArn], (models: string, backups: string, kmsKeyArn: string) =>
                 build({ models, backups, kmsKeyArn }),
             );
-        const roles: Omit<CloudOutputs["roles"], "externalSecrets"> = {
+        const roles: CloudOutputs["roles"] = {
             triton: irsa("triton", bucketPolicy(tritonPolicy)),
             postgresBackup: irsa("postgresBackup", bucketPolicy(postgresBackupPolicy)),
             modelBackup: irsa("modelBackup", bucketPolicy(modelBackupPolicy)),
@@ -252,13 +249,6 @@ export class CloudLayer extends pulumi.ComponentResource {
                 prod,
             },
             child,
-        );
-        // External Secrets reads exactly the secrets it syncs (today: the RDS master secret) and their key.
-        const externalSecrets = irsa(
-            "externalSecrets",
-            policyJson([database.masterUserSecretArn, database.masterUserSecretKmsKeyArn], (secretArn: string, keyArn: string) =>
-                externalSecretsPolicy([secretArn], [keyArn]),
-            ),
         );
         createRegistry(prefix, cfg.registry.keepImages, child);
         if (args.siem !== undefined) {
@@ -305,7 +295,7 @@ export class CloudLayer extends pulumi.ComponentResource {
             updateKubeconfigCommand: updateKubeconfigCommand(clusterName, cfg.region),
             database,
             buckets: { models: buckets.models, backups: buckets.backups },
-            roles: { ...roles, externalSecrets },
+            roles,
             triton: {
                 nodeSelector: GPU_POOL.label,
                 taint: GPU_POOL.taint,

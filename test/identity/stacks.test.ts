@@ -275,63 +275,15 @@ describe("External Secrets", () => {
     });
 
     it.each(["staging", "prod"] as const)(
-        "%s: syncs the RDS master secret into med-agi through a namespaced store, scoped to med-agi",
+        "%s: copies no RDS master (superuser) credential into the cluster, and no role may read it (issue 18, finding 11)",
         (stack) => {
-            const r = release(plans[stack], "external-secrets");
-            expect(r).toMatchObject({
-                name: "external-secrets",
-                namespace: "external-secrets",
-                version: "2.9.0",
-                repositoryOpts: { repo: "https://charts.external-secrets.io" },
-            });
-            expect(r.values).toMatchObject({
-                scopedNamespace: "med-agi",
-                scopedRBAC: true,
-                processClusterStore: false,
-                processClusterExternalSecret: false,
-            });
-            const store = k8sObject(plans[stack], "SecretStore", "aws-secrets-manager");
-            expect(store.apiVersion).toBe("external-secrets.io/v1");
-            expect(store.spec.provider.aws).toEqual({
-                service: "SecretsManager",
-                region: "eu-west-1",
-                auth: { jwt: { serviceAccountRef: { name: "external-secrets-aws" } } },
-            });
-            const sa = k8sObject(plans[stack], "ServiceAccount", "external-secrets-aws");
-            expect(sa.automountServiceAccountToken).toBe(false);
-            expect(sa.metadata.annotations["eks.amazonaws.com/role-arn"]).toMatch(/^arn:/);
-            const es = k8sObject(plans[stack], "ExternalSecret", "rds-master");
-            expect(es.apiVersion).toBe("external-secrets.io/v1");
-            expect(es.spec.secretStoreRef).toEqual({ name: "aws-secrets-manager", kind: "SecretStore" });
-            expect(es.spec.data.map((d: any) => [d.secretKey, d.remoteRef.property])).toEqual([
-                ["username", "username"],
-                ["password", "password"],
-            ]);
-        },
-    );
-
-    it.each(["staging", "prod"] as const)(
-        "%s: its IRSA role reads exactly the RDS master secret, through the med-agi ServiceAccount",
-        (stack) => {
-            const role = plans[stack].resources.find(
-                (r) => r.type === "aws:iam/role:Role" && r.name === `med-agi-${stack}-external-secrets`,
-            )!;
-            const trust = JSON.parse(role.inputs.assumeRolePolicy as string);
-            expect(JSON.stringify(trust)).toContain("system:serviceaccount:med-agi:external-secrets-aws");
-            const policy = plans[stack].resources.find(
-                (r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === `med-agi-${stack}-external-secrets`,
-            )!;
-            const doc = JSON.parse(policy.inputs.policy as string);
-            const rds = plans[stack].resources.find((r) => r.type === "aws:rds/instance:Instance")!;
-            expect(doc.Statement[0]).toEqual({
-                Sid: "ReadSyncedSecrets",
-                Effect: "Allow",
-                Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                Resource: [expect.stringMatching(/^arn:/)],
-            });
-            expect(doc.Statement[0].Resource[0]).not.toContain("*");
-            expect(doc.Statement[1].Condition).toEqual({ StringLike: { "kms:ViaService": "secretsmanager.*.amazonaws.com" } });
-            expect(rds).toBeDefined();
+            expect(k8sObjects(plans[stack], "ExternalSecret").map((o) => o.metadata.name)).toEqual([]);
+            expect(k8sObjects(plans[stack], "SecretStore").map((o) => o.metadata.name)).toEqual([]);
+            expect(ofType(plans[stack], "kubernetes:helm.sh/v3:Release").map((r) => r.inputs.chart)).not.toContain("external-secrets");
+            const readers = plans[stack].resources.filter(
+                (r) => r.type === "aws:iam/rolePolicy:RolePolicy" && String(r.inputs.policy).includes("secretsmanager:GetSecretValue"),
+            );
+            expect(readers.map((r) => r.name)).toEqual([]);
         },
     );
 });
