@@ -80,6 +80,7 @@ import {
 import { ConfigValidationError, problem, problemsFromIssues, type ConfigProblem } from "./validation";
 import { inferenceProblems, inferenceSchema, type InferenceConfig } from "./inference/config";
 import { cloudProblems, cloudSchema, derivedKeyProblems, type CloudConfig } from "./aws/config";
+import { readRegistryClaims, registryOwnershipProblems, type RegistryClaim } from "./aws/registry-owner";
 import { networkProblems, networkSchema, pacsSchema, type NetworkConfig, type PacsConfig } from "./network/config";
 import { authzProblems, authzSchema, resolveAuthz, type AuthzSettings } from "./authz/config";
 
@@ -231,6 +232,8 @@ export interface RawConfigInput {
     readonly values: Readonly<Record<string, string>>;
     /** Whether `namespace:key` was set as a secret. */
     readonly isSecret: (fullKey: string) => boolean;
+    /** What every stack file of the project says about its ECR registry (infra/aws/registry-owner.ts). @default [] (not checked) */
+    readonly registryClaims?: readonly RegistryClaim[];
 }
 
 /**
@@ -276,6 +279,15 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
     problems.push(...backupProblems(parsed, secretsSet).filter(notRefusedAsPlainText));
     problems.push(...inferenceProblems(parsed.environment, parsed.inference));
     problems.push(...cloudProblems(parsed.cloud, parsed.environment));
+    if (parsed.cloud !== undefined && input.registryClaims !== undefined) {
+        const self = {
+            stack: input.stack,
+            accountId: parsed.cloud.accountId,
+            region: parsed.cloud.region,
+            creates: parsed.cloud.registry.create,
+        };
+        problems.push(...registryOwnershipProblems(self, input.registryClaims));
+    }
     problems.push(
         ...identityProblems(
             { environment: parsed.environment, oidc: parsed.oidc, grafanaEnabled: parsed.monitoring.grafana.enabled },
@@ -337,12 +349,16 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
     };
 }
 
-/** Reads the running program's config (the real CLI, or the mock runtime) and validates it. */
-export function loadConfig(): PlatformConfig {
+/**
+ * Reads the running program's config (the real CLI, or the mock runtime) and
+ * validates it, against the other stack files of the project in `projectRoot`.
+ */
+export function loadConfig(projectRoot?: string): PlatformConfig {
     return parseConfig({
         stack: pulumi.getStack(),
         values: pulumi.runtime.allConfig(),
         isSecret: (key) => runtimeConfig.isConfigSecret(key),
+        ...(projectRoot === undefined ? {} : { registryClaims: readRegistryClaims(projectRoot, CONFIG_NAMESPACE) }),
     });
 }
 

@@ -3,6 +3,7 @@
  * Only composition lives here; every component and builder is tested on its own.
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 
 import * as pulumi from "@pulumi/pulumi";
 
@@ -97,8 +98,17 @@ export interface PlatformEdge {
 
 /** Declares every resource of the stack; config is validated before the first one. */
 export async function main(edge: PlatformEdge = {}): Promise<PlatformOutputs> {
-    const config = loadConfig();
+    const config = loadConfig(projectRoot());
     return declarePlatform(config, { caBundle: await loadCaBundle(config, edge) });
+}
+
+/**
+ * The directory of Pulumi.yaml and the stack files: the CLI's project root,
+ * else (the offline render, run from the project) the working directory.
+ */
+export function projectRoot(): string {
+    const root = pulumi.runtime.getRootDirectory();
+    return root !== "" && fs.existsSync(path.join(root, "Pulumi.yaml")) ? root : process.cwd();
 }
 
 async function fetchText(url: string): Promise<string> {

@@ -73,7 +73,7 @@ export const CLOUD_DEFAULTS = {
         backupRetentionDays: 7,
     },
     buckets: { noncurrentModelVersionDays: 90 },
-    registry: { keepImages: 30 },
+    registry: { keepImages: 30, create: true },
 } as const;
 
 // ---------------------------------------------------------------------------
@@ -201,6 +201,11 @@ export const cloudSchema = z
             .object({
                 /** Images kept per repository; older ones expire. */
                 keepImages: z.number().int().min(1).max(1000).default(CLOUD_DEFAULTS.registry.keepImages),
+                /**
+                 * Whether this stack creates the repositories `med-agi/<service>`; exactly one stack per
+                 * account and region does (infra/aws/registry-owner.ts), the others use them. @default true
+                 */
+                create: z.boolean().default(CLOUD_DEFAULTS.registry.create),
             })
             .strict()
             .prefault({}),

@@ -30,7 +30,7 @@ import {
     type PolicyDocument,
     type ServiceAccountRef,
 } from "./iam";
-import { bucketNamesFor, clusterNameFor, prefixFor, registryFor } from "./naming";
+import { bucketNamesFor, clusterNameFor, dataSafety, prefixFor, registryFor } from "./naming";
 import { createNetwork } from "./network";
 import { createNodePools, GPU_POOL } from "./nodepools";
 import { createRegistry } from "./registry";
@@ -250,7 +250,7 @@ export class CloudLayer extends pulumi.ComponentResource {
             },
             child,
         );
-        createRegistry(prefix, cfg.registry.keepImages, child);
+        if (cfg.registry.create) createRegistry(prefix, cfg.registry.keepImages, { ...child, ...dataSafety(prod) });
         if (args.siem !== undefined) {
             createAuditPath(
                 {

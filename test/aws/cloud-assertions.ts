@@ -405,21 +405,30 @@ export function cloudSuite(getPlan: () => Plan, e: CloudExpectations): void {
     });
 
     describe("ECR", () => {
-        it("has immutable, scanned repositories for the six services and the log rotator", () => {
-            const repos = ofType(plan(), "aws:ecr/repository:Repository");
-            expect(repos.map((r) => r.inputs.name)).toEqual([
-                "med-agi/imaging",
-                "med-agi/ekg",
-                "med-agi/eval",
-                "med-agi/anchor",
-                "med-agi/modelcards",
-                "med-agi/ops",
-                "med-agi/logrotate",
-            ]);
-            for (const r of repos)
-                expect(r.inputs).toMatchObject({ imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true } });
-            expect(ofType(plan(), "aws:ecr/lifecyclePolicy:LifecyclePolicy")).toHaveLength(7);
-        });
+        it(
+            e.prod
+                ? "creates immutable, scanned repositories for the six services and the log rotator (the account's one registry owner)"
+                : "creates no repository: prod owns the account's registry, staging pulls from it",
+            () => {
+                const repos = ofType(plan(), "aws:ecr/repository:Repository");
+                expect(repos.map((r) => r.inputs.name)).toEqual(
+                    e.prod
+                        ? [
+                              "med-agi/imaging",
+                              "med-agi/ekg",
+                              "med-agi/eval",
+                              "med-agi/anchor",
+                              "med-agi/modelcards",
+                              "med-agi/ops",
+                              "med-agi/logrotate",
+                          ]
+                        : [],
+                );
+                for (const r of repos)
+                    expect(r.inputs).toMatchObject({ imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true } });
+                expect(ofType(plan(), "aws:ecr/lifecyclePolicy:LifecyclePolicy")).toHaveLength(e.prod ? 7 : 0);
+            },
+        );
     });
 
     describe("audit logs to the SIEM", () => {

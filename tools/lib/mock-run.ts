@@ -153,6 +153,11 @@ async function runProgram(config: StackConfig, program: () => Promise<unknown> |
         call: pulumiMocks.call,
     };
     await pulumi.runtime.setMocks(recordingMocks, config.project, config.stack, false);
+    // The project root, as the CLI sets it (`pulumi.runtime.getRootDirectory()`): the program reads the
+    // other stack files there (infra/aws/registry-owner.ts). setMocks has no parameter for it.
+    // Set on every run, so a root never leaks from one run into the next.
+    const state = fromPulumi("./runtime/state") as { getStore(): { settings: { options: { rootDirectory?: string } } } };
+    state.getStore().settings.options.rootDirectory = config.root ?? "";
 
     const registrations: Registration[] = [];
     const byResource = new Map<pulumi.Resource, Registration>();
