@@ -47,8 +47,10 @@ export interface DatabaseArgs {
     readonly prefix: string;
     readonly vpcId: pulumi.Input<string>;
     readonly subnetIds: pulumi.Input<string>[];
-    /** The only security group allowed in: the cluster's node security group. */
+    /** Allowed in: the cluster's node security group. */
     readonly nodeSecurityGroupId: pulumi.Input<string>;
+    /** Also allowed in: the deploy runner, which runs the PostgreSQL provider of `pulumi up` (infra/aws/runner.ts). @default none */
+    readonly deployRunnerSecurityGroupId?: pulumi.Input<string>;
     readonly instanceClass: string;
     readonly engineVersion: string;
     readonly allocatedStorageGiB: number;
@@ -82,7 +84,7 @@ export function createDatabase(args: DatabaseArgs, opts: pulumi.CustomResourceOp
         {
             name: `${name}-db`,
             vpcId: args.vpcId,
-            description: "PostgreSQL from the EKS nodes only",
+            description: "PostgreSQL from the EKS nodes and the deploy runner only",
             ingress: [
                 {
                     protocol: "tcp",
@@ -91,6 +93,17 @@ export function createDatabase(args: DatabaseArgs, opts: pulumi.CustomResourceOp
                     securityGroups: [args.nodeSecurityGroupId],
                     description: "PostgreSQL from the cluster's nodes",
                 },
+                ...(args.deployRunnerSecurityGroupId === undefined
+                    ? []
+                    : [
+                          {
+                              protocol: "tcp",
+                              fromPort: POSTGRES_PORT,
+                              toPort: POSTGRES_PORT,
+                              securityGroups: [args.deployRunnerSecurityGroupId],
+                              description: "PostgreSQL from the deploy runner (pulumi up's PostgreSQL provider)",
+                          },
+                      ]),
             ],
             egress: [],
         },

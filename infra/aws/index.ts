@@ -34,6 +34,7 @@ import { bucketNamesFor, clusterNameFor, dataSafety, prefixFor, registryFor } fr
 import { createNetwork } from "./network";
 import { createNodePools, GPU_POOL } from "./nodepools";
 import { createRegistry } from "./registry";
+import { createRunner } from "./runner";
 
 export interface CloudLayerArgs {
     readonly stack: string;
@@ -233,12 +234,26 @@ export class CloudLayer extends pulumi.ComponentResource {
             },
         );
 
+        // The deploy runner inside the VPC: pulumi up reaches the private EKS endpoint and RDS from there.
+        const runner = createRunner(
+            {
+                prefix,
+                stack: args.stack,
+                accountId: cfg.accountId,
+                vpcId: network.vpcId,
+                vpcCidr: cfg.network.cidr,
+                subnetIds: network.privateSubnetIds,
+                clusterSecurityGroupId: cluster.nodeSecurityGroupId,
+            },
+            child,
+        );
         const database = createDatabase(
             {
                 prefix,
                 vpcId: network.vpcId,
                 subnetIds: network.privateSubnetIds,
                 nodeSecurityGroupId: cluster.nodeSecurityGroupId,
+                deployRunnerSecurityGroupId: runner.securityGroupId,
                 instanceClass: cfg.database.instanceClass,
                 engineVersion: cfg.database.engineVersion,
                 allocatedStorageGiB: cfg.database.allocatedStorageGiB,

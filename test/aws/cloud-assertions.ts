@@ -358,12 +358,13 @@ export function cloudSuite(getPlan: () => Plan, e: CloudExpectations): void {
             expect(db().backupRetentionPeriod).toBeGreaterThanOrEqual(7);
         });
 
-        it("is reachable only from the cluster's nodes", () => {
+        it("is reachable only from the cluster's nodes and the deploy runner", () => {
             const sg = one(plan(), "aws:ec2/securityGroup:SecurityGroup", `${prefix}-db`).inputs;
             expect(sg.ingress).toEqual([
                 expect.objectContaining({ fromPort: 5432, toPort: 5432, securityGroups: [`sg-mock-${prefix}-eks`] }),
+                expect.objectContaining({ fromPort: 5432, toPort: 5432, securityGroups: [`${prefix}-deploy-runner-id`] }),
             ]);
-            expect(sg.ingress[0].cidrBlocks).toBeUndefined();
+            expect(sg.ingress.map((r: any) => r.cidrBlocks)).toEqual([undefined, undefined]);
         });
 
         it("forces TLS and logs connections and slow queries", () => {
@@ -616,6 +617,50 @@ export function cloudSuite(getPlan: () => Plan, e: CloudExpectations): void {
         it("expires noncurrent versions in the versioned access-log bucket", () => {
             const rules = one(plan(), "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", `${prefix}-logs`).inputs.rules;
             expect(rules[0]).toMatchObject({ expiration: { days: 90 }, noncurrentVersionExpiration: { noncurrentDays: 1 } });
+        });
+    });
+
+    describe("the deploy runner inside the VPC (issue 18, finding 6)", () => {
+        it("has a security group with no inbound rule, out to HTTPS and PostgreSQL only", () => {
+            const sg = one(plan(), "aws:ec2/securityGroup:SecurityGroup", `${prefix}-deploy-runner`).inputs;
+            expect(sg.ingress).toEqual([]);
+            expect(sg.egress.map((r: any) => [r.fromPort, r.toPort, r.cidrBlocks])).toEqual([
+                [443, 443, ["0.0.0.0/0"]],
+                [5432, 5432, [e.stack === "prod" ? "10.50.0.0/16" : "10.40.0.0/16"]],
+            ]);
+        });
+
+        it("reaches the private EKS API (443 on the cluster security group) and RDS (5432 in the database's group)", () => {
+            const rule = one(plan(), "aws:ec2/securityGroupRule:SecurityGroupRule", `${prefix}-deploy-runner-eks-api`).inputs;
+            expect(rule).toMatchObject({
+                type: "ingress",
+                protocol: "tcp",
+                fromPort: 443,
+                toPort: 443,
+                sourceSecurityGroupId: `${prefix}-deploy-runner-id`,
+            });
+            expect(rule.securityGroupId).toBe(`sg-mock-${prefix}-eks`);
+            const db = one(plan(), "aws:ec2/securityGroup:SecurityGroup", `${prefix}-db`).inputs;
+            expect(db.ingress.map((r: any) => [r.fromPort, r.securityGroups])).toEqual([
+                [5432, [`sg-mock-${prefix}-eks`]],
+                [5432, [`${prefix}-deploy-runner-id`]],
+            ]);
+            expect(one(plan(), "aws:eks/cluster:Cluster").inputs.vpcConfig.endpointPrivateAccess).toBe(true);
+        });
+
+        it("runs one instance from a private subnet, IMDSv2 only, reached by Session Manager", () => {
+            const asg = one(plan(), "aws:autoscaling/group:Group", `${prefix}-deploy-runner`).inputs;
+            expect([asg.minSize, asg.maxSize, asg.desiredCapacity]).toEqual([1, 1, 1]);
+            expect(asg.vpcZoneIdentifiers).toHaveLength(e.zones);
+            expect(asg.vpcZoneIdentifiers.every((id: string) => id.includes("-private-"))).toBe(true);
+            const lt = one(plan(), "aws:ec2/launchTemplate:LaunchTemplate", `${prefix}-deploy-runner`).inputs;
+            expect(lt.metadataOptions).toMatchObject({ httpTokens: "required", httpPutResponseHopLimit: 1 });
+            expect(lt.imageId).toBe("resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64");
+            expect(lt.keyName).toBeUndefined();
+            const attached = ofType(plan(), "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+                .filter((a) => a.name.startsWith(`${prefix}-deploy-runner`))
+                .map((a) => a.inputs.policyArn);
+            expect(attached).toEqual(["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]);
         });
     });
 
