@@ -284,7 +284,7 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
     problems.push(...cloudIssues);
     // Capacity is judged on valid pools (known sizes and GPU families), so a bad pool is reported once.
     if (parsed.cloud !== undefined && parsed.environment !== "dev" && cloudIssues.length === 0)
-        problems.push(...capacityProblems(capacityInput(parsed, services)));
+        problems.push(...capacityProblems(capacityInput(parsed.cloud, parsed, services)));
     if (parsed.cloud !== undefined && input.registryClaims !== undefined) {
         const self = {
             stack: input.stack,
@@ -380,8 +380,7 @@ function decode(value: string): unknown {
  * The pods whose requests config sets, by pool: the services and triton-cpu on
  * the system pool, Triton on the GPU pool; and Triton's HPA maximum.
  */
-function capacityInput(parsed: ParsedConfig, services: Record<ServiceName, ServiceSettings>): CapacityInput {
-    const cloud = parsed.cloud!;
+function capacityInput(cloud: CloudConfig, parsed: ParsedConfig, services: Record<ServiceName, ServiceSettings>): CapacityInput {
     const mi = (q: string) => quantityValue(q) / 2 ** 20;
     const milli = (q: string) => quantityValue(q) * 1000;
     const amounts = (r: { cpu: string; memory: string }, extra = { cpuMilli: 0, memoryMiB: 0 }) => ({

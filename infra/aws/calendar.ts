@@ -75,9 +75,13 @@ export type EksCalendarVersion = keyof typeof EKS_CALENDAR;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+function calendarEntry(version: string): EksVersionEntry | undefined {
+    return (EKS_CALENDAR as Readonly<Record<string, EksVersionEntry>>)[version];
+}
+
 /** Whole days from `today` (UTC date) to the end of standard support of `version` (negative once past); undefined for a version not in the calendar. */
 export function standardSupportDaysLeft(version: string, today: Date): number | undefined {
-    const entry = (EKS_CALENDAR as Readonly<Record<string, EksVersionEntry>>)[version];
+    const entry = calendarEntry(version);
     if (entry === undefined) return undefined;
     const day = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate());
     return Math.round((Date.parse(`${entry.endOfStandardSupport}T00:00:00Z`) - day) / DAY_MS);
@@ -89,14 +93,15 @@ export function standardSupportStatus(
     today: Date,
 ): { readonly level: "ok" | "warn" | "fail"; readonly daysLeft: number | undefined; readonly message: string } {
     const daysLeft = standardSupportDaysLeft(version, today);
-    if (daysLeft === undefined) {
+    const entry = calendarEntry(version);
+    if (daysLeft === undefined || entry === undefined) {
         return {
             level: "fail",
             daysLeft,
             message: `EKS ${version} is not in the calendar of infra/aws/calendar.ts (known: ${Object.keys(EKS_CALENDAR).join(", ")})`,
         };
     }
-    const end = (EKS_CALENDAR as Readonly<Record<string, EksVersionEntry>>)[version]!.endOfStandardSupport;
+    const end = entry.endOfStandardSupport;
     const when =
         daysLeft < 0
             ? `left EKS standard support on ${end} (${-daysLeft} days ago): the cluster runs in extended support at $0.60 instead of $0.10 per hour`

@@ -195,17 +195,18 @@ export function capacityProblems(input: CapacityInput): ConfigProblem[] {
             }
         });
     }
-    if (input.gpuHpa !== undefined) {
+    const hpa = input.gpuHpa;
+    if (hpa !== undefined) {
         const types = input.pools.gpu.instanceTypes.filter(isKnownInstanceType);
         if (types.length > 0) {
-            const perNode = Math.min(...types.map((t) => Math.floor(INSTANCE_TYPES[t].gpus / input.gpuHpa!.gpusPerPod)));
+            const perNode = Math.min(...types.map((t) => Math.floor(INSTANCE_TYPES[t].gpus / hpa.gpusPerPod)));
             const fits = perNode * input.pools.gpu.maxSize;
-            if (input.gpuHpa.maxReplicas > fits) {
+            if (hpa.maxReplicas > fits) {
                 out.push(
                     problem(
                         "inference.gpu.maxReplicas",
-                        input.gpuHpa.maxReplicas,
-                        `Triton's HPA may scale to ${input.gpuHpa.maxReplicas} replicas of ${input.gpuHpa.gpusPerPod} GPU, but the GPU pool holds at most ${fits} (cloud.nodePools.gpu.maxSize ${input.pools.gpu.maxSize} × ${perNode} per ${types.join("/")} node): set inference.gpu.maxReplicas ≤ ${fits} or raise cloud.nodePools.gpu.maxSize`,
+                        hpa.maxReplicas,
+                        `Triton's HPA may scale to ${hpa.maxReplicas} replicas of ${hpa.gpusPerPod} GPU, but the GPU pool holds at most ${fits} (cloud.nodePools.gpu.maxSize ${input.pools.gpu.maxSize} × ${perNode} per ${types.join("/")} node): set inference.gpu.maxReplicas ≤ ${fits} or raise cloud.nodePools.gpu.maxSize`,
                     ),
                 );
             }

@@ -27,7 +27,21 @@ export interface CostTable {
 }
 
 const ofType = (plan: Plan, type: string) => plan.resources.filter((r) => r.type === type);
-const inputs = (r: PlannedResource) => r.inputs as Record<string, any>;
+/** The few input fields read here; plan inputs are untyped JSON. */
+interface PricedInputs {
+    readonly region?: string;
+    readonly version?: string;
+    readonly instanceTypes?: readonly string[];
+    readonly instanceType?: string;
+    readonly scalingConfig?: { readonly desiredSize?: number };
+    readonly desiredCapacity?: number;
+    readonly launchTemplate?: { readonly id?: string };
+    readonly instanceClass?: string;
+    readonly multiAz?: boolean;
+    readonly vpcEndpointType?: string;
+    readonly subnetIds?: readonly unknown[];
+}
+const inputs = (r: PlannedResource) => r.inputs as PricedInputs;
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /** The stack's AWS region (its explicit provider's), or undefined for a stack without AWS. */
@@ -79,7 +93,7 @@ export function costTable(plan: Plan, today: Date): CostTable | undefined {
     }
     const endpointAzs = ofType(plan, "aws:ec2/vpcEndpoint:VpcEndpoint")
         .filter((e) => inputs(e).vpcEndpointType === "Interface")
-        .reduce((n, e) => n + ((inputs(e).subnetIds as unknown[] | undefined)?.length ?? 0), 0);
+        .reduce((n, e) => n + (inputs(e).subnetIds?.length ?? 0), 0);
     add("interface endpoints (per endpoint per AZ)", endpointAzs, prices.interfaceEndpointPerAz);
     return { region, lines, total: round2(lines.reduce((s, l) => s + l.monthly, 0)), unpriced };
 }
