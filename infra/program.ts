@@ -40,7 +40,6 @@ import {
 } from "./datastores";
 import {
     browserAuthAnnotations,
-    EXTERNAL_SECRETS,
     DOCS_PATHS,
     grafanaIdentityValues,
     httpsAnnotations,
@@ -448,7 +447,8 @@ export function declarePlatform(config: PlatformConfig, files: PlatformFiles = {
                 nodeCidrs: cloud !== undefined ? [cloud.network.vpcCidr] : [...PRIVATE_RANGES],
                 receiverPorts: alertReceiverPorts(config),
             },
-            ...(cloud === undefined ? {} : { externalSecretsNamespace: EXTERNAL_SECRETS.namespace }),
+            // No External Secrets namespace: no stack deploys the operator (its one ExternalSecret, a copy of the
+            // RDS master credential, is gone: issue 18, finding 11), so no NetworkPolicy for it either.
         },
         provider,
         dependsOn: [namespace, dataStores, observability, ...(logRotation === undefined ? [] : [logRotation])],

@@ -240,31 +240,12 @@ describe.each(STACKS)("%s: third-party charts keep no cluster-wide write or Secr
         });
     });
 
-    if (stack !== "dev") {
-        it("External Secrets: no cert-controller, no webhook, no servicebindings ClusterRole; token requests only for its store's account", () => {
-            const values = release(plans[stack], "external-secrets").values;
-            expect(values.certController).toEqual({ create: false });
-            expect(values.webhook).toEqual({ create: false });
-            expect(values.rbac).toEqual({ create: true, serviceAccountTokenCreate: false, servicebindings: { create: false } });
-            expect(values.serviceAccount).toEqual({ create: true, name: "external-secrets" });
-            expect(values.crds.conversion).toEqual({ enabled: false });
-            expect(k8sObject(plans[stack], "Role", "external-secrets-token-request").rules).toEqual([
-                { apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"], resourceNames: ["external-secrets-aws"] },
-            ]);
-            const binding = k8sObject(plans[stack], "RoleBinding", "external-secrets-token-request");
-            expect(binding.roleRef).toEqual({
-                apiGroup: "rbac.authorization.k8s.io",
-                kind: "Role",
-                name: "external-secrets-token-request",
-            });
-            expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "external-secrets", namespace: "external-secrets" }]);
-            // No other Role of ours lets anyone request tokens.
-            const tokenRoles = k8sObjects(plans[stack], "Role").filter((r) =>
-                r.rules.some((rule: any) => rule.resources.includes("serviceaccounts/token")),
-            );
-            expect(tokenRoles.map((r) => r.metadata.name)).toEqual(["external-secrets-token-request"]);
-        });
-    }
+    it("lets no Role of ours request ServiceAccount tokens (no External Secrets operator since issue 18, finding 11)", () => {
+        const tokenRoles = k8sObjects(plans[stack], "Role").filter((r) =>
+            r.rules.some((rule: any) => rule.resources.includes("serviceaccounts/token")),
+        );
+        expect(tokenRoles.map((r) => r.metadata.name)).toEqual([]);
+    });
 });
 
 describe("External Secrets", () => {
