@@ -306,8 +306,12 @@ describe("the vendored schemas", () => {
                 .filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && String(r.inputs.chart) in CRD_OPERATOR_RELEASES)
                 .map((r) => ({ chart: String(r.inputs.chart), version: String(r.inputs.version) })),
         );
-        // dev deploys both data-store operators; staging and prod ECK (their PostgreSQL is RDS), External Secrets and cert-manager.
-        expect(new Set(deployed.map((d) => d.chart))).toEqual(new Set(Object.keys(CRD_OPERATOR_RELEASES)));
+        // dev deploys both data-store operators; staging and prod ECK (their PostgreSQL is RDS) and cert-manager. No stack
+        // deploys External Secrets since its only ExternalSecret (rds-master) went (issue 18, finding 11); its CRDs stay
+        // vendored for the Identity component's externalSecrets option.
+        expect(new Set(deployed.map((d) => d.chart))).toEqual(
+            new Set(Object.keys(CRD_OPERATOR_RELEASES).filter((chart) => chart !== "external-secrets")),
+        );
         // Another release ships other CRDs: vendor them from it (test/fixtures/schemas/SOURCES.md).
         for (const d of deployed) expect(d).toEqual({ chart: d.chart, version: CRD_OPERATOR_RELEASES[d.chart] });
     });
