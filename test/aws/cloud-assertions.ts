@@ -605,7 +605,9 @@ export function cloudSuite(getPlan: () => Plan, e: CloudExpectations): void {
         });
 
         it("pre-creates the RDS log export groups with the configured retention", () => {
-            const groups = ofType(plan(), "aws:cloudwatch/logGroup:LogGroup").map((g) => [g.inputs.name, g.inputs.retentionInDays]);
+            const groups = ofType(plan(), "aws:cloudwatch/logGroup:LogGroup")
+                .filter((g) => /^\/aws\/(eks|rds)\//.test(g.inputs.name))
+                .map((g) => [g.inputs.name, g.inputs.retentionInDays]);
             expect(groups).toEqual([
                 [`/aws/eks/${prefix}/cluster`, 90],
                 [`/aws/rds/instance/${prefix}/postgresql`, 90],
