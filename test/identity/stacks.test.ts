@@ -264,7 +264,9 @@ describe("External Secrets", () => {
             const readers = plans[stack].resources.filter(
                 (r) => r.type === "aws:iam/rolePolicy:RolePolicy" && String(r.inputs.policy).includes("secretsmanager:GetSecretValue"),
             );
-            expect(readers.map((r) => r.name)).toEqual([]);
+            // The audit path's Firehose role reads the SIEM token; nothing reads the RDS master secret.
+            expect(readers.map((r) => r.name)).toEqual([`med-agi-${stack}-audit-firehose`]);
+            expect(plans[stack].resources.filter((r) => r.name === `med-agi-${stack}-external-secrets`)).toEqual([]);
         },
     );
 });
