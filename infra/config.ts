@@ -66,6 +66,7 @@ import { NAMESPACE, type ServiceName } from "./runbook";
 import {
     INGRESS_DEFAULTS,
     ingressSchema,
+    quantityValue,
     resolveServices,
     SERVICE_DEFAULTS,
     serviceProblems,
@@ -78,8 +79,10 @@ import {
     type TopologySpreadConfig,
 } from "./services/config";
 import { ConfigValidationError, problem, problemsFromIssues, type ConfigProblem } from "./validation";
-import { inferenceProblems, inferenceSchema, type InferenceConfig } from "./inference/config";
+import { gpuReplicaBounds, inferenceProblems, inferenceSchema, type InferenceConfig } from "./inference/config";
+import { capacityProblems, type CapacityInput, type PoolPod } from "./aws/capacity";
 import { cloudProblems, cloudSchema, derivedKeyProblems, type CloudConfig } from "./aws/config";
+import { readRegistryClaims, registryOwnershipProblems, type RegistryClaim } from "./aws/registry-owner";
 import { networkProblems, networkSchema, pacsSchema, type NetworkConfig, type PacsConfig } from "./network/config";
 import { authzProblems, authzSchema, resolveAuthz, type AuthzSettings } from "./authz/config";
 
@@ -231,6 +234,8 @@ export interface RawConfigInput {
     readonly values: Readonly<Record<string, string>>;
     /** Whether `namespace:key` was set as a secret. */
     readonly isSecret: (fullKey: string) => boolean;
+    /** What every stack file of the project says about its ECR registry (infra/aws/registry-owner.ts). @default [] (not checked) */
+    readonly registryClaims?: readonly RegistryClaim[];
 }
 
 /**
@@ -275,7 +280,20 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
     problems.push(...crossFieldProblems(input.stack, parsed, services));
     problems.push(...backupProblems(parsed, secretsSet).filter(notRefusedAsPlainText));
     problems.push(...inferenceProblems(parsed.environment, parsed.inference));
-    problems.push(...cloudProblems(parsed.cloud, parsed.environment));
+    const cloudIssues = cloudProblems(parsed.cloud, parsed.environment);
+    problems.push(...cloudIssues);
+    // Capacity is judged on valid pools (known sizes and GPU families), so a bad pool is reported once.
+    if (parsed.cloud !== undefined && parsed.environment !== "dev" && cloudIssues.length === 0)
+        problems.push(...capacityProblems(capacityInput(parsed.cloud, parsed, services)));
+    if (parsed.cloud !== undefined && input.registryClaims !== undefined) {
+        const self = {
+            stack: input.stack,
+            accountId: parsed.cloud.accountId,
+            region: parsed.cloud.region,
+            creates: parsed.cloud.registry.create,
+        };
+        problems.push(...registryOwnershipProblems(self, input.registryClaims));
+    }
     problems.push(
         ...identityProblems(
             { environment: parsed.environment, oidc: parsed.oidc, grafanaEnabled: parsed.monitoring.grafana.enabled },
@@ -337,12 +355,16 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
     };
 }
 
-/** Reads the running program's config (the real CLI, or the mock runtime) and validates it. */
-export function loadConfig(): PlatformConfig {
+/**
+ * Reads the running program's config (the real CLI, or the mock runtime) and
+ * validates it, against the other stack files of the project in `projectRoot`.
+ */
+export function loadConfig(projectRoot?: string): PlatformConfig {
     return parseConfig({
         stack: pulumi.getStack(),
         values: pulumi.runtime.allConfig(),
         isSecret: (key) => runtimeConfig.isConfigSecret(key),
+        ...(projectRoot === undefined ? {} : { registryClaims: readRegistryClaims(projectRoot, CONFIG_NAMESPACE) }),
     });
 }
 
@@ -352,6 +374,57 @@ function decode(value: string): unknown {
     } catch {
         return value; // the schema reports the type mismatch with the value as written
     }
+}
+
+/**
+ * The pods whose requests config sets, by pool: the services and triton-cpu on
+ * the system pool, Triton on the GPU pool; and Triton's HPA maximum.
+ */
+function capacityInput(cloud: CloudConfig, parsed: ParsedConfig, services: Record<ServiceName, ServiceSettings>): CapacityInput {
+    const mi = (q: string) => quantityValue(q) / 2 ** 20;
+    const milli = (q: string) => quantityValue(q) * 1000;
+    const amounts = (r: { cpu: string; memory: string }, extra = { cpuMilli: 0, memoryMiB: 0 }) => ({
+        cpuMilli: milli(r.cpu) + extra.cpuMilli,
+        memoryMiB: mi(r.memory) + extra.memoryMiB,
+    });
+    const gpuOn = parsed.inference.gpu.enabled ?? true;
+    const pods: PoolPod[] = [
+        ...Object.entries(services).map(([name, s]) => ({
+            name,
+            pool: "system" as const,
+            requests: amounts(s.resources.requests),
+            key: `services.${name}.resources.requests`,
+        })),
+        {
+            name: "triton-cpu",
+            pool: "system",
+            // The failover gate sidecar requests 10m / 8Mi (infra/inference/spec.ts).
+            requests: amounts(parsed.inference.cpu.resources.requests, { cpuMilli: 10, memoryMiB: 8 }),
+            key: "inference.cpu.resources.requests",
+        },
+        ...(gpuOn
+            ? [
+                  {
+                      name: "triton",
+                      pool: "gpu" as const,
+                      requests: { ...amounts(parsed.inference.gpu.resources.requests), gpus: parsed.inference.gpu.gpusPerPod },
+                      key: "inference.gpu.resources.requests",
+                  },
+              ]
+            : []),
+    ];
+    return {
+        pools: cloud.nodePools,
+        pods,
+        ...(gpuOn
+            ? {
+                  gpuHpa: {
+                      maxReplicas: gpuReplicaBounds(parsed.environment, parsed.inference).max,
+                      gpusPerPod: parsed.inference.gpu.gpusPerPod,
+                  },
+              }
+            : {}),
+    };
 }
 
 /** Rules that span several keys; checked on the merged per-service settings. */

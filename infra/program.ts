@@ -3,6 +3,7 @@
  * Only composition lives here; every component and builder is tested on its own.
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 
 import * as pulumi from "@pulumi/pulumi";
 
@@ -39,13 +40,11 @@ import {
 } from "./datastores";
 import {
     browserAuthAnnotations,
-    EXTERNAL_SECRETS,
     DOCS_PATHS,
     grafanaIdentityValues,
     httpsAnnotations,
     Identity,
     oidcServiceEnv,
-    RDS_MASTER_SECRET,
     SECURITY_HEADERS_CONFIGMAP,
     securityHeaders,
 } from "./identity";
@@ -98,8 +97,17 @@ export interface PlatformEdge {
 
 /** Declares every resource of the stack; config is validated before the first one. */
 export async function main(edge: PlatformEdge = {}): Promise<PlatformOutputs> {
-    const config = loadConfig();
+    const config = loadConfig(projectRoot());
     return declarePlatform(config, { caBundle: await loadCaBundle(config, edge) });
+}
+
+/**
+ * The directory of Pulumi.yaml and the stack files: the CLI's project root,
+ * else (the offline render, run from the project) the working directory.
+ */
+export function projectRoot(): string {
+    const root = pulumi.runtime.getRootDirectory();
+    return root !== "" && fs.existsSync(path.join(root, "Pulumi.yaml")) ? root : process.cwd();
 }
 
 async function fetchText(url: string): Promise<string> {
@@ -208,7 +216,7 @@ export function declarePlatform(config: PlatformConfig, files: PlatformFiles = {
     const dataStores = declareDataStores(config, provider, namespace, cloud, files.caBundle);
     // staging/prod: the controller, IngressClass, cert-manager and ClusterIssuer the Ingresses need (dev: the local cluster's).
     const ingressPath = declareIngressPath(config, provider);
-    const identity = declareIdentity(config, secrets, cloud, provider, [namespace, ...ingressPath]);
+    const identity = declareIdentity(config, secrets, provider, [namespace, ...ingressPath]);
 
     const backupArgs = dataStoreBackupArgs(config, dataStores, backupSigningKeys(config, secrets), cloud);
     const backups = backupArgs === undefined ? undefined : new Backups("backups", backupArgs, { provider, dependsOn: [namespace] });
@@ -439,7 +447,8 @@ export function declarePlatform(config: PlatformConfig, files: PlatformFiles = {
                 nodeCidrs: cloud !== undefined ? [cloud.network.vpcCidr] : [...PRIVATE_RANGES],
                 receiverPorts: alertReceiverPorts(config),
             },
-            ...(cloud === undefined ? {} : { externalSecretsNamespace: EXTERNAL_SECRETS.namespace }),
+            // No External Secrets namespace: no stack deploys the operator (its one ExternalSecret, a copy of the
+            // RDS master credential, is gone: issue 18, finding 11), so no NetworkPolicy for it either.
         },
         provider,
         dependsOn: [namespace, dataStores, observability, ...(logRotation === undefined ? [] : [logRotation])],
@@ -505,14 +514,12 @@ function serviceDataStoreWiring(
 
 /**
  * Identity and access (docs/identity.md): the OIDC client Secret and
- * oauth2-proxy, the HSTS header ConfigMaps, Grafana's ClusterRole, and in
- * staging/prod External Secrets syncing the RDS master secret. dev may run
- * without an IdP: a warning, and no auth proxy.
+ * oauth2-proxy, the HSTS header ConfigMaps and Grafana's ClusterRole. dev may
+ * run without an IdP: a warning, and no auth proxy.
  */
 function declareIdentity(
     config: PlatformConfig,
     secrets: Partial<Record<SecretConfigKey, pulumi.Output<string>>>,
-    cloud: CloudOutputs | undefined,
     provider: ReturnType<typeof clusterProvider>,
     dependsOn: pulumi.Resource[],
 ): Identity {
@@ -540,21 +547,8 @@ function declareIdentity(
                   }
                 : {}),
             grafana: config.monitoring.grafana.enabled,
-            ...(cloud === undefined
-                ? {}
-                : {
-                      externalSecrets: {
-                          region: cloud.region,
-                          roleArn: cloud.roles.externalSecrets,
-                          secrets: [
-                              {
-                                  name: RDS_MASTER_SECRET.name,
-                                  secretArn: cloud.database.masterUserSecretArn,
-                                  properties: RDS_MASTER_SECRET.properties,
-                              },
-                          ],
-                      },
-                  }),
+            // No External Secrets: the only secret it synced was a copy of the RDS master (superuser)
+            // credential that no pod used (issue 18, finding 11). The program reads that secret itself.
             protect: config.protect,
         },
         { provider, dependsOn },
@@ -648,7 +642,11 @@ function declareDataStores(
 
 /** The RDS master password, from the Secrets Manager secret RDS manages (JSON with `username` and `password`). */
 function rdsMasterPassword(cloud: CloudOutputs): pulumi.Output<string> {
-    const version = secretsmanager.getSecretVersionOutput({ secretId: cloud.database.masterUserSecretArn });
+    // Through the stack's provider: its region and allowedAccountIds, never the ambient default provider.
+    const version = secretsmanager.getSecretVersionOutput(
+        { secretId: cloud.database.masterUserSecretArn },
+        { provider: cloud.awsProvider },
+    );
     return pulumi.secret(version.secretString.apply((s) => (JSON.parse(s) as { password: string }).password));
 }
 

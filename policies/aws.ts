@@ -5,6 +5,7 @@
  * policy and lifecycle are resources of their own that name the bucket by its
  * id (= its name): whether a bucket has them is a stack policy.
  */
+import { EKS_CALENDAR_SOURCE, STANDARD_SUPPORT_FAIL_DAYS, STANDARD_SUPPORT_WARN_DAYS, standardSupportStatus } from "../infra/aws/calendar";
 import { DEFAULT_GPU_POOL } from "../infra/inference/defaults";
 import { BACKUP, RDS_BACKUP_RETENTION_DAYS } from "../infra/runbook";
 import { ENVIRONMENT_DEFAULTS, ENVIRONMENT_SCHEMA, environmentOf } from "./matchers";
@@ -370,6 +371,31 @@ const eksAudit = eksPolicy(
     (p) => (((p.enabledClusterLogTypes ?? []) as string[]).includes("audit") ? undefined : "audit logs are off."),
 );
 
+/**
+ * prod's EKS version keeps at least 30 days of standard support
+ * (infra/aws/calendar.ts). `today` is a parameter so that tests pin the date;
+ * the pack reads the clock.
+ */
+export function eksStandardSupportPolicy(today: () => Date = () => new Date()): MedAgiPolicy {
+    return resourcePolicy({
+        name: "aws-eks-standard-support",
+        area: "aws",
+        description: `In prod, the EKS version has at least ${STANDARD_SUPPORT_FAIL_DAYS} days of standard support left (the render warns under ${STANDARD_SUPPORT_WARN_DAYS}).`,
+        rationale: `${EKS_CALENDAR_SOURCE}: past the end of standard support a cluster runs in extended support at $0.60 instead of $0.10 per hour, and the upgrade policy can no longer be set to STANDARD (view-upgrade-policy).`,
+        remediationSteps:
+            'Move cloud.cluster.version to a newer minor of infra/aws/calendar.ts and follow docs/aws.md "Upgrading the cluster".',
+        enforcementLevel: "mandatory",
+        defaults: { ...ENVIRONMENT_DEFAULTS },
+        schema: { ...ENVIRONMENT_SCHEMA },
+        types: [AWS.eksCluster],
+        validate: (props, args, report, config) => {
+            if (environmentOf(args.urn, config) !== "prod") return args.notApplicable("not prod");
+            const status = standardSupportStatus(String(props.version ?? "unset"), today());
+            if (status.level === "fail") report(`EKS ${props.name ?? args.name}: ${status.message}.`);
+        },
+    });
+}
+
 /** Whether a node group is a GPU pool (its labels, AMI type or instance types say so). */
 export function isGpuNodeGroup(p: Record<string, any>): boolean {
     const labels: Record<string, string> = p.labels ?? {};
@@ -474,6 +500,7 @@ export const AWS_POLICIES: readonly MedAgiPolicy[] = [
     eksEndpoint,
     eksSecrets,
     eksAudit,
+    eksStandardSupportPolicy(),
     gpuTaint,
     iamNoAdmin,
     kmsRotation,

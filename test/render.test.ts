@@ -179,6 +179,8 @@ describe("npm run render with invalid configuration", () => {
         fs.mkdirSync(root);
         fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
         fs.copyFileSync(path.join(ROOT, "Pulumi.staging.yaml"), path.join(root, "Pulumi.staging.yaml"));
+        // prod creates the ECR repositories staging uses: without its file, staging is refused (infra/aws/registry-owner.ts).
+        fs.copyFileSync(path.join(ROOT, "Pulumi.prod.yaml"), path.join(root, "Pulumi.prod.yaml"));
         fs.writeFileSync(
             path.join(root, "Pulumi.dev.yaml"),
             "config:\n  med-agi:release: latest\n  med-agi:services:\n    imaging:\n      replicas: -1\n",

@@ -36,7 +36,7 @@ export function clusterAutoscalerValues(args: {
         cloudProvider: "aws",
         awsRegion: args.region,
         autoDiscovery: { clusterName: args.clusterName },
-        image: { tag: KUBERNETES_VERSIONS[args.version].clusterAutoscalerImageTag },
+        image: { tag: KUBERNETES_VERSIONS[args.version].clusterAutoscalerImageTag.tag },
         rbac: {
             serviceAccount: {
                 create: true,

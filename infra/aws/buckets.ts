@@ -117,7 +117,17 @@ export function lifecycleRules(
                 },
             ];
         case "logs":
-            return [{ id: "access-log-retention", status: "Enabled", filter: {}, expiration: { days: 90 }, ...abortUploads }];
+            // Versioned: expiring the current version leaves a noncurrent one, which must expire too (issue 18).
+            return [
+                {
+                    id: "access-log-retention",
+                    status: "Enabled",
+                    filter: {},
+                    expiration: { days: 90 },
+                    noncurrentVersionExpiration: { noncurrentDays: 1 },
+                    ...abortUploads,
+                },
+            ];
     }
 }
 

@@ -257,7 +257,7 @@ export const ADDON_CONFIGURATION: Partial<Record<EksAddonName, Record<string, un
     "vpc-cni": { enableNetworkPolicy: "true" },
 };
 
-/** Declares `addons` at the versions pinned for the cluster's Kubernetes version. */
+/** Declares `addons` at the versions the calendar gives for the cluster's Kubernetes version. */
 export function createAddons(
     prefix: string,
     cluster: Cluster,
@@ -269,12 +269,14 @@ export function createAddons(
     const versions = KUBERNETES_VERSIONS[version].addons;
     return addons.map((addon) => {
         const role = roles[addon];
+        const pinned = versions[addon].version;
         return new eks.Addon(
             `${prefix}-${addon}`,
             {
                 clusterName: cluster.name,
                 addonName: addon,
-                addonVersion: versions[addon],
+                // "eks-default": EKS installs its default version for the cluster's Kubernetes version (infra/aws/calendar.ts).
+                ...(pinned === "eks-default" ? {} : { addonVersion: pinned }),
                 resolveConflictsOnCreate: "OVERWRITE",
                 resolveConflictsOnUpdate: "OVERWRITE",
                 ...(role === undefined ? {} : { serviceAccountRoleArn: role }),

@@ -12,6 +12,7 @@ import { z } from "zod";
 
 import type { Environment } from "../environment";
 import { problem, type ConfigProblem } from "../validation";
+import { EKS_CALENDAR } from "./calendar";
 
 // ---------------------------------------------------------------------------
 // Tables
@@ -42,24 +43,13 @@ export function gpuFamilyOf(instanceType: string): GpuInstanceFamily | undefined
 }
 
 /**
- * Pinned EKS managed add-on versions per Kubernetes minor (issue 8). They
- * cannot be queried offline: each comes from the AWS documentation's "latest
- * version" tables (docs/versions.md says which page and date). A Kubernetes
- * version without a row here is refused, so a version bump always comes with
- * checked add-on versions. Cluster Autoscaler's image minor matches the
- * cluster's (its chart README's rule).
+ * The EKS versions a stack may run: those of the calendar (infra/aws/calendar.ts,
+ * a source per line) with add-on versions and a Cluster Autoscaler image of the
+ * same minor. A version without them is refused, so a version bump always
+ * comes with its add-ons checked. How long each has standard support left is
+ * the render's warning and the prod policy `aws-eks-standard-support`.
  */
-export const KUBERNETES_VERSIONS = {
-    "1.33": {
-        addons: {
-            "vpc-cni": "v1.20.1-eksbuild.3",
-            coredns: "v1.12.1-eksbuild.2",
-            "kube-proxy": "v1.33.5-eksbuild.2",
-            "aws-ebs-csi-driver": "v1.46.0-eksbuild.1",
-        },
-        clusterAutoscalerImageTag: "v1.33.6",
-    },
-} as const;
+export const KUBERNETES_VERSIONS = { "1.35": EKS_CALENDAR["1.35"], "1.36": EKS_CALENDAR["1.36"] } as const;
 export type KubernetesVersion = keyof typeof KUBERNETES_VERSIONS;
 export type EksAddonName = keyof (typeof KUBERNETES_VERSIONS)[KubernetesVersion]["addons"];
 
@@ -69,20 +59,21 @@ export const AZ_COUNT: Readonly<Record<Exclude<Environment, "dev">, number>> = {
 /** Built-in defaults of the `cloud` key (sizes a person may change; security settings are not options). */
 export const CLOUD_DEFAULTS = {
     network: { cidr: "10.40.0.0/16" },
-    cluster: { version: "1.33" as KubernetesVersion, logRetentionDays: 90 },
+    cluster: { version: "1.35" as KubernetesVersion, logRetentionDays: 90 },
     nodePools: {
         system: { instanceTypes: ["m6i.large"], minSize: 2, desiredSize: 2, maxSize: 4, diskSizeGiB: 50, maxUnavailable: 1 },
         gpu: { instanceTypes: ["g5.xlarge"], minSize: 1, desiredSize: 1, maxSize: 2, diskSizeGiB: 200, maxUnavailable: 1 },
     },
     database: {
         instanceClass: "db.m6g.large",
-        engineVersion: "16.8",
+        /** Major only: RDS applies the minor upgrades (autoMinorVersionUpgrade), and the program never asks to "downgrade". */
+        engineVersion: "16",
         allocatedStorageGiB: 100,
         maxAllocatedStorageGiB: 500,
         backupRetentionDays: 7,
     },
     buckets: { noncurrentModelVersionDays: 90 },
-    registry: { keepImages: 30 },
+    registry: { keepImages: 30, create: true },
 } as const;
 
 // ---------------------------------------------------------------------------
@@ -178,10 +169,16 @@ export const cloudSchema = z
                     .string()
                     .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'an RDS instance class such as "db.m6g.large"')
                     .default(CLOUD_DEFAULTS.database.instanceClass),
-                /** PostgreSQL version (major.minor); the parameter group family follows the major. */
+                /**
+                 * PostgreSQL major version; RDS picks the newest minor at create and applies minor upgrades in the
+                 * maintenance window (autoMinorVersionUpgrade). A minor here would drift from the running server.
+                 */
                 engineVersion: z
                     .string()
-                    .regex(/^1[4-7]\.[0-9]+$/, 'a PostgreSQL 14–17 version such as "16.8"')
+                    .regex(
+                        /^1[4-7]$/,
+                        'a PostgreSQL major version 14–17 such as "16", without a minor (RDS applies minor upgrades itself; a pinned minor is refused at create once RDS deprecates it and reads as a downgrade after the first automatic upgrade)',
+                    )
                     .default(CLOUD_DEFAULTS.database.engineVersion),
                 allocatedStorageGiB: z.number().int().min(20).max(65536).default(CLOUD_DEFAULTS.database.allocatedStorageGiB),
                 /** Storage autoscaling ceiling. */
@@ -204,6 +201,11 @@ export const cloudSchema = z
             .object({
                 /** Images kept per repository; older ones expire. */
                 keepImages: z.number().int().min(1).max(1000).default(CLOUD_DEFAULTS.registry.keepImages),
+                /**
+                 * Whether this stack creates the repositories `med-agi/<service>`; exactly one stack per
+                 * account and region does (infra/aws/registry-owner.ts), the others use them. @default true
+                 */
+                create: z.boolean().default(CLOUD_DEFAULTS.registry.create),
             })
             .strict()
             .prefault({}),

@@ -5,6 +5,7 @@
  * by Secrets Manager (never in config or state), multi-AZ and deletion
  * protection in prod, a final snapshot on delete.
  */
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as ec2 from "@pulumi/aws/ec2";
 import * as rds from "@pulumi/aws/rds";
 import * as pulumi from "@pulumi/pulumi";
@@ -18,6 +19,14 @@ export const POSTGRES_PORT = 5432;
 
 /** Slow-query threshold logged by the server (ms): the runbook's "Review and optimize slow queries". */
 export const SLOW_QUERY_MS = 1000;
+
+/** The log exports of the instance; RDS writes each to `/aws/rds/instance/<identifier>/<export>`. */
+export const RDS_LOG_EXPORTS = ["postgresql", "upgrade"] as const;
+
+/** The CloudWatch log group RDS writes an export to (fixed by RDS). */
+export function rdsLogGroupName(identifier: string, logExport: string): string {
+    return `/aws/rds/instance/${identifier}/${logExport}`;
+}
 
 /** Parameter group family of a PostgreSQL version ("16.8" → "postgres16"). */
 export function parameterFamily(engineVersion: string): string {
@@ -38,14 +47,18 @@ export interface DatabaseArgs {
     readonly prefix: string;
     readonly vpcId: pulumi.Input<string>;
     readonly subnetIds: pulumi.Input<string>[];
-    /** The only security group allowed in: the cluster's node security group. */
+    /** Allowed in: the cluster's node security group. */
     readonly nodeSecurityGroupId: pulumi.Input<string>;
+    /** Also allowed in: the deploy runner, which runs the PostgreSQL provider of `pulumi up` (infra/aws/runner.ts). @default none */
+    readonly deployRunnerSecurityGroupId?: pulumi.Input<string>;
     readonly instanceClass: string;
     readonly engineVersion: string;
     readonly allocatedStorageGiB: number;
     readonly maxAllocatedStorageGiB: number;
     readonly backupRetentionDays: number;
     readonly multiAz: boolean;
+    /** Retention of the exported logs (CloudWatch); the groups are created before the instance so no line is kept forever. */
+    readonly logRetentionDays: number;
     readonly prod: boolean;
 }
 
@@ -71,7 +84,7 @@ export function createDatabase(args: DatabaseArgs, opts: pulumi.CustomResourceOp
         {
             name: `${name}-db`,
             vpcId: args.vpcId,
-            description: "PostgreSQL from the EKS nodes only",
+            description: "PostgreSQL from the EKS nodes and the deploy runner only",
             ingress: [
                 {
                     protocol: "tcp",
@@ -80,6 +93,17 @@ export function createDatabase(args: DatabaseArgs, opts: pulumi.CustomResourceOp
                     securityGroups: [args.nodeSecurityGroupId],
                     description: "PostgreSQL from the cluster's nodes",
                 },
+                ...(args.deployRunnerSecurityGroupId === undefined
+                    ? []
+                    : [
+                          {
+                              protocol: "tcp",
+                              fromPort: POSTGRES_PORT,
+                              toPort: POSTGRES_PORT,
+                              securityGroups: [args.deployRunnerSecurityGroupId],
+                              description: "PostgreSQL from the deploy runner (pulumi up's PostgreSQL provider)",
+                          },
+                      ]),
             ],
             egress: [],
         },
@@ -89,6 +113,16 @@ export function createDatabase(args: DatabaseArgs, opts: pulumi.CustomResourceOp
         `${name}-db`,
         { namePrefix: `${name}-`, family: parameterFamily(args.engineVersion), parameters: databaseParameters() },
         opts,
+    );
+
+    // Created before the instance: left to RDS, the export's log group would be auto-created without retention.
+    const logGroups = RDS_LOG_EXPORTS.map(
+        (logExport) =>
+            new cloudwatch.LogGroup(
+                `${name}-db-${logExport}`,
+                { name: rdsLogGroupName(name, logExport), retentionInDays: args.logRetentionDays },
+                opts,
+            ),
     );
 
     const db = new rds.Instance(
@@ -124,11 +158,11 @@ export function createDatabase(args: DatabaseArgs, opts: pulumi.CustomResourceOp
             performanceInsightsEnabled: true,
             performanceInsightsKmsKeyId: key.arn,
             performanceInsightsRetentionPeriod: 7,
-            enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+            enabledCloudwatchLogsExports: [...RDS_LOG_EXPORTS],
             autoMinorVersionUpgrade: true,
             applyImmediately: false,
         },
-        safe,
+        { ...safe, dependsOn: logGroups },
     );
     return {
         host: db.address,

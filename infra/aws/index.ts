@@ -12,6 +12,7 @@ import type { Environment } from "../environment";
 import { createAuditPath, type SiemReceiver } from "./audit";
 import { clusterAutoscalerValues, createClusterAutoscaler, gp3StorageClassArgs } from "./autoscaler";
 import { createBuckets } from "./buckets";
+import { standardSupportStatus } from "./calendar";
 import { ADDONS_AFTER_NODES, ADDONS_BEFORE_NODES, createAddons, createCluster, updateKubeconfigCommand } from "./cluster";
 import { availabilityZonesFor, multiAzFor, type CloudConfig } from "./config";
 import { createDatabase } from "./database";
@@ -20,7 +21,6 @@ import {
     clusterAutoscalerPolicy,
     configBackupPolicy,
     createIrsaRole,
-    externalSecretsPolicy,
     modelBackupPolicy,
     policyJson,
     postgresBackupPolicy,
@@ -30,10 +30,11 @@ import {
     type PolicyDocument,
     type ServiceAccountRef,
 } from "./iam";
-import { bucketNamesFor, clusterNameFor, prefixFor, registryFor } from "./naming";
+import { bucketNamesFor, clusterNameFor, dataSafety, prefixFor, registryFor } from "./naming";
 import { createNetwork } from "./network";
 import { createNodePools, GPU_POOL } from "./nodepools";
 import { createRegistry } from "./registry";
+import { createRunner } from "./runner";
 
 export interface CloudLayerArgs {
     readonly stack: string;
@@ -50,6 +51,8 @@ export interface CloudLayerArgs {
     };
     /** The namespaces the on-call roles may read (view). @default [] */
     readonly viewNamespaces?: readonly string[];
+    /** The date the EKS support calendar is read at (the render warns under 90 days of standard support left). @default now */
+    readonly today?: Date;
 }
 
 /** What the Triton component (infra/inference/) schedules and authenticates by. */
@@ -69,6 +72,8 @@ export interface CloudOutputs {
     /** The ECR registry host (`<account>.dkr.ecr.<region>.amazonaws.com`); the provider is pinned to that account. */
     readonly registry: string;
     readonly region: string;
+    /** The stack's AWS provider (region, allowedAccountIds): every AWS call of the platform goes through it. */
+    readonly awsProvider: AwsProvider;
     readonly clusterName: pulumi.Output<string>;
     /** The kubeconfig (secret) and the provider built from it. */
     readonly kubeconfig: pulumi.Output<string>;
@@ -92,8 +97,6 @@ export interface CloudOutputs {
         readonly backupRestore: pulumi.Output<string>;
         readonly clusterAutoscaler: pulumi.Output<string>;
         readonly ebsCsi: pulumi.Output<string>;
-        /** External Secrets' SecretStore identity: reads exactly the secrets in `database.masterUserSecretArn`. */
-        readonly externalSecrets: pulumi.Output<string>;
     };
     readonly triton: TritonPlacement;
     /** What NetworkPolicies need: the VPC CIDR (RDS, the API server), S3's CIDR blocks and the STS endpoint's subnets. */
@@ -114,6 +117,9 @@ export class CloudLayer extends pulumi.ComponentResource {
         const prod = args.environment === "prod";
         const prefix = prefixFor(args.stack);
         const clusterName = clusterNameFor(args.stack);
+
+        const support = standardSupportStatus(cfg.cluster.version, args.today ?? new Date());
+        if (support.level !== "ok") pulumi.log.warn(support.message, this);
 
         const provider = new AwsProvider(
             `${name}-aws`,
@@ -206,7 +212,7 @@ export class CloudLayer extends pulumi.ComponentResource {
             policyJson([buckets.models, buckets.backups, buckets.kmsKeyArn], (models: string, backups: string, kmsKeyArn: string) =>
                 build({ models, backups, kmsKeyArn }),
             );
-        const roles: Omit<CloudOutputs["roles"], "externalSecrets"> = {
+        const roles: CloudOutputs["roles"] = {
             triton: irsa("triton", bucketPolicy(tritonPolicy)),
             postgresBackup: irsa("postgresBackup", bucketPolicy(postgresBackupPolicy)),
             modelBackup: irsa("modelBackup", bucketPolicy(modelBackupPolicy)),
@@ -228,30 +234,38 @@ export class CloudLayer extends pulumi.ComponentResource {
             },
         );
 
+        // The deploy runner inside the VPC: pulumi up reaches the private EKS endpoint and RDS from there.
+        const runner = createRunner(
+            {
+                prefix,
+                stack: args.stack,
+                accountId: cfg.accountId,
+                vpcId: network.vpcId,
+                vpcCidr: cfg.network.cidr,
+                subnetIds: network.privateSubnetIds,
+                clusterSecurityGroupId: cluster.nodeSecurityGroupId,
+            },
+            child,
+        );
         const database = createDatabase(
             {
                 prefix,
                 vpcId: network.vpcId,
                 subnetIds: network.privateSubnetIds,
                 nodeSecurityGroupId: cluster.nodeSecurityGroupId,
+                deployRunnerSecurityGroupId: runner.securityGroupId,
                 instanceClass: cfg.database.instanceClass,
                 engineVersion: cfg.database.engineVersion,
                 allocatedStorageGiB: cfg.database.allocatedStorageGiB,
                 maxAllocatedStorageGiB: cfg.database.maxAllocatedStorageGiB,
                 backupRetentionDays: cfg.database.backupRetentionDays,
                 multiAz: multiAzFor(cfg, args.environment),
+                logRetentionDays: cfg.cluster.logRetentionDays,
                 prod,
             },
             child,
         );
-        // External Secrets reads exactly the secrets it syncs (today: the RDS master secret) and their key.
-        const externalSecrets = irsa(
-            "externalSecrets",
-            policyJson([database.masterUserSecretArn, database.masterUserSecretKmsKeyArn], (secretArn: string, keyArn: string) =>
-                externalSecretsPolicy([secretArn], [keyArn]),
-            ),
-        );
-        createRegistry(prefix, cfg.registry.keepImages, child);
+        if (cfg.registry.create) createRegistry(prefix, cfg.registry.keepImages, { ...child, ...dataSafety(prod) });
         if (args.siem !== undefined) {
             createAuditPath(
                 {
@@ -289,13 +303,14 @@ export class CloudLayer extends pulumi.ComponentResource {
         this.outputs = {
             registry: registryFor(cfg.accountId, cfg.region),
             region: cfg.region,
+            awsProvider: provider,
             clusterName: cluster.name,
             kubeconfig: cluster.kubeconfig,
             kubernetes,
             updateKubeconfigCommand: updateKubeconfigCommand(clusterName, cfg.region),
             database,
             buckets: { models: buckets.models, backups: buckets.backups },
-            roles: { ...roles, externalSecrets },
+            roles,
             triton: {
                 nodeSelector: GPU_POOL.label,
                 taint: GPU_POOL.taint,

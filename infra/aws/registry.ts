@@ -27,7 +27,12 @@ export function keepLastImagesPolicy(keep: number): string {
     });
 }
 
-/** Declares the repositories; returns them by name. */
+/**
+ * Declares the repositories; returns them by name. Only the one stack of the
+ * account and region with `cloud.registry.create` calls this
+ * (infra/aws/registry-owner.ts); in prod they are protected like the data,
+ * since every release image (and so every rollback) lives there.
+ */
 export function createRegistry(prefix: string, keepImages: number, opts: pulumi.CustomResourceOptions): Record<string, ecr.Repository> {
     const out: Record<string, ecr.Repository> = {};
     for (const repo of repositoryNames()) {

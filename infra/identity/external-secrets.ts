@@ -122,9 +122,6 @@ export interface SyncedSecret {
     readonly properties: Readonly<Record<string, string>>;
 }
 
-/** The RDS master secret (JSON `username`, `password`), synced for in-cluster break-glass database administration. */
-export const RDS_MASTER_SECRET = { name: "rds-master", properties: { username: "username", password: "password" } } as const;
-
 /** An ExternalSecret spec for `secret`. Pure. */
 export function externalSecretSpec(secret: SyncedSecret): Record<string, unknown> {
     return {

@@ -10,7 +10,7 @@
  * const identity = new Identity("identity", {
  *     oidc: config.oidc, clientSecret, cookieSecret,
  *     ingress: { domain, className, hsts }, monitoringNamespace: "monitoring", grafana: true,
- *     externalSecrets: cloud && { region, roleArn, secrets: [{ name: "rds-master", secretArn, properties }] },
+ *     // externalSecrets: { region, roleArn, secrets: [...] } when a stack syncs secrets from Secrets Manager (none does today)
  * }, { provider, dependsOn: [namespace] });
  * ```
  */

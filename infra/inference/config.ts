@@ -87,7 +87,7 @@ export const inferenceSchema = z
                     .prefault({}),
                 /** `nvidia.com/gpu` per Triton pod. */
                 gpusPerPod: z.number().int().min(1).max(8).default(1),
-                /** HPA bounds of deployment/triton; unset per environment (staging 1–2, prod 2–6). */
+                /** HPA bounds of deployment/triton; unset per environment (staging 1–2, prod 2–2: the default GPU pool's size). */
                 minReplicas: z.number().int().min(1).max(100).optional(),
                 maxReplicas: z.number().int().min(1).max(100).optional(),
                 /** HPA target: average GPU utilisation (percent), below the runbook's 90 % so that alert means "scaling is under way". */
@@ -152,10 +152,24 @@ export interface InferenceSettings {
     readonly gateImage: string;
 }
 
+/**
+ * Triton's HPA bounds by default: at most what the default GPU pool holds
+ * (cloud.nodePools.gpu maxSize 2, one GPU each). A maximum beyond the pool only
+ * leaves replicas Pending, and config validation refuses it
+ * (infra/aws/capacity.ts); a stack with a larger pool raises both together
+ * (Pulumi.prod.yaml: maxSize 4, maxReplicas 4).
+ */
 const GPU_REPLICAS: Readonly<Record<Exclude<Environment, "dev">, { min: number; max: number }>> = {
     staging: { min: 1, max: 2 },
-    prod: { min: 2, max: 6 },
+    prod: { min: 2, max: 2 },
 };
+
+/** Triton's HPA bounds after the per-environment defaults. */
+export function gpuReplicaBounds(environment: Environment, cfg: InferenceConfig): { min: number; max: number } {
+    const bounds = environment === "dev" ? { min: 1, max: 1 } : GPU_REPLICAS[environment];
+    const min = cfg.gpu.minReplicas ?? bounds.min;
+    return { min, max: cfg.gpu.maxReplicas ?? Math.max(bounds.max, min) };
+}
 
 /** Applies the per-environment defaults; call after {@link inferenceProblems} found nothing. */
 export function resolveInferenceSettings(
@@ -164,7 +178,7 @@ export function resolveInferenceSettings(
     storage: ObjectStorageDefaults,
 ): InferenceSettings {
     const gpuOn = cfg.gpu.enabled ?? environment !== "dev";
-    const bounds = environment === "dev" ? { min: 1, max: 1 } : GPU_REPLICAS[environment];
+    const bounds = gpuReplicaBounds(environment, cfg);
     const endpointUrl = cfg.models.endpointUrl ?? storage.endpointUrl ?? (environment === "dev" ? DEFAULT_DEV_S3_ENDPOINT : undefined);
     return {
         image: `${cfg.image}:${cfg.version}`,
@@ -183,8 +197,8 @@ export function resolveInferenceSettings(
                   nodeSelector: cfg.gpu.nodeSelector,
                   taint: cfg.gpu.taint,
                   gpusPerPod: cfg.gpu.gpusPerPod,
-                  minReplicas: cfg.gpu.minReplicas ?? bounds.min,
-                  maxReplicas: cfg.gpu.maxReplicas ?? Math.max(bounds.max, cfg.gpu.minReplicas ?? bounds.min),
+                  minReplicas: bounds.min,
+                  maxReplicas: bounds.max,
                   targetGpuUtilization: cfg.gpu.targetGpuUtilization,
                   resources: cfg.gpu.resources,
                   shmSize: cfg.gpu.shmSize,

@@ -51,9 +51,14 @@ export const DEFAULTS = {
     modelsVersion: "v1.0.0",
     /** Below the runbook's 90 %: the HPA scales before MedAgiGpuUtilizationHigh fires. */
     targetGpuUtilization: 75,
-    gpuResources: { requests: { cpu: "4", memory: "16Gi" }, limits: { cpu: "8", memory: "32Gi" } },
+    /**
+     * Fits the smallest GPU node the pools take (g5.xlarge: 3920m and 15391Mi allocatable, 3705m and 15191Mi after
+     * the DaemonSets; infra/aws/capacity.ts). 4 CPU / 16Gi fitted no g5.xlarge (issue 18).
+     */
+    gpuResources: { requests: { cpu: "3", memory: "12Gi" }, limits: { cpu: "4", memory: "14Gi" } },
     gpuShmSize: "2Gi",
-    cpuResources: { requests: { cpu: "2", memory: "4Gi" }, limits: { cpu: "4", memory: "8Gi" } },
+    /** Fits an m6i.large system node (1930m allocatable, 1715m after the DaemonSets; the gate sidecar adds 10m). 2 CPU did not. */
+    cpuResources: { requests: { cpu: "1500m", memory: "4Gi" }, limits: { cpu: "2", memory: "6Gi" } },
     cpuShmSize: "1Gi",
 } as const;
 

@@ -215,7 +215,8 @@ describe("cluster, node pool and registry builders", () => {
     });
 
     it("forces TLS and logs connections and slow queries on the database", () => {
-        expect(parameterFamily("16.8")).toBe("postgres16");
+        expect(parameterFamily("16")).toBe("postgres16");
+        expect(parameterFamily("17")).toBe("postgres17");
         expect(Object.fromEntries(databaseParameters().map((p) => [p.name, p.value]))).toEqual({
             "rds.force_ssl": "1",
             log_connections: "1",
@@ -225,12 +226,12 @@ describe("cluster, node pool and registry builders", () => {
     });
 
     it("runs Cluster Autoscaler at the cluster's minor, with its IRSA role, on the system pool", () => {
-        const v = clusterAutoscalerValues({ clusterName: "med-agi-prod", region: "eu-west-1", roleArn: "arn:r", version: "1.33" });
+        const v = clusterAutoscalerValues({ clusterName: "med-agi-prod", region: "eu-west-1", roleArn: "arn:r", version: "1.35" });
         expect(v).toMatchObject({
             cloudProvider: "aws",
             awsRegion: "eu-west-1",
             autoDiscovery: { clusterName: "med-agi-prod" },
-            image: { tag: "v1.33.6" },
+            image: { tag: "v1.35.2" },
             rbac: { serviceAccount: { name: "cluster-autoscaler", annotations: { "eks.amazonaws.com/role-arn": "arn:r" } } },
             nodeSelector: { "med-agi.io/pool": "system" },
         });

@@ -157,7 +157,8 @@ export function cloudSuite(getPlan: () => Plan, e: CloudExpectations): void {
         it("takes its version from config, keeps the endpoint private, public only from the configured CIDRs", () => {
             const c = one(plan(), "aws:eks/cluster:Cluster").inputs;
             expect(c.name).toBe(prefix);
-            expect(c.version).toBe("1.33");
+            expect(c.version).toBe("1.35");
+            expect(c.upgradePolicy).toEqual({ supportType: "STANDARD" });
             expect(c.vpcConfig).toMatchObject({
                 endpointPrivateAccess: true,
                 endpointPublicAccess: true,
@@ -213,15 +214,15 @@ export function cloudSuite(getPlan: () => Plan, e: CloudExpectations): void {
             });
         });
 
-        it("pins the managed add-ons, the EBS CSI driver with its own role", () => {
+        it("installs the managed add-ons at EKS's default for 1.35 (no 1.33 pin left), the EBS CSI driver with its own role", () => {
             const addons: Record<string, Record<string, any>> = Object.fromEntries(
                 ofType(plan(), "aws:eks/addon:Addon").map((r) => [r.inputs.addonName, r.inputs]),
             );
-            expect(Object.fromEntries(Object.entries(addons).map(([k, v]) => [k, v.addonVersion]))).toEqual({
-                "vpc-cni": "v1.20.1-eksbuild.3",
-                "kube-proxy": "v1.33.5-eksbuild.2",
-                coredns: "v1.12.1-eksbuild.2",
-                "aws-ebs-csi-driver": "v1.46.0-eksbuild.1",
+            expect(Object.fromEntries(Object.entries(addons).map(([k, v]) => [k, v.addonVersion ?? "eks-default"]))).toEqual({
+                "vpc-cni": "eks-default",
+                "kube-proxy": "eks-default",
+                coredns: "eks-default",
+                "aws-ebs-csi-driver": "eks-default",
             });
             expect(addons["aws-ebs-csi-driver"]?.serviceAccountRoleArn).toBe(`arn:aws:mock:::${prefix}-ebs-csi`);
             expect(one(plan(), "aws:iam/role:Role", `${prefix}-ebs-csi`).inputs.assumeRolePolicy).toContain(
@@ -357,12 +358,13 @@ export function cloudSuite(getPlan: () => Plan, e: CloudExpectations): void {
             expect(db().backupRetentionPeriod).toBeGreaterThanOrEqual(7);
         });
 
-        it("is reachable only from the cluster's nodes", () => {
+        it("is reachable only from the cluster's nodes and the deploy runner", () => {
             const sg = one(plan(), "aws:ec2/securityGroup:SecurityGroup", `${prefix}-db`).inputs;
             expect(sg.ingress).toEqual([
                 expect.objectContaining({ fromPort: 5432, toPort: 5432, securityGroups: [`sg-mock-${prefix}-eks`] }),
+                expect.objectContaining({ fromPort: 5432, toPort: 5432, securityGroups: [`${prefix}-deploy-runner-id`] }),
             ]);
-            expect(sg.ingress[0].cidrBlocks).toBeUndefined();
+            expect(sg.ingress.map((r: any) => r.cidrBlocks)).toEqual([undefined, undefined]);
         });
 
         it("forces TLS and logs connections and slow queries", () => {
@@ -404,21 +406,30 @@ export function cloudSuite(getPlan: () => Plan, e: CloudExpectations): void {
     });
 
     describe("ECR", () => {
-        it("has immutable, scanned repositories for the six services and the log rotator", () => {
-            const repos = ofType(plan(), "aws:ecr/repository:Repository");
-            expect(repos.map((r) => r.inputs.name)).toEqual([
-                "med-agi/imaging",
-                "med-agi/ekg",
-                "med-agi/eval",
-                "med-agi/anchor",
-                "med-agi/modelcards",
-                "med-agi/ops",
-                "med-agi/logrotate",
-            ]);
-            for (const r of repos)
-                expect(r.inputs).toMatchObject({ imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true } });
-            expect(ofType(plan(), "aws:ecr/lifecyclePolicy:LifecyclePolicy")).toHaveLength(7);
-        });
+        it(
+            e.prod
+                ? "creates immutable, scanned repositories for the six services and the log rotator (the account's one registry owner)"
+                : "creates no repository: prod owns the account's registry, staging pulls from it",
+            () => {
+                const repos = ofType(plan(), "aws:ecr/repository:Repository");
+                expect(repos.map((r) => r.inputs.name)).toEqual(
+                    e.prod
+                        ? [
+                              "med-agi/imaging",
+                              "med-agi/ekg",
+                              "med-agi/eval",
+                              "med-agi/anchor",
+                              "med-agi/modelcards",
+                              "med-agi/ops",
+                              "med-agi/logrotate",
+                          ]
+                        : [],
+                );
+                for (const r of repos)
+                    expect(r.inputs).toMatchObject({ imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true } });
+                expect(ofType(plan(), "aws:ecr/lifecyclePolicy:LifecyclePolicy")).toHaveLength(e.prod ? 7 : 0);
+            },
+        );
     });
 
     describe("audit logs to the SIEM", () => {
@@ -584,6 +595,74 @@ export function cloudSuite(getPlan: () => Plan, e: CloudExpectations): void {
             }
             const drill = k8sObject(plan(), "CronJob", "restore-drill").spec.jobTemplate.spec.template.spec;
             expect(drill.initContainers[0].env).toContainEqual({ name: "LATEST_MAX_AGE_HOURS", value: "48" });
+        });
+    });
+
+    describe("issue 18: versions that RDS accepts, logs that expire", () => {
+        it("runs PostgreSQL 16 by its major version only, with automatic minor upgrades", () => {
+            const db = one(plan(), "aws:rds/instance:Instance").inputs;
+            expect([db.engineVersion, db.autoMinorVersionUpgrade]).toEqual(["16", true]);
+        });
+
+        it("pre-creates the RDS log export groups with the configured retention", () => {
+            const groups = ofType(plan(), "aws:cloudwatch/logGroup:LogGroup")
+                .filter((g) => /^\/aws\/(eks|rds)\//.test(g.inputs.name))
+                .map((g) => [g.inputs.name, g.inputs.retentionInDays]);
+            expect(groups).toEqual([
+                [`/aws/eks/${prefix}/cluster`, 90],
+                [`/aws/rds/instance/${prefix}/postgresql`, 90],
+                [`/aws/rds/instance/${prefix}/upgrade`, 90],
+            ]);
+            expect(one(plan(), "aws:rds/instance:Instance").inputs.enabledCloudwatchLogsExports).toEqual(["postgresql", "upgrade"]);
+        });
+
+        it("expires noncurrent versions in the versioned access-log bucket", () => {
+            const rules = one(plan(), "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", `${prefix}-logs`).inputs.rules;
+            expect(rules[0]).toMatchObject({ expiration: { days: 90 }, noncurrentVersionExpiration: { noncurrentDays: 1 } });
+        });
+    });
+
+    describe("the deploy runner inside the VPC (issue 18, finding 6)", () => {
+        it("has a security group with no inbound rule, out to HTTPS and PostgreSQL only", () => {
+            const sg = one(plan(), "aws:ec2/securityGroup:SecurityGroup", `${prefix}-deploy-runner`).inputs;
+            expect(sg.ingress).toEqual([]);
+            expect(sg.egress.map((r: any) => [r.fromPort, r.toPort, r.cidrBlocks])).toEqual([
+                [443, 443, ["0.0.0.0/0"]],
+                [5432, 5432, [e.stack === "prod" ? "10.50.0.0/16" : "10.40.0.0/16"]],
+            ]);
+        });
+
+        it("reaches the private EKS API (443 on the cluster security group) and RDS (5432 in the database's group)", () => {
+            const rule = one(plan(), "aws:ec2/securityGroupRule:SecurityGroupRule", `${prefix}-deploy-runner-eks-api`).inputs;
+            expect(rule).toMatchObject({
+                type: "ingress",
+                protocol: "tcp",
+                fromPort: 443,
+                toPort: 443,
+                sourceSecurityGroupId: `${prefix}-deploy-runner-id`,
+            });
+            expect(rule.securityGroupId).toBe(`sg-mock-${prefix}-eks`);
+            const db = one(plan(), "aws:ec2/securityGroup:SecurityGroup", `${prefix}-db`).inputs;
+            expect(db.ingress.map((r: any) => [r.fromPort, r.securityGroups])).toEqual([
+                [5432, [`sg-mock-${prefix}-eks`]],
+                [5432, [`${prefix}-deploy-runner-id`]],
+            ]);
+            expect(one(plan(), "aws:eks/cluster:Cluster").inputs.vpcConfig.endpointPrivateAccess).toBe(true);
+        });
+
+        it("runs one instance from a private subnet, IMDSv2 only, reached by Session Manager", () => {
+            const asg = one(plan(), "aws:autoscaling/group:Group", `${prefix}-deploy-runner`).inputs;
+            expect([asg.minSize, asg.maxSize, asg.desiredCapacity]).toEqual([1, 1, 1]);
+            expect(asg.vpcZoneIdentifiers).toHaveLength(e.zones);
+            expect(asg.vpcZoneIdentifiers.every((id: string) => id.includes("-private-"))).toBe(true);
+            const lt = one(plan(), "aws:ec2/launchTemplate:LaunchTemplate", `${prefix}-deploy-runner`).inputs;
+            expect(lt.metadataOptions).toMatchObject({ httpTokens: "required", httpPutResponseHopLimit: 1 });
+            expect(lt.imageId).toBe("resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64");
+            expect(lt.keyName).toBeUndefined();
+            const attached = ofType(plan(), "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+                .filter((a) => a.name.startsWith(`${prefix}-deploy-runner`))
+                .map((a) => a.inputs.policyArn);
+            expect(attached).toEqual(["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]);
         });
     });
 

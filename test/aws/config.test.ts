@@ -15,7 +15,8 @@ const withCloud = (patch: Record<string, unknown>) => ({ ...CLOUD, ...patch });
 describe("cloud config", () => {
     it("accepts a minimal staging and prod cloud key, filling the sizes with defaults", () => {
         const c = parse(values("prod"), "prod").cloud!;
-        expect(c.cluster.version).toBe("1.33");
+        expect(c.cluster.version).toBe("1.35");
+        expect(c.database.engineVersion).toBe("16");
         expect(c.nodePools.gpu).toMatchObject({ instanceTypes: ["g5.xlarge"], minSize: 1, maxSize: 2, diskSizeGiB: 200 });
         expect(c.database.backupRetentionDays).toBe(7);
         expect(parse(values("staging"), "staging").cloud?.region).toBe("eu-west-1");
@@ -149,10 +150,19 @@ describe("cloud config", () => {
         ).toBe(7);
     });
 
-    it("refuses a Kubernetes version without pinned add-on versions", () => {
-        expect(problems(values("staging", { cloud: withCloud({ cluster: { ...CLOUD.cluster, version: "1.30" } }) }), "staging")).toEqual([
-            'cloud.cluster.version: "1.30" is not allowed (allowed: "1.33")',
+    it("refuses a Kubernetes version without standard support or add-on versions (1.33, in extended support since 2026-07-29)", () => {
+        expect(problems(values("staging", { cloud: withCloud({ cluster: { ...CLOUD.cluster, version: "1.33" } }) }), "staging")).toEqual([
+            'cloud.cluster.version: "1.33" is not allowed (allowed: "1.35", "1.36")',
         ]);
+    });
+
+    it('refuses a pinned PostgreSQL minor ("16.8") and accepts the major ("16")', () => {
+        expect(problems(values("staging", { cloud: withCloud({ database: { engineVersion: "16.8" } }) }), "staging")).toEqual([
+            'cloud.database.engineVersion: "16.8" is not allowed (a PostgreSQL major version 14–17 such as "16", without a minor (RDS applies minor upgrades itself; a pinned minor is refused at create once RDS deprecates it and reads as a downgrade after the first automatic upgrade))',
+        ]);
+        expect(
+            parse(values("staging", { cloud: withCloud({ database: { engineVersion: "17" } }) }), "staging").cloud?.database.engineVersion,
+        ).toBe("17");
     });
 
     it("refuses too few availability zones and zones outside the region, all at once", () => {

@@ -52,13 +52,12 @@ function common(lifecycleJob: string): Record<string, string[]> {
     };
 }
 
-/** The AWS stacks: OIDC (oauth2-proxy's and Grafana's own client secrets), the SIEM token, the RDS master secret. */
+/** The AWS stacks: OIDC (oauth2-proxy's and Grafana's own client secrets), the SIEM token. The RDS master secret has no copy in the cluster (issue 18, finding 11). */
 const cloud: Record<string, string[]> = {
     ...common("search-lifecycle-cd6a22dc6f"),
     "logging/fluent-bit-siem": ["Release logging/fluent-bit"],
     "med-agi/oauth2-proxy": ["Release med-agi/oauth2-proxy"],
     "med-agi/postgres-medagi": [],
-    "med-agi/rds-master": ["ExternalSecret med-agi/rds-master"],
     // Triton's restricted-API key (issue 19, finding 9): both pools, nothing else.
     "med-agi/triton-admin-key": ["Deployment med-agi/triton", "Deployment med-agi/triton-cpu"],
     "monitoring/grafana-oidc": ["Release monitoring/kube-prometheus-stack"],

@@ -240,31 +240,12 @@ describe.each(STACKS)("%s: third-party charts keep no cluster-wide write or Secr
         });
     });
 
-    if (stack !== "dev") {
-        it("External Secrets: no cert-controller, no webhook, no servicebindings ClusterRole; token requests only for its store's account", () => {
-            const values = release(plans[stack], "external-secrets").values;
-            expect(values.certController).toEqual({ create: false });
-            expect(values.webhook).toEqual({ create: false });
-            expect(values.rbac).toEqual({ create: true, serviceAccountTokenCreate: false, servicebindings: { create: false } });
-            expect(values.serviceAccount).toEqual({ create: true, name: "external-secrets" });
-            expect(values.crds.conversion).toEqual({ enabled: false });
-            expect(k8sObject(plans[stack], "Role", "external-secrets-token-request").rules).toEqual([
-                { apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"], resourceNames: ["external-secrets-aws"] },
-            ]);
-            const binding = k8sObject(plans[stack], "RoleBinding", "external-secrets-token-request");
-            expect(binding.roleRef).toEqual({
-                apiGroup: "rbac.authorization.k8s.io",
-                kind: "Role",
-                name: "external-secrets-token-request",
-            });
-            expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "external-secrets", namespace: "external-secrets" }]);
-            // No other Role of ours lets anyone request tokens.
-            const tokenRoles = k8sObjects(plans[stack], "Role").filter((r) =>
-                r.rules.some((rule: any) => rule.resources.includes("serviceaccounts/token")),
-            );
-            expect(tokenRoles.map((r) => r.metadata.name)).toEqual(["external-secrets-token-request"]);
-        });
-    }
+    it("lets no Role of ours request ServiceAccount tokens (no External Secrets operator since issue 18, finding 11)", () => {
+        const tokenRoles = k8sObjects(plans[stack], "Role").filter((r) =>
+            r.rules.some((rule: any) => rule.resources.includes("serviceaccounts/token")),
+        );
+        expect(tokenRoles.map((r) => r.metadata.name)).toEqual([]);
+    });
 });
 
 describe("External Secrets", () => {
@@ -275,63 +256,17 @@ describe("External Secrets", () => {
     });
 
     it.each(["staging", "prod"] as const)(
-        "%s: syncs the RDS master secret into med-agi through a namespaced store, scoped to med-agi",
+        "%s: copies no RDS master (superuser) credential into the cluster, and no role may read it (issue 18, finding 11)",
         (stack) => {
-            const r = release(plans[stack], "external-secrets");
-            expect(r).toMatchObject({
-                name: "external-secrets",
-                namespace: "external-secrets",
-                version: "2.9.0",
-                repositoryOpts: { repo: "https://charts.external-secrets.io" },
-            });
-            expect(r.values).toMatchObject({
-                scopedNamespace: "med-agi",
-                scopedRBAC: true,
-                processClusterStore: false,
-                processClusterExternalSecret: false,
-            });
-            const store = k8sObject(plans[stack], "SecretStore", "aws-secrets-manager");
-            expect(store.apiVersion).toBe("external-secrets.io/v1");
-            expect(store.spec.provider.aws).toEqual({
-                service: "SecretsManager",
-                region: "eu-west-1",
-                auth: { jwt: { serviceAccountRef: { name: "external-secrets-aws" } } },
-            });
-            const sa = k8sObject(plans[stack], "ServiceAccount", "external-secrets-aws");
-            expect(sa.automountServiceAccountToken).toBe(false);
-            expect(sa.metadata.annotations["eks.amazonaws.com/role-arn"]).toMatch(/^arn:/);
-            const es = k8sObject(plans[stack], "ExternalSecret", "rds-master");
-            expect(es.apiVersion).toBe("external-secrets.io/v1");
-            expect(es.spec.secretStoreRef).toEqual({ name: "aws-secrets-manager", kind: "SecretStore" });
-            expect(es.spec.data.map((d: any) => [d.secretKey, d.remoteRef.property])).toEqual([
-                ["username", "username"],
-                ["password", "password"],
-            ]);
-        },
-    );
-
-    it.each(["staging", "prod"] as const)(
-        "%s: its IRSA role reads exactly the RDS master secret, through the med-agi ServiceAccount",
-        (stack) => {
-            const role = plans[stack].resources.find(
-                (r) => r.type === "aws:iam/role:Role" && r.name === `med-agi-${stack}-external-secrets`,
-            )!;
-            const trust = JSON.parse(role.inputs.assumeRolePolicy as string);
-            expect(JSON.stringify(trust)).toContain("system:serviceaccount:med-agi:external-secrets-aws");
-            const policy = plans[stack].resources.find(
-                (r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === `med-agi-${stack}-external-secrets`,
-            )!;
-            const doc = JSON.parse(policy.inputs.policy as string);
-            const rds = plans[stack].resources.find((r) => r.type === "aws:rds/instance:Instance")!;
-            expect(doc.Statement[0]).toEqual({
-                Sid: "ReadSyncedSecrets",
-                Effect: "Allow",
-                Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                Resource: [expect.stringMatching(/^arn:/)],
-            });
-            expect(doc.Statement[0].Resource[0]).not.toContain("*");
-            expect(doc.Statement[1].Condition).toEqual({ StringLike: { "kms:ViaService": "secretsmanager.*.amazonaws.com" } });
-            expect(rds).toBeDefined();
+            expect(k8sObjects(plans[stack], "ExternalSecret").map((o) => o.metadata.name)).toEqual([]);
+            expect(k8sObjects(plans[stack], "SecretStore").map((o) => o.metadata.name)).toEqual([]);
+            expect(ofType(plans[stack], "kubernetes:helm.sh/v3:Release").map((r) => r.inputs.chart)).not.toContain("external-secrets");
+            const readers = plans[stack].resources.filter(
+                (r) => r.type === "aws:iam/rolePolicy:RolePolicy" && String(r.inputs.policy).includes("secretsmanager:GetSecretValue"),
+            );
+            // The audit path's Firehose role reads the SIEM token; nothing reads the RDS master secret.
+            expect(readers.map((r) => r.name)).toEqual([`med-agi-${stack}-audit-firehose`]);
+            expect(plans[stack].resources.filter((r) => r.name === `med-agi-${stack}-external-secrets`)).toEqual([]);
         },
     );
 });

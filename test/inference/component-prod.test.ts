@@ -9,9 +9,9 @@ beforeAll(async () => {
 });
 
 describe("Triton in the prod stack", () => {
-    it("scales deployment/triton between 2 and 6 GPU replicas with a disruption budget", () => {
+    it("scales deployment/triton between 2 and 4 GPU replicas (its GPU pool's 4 nodes) with a disruption budget", () => {
         const hpa = k8sObject(plan, "HorizontalPodAutoscaler", "triton").spec;
-        expect([hpa.minReplicas, hpa.maxReplicas]).toEqual([2, 6]);
+        expect([hpa.minReplicas, hpa.maxReplicas]).toEqual([2, 4]);
         expect(k8sObject(plan, "PodDisruptionBudget", "triton").spec.maxUnavailable).toBe(1);
         expect(k8sObject(plan, "PodDisruptionBudget", "triton").spec.unhealthyPodEvictionPolicy).toBe("AlwaysAllow");
         expect(gpuUse(plan).map((u) => u.deployment)).toEqual(["triton"]);

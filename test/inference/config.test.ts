@@ -37,7 +37,7 @@ describe("inference config", () => {
             maxReplicas: 2,
             targetGpuUtilization: 75,
         });
-        expect(resolveInferenceSettings("prod", cfg, storage).gpu).toMatchObject({ minReplicas: 2, maxReplicas: 6 });
+        expect(resolveInferenceSettings("prod", cfg, storage).gpu).toMatchObject({ minReplicas: 2, maxReplicas: 2 });
         expect(resolveInferenceSettings("prod", cfg, storage).models.endpointUrl).toBeUndefined();
     });
 

@@ -103,10 +103,8 @@ export function matrixTests(facts: MatrixFacts): void {
             const wide = net.policies.filter((p) =>
                 (p.spec.egress ?? []).some((r) => (r.to ?? []).some((peer) => peer.ipBlock?.cidr === "0.0.0.0/0")),
             );
-            // Reviewed: receivers and Secrets Manager have no fixed addresses; both exclude the private and link-local ranges.
-            expect(wide.map((p) => p.metadata.name)).toEqual(
-                facts.stack === "dev" ? ["alertmanager-receivers"] : ["alertmanager-receivers", "external-secrets-egress"],
-            );
+            // Reviewed: receivers have no fixed addresses; the rule excludes the private and link-local ranges.
+            expect(wide.map((p) => p.metadata.name)).toEqual(["alertmanager-receivers"]);
             for (const p of wide) {
                 for (const rule of p.spec.egress ?? []) {
                     for (const peer of (rule.to ?? []).filter((x) => x.ipBlock?.cidr === "0.0.0.0/0")) {
@@ -165,23 +163,9 @@ export function matrixTests(facts: MatrixFacts): void {
             if (facts.oidc !== undefined) expect(net.evaluator.allows(PEERS.grafana, address(facts.oidc.ip), 443)).toBe(true);
         });
 
-        if (facts.objectStore.kind === "aws") {
-            const sts = facts.objectStore.sts;
-            it("isolates External Secrets: the API server, STS's subnets and Secrets Manager on 443; nothing connects to it", () => {
-                const eso = pod("external-secrets", {
-                    "app.kubernetes.io/name": "external-secrets",
-                    "app.kubernetes.io/instance": "external-secrets",
-                });
-                expect(net.evaluator.allows(eso, api(), facts.apiServer.port)).toBe(true);
-                expect(net.evaluator.allows(eso, address(sts), 443)).toBe(true);
-                expect(net.evaluator.allows(eso, OUTSIDE.internet, 443)).toBe(true);
-                expect(net.evaluator.allows(eso, OUTSIDE.internet, 80)).toBe(false);
-                expect(net.evaluator.allows(eso, OUTSIDE.metadata, 80)).toBe(false);
-                expect(net.evaluator.allows(eso, w("imaging"), SERVICE_PORTS.imaging)).toBe(false);
-                expect(net.evaluator.allows(PEERS.intruder, eso, 8080)).toBe(false);
-                expect(net.evaluator.allows(w("imaging"), eso, 8080)).toBe(false);
-            });
-        }
+        it("has no External Secrets policies: no stack deploys the operator (issue 18, finding 11)", () => {
+            expect(net.policies.filter((p) => p.metadata.namespace === "external-secrets").map((p) => p.metadata.name)).toEqual([]);
+        });
 
         it("admits the ingress controller to each service's API port only, and to oauth2-proxy on 4180 where it runs", () => {
             for (const s of SERVICES) {

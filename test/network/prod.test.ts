@@ -24,5 +24,5 @@ matrixTests({
     // The IdP, inside network.oidcIssuerCidrs (192.0.2.64/27).
     oidc: { ip: "192.0.2.70" },
     tritonGpu: true,
-    isolatedNamespaces: ["med-agi", "elastic-system", "logging", "med-agi-node", "monitoring", "external-secrets"],
+    isolatedNamespaces: ["med-agi", "elastic-system", "logging", "med-agi-node", "monitoring"],
 });

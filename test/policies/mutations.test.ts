@@ -766,6 +766,12 @@ const MUTATIONS: Mutation[] = [
         mutate: (p) => void delete aws(p, "eks/cluster:Cluster", "eks").inputs.enabledClusterLogTypes,
     },
     {
+        name: "prod's EKS cluster on 1.34, out of standard support since 2026-12-02",
+        base: "prod",
+        policy: "aws-eks-standard-support",
+        mutate: (p) => void (aws(p, "eks/cluster:Cluster", "eks").inputs.version = "1.34"),
+    },
+    {
         name: "untaint the GPU node group",
         base: "prod",
         policy: "aws-eks-gpu-taint",

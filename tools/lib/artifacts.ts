@@ -6,6 +6,7 @@
 import { dump } from "js-yaml";
 
 import { architectureMermaid } from "./architecture";
+import { costMarkdown, costTable } from "./cost";
 import { isKubernetesObject, objectRef, SECRET_MASK, type Plan, type PlannedResource } from "./plan";
 import { annotatedFiles, RENDER_DIR_ANNOTATION } from "./render-files";
 
@@ -101,8 +102,16 @@ function componentTree(plan: Plan): string[] {
 }
 
 /** What a reviewer reads first: counts per type, the component tree, the architecture, policy results. */
-export function summaryMarkdown(plan: Plan, extra: { policy?: string; placeholderSecrets?: readonly string[] } = {}): string {
+export function summaryMarkdown(
+    plan: Plan,
+    extra: {
+        policy?: string;
+        placeholderSecrets?: readonly string[];
+        /** The date of the support calendar (control-plane price). @default now */ today?: Date;
+    } = {},
+): string {
     const placeholders = extra.placeholderSecrets ?? [];
+    const cost = costTable(plan, extra.today ?? new Date());
     const counts = countsByType(plan);
     const protectedCount = plan.resources.filter((r) => r.protect).length;
     return [
@@ -117,6 +126,7 @@ export function summaryMarkdown(plan: Plan, extra: { policy?: string; placeholde
                   `> \`pulumi up\` refuses to run until each is set with \`pulumi config set --secret <key> <value>\`.`,
                   "",
               ]),
+        ...(cost === undefined ? [] : costMarkdown(cost)),
         "## Resources per type",
         "",
         "| type | count |",

@@ -74,17 +74,28 @@ function awsComputed(type: string, name: string, inputs: Record<string, unknown>
     }
 }
 
+/** The mocks' answer to a provider function call (exported for its tests). */
+export function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    // Under the CLI an AWS function called without the stack's provider runs through the default
+    // provider: the ambient region and credentials, without allowedAccountIds. Refused here, as a program error.
+    if (args.token.startsWith("aws:") && (args.provider === undefined || args.provider === "")) {
+        throw new Error(
+            `${args.token} was invoked through the default AWS provider (ambient region and credentials, no allowedAccountIds); pass the stack's provider ({ provider })`,
+        );
+    }
+    return args.token === "aws:secretsmanager/getSecretVersion:getSecretVersion"
+        ? // The secret RDS manages for its master user: JSON with username and password (a mock value).
+          {
+              ...args.inputs,
+              arn: String(args.inputs.secretId),
+              secretString: JSON.stringify({ username: "medagi", password: "mock-rds-master-password" }),
+          }
+        : (args.inputs as Record<string, unknown>);
+}
+
 const pulumiMocks: pulumi.runtime.Mocks = {
     newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs as Record<string, unknown>) }),
-    call: (args) =>
-        args.token === "aws:secretsmanager/getSecretVersion:getSecretVersion"
-            ? // The secret RDS manages for its master user: JSON with username and password (a mock value).
-              {
-                  ...args.inputs,
-                  arn: String(args.inputs.secretId),
-                  secretString: JSON.stringify({ username: "medagi", password: "mock-rds-master-password" }),
-              }
-            : (args.inputs as Record<string, unknown>),
+    call: mockCall,
 };
 
 interface Registration {
@@ -142,6 +153,11 @@ async function runProgram(config: StackConfig, program: () => Promise<unknown> |
         call: pulumiMocks.call,
     };
     await pulumi.runtime.setMocks(recordingMocks, config.project, config.stack, false);
+    // The project root, as the CLI sets it (`pulumi.runtime.getRootDirectory()`): the program reads the
+    // other stack files there (infra/aws/registry-owner.ts). setMocks has no parameter for it.
+    // Set on every run, so a root never leaks from one run into the next.
+    const state = fromPulumi("./runtime/state") as { getStore(): { settings: { options: { rootDirectory?: string } } } };
+    state.getStore().settings.options.rootDirectory = config.root ?? "";
 
     const registrations: Registration[] = [];
     const byResource = new Map<pulumi.Resource, Registration>();

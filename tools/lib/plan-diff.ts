@@ -11,6 +11,7 @@
 import diff, { type Difference } from "microdiff";
 
 import { architectureGraph, graphToMermaid, type ArchGraph, type NodeChange } from "./architecture";
+import { costChangeLine } from "./cost";
 import { isKubernetesObject, objectRef, SECRET_MASK, type Plan, type PlannedResource } from "./plan";
 import { replacementRule, type ReplacementRule } from "./replacements";
 
@@ -161,8 +162,17 @@ export function diffMermaid(d: PlanDiff): string {
 const MAX_ROWS = 40;
 
 /** The Markdown of one stack's diff, summary line first. */
-export function diffMarkdown(d: PlanDiff, options: { readonly diagram?: boolean; readonly tables?: boolean } = {}): string {
+export function diffMarkdown(
+    d: PlanDiff,
+    options: {
+        readonly diagram?: boolean;
+        readonly tables?: boolean;
+        /** Date of the support calendar. @default now */ readonly today?: Date;
+    } = {},
+): string {
     const lines: string[] = [`**\`${d.stack}\`: ${summaryLine(d)}**`, ""];
+    const cost = costChangeLine(d.base, d.head, options.today ?? new Date());
+    if (cost !== undefined) lines.push(cost, "");
     const replaced = d.changed.filter((c) => c.replace);
     if (replaced.length > 0) {
         lines.push(

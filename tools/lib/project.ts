@@ -27,6 +27,8 @@ export interface StackConfig {
     readonly values: Record<string, string>;
     /** Keys set with `secure:` (placeholders in `values`). */
     readonly secretKeys: string[];
+    /** The directory of Pulumi.yaml and the stack files (what the CLI gives the program as its root directory). @default unset */
+    readonly root?: string;
 }
 
 /** Placeholder standing in for a `secure:` value that cannot be decrypted offline. */
@@ -94,5 +96,5 @@ export function readStackConfig(root: string, stack: string, overrides: Readonly
         if (value === undefined) values.delete(qualify(project.name, key));
         else apply(key, value);
     }
-    return { project: project.name, stack, values: Object.fromEntries(values), secretKeys };
+    return { project: project.name, stack, values: Object.fromEntries(values), secretKeys, root: path.resolve(root) };
 }

@@ -1,0 +1,216 @@
+/**
+ * Does the largest pod scheduled to a pool fit one of its nodes, after the
+ * DaemonSets that run on every node of that pool? And can the GPU pool hold
+ * Triton's HPA maximum? Config validation asks this before anything is
+ * created (issue 18, finding 7): a pod that fits no node stays Pending, and
+ * Cluster Autoscaler cannot help (no node group would fit it either).
+ */
+import { problem, type ConfigProblem } from "../validation";
+
+/**
+ * EC2 instance types the pools may use: vCPUs, memory (MiB, as EC2 lists it)
+ * and NVIDIA GPUs from `aws ec2 describe-instance-types` / the EC2 instance
+ * type pages (docs.aws.amazon.com/ec2/latest/instancetypes/gp.html, ac.html);
+ * `maxPods` from amazon-eks-ami's eni-max-pods.txt (the VPC CNI's limit
+ * without prefix delegation, what the AMI's kubelet gets). Read 2026-12-04.
+ * A type not in this table is refused by the pools' validation, so a new type
+ * comes with its row.
+ */
+export const INSTANCE_TYPES = {
+    "m6i.large": { vcpu: 2, memoryMiB: 8192, gpus: 0, maxPods: 29 },
+    "m6i.xlarge": { vcpu: 4, memoryMiB: 16384, gpus: 0, maxPods: 58 },
+    "m6i.2xlarge": { vcpu: 8, memoryMiB: 32768, gpus: 0, maxPods: 58 },
+    "m6i.4xlarge": { vcpu: 16, memoryMiB: 65536, gpus: 0, maxPods: 234 },
+    "m7i.large": { vcpu: 2, memoryMiB: 8192, gpus: 0, maxPods: 29 },
+    "m7i.xlarge": { vcpu: 4, memoryMiB: 16384, gpus: 0, maxPods: 58 },
+    "m7i.2xlarge": { vcpu: 8, memoryMiB: 32768, gpus: 0, maxPods: 58 },
+    "g4dn.xlarge": { vcpu: 4, memoryMiB: 16384, gpus: 1, maxPods: 29 },
+    "g4dn.2xlarge": { vcpu: 8, memoryMiB: 32768, gpus: 1, maxPods: 29 },
+    "g5.xlarge": { vcpu: 4, memoryMiB: 16384, gpus: 1, maxPods: 58 },
+    "g5.2xlarge": { vcpu: 8, memoryMiB: 32768, gpus: 1, maxPods: 58 },
+    "g5.4xlarge": { vcpu: 16, memoryMiB: 65536, gpus: 1, maxPods: 234 },
+    "g5.12xlarge": { vcpu: 48, memoryMiB: 196608, gpus: 4, maxPods: 737 },
+    "g6.xlarge": { vcpu: 4, memoryMiB: 16384, gpus: 1, maxPods: 58 },
+    "g6.2xlarge": { vcpu: 8, memoryMiB: 32768, gpus: 1, maxPods: 58 },
+    "g6e.xlarge": { vcpu: 4, memoryMiB: 32768, gpus: 1, maxPods: 58 },
+    "p4d.24xlarge": { vcpu: 96, memoryMiB: 1179648, gpus: 8, maxPods: 737 },
+    "p5.48xlarge": { vcpu: 192, memoryMiB: 2097152, gpus: 8, maxPods: 100 },
+} as const;
+export type InstanceTypeName = keyof typeof INSTANCE_TYPES;
+
+export function isKnownInstanceType(type: string): type is InstanceTypeName {
+    return Object.prototype.hasOwnProperty.call(INSTANCE_TYPES, type);
+}
+
+/** CPU (millicores) and memory (MiB) a pod asks for, and GPUs. */
+export interface Amounts {
+    readonly cpuMilli: number;
+    readonly memoryMiB: number;
+    readonly gpus?: number;
+}
+
+/**
+ * Allocatable of a node of `type`, as the EKS AMI's kubelet computes it
+ * (amazon-eks-ami, nodeadm `internal/kubelet/config.go`, the formulas of the
+ * AL2 `bootstrap.sh` before it): kube-reserved CPU 6 % of the first core, 1 %
+ * of the second, 0.5 % of the next two, 0.25 % of the rest; kube-reserved
+ * memory 11 MiB × maxPods + 255 MiB; hard eviction at 100 MiB available
+ * memory; no system-reserved. The memory is EC2's nominal figure: the node
+ * reports a little less (kernel, firmware), so this errs towards accepting.
+ */
+export function allocatable(type: InstanceTypeName): Required<Amounts> {
+    const t = INSTANCE_TYPES[type];
+    const cores = t.vcpu;
+    const reservedCpu = 60 + (cores > 1 ? 10 : 0) + Math.min(Math.max(cores - 2, 0), 2) * 5 + Math.max(cores - 4, 0) * 2.5;
+    return {
+        cpuMilli: cores * 1000 - reservedCpu,
+        memoryMiB: t.memoryMiB - (11 * t.maxPods + 255) - 100,
+        gpus: t.gpus,
+    };
+}
+
+/** A pod the stack schedules to a pool: its name (what `kubectl get pods` shows), requests summed over its containers. */
+export interface PoolPod {
+    readonly name: string;
+    readonly pool: "system" | "gpu";
+    readonly requests: Amounts;
+    /** Config key whose value sets the requests, for the message. */
+    readonly key: string;
+}
+
+/** A DaemonSet that runs on every node of the pools it lists, and what it requests there. */
+export interface NodeDaemonSet {
+    readonly name: string;
+    readonly pools: readonly ("system" | "gpu")[];
+    readonly requests: Amounts;
+    readonly source: string;
+}
+
+/**
+ * The DaemonSets of the cloud stacks and their requests per node. EKS add-ons:
+ * their DaemonSets as the add-on deploys them; charts: the values this program
+ * sets (infra/observability, infra/inference), or the chart's default when it
+ * sets none. Requests only: limits do not schedule.
+ */
+export const NODE_DAEMONSETS: readonly NodeDaemonSet[] = [
+    {
+        name: "aws-node",
+        pools: ["system", "gpu"],
+        requests: { cpuMilli: 25, memoryMiB: 0 },
+        source: "vpc-cni add-on: aws/amazon-vpc-cni-k8s charts/aws-vpc-cni/values.yaml resources.requests.cpu 25m; the node agent sets none",
+    },
+    {
+        name: "kube-proxy",
+        pools: ["system", "gpu"],
+        requests: { cpuMilli: 100, memoryMiB: 0 },
+        source: "kube-proxy add-on: DaemonSet requests cpu 100m (EKS kube-proxy manifest)",
+    },
+    {
+        name: "ebs-csi-node",
+        pools: ["system", "gpu"],
+        requests: { cpuMilli: 30, memoryMiB: 120 },
+        source: "aws-ebs-csi-driver add-on: kubernetes-sigs/aws-ebs-csi-driver charts values node: ebs-plugin, node-driver-registrar, liveness-probe 10m/40Mi each",
+    },
+    {
+        name: "fluent-bit",
+        pools: ["system", "gpu"],
+        requests: { cpuMilli: 50, memoryMiB: 64 },
+        source: "infra/observability fluent-bit values resources.requests 50m/64Mi, tolerations Exists",
+    },
+    {
+        name: "med-agi-logrotate",
+        pools: ["system", "gpu"],
+        requests: { cpuMilli: 10, memoryMiB: 16 },
+        source: "infra/logrotate DaemonSet requests 10m/16Mi, tolerations Exists",
+    },
+    {
+        name: "prometheus-node-exporter",
+        pools: ["system", "gpu"],
+        requests: { cpuMilli: 0, memoryMiB: 0 },
+        source: "kube-prometheus-stack subchart prometheus-node-exporter: no requests set by the chart or by this program",
+    },
+    {
+        name: "nvidia-device-plugin",
+        pools: ["gpu"],
+        requests: { cpuMilli: 0, memoryMiB: 0 },
+        source: "NVIDIA/k8s-device-plugin chart 0.20.0: no requests by default, none set by infra/inference",
+    },
+    {
+        name: "dcgm-exporter",
+        pools: ["gpu"],
+        requests: { cpuMilli: 0, memoryMiB: 0 },
+        source: "NVIDIA/dcgm-exporter chart 4.8.2: no requests by default, none set by infra/inference",
+    },
+];
+
+const fmtCpu = (m: number) => (m % 1000 === 0 ? `${m / 1000}` : `${Math.round(m)}m`);
+const fmtMem = (mi: number) => (mi % 1024 === 0 ? `${mi / 1024}Gi` : `${Math.round(mi)}Mi`);
+const fmt = (a: Amounts) => `cpu ${fmtCpu(a.cpuMilli)}, memory ${fmtMem(a.memoryMiB)}${a.gpus ? `, nvidia.com/gpu ${a.gpus}` : ""}`;
+
+export interface CapacityInput {
+    readonly pools: Readonly<Record<"system" | "gpu", { readonly instanceTypes: readonly string[]; readonly maxSize: number }>>;
+    readonly pods: readonly PoolPod[];
+    /** Triton's HPA maximum and the GPUs each replica takes; undefined without a GPU Triton. */
+    readonly gpuHpa?: { readonly maxReplicas: number; readonly gpusPerPod: number };
+    /** @default NODE_DAEMONSETS */
+    readonly daemonSets?: readonly NodeDaemonSet[];
+}
+
+/**
+ * Every pod that fits no instance type of its pool, every unknown instance
+ * type, and a GPU HPA maximum beyond the GPU pool's GPUs, at once. Pure.
+ */
+export function capacityProblems(input: CapacityInput): ConfigProblem[] {
+    const out: ConfigProblem[] = [];
+    const daemonSets = input.daemonSets ?? NODE_DAEMONSETS;
+    for (const pool of ["system", "gpu"] as const) {
+        const ds = daemonSets.filter((d) => d.pools.includes(pool));
+        const overhead = {
+            cpuMilli: ds.reduce((s, d) => s + d.requests.cpuMilli, 0),
+            memoryMiB: ds.reduce((s, d) => s + d.requests.memoryMiB, 0),
+        };
+        input.pools[pool].instanceTypes.forEach((type, i) => {
+            if (!isKnownInstanceType(type)) {
+                out.push(
+                    problem(
+                        `cloud.nodePools.${pool}.instanceTypes.${i}`,
+                        type,
+                        `an instance type of the capacity table (infra/aws/capacity.ts: ${Object.keys(INSTANCE_TYPES).join(", ")}); add its row (vCPU, memory, GPUs, max pods) with its source to use it`,
+                    ),
+                );
+                return;
+            }
+            const node = allocatable(type);
+            const free = { cpuMilli: node.cpuMilli - overhead.cpuMilli, memoryMiB: node.memoryMiB - overhead.memoryMiB, gpus: node.gpus };
+            for (const pod of input.pods.filter((p) => p.pool === pool)) {
+                const r = pod.requests;
+                if (r.cpuMilli <= free.cpuMilli && r.memoryMiB <= free.memoryMiB && (r.gpus ?? 0) <= free.gpus) continue;
+                out.push(
+                    problem(
+                        pod.key,
+                        `${pod.name}: ${fmt(r)}`,
+                        `pod ${pod.name} requests ${fmt(r)}, but a ${type} node of the ${pool} pool has ${fmt(node)} allocatable (EKS AMI reservations), ${fmt(free)} after the DaemonSets (${ds.map((d) => d.name).join(", ")}): lower the requests or choose a larger instance type for cloud.nodePools.${pool}.instanceTypes`,
+                    ),
+                );
+            }
+        });
+    }
+    const hpa = input.gpuHpa;
+    if (hpa !== undefined) {
+        const types = input.pools.gpu.instanceTypes.filter(isKnownInstanceType);
+        if (types.length > 0) {
+            const perNode = Math.min(...types.map((t) => Math.floor(INSTANCE_TYPES[t].gpus / hpa.gpusPerPod)));
+            const fits = perNode * input.pools.gpu.maxSize;
+            if (hpa.maxReplicas > fits) {
+                out.push(
+                    problem(
+                        "inference.gpu.maxReplicas",
+                        hpa.maxReplicas,
+                        `Triton's HPA may scale to ${hpa.maxReplicas} replicas of ${hpa.gpusPerPod} GPU, but the GPU pool holds at most ${fits} (cloud.nodePools.gpu.maxSize ${input.pools.gpu.maxSize} × ${perNode} per ${types.join("/")} node): set inference.gpu.maxReplicas ≤ ${fits} or raise cloud.nodePools.gpu.maxSize`,
+                    ),
+                );
+            }
+        }
+    }
+    return out;
+}
