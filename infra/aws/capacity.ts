@@ -9,18 +9,30 @@ import { problem, type ConfigProblem } from "../validation";
 
 /**
  * EC2 instance types the pools may use: vCPUs, memory (MiB, as EC2 lists it)
- * and NVIDIA GPUs from `aws ec2 describe-instance-types` / the EC2 instance
- * type pages (docs.aws.amazon.com/ec2/latest/instancetypes/gp.html, ac.html);
- * `maxPods` from amazon-eks-ami's eni-max-pods.txt (the VPC CNI's limit
- * without prefix delegation, what the AMI's kubelet gets). Read 2026-12-04.
- * A type not in this table is refused by the pools' validation, so a new type
- * comes with its row.
+ * and NVIDIA GPUs; `maxPods`, the VPC CNI's limit without prefix delegation,
+ * what the EKS AMI's kubelet gets. A type not in this table is refused by the
+ * pools' validation, so a new type comes with its row. Checked 2026-12-04:
+ *
+ * - `maxPods`, every row: awslabs/amazon-eks-ami@81fec2e895854f599974fe4d3d72f61c0a9aaffa
+ *   (2026-07-23) `nodeadm/internal/kubelet/instance-info.jsonl` (`defaultMaxENIs`,
+ *   `ipv4AddressesPerInterface`) with `eni_max_pods.go` `calculateStandardMaxPods`:
+ *   ENIs × (IPv4 per ENI − 1) + 2.
+ * - vCPU and memory: openshift/openshift-docs@13d25405f455280740cd65bfcaba0e5157236872
+ *   `modules/rosa-sdpolicy-am-aws-compute-types.adoc` (AWS instance types, "(n vCPU, m GiB)");
+ *   GPUs (and vCPU/memory again): meta-pytorch/torchx@3297a6e2d0be496feaa688980e2b5ed5175f06ab
+ *   `torchx/specs/named_resources_aws.py` ("taken from aws.amazon.com/ec2/instance-types").
+ * - Rows marked UNCONFIRMED: vCPU/memory/GPUs not in those sources (ROSA lists no
+ *   `.large`; neither lists g6). Confirm with `aws ec2 describe-instance-types
+ *   --instance-types m6i.large m7i.large g6.xlarge g6.2xlarge --query
+ *   'InstanceTypes[].[InstanceType,VCpuInfo.DefaultVCpus,MemoryInfo.SizeInMiB,GpuInfo.Gpus[0].Count]'`.
  */
 export const INSTANCE_TYPES = {
+    // UNCONFIRMED vCPU/memory (maxPods confirmed: 3 ENIs × 10 IPs).
     "m6i.large": { vcpu: 2, memoryMiB: 8192, gpus: 0, maxPods: 29 },
     "m6i.xlarge": { vcpu: 4, memoryMiB: 16384, gpus: 0, maxPods: 58 },
     "m6i.2xlarge": { vcpu: 8, memoryMiB: 32768, gpus: 0, maxPods: 58 },
     "m6i.4xlarge": { vcpu: 16, memoryMiB: 65536, gpus: 0, maxPods: 234 },
+    // UNCONFIRMED vCPU/memory (maxPods confirmed: 3 ENIs × 10 IPs).
     "m7i.large": { vcpu: 2, memoryMiB: 8192, gpus: 0, maxPods: 29 },
     "m7i.xlarge": { vcpu: 4, memoryMiB: 16384, gpus: 0, maxPods: 58 },
     "m7i.2xlarge": { vcpu: 8, memoryMiB: 32768, gpus: 0, maxPods: 58 },
@@ -30,12 +42,17 @@ export const INSTANCE_TYPES = {
     "g5.2xlarge": { vcpu: 8, memoryMiB: 32768, gpus: 1, maxPods: 58 },
     "g5.4xlarge": { vcpu: 16, memoryMiB: 65536, gpus: 1, maxPods: 234 },
     "g5.12xlarge": { vcpu: 48, memoryMiB: 196608, gpus: 4, maxPods: 737 },
+    // UNCONFIRMED vCPU/memory/GPUs (maxPods confirmed: 4 ENIs × 15 IPs).
     "g6.xlarge": { vcpu: 4, memoryMiB: 16384, gpus: 1, maxPods: 58 },
+    // UNCONFIRMED vCPU/memory/GPUs (maxPods confirmed: 4 ENIs × 15 IPs).
     "g6.2xlarge": { vcpu: 8, memoryMiB: 32768, gpus: 1, maxPods: 58 },
     "g6e.xlarge": { vcpu: 4, memoryMiB: 32768, gpus: 1, maxPods: 58 },
     "p4d.24xlarge": { vcpu: 96, memoryMiB: 1179648, gpus: 8, maxPods: 737 },
+    // maxPods as the AMI computes it (defaultMaxENIs 2 in instance-info.jsonl: its default network card only).
     "p5.48xlarge": { vcpu: 192, memoryMiB: 2097152, gpus: 8, maxPods: 100 },
 } as const;
+/** Rows whose vCPU/memory/GPUs no offline source confirmed (see above). */
+export const UNCONFIRMED_INSTANCE_TYPES: readonly InstanceTypeName[] = ["m6i.large", "m7i.large", "g6.xlarge", "g6.2xlarge"];
 export type InstanceTypeName = keyof typeof INSTANCE_TYPES;
 
 export function isKnownInstanceType(type: string): type is InstanceTypeName {
@@ -51,8 +68,10 @@ export interface Amounts {
 
 /**
  * Allocatable of a node of `type`, as the EKS AMI's kubelet computes it
- * (amazon-eks-ami, nodeadm `internal/kubelet/config.go`, the formulas of the
- * AL2 `bootstrap.sh` before it): kube-reserved CPU 6 % of the first core, 1 %
+ * (amazon-eks-ami@81fec2e, nodeadm `internal/kubelet/config.go`
+ * `getCPUMillicoresToReserve` (600/100/50/25 hundredths of a percent over
+ * 0–1–2–4–n cores), `getMemoryMebibytesToReserve` (11 × maxPods + 255) and
+ * `evictionHard` memory.available 100Mi; checked 2026-12-04): kube-reserved CPU 6 % of the first core, 1 %
  * of the second, 0.5 % of the next two, 0.25 % of the rest; kube-reserved
  * memory 11 MiB × maxPods + 255 MiB; hard eviction at 100 MiB available
  * memory; no system-reserved. The memory is EC2's nominal figure: the node

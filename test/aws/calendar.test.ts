@@ -48,6 +48,37 @@ describe("the EKS support calendar", () => {
             for (const pin of Object.values(entry.addons)) expect(pin.source.length).toBeGreaterThan(40);
     });
 
+    it("gives every line its source, and pins only add-on versions a source lists", () => {
+        for (const entry of Object.values(EKS_CALENDAR)) expect(entry.source).toMatch(/endoflife\.date@[0-9a-f]{40}.*read 2026-12-04/);
+        const pins = Object.fromEntries(
+            Object.entries(KUBERNETES_VERSIONS).map(([v, e]) => [
+                v,
+                Object.fromEntries(Object.entries(e.addons).map(([a, p]) => [a, p.version])),
+            ]),
+        );
+        expect(pins).toEqual({
+            "1.35": {
+                "vpc-cni": "eks-default",
+                "kube-proxy": "v1.35.3-eksbuild.13",
+                coredns: "v1.14.3-eksbuild.3",
+                "aws-ebs-csi-driver": "eks-default",
+            },
+            "1.36": {
+                "vpc-cni": "eks-default",
+                "kube-proxy": "v1.36.0-eksbuild.14",
+                coredns: "v1.14.3-eksbuild.3",
+                "aws-ebs-csi-driver": "eks-default",
+            },
+        });
+        for (const entry of Object.values(KUBERNETES_VERSIONS))
+            for (const pin of Object.values(entry.addons))
+                expect(pin.source).toMatch(
+                    pin.version === "eks-default"
+                        ? /UNCONFIRMED.*describe-addon-versions/
+                        : new RegExp(`→ ${pin.version}.*describe-addon-versions`),
+                );
+    });
+
     it("counts whole days to the end of standard support, whatever the hour", () => {
         expect(standardSupportDaysLeft("1.35", day("2026-12-04"))).toBe(113);
         expect(standardSupportDaysLeft("1.35", new Date("2026-12-04T23:59:00Z"))).toBe(113);

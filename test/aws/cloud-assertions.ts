@@ -214,14 +214,14 @@ export function cloudSuite(getPlan: () => Plan, e: CloudExpectations): void {
             });
         });
 
-        it("installs the managed add-ons at EKS's default for 1.35 (no 1.33 pin left), the EBS CSI driver with its own role", () => {
+        it("installs the managed add-ons at the calendar's 1.35 pins (kube-proxy, CoreDNS) or EKS's default (vpc-cni, EBS CSI), the EBS CSI driver with its own role", () => {
             const addons: Record<string, Record<string, any>> = Object.fromEntries(
                 ofType(plan(), "aws:eks/addon:Addon").map((r) => [r.inputs.addonName, r.inputs]),
             );
             expect(Object.fromEntries(Object.entries(addons).map(([k, v]) => [k, v.addonVersion ?? "eks-default"]))).toEqual({
                 "vpc-cni": "eks-default",
-                "kube-proxy": "eks-default",
-                coredns: "eks-default",
+                "kube-proxy": "v1.35.3-eksbuild.13",
+                coredns: "v1.14.3-eksbuild.3",
                 "aws-ebs-csi-driver": "eks-default",
             });
             expect(addons["aws-ebs-csi-driver"]?.serviceAccountRoleArn).toBe(`arn:aws:mock:::${prefix}-ebs-csi`);

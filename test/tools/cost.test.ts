@@ -1,3 +1,4 @@
+import { PRICES, UNCONFIRMED_PRICES } from "../../infra/aws/prices";
 import { costChangeLine, costTable } from "../../tools/lib/cost";
 import { diffMarkdown, diffPlans } from "../../tools/lib/plan-diff";
 import type { Plan } from "../../tools/lib/plan";
@@ -52,6 +53,14 @@ describe("the monthly cost in summary.md (issue 18, scope 5)", () => {
             hourly: 0.6,
             monthly: 438,
         });
+    });
+
+    it("names only real rows as unconfirmed, and confirms the EKS and NAT rows (infra/aws/prices.ts)", () => {
+        const rows = (region: string) =>
+            Object.entries(PRICES[region]!).flatMap(([k, v]) => (typeof v === "number" ? [k] : Object.keys(v).map((n) => `${k}.${n}`)));
+        for (const [region, names] of Object.entries(UNCONFIRMED_PRICES)) for (const n of names) expect(rows(region)).toContain(n);
+        expect(UNCONFIRMED_PRICES["eu-west-1"]).not.toContain("natGateway");
+        expect(UNCONFIRMED_PRICES["eu-west-1"]!.some((n) => n.startsWith("eksCluster"))).toBe(false);
     });
 
     it("has no cost table for dev (no cloud layer)", () => {
