@@ -22,7 +22,7 @@ export type LintedStack = (typeof LINTED_STACKS)[number];
  * The Kubernetes version kube-score judges API versions against (its
  * default is v1.18): the EKS version of staging and prod (infra/aws, docs/versions.md).
  */
-export const KUBE_SCORE_KUBERNETES_VERSION = "v1.33";
+export const KUBE_SCORE_KUBERNETES_VERSION = "v1.35";
 
 /** One finding: a check of a tool that fails on one object (its containers' findings merged). */
 export interface LinterFinding {
