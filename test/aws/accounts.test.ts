@@ -36,9 +36,9 @@ describe("staging and prod in one account only with an explicit override (issue 
                     'cloud.accountId: "123456789012" is not allowed (stacks "staging" (staging) and "prod" (prod) both deploy to account 123456789012, and then nothing but IAM separates prod from staging; give each environment its own account (AWS multi-account guidance), or accept the shared account explicitly with cloud.allowSharedAccount.reason: "<why>" in Pulumi.staging.yaml)',
             },
         ]);
-        expect(sharedAccountProblems(claim("prod", "prod"), [claim("prod", "prod"), claim("staging", "staging")]).map((p) => p.path)).toEqual([
-            "cloud.accountId",
-        ]);
+        expect(
+            sharedAccountProblems(claim("prod", "prod"), [claim("prod", "prod"), claim("staging", "staging")]).map((p) => p.path),
+        ).toEqual(["cloud.accountId"]);
     });
 
     it("accepts separate accounts, two stacks of one environment, and a stack whose own file sets the override", () => {
@@ -64,9 +64,7 @@ describe("staging and prod in one account only with an explicit override (issue 
             expect(failure).toBeInstanceOf(RenderError);
             expect((failure as RenderError).kind).toBe("config");
             expect((failure as RenderError).registered).toBe(0);
-            expect((failure as RenderError).message).toContain(
-                `cloud.allowSharedAccount.reason: "<why>" in Pulumi.${stack}.yaml`,
-            );
+            expect((failure as RenderError).message).toContain(`cloud.allowSharedAccount.reason: "<why>" in Pulumi.${stack}.yaml`);
         }
         fs.rmSync(root, { recursive: true, force: true });
     });
