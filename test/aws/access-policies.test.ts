@@ -4,7 +4,6 @@
  * evaluated for requests of a known principal (test/support/resource-policy.ts).
  */
 import type { PolicyDocument } from "../../infra/aws/iam";
-import { keyPolicy } from "../../infra/aws/kms";
 import type { Plan } from "../../tools/lib/plan";
 import { runStack } from "../support/harness";
 import { resourcePolicyDecision, type Request } from "../support/resource-policy";
@@ -29,44 +28,6 @@ const keyRequest = (action: string, principal: string, context: Record<string, s
     context: { "aws:PrincipalArn": principal, ...context },
 });
 const viaS3 = { "kms:ViaService": `s3.${REGION}.amazonaws.com` };
-
-describe("key policy builder", () => {
-    const doc = keyPolicy({
-        accountId: ACCOUNT,
-        region: REGION,
-        users: { roleArns: [role("a")], via: ["s3"] },
-        grantsFor: [role("deployer")],
-    });
-
-    it("lets the account administer the key but not read, write or grant it", () => {
-        const admin = doc.Statement.find((s) => s.Sid === "AccountAdministersTheKey")!;
-        expect(admin.Principal).toEqual({ AWS: "arn:aws:iam::123456789012:root" });
-        expect(admin.Condition).toBeUndefined();
-        expect(admin.Action).toEqual(expect.arrayContaining(["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DescribeKey"]));
-        for (const action of ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:CreateGrant"]) {
-            expect(resourcePolicyDecision(doc, keyRequest(action, role("someone-else"), viaS3))).toBe("none");
-        }
-        expect(resourcePolicyDecision(doc, keyRequest("kms:PutKeyPolicy", role("someone-else")))).toBe("allow");
-    });
-
-    it("lets a named role use the key through S3 only", () => {
-        expect(resourcePolicyDecision(doc, keyRequest("kms:GenerateDataKey", role("a"), viaS3))).toBe("allow");
-        expect(resourcePolicyDecision(doc, keyRequest("kms:Decrypt", role("a"), viaS3))).toBe("allow");
-        expect(resourcePolicyDecision(doc, keyRequest("kms:Decrypt", role("a")))).toBe("none");
-        expect(resourcePolicyDecision(doc, keyRequest("kms:Decrypt", role("a"), { "kms:ViaService": `ec2.${REGION}.amazonaws.com` }))).toBe(
-            "none",
-        );
-    });
-
-    it("lets a service create a grant for its resource on behalf of the deploy role only", () => {
-        const grant = { "kms:GrantIsForAWSResource": true };
-        expect(resourcePolicyDecision(doc, keyRequest("kms:CreateGrant", role("deployer"), grant))).toBe("allow");
-        expect(resourcePolicyDecision(doc, keyRequest("kms:CreateGrant", role("deployer"), { "kms:GrantIsForAWSResource": false }))).toBe(
-            "none",
-        );
-        expect(resourcePolicyDecision(doc, keyRequest("kms:CreateGrant", role("a"), grant))).toBe("none");
-    });
-});
 
 describe.each(["staging", "prod"])("%s: KMS key policies name the stack's roles (issue 19, finding 8)", (stack) => {
     const prefix = `med-agi-${stack}`;
