@@ -82,6 +82,7 @@ import { ConfigValidationError, problem, problemsFromIssues, type ConfigProblem 
 import { gpuReplicaBounds, inferenceProblems, inferenceSchema, type InferenceConfig } from "./inference/config";
 import { capacityProblems, type CapacityInput, type PoolPod } from "./aws/capacity";
 import { cloudProblems, cloudSchema, derivedKeyProblems, type CloudConfig } from "./aws/config";
+import { sharedAccountProblems } from "./aws/accounts";
 import { readRegistryClaims, registryOwnershipProblems, type RegistryClaim } from "./aws/registry-owner";
 import { networkProblems, networkSchema, pacsSchema, type NetworkConfig, type PacsConfig } from "./network/config";
 import { authzProblems, authzSchema, resolveAuthz, type AuthzSettings } from "./authz/config";
@@ -291,8 +292,11 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
             accountId: parsed.cloud.accountId,
             region: parsed.cloud.region,
             creates: parsed.cloud.registry.create,
+            environment: parsed.environment,
+            ...(parsed.cloud.allowSharedAccount === undefined ? {} : { sharedAccountReason: parsed.cloud.allowSharedAccount.reason }),
         };
         problems.push(...registryOwnershipProblems(self, input.registryClaims));
+        problems.push(...sharedAccountProblems(self, input.registryClaims));
     }
     problems.push(
         ...identityProblems(

@@ -485,6 +485,47 @@ const kmsRotation = resourcePolicy({
     },
 });
 
+/** KMS actions that read, write or hand out a key's data (a grant can carry any of them). */
+const KEY_DATA_ACTIONS = /^(\*|kms:\*|kms:(Decrypt|Encrypt|GenerateDataKey.*|ReEncrypt.*|CreateGrant)|kms:(De|En|Ge|Re|Cr)\*.*)$/i;
+
+/** Why a key policy is missing or wide, or undefined when it names who uses the key. */
+export function keyPolicyProblem(policy: unknown): string | undefined {
+    if (policy === undefined || policy === null || policy === "")
+        return "has no key policy (AWS then applies the default: any IAM policy of the account may use the key)";
+    const doc = typeof policy === "string" ? safeJson(policy) : policy;
+    const statements = toArray((doc as { Statement?: unknown } | undefined)?.Statement);
+    if (statements.length === 0) return "has a key policy that cannot be read or has no statement";
+    for (const s of statements as Record<string, any>[]) {
+        if (s?.Effect !== "Allow") continue;
+        const data = toArray(s.Action).filter((a) => KEY_DATA_ACTIONS.test(String(a)));
+        if (data.length === 0) continue;
+        const principals = s.Principal === "*" ? ["*"] : toArray(s.Principal?.AWS);
+        if (principals.includes("*")) return `lets any principal (Principal "*") ${data.join(", ")}`;
+        if (s.Condition === undefined || !JSON.stringify(s.Condition).includes("aws:PrincipalArn"))
+            return `lets ${principals.join(", ")} ${data.join(", ")} without naming the roles (no aws:PrincipalArn condition): every IAM policy of the account could use the key`;
+    }
+    return undefined;
+}
+
+const kmsKeyPolicy = resourcePolicy({
+    name: "aws-kms-key-policy",
+    area: "aws",
+    description:
+        "Every KMS key has an explicit key policy: the account administers it, and only roles named by aws:PrincipalArn use its data or create grants.",
+    rationale:
+        "Issue 19, finding 8: without a key policy (or with the default one) any principal of the account that an IAM policy allows can decrypt the stack's data; in an account shared by staging and prod, the other environment's roles too (docs/aws.md, \"Key policies\").",
+    remediationSteps:
+        "Pass a KeyPolicyArgs to rotatingKmsKey (infra/aws/kms.ts): the roles that use the key and the services they use it through.",
+    enforcementLevel: "mandatory",
+    defaults: {},
+    schema: {},
+    types: [AWS.kmsKey],
+    validate: (props, args, report) => {
+        const problem = keyPolicyProblem(props.policy);
+        if (problem !== undefined) report(`KMS key ${args.name} ${problem}.`);
+    },
+});
+
 export const AWS_POLICIES: readonly MedAgiPolicy[] = [
     s3PublicAccess,
     s3Kms,
@@ -504,4 +545,5 @@ export const AWS_POLICIES: readonly MedAgiPolicy[] = [
     gpuTaint,
     iamNoAdmin,
     kmsRotation,
+    kmsKeyPolicy,
 ];

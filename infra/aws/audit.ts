@@ -25,7 +25,8 @@ import * as sns from "@pulumi/aws/sns";
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
-import { bucketBaseline, tlsOnlyPolicy } from "./buckets";
+import { auditFirehoseRoleName, auditPrincipals } from "./access";
+import { bucketBaseline, dataBucketPolicy } from "./buckets";
 import { firehosePolicy, logsToFirehosePolicy, policyJson, serviceTrustPolicy } from "./iam";
 import { dataSafety } from "./naming";
 
@@ -174,6 +175,8 @@ export interface AuditArgs {
     readonly kmsKeyArn: pulumi.Input<string>;
     /** Where the failed-records bucket logs its access. */
     readonly accessLogBucket: pulumi.Input<string>;
+    /** The account's operator roles: with the Firehose role, the only principals of the failed records. */
+    readonly operatorRoleArns: readonly string[];
 }
 
 /** Declares the failed-records bucket, the delivery stream, its roles, the subscription filter and the alarm. */
@@ -188,7 +191,12 @@ export function createAuditPath(
     const failedName = failedRecordsBucketName(args.stack, args.accountId);
     const failed = new s3.Bucket(`${name}-failed`, { bucket: failedName, forceDestroy: false }, safe);
     bucketBaseline(`${name}-failed`, failed, { kind: "kms", keyArn: args.kmsKeyArn }, safe);
-    new s3.BucketPolicy(`${name}-failed`, { bucket: failed.bucket, policy: JSON.stringify(tlsOnlyPolicy(failedName)) }, opts);
+    const principals = auditPrincipals({ accountId: args.accountId, prefix: args.prefix, operatorRoleArns: args.operatorRoleArns });
+    new s3.BucketPolicy(
+        `${name}-failed`,
+        { bucket: failed.bucket, policy: JSON.stringify(dataBucketPolicy(failedName, principals)) },
+        opts,
+    );
     new s3.BucketLogging(
         `${name}-failed`,
         { bucket: failed.bucket, targetBucket: args.accessLogBucket, targetPrefix: `${failedName}/` },
@@ -216,7 +224,10 @@ export function createAuditPath(
 
     const firehoseRole = new iam.Role(
         `${name}-firehose`,
-        { name: `${name}-firehose`, assumeRolePolicy: JSON.stringify(serviceTrustPolicy("firehose.amazonaws.com", args.accountId)) },
+        {
+            name: auditFirehoseRoleName(args.prefix),
+            assumeRolePolicy: JSON.stringify(serviceTrustPolicy("firehose.amazonaws.com", args.accountId)),
+        },
         opts,
     );
     const firehoseAccess = new iam.RolePolicy(

@@ -18,6 +18,7 @@ import * as s3 from "@pulumi/aws/s3";
 import * as pulumi from "@pulumi/pulumi";
 
 import { BACKUP } from "../runbook";
+import { bucketPrincipals, dataKeyUsers } from "./access";
 import type { PolicyDocument } from "./iam";
 import { rotatingKmsKey } from "./kms";
 import { dataSafety } from "./naming";
@@ -43,6 +44,39 @@ export function tlsOnlyPolicy(bucket: string): PolicyDocument {
                 Action: "s3:*",
                 Resource: [arn, `${arn}/*`],
                 Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } },
+            },
+        ],
+    };
+}
+
+/** Listing a bucket's keys: what object names (backup dates, model versions) reveal is data too. */
+export const BUCKET_LIST_ACTIONS = ["s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads"] as const;
+
+/**
+ * A data bucket's policy: TLS only, and no principal but `principals` (the
+ * stack's roles that use the bucket, then the account's operator roles) may
+ * touch an object or list the keys, whatever its IAM policies allow. The deny
+ * covers every action on the objects (`<bucket>/*`) and the listings, and no
+ * bucket-management action: the deploy role manages the bucket (versioning,
+ * lock, lifecycle, this policy) without object rights. A request without a
+ * principal ARN (anonymous) is denied too: `ArnNotEquals` on a missing key is
+ * true. See docs/aws.md, "Bucket policies that name the stack's roles".
+ */
+export function dataBucketPolicy(bucket: string, principals: readonly string[]): PolicyDocument {
+    const arn = `arn:aws:s3:::${bucket}`;
+    const others = { ArnNotEquals: { "aws:PrincipalArn": [...principals] } };
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            ...tlsOnlyPolicy(bucket).Statement,
+            { Sid: "DenyObjectsOutsideTheStack", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: `${arn}/*`, Condition: others },
+            {
+                Sid: "DenyListingOutsideTheStack",
+                Effect: "Deny",
+                Principal: "*",
+                Action: [...BUCKET_LIST_ACTIONS],
+                Resource: arn,
+                Condition: others,
             },
         ],
     };
@@ -135,6 +169,11 @@ export interface BucketsArgs {
     readonly prefix: string;
     readonly names: { readonly models: string; readonly backups: string; readonly logs: string };
     readonly accountId: string;
+    readonly region: string;
+    /** The account's operator roles (cluster admin and break-glass roles from config): object access by hand. */
+    readonly operatorRoleArns: readonly string[];
+    /** Whether the audit path exists: its Firehose role then uses the key too. */
+    readonly audit: boolean;
     readonly noncurrentModelVersionDays: number;
     readonly prod: boolean;
 }
@@ -152,7 +191,14 @@ export interface Buckets {
 /** Declares the three buckets, their key and their settings. */
 export function createBuckets(args: BucketsArgs, opts: pulumi.CustomResourceOptions): Buckets {
     const safe = { ...opts, ...dataSafety(args.prod) };
-    const key = rotatingKmsKey(`${args.prefix}-s3`, `${args.prefix}: S3 models and backups`, args.prod, opts);
+    const access = { accountId: args.accountId, prefix: args.prefix, operatorRoleArns: args.operatorRoleArns };
+    const key = rotatingKmsKey(
+        `${args.prefix}-s3`,
+        `${args.prefix}: S3 models and backups`,
+        { accountId: args.accountId, region: args.region, users: { roleArns: dataKeyUsers(access, args.audit), via: ["s3"] } },
+        args.prod,
+        opts,
+    );
 
     // The access-log bucket: S3 server access logs only support SSE-S3 on the target.
     const logs = bucket(`${args.prefix}-logs`, args.names.logs, safe);
@@ -183,7 +229,8 @@ export function createBuckets(args: BucketsArgs, opts: pulumi.CustomResourceOpti
                 { ...safe, dependsOn: [versioning] },
             );
         }
-        new s3.BucketPolicy(name, { bucket: b.bucket, policy: JSON.stringify(tlsOnlyPolicy(args.names[purpose])) }, opts);
+        const policy = dataBucketPolicy(args.names[purpose], bucketPrincipals(access, purpose));
+        new s3.BucketPolicy(name, { bucket: b.bucket, policy: JSON.stringify(policy) }, opts);
         new s3.BucketLogging(name, { bucket: b.bucket, targetBucket: logs.bucket, targetPrefix: `${args.names[purpose]}/` }, opts);
         new s3.BucketLifecycleConfiguration(
             name,

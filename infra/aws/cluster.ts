@@ -146,7 +146,19 @@ export interface Cluster {
 /** Declares the control plane and its identity plumbing. */
 export function createCluster(args: ClusterArgs, opts: pulumi.CustomResourceOptions): Cluster {
     const name = args.prefix;
-    const key = rotatingKmsKey(`${name}-eks-secrets`, `${args.clusterName}: envelope encryption of Kubernetes Secrets`, args.prod, opts);
+    // EKS keeps the key through a grant it creates on behalf of the deploy role (an admin role) at CreateCluster.
+    const key = rotatingKmsKey(
+        `${name}-eks-secrets`,
+        `${args.clusterName}: envelope encryption of Kubernetes Secrets`,
+        {
+            accountId: args.accountId,
+            region: args.region,
+            users: { roleArns: args.adminRoleArns, via: ["eks"] },
+            grantsFor: args.adminRoleArns,
+        },
+        args.prod,
+        opts,
+    );
 
     const role = new iam.Role(
         `${name}-eks-cluster`,

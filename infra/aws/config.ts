@@ -209,6 +209,14 @@ export const cloudSchema = z
             })
             .strict()
             .prefault({}),
+        /**
+         * The explicit override that lets staging and prod share this stack's account
+         * (infra/aws/accounts.ts refuses it otherwise). @default unset: a shared account is refused
+         */
+        allowSharedAccount: z
+            .object({ reason: z.string().min(20, "a reason of at least 20 characters: why the environments share an account") })
+            .strict()
+            .optional(),
     })
     .strict();
 export type CloudConfig = z.output<typeof cloudSchema>;

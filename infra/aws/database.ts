@@ -59,6 +59,11 @@ export interface DatabaseArgs {
     readonly multiAz: boolean;
     /** Retention of the exported logs (CloudWatch); the groups are created before the instance so no line is kept forever. */
     readonly logRetentionDays: number;
+    /**
+     * Who uses the database's key: the deploy roles (cluster admin roles) create the instance (RDS keeps
+     * the key through grants) and read the master password secret (through Secrets Manager).
+     */
+    readonly keyAccess: { readonly accountId: string; readonly region: string; readonly deployRoleArns: readonly string[] };
     readonly prod: boolean;
 }
 
@@ -76,7 +81,18 @@ export interface Database {
 export function createDatabase(args: DatabaseArgs, opts: pulumi.CustomResourceOptions): Database {
     const name = args.prefix;
     const safe = { ...opts, ...dataSafety(args.prod) };
-    const key = rotatingKmsKey(`${name}-rds`, `${name}: RDS storage, Performance Insights and the master password secret`, args.prod, opts);
+    const key = rotatingKmsKey(
+        `${name}-rds`,
+        `${name}: RDS storage, Performance Insights and the master password secret`,
+        {
+            accountId: args.keyAccess.accountId,
+            region: args.keyAccess.region,
+            users: { roleArns: args.keyAccess.deployRoleArns, via: ["rds", "secretsmanager"] },
+            grantsFor: args.keyAccess.deployRoleArns,
+        },
+        args.prod,
+        opts,
+    );
 
     const subnets = new rds.SubnetGroup(`${name}-db`, { name: `${name}-db`, subnetIds: args.subnetIds }, opts);
     const sg = new ec2.SecurityGroup(

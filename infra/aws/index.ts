@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Environment } from "../environment";
 import { createAuditPath, type SiemReceiver } from "./audit";
 import { clusterAutoscalerValues, createClusterAutoscaler, gp3StorageClassArgs } from "./autoscaler";
+import { operatorRoleArns } from "./access";
 import { createBuckets } from "./buckets";
 import { standardSupportStatus } from "./calendar";
 import { ADDONS_AFTER_NODES, ADDONS_BEFORE_NODES, createAddons, createCluster, updateKubeconfigCommand } from "./cluster";
@@ -191,7 +192,16 @@ export class CloudLayer extends pulumi.ComponentResource {
         );
 
         const buckets = createBuckets(
-            { prefix, names, accountId: cfg.accountId, noncurrentModelVersionDays: cfg.buckets.noncurrentModelVersionDays, prod },
+            {
+                prefix,
+                names,
+                accountId: cfg.accountId,
+                region: cfg.region,
+                operatorRoleArns: operatorRoleArns(cfg),
+                audit: args.siem !== undefined,
+                noncurrentModelVersionDays: cfg.buckets.noncurrentModelVersionDays,
+                prod,
+            },
             child,
         );
 
@@ -261,6 +271,7 @@ export class CloudLayer extends pulumi.ComponentResource {
                 backupRetentionDays: cfg.database.backupRetentionDays,
                 multiAz: multiAzFor(cfg, args.environment),
                 logRetentionDays: cfg.cluster.logRetentionDays,
+                keyAccess: { accountId: cfg.accountId, region: cfg.region, deployRoleArns: cfg.cluster.adminRoleArns },
                 prod,
             },
             child,
@@ -279,6 +290,7 @@ export class CloudLayer extends pulumi.ComponentResource {
                     siemToken: args.siem.token,
                     kmsKeyArn: buckets.kmsKeyArn,
                     accessLogBucket: buckets.logs,
+                    operatorRoleArns: operatorRoleArns(cfg),
                 },
                 child,
             );

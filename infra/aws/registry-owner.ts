@@ -22,23 +22,34 @@ export interface RegistryClaim {
     readonly region: string;
     /** Whether the stack creates the repositories (`cloud.registry.create`, default true). */
     readonly creates: boolean;
+    /** `med-agi:environment` of the stack, when it says one. */
+    readonly environment?: string;
+    /** `cloud.allowSharedAccount.reason`, when the stack sets the override (infra/aws/accounts.ts). */
+    readonly sharedAccountReason?: string;
 }
 
 const STACK_FILE = /^Pulumi\.(.+)\.ya?ml$/;
 
+/** One stack file's environment and `cloud` block, as written (unvalidated). */
+export interface StackCloud {
+    readonly stack: string;
+    readonly environment: unknown;
+    readonly cloud: { accountId?: unknown; region?: unknown; registry?: { create?: unknown }; allowSharedAccount?: { reason?: unknown } };
+}
+
 /**
- * The registry claims of every stack file in `root` that has a `med-agi:cloud`
- * key with an account and region. A file that cannot be read or parsed is
- * skipped here: its own `pulumi up` reports it.
+ * The `med-agi:cloud` block (and `med-agi:environment`) of every stack file in
+ * `root` that has one. A file that cannot be read or parsed is skipped here:
+ * its own `pulumi up` reports it.
  */
-export function readRegistryClaims(root: string, namespace = "med-agi"): RegistryClaim[] {
+export function readStackClouds(root: string, namespace = "med-agi"): StackCloud[] {
     let files: string[];
     try {
         files = fs.readdirSync(root);
     } catch {
         return [];
     }
-    const claims: RegistryClaim[] = [];
+    const out: StackCloud[] = [];
     for (const file of files.sort()) {
         const stack = STACK_FILE.exec(file)?.[1];
         if (stack === undefined) continue;
@@ -48,10 +59,31 @@ export function readRegistryClaims(root: string, namespace = "med-agi"): Registr
         } catch {
             continue;
         }
-        const cloud = (doc as { config?: Record<string, unknown> } | null)?.config?.[`${namespace}:cloud`] as
-            { accountId?: unknown; region?: unknown; registry?: { create?: unknown } } | undefined;
-        if (cloud === undefined || typeof cloud.accountId !== "string" || typeof cloud.region !== "string") continue;
-        claims.push({ stack, accountId: cloud.accountId, region: cloud.region, creates: cloud.registry?.create !== false });
+        const config = (doc as { config?: Record<string, unknown> } | null)?.config;
+        const cloud = config?.[`${namespace}:cloud`] as StackCloud["cloud"] | undefined;
+        if (cloud === undefined || cloud === null || typeof cloud !== "object") continue;
+        out.push({ stack, environment: config?.[`${namespace}:environment`], cloud });
+    }
+    return out;
+}
+
+/**
+ * The registry claims of every stack file in `root` that has a `med-agi:cloud`
+ * key with an account and region.
+ */
+export function readRegistryClaims(root: string, namespace = "med-agi"): RegistryClaim[] {
+    const claims: RegistryClaim[] = [];
+    for (const { stack, environment, cloud } of readStackClouds(root, namespace)) {
+        if (typeof cloud.accountId !== "string" || typeof cloud.region !== "string") continue;
+        const reason = cloud.allowSharedAccount?.reason;
+        claims.push({
+            stack,
+            accountId: cloud.accountId,
+            region: cloud.region,
+            creates: cloud.registry?.create !== false,
+            ...(typeof environment === "string" ? { environment } : {}),
+            ...(typeof reason === "string" ? { sharedAccountReason: reason } : {}),
+        });
     }
     return claims;
 }

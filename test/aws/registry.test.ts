@@ -25,7 +25,11 @@ function projectCopy(stack: string, edit: (text: string) => string): string {
 
 describe("ECR repositories: exactly one creating stack per account and region (issue 18, finding 3)", () => {
     it("reads the committed stack files: prod creates the repositories, staging uses them, dev has no cloud", () => {
-        expect(readRegistryClaims(ROOT)).toEqual([claim("prod", true), claim("staging", false)]);
+        const reason = "example account shared by the committed staging and prod files; use separate accounts in a real deployment";
+        expect(readRegistryClaims(ROOT)).toEqual([
+            { ...claim("prod", true), environment: "prod", sharedAccountReason: reason },
+            { ...claim("staging", false), environment: "staging", sharedAccountReason: reason },
+        ]);
     });
 
     it("refuses two creators in one account and region, naming both stacks", () => {

@@ -864,6 +864,32 @@ const MUTATIONS: Mutation[] = [
         policy: "aws-kms-key-rotation",
         mutate: (p) => void delete aws(p, "kms/key:Key", "s3").inputs.enableKeyRotation,
     },
+    // aws-kms-key-policy (issue 19, finding 8)
+    {
+        name: "the data buckets' key policy deleted (AWS applies the default: the account's IAM policies decide)",
+        base: "prod",
+        policy: "aws-kms-key-policy",
+        mutate: (p) => void delete aws(p, "kms/key:Key", "s3").inputs.policy,
+    },
+    {
+        name: "the RDS key policy replaced by the wide default (the account root may do kms:*)",
+        base: "staging",
+        policy: "aws-kms-key-policy",
+        mutate: (p) =>
+            void (aws(p, "kms/key:Key", "rds").inputs.policy = JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "kms:*", Resource: "*" }],
+            })),
+    },
+    {
+        name: 'the EKS key\'s use statement opened to every principal (Principal "*")',
+        base: "prod",
+        policy: "aws-kms-key-policy",
+        mutate: (p) =>
+            editJson(aws(p, "kms/key:Key", "eks-secrets").inputs, "policy", (doc) => {
+                doc.Statement.push({ Effect: "Allow", Principal: "*", Action: ["kms:Decrypt"], Resource: "*" });
+            }),
+    },
     // k8s-slow-start-startup-probe (issue 19, finding 11)
     {
         name: "drop Triton's startup probe (its liveness probe kills it while it loads the models)",
