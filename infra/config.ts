@@ -110,6 +110,9 @@ export const SECRET_CONFIG_KEYS = [
 ] as const;
 export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];
 
+/** The credentials that are set, read as Pulumi secrets (never as plain values). */
+export type SecretInputs = Partial<Record<SecretConfigKey, pulumi.Output<string>>>;
+
 /** The built-in defaults: the `dev` stack runs on these alone. Secure by default. */
 export const CONFIG_DEFAULTS = {
     environment: "dev",
