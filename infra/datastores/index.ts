@@ -1,5 +1,5 @@
 /**
- * The data stores of one stack (issue 10): PostgreSQL (CloudNativePG in dev,
+ * The data stores of one stack: PostgreSQL (CloudNativePG in dev,
  * the configured/RDS server elsewhere) with its least-privilege roles,
  * Elasticsearch on ECK, and in dev the S3-compatible store in MinIO's role.
  * Every volume uses the Retain StorageClass; prod protects what holds data.
@@ -80,7 +80,7 @@ export interface DataStoresArgs {
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
-/** Search endpoint and credentials, from one place (issue 10 "Wiring"). */
+/** Search endpoint and credentials, from one place: the services read them here. */
 export interface ElasticsearchConnection {
     readonly url: string;
     /** Per service: the Secret it loads with `envFrom` (ELASTICSEARCH_USERNAME, ELASTICSEARCH_PASSWORD). */

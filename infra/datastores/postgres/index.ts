@@ -208,7 +208,7 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                     // RDS's master user is rds_superuser, not a superuser.
                     superuser: false,
                     // An external server exists only outside dev (RDS, or a site's server): the master user's connection is always
-                    // verified, certificate chain and host name (issue 19, finding 7); caFile names the CA, else the client's default trust.
+                    // verified, certificate chain and host name; caFile names the CA, else the client's default trust.
                     sslmode: "verify-full",
                     ...(server.admin.caFile === undefined ? {} : { sslrootcert: server.admin.caFile }),
                     connectTimeout: 15,
