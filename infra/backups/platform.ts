@@ -9,8 +9,9 @@ import type * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 
 import type { CloudOutputs } from "../aws";
-import { backupsArgsFor, type BackupSigningKeys, type PlatformConfig, type SecretInputs } from "../config";
+import type { PlatformConfig, SecretInputs } from "../config";
 import { ROLE_NAMES, roleSecretName, type DataStores } from "../datastores";
+import { backupsArgsFor, type BackupSigningKeys } from "./from-config";
 import { Backups } from "./index";
 
 /** The backup jobs when backups are enabled, else undefined. */
