@@ -249,25 +249,14 @@ export interface RawConfigInput {
  * {@link ConfigValidationError} listing every problem, or returns the typed config.
  */
 export function parseConfig(input: RawConfigInput): PlatformConfig {
-    const raw: Record<string, unknown> = {};
-    const problems: ConfigProblem[] = [];
     const prefix = `${CONFIG_NAMESPACE}:`;
-    const plainText = new Set<string>();
+    const raw: Record<string, unknown> = {};
     for (const [fullKey, value] of Object.entries(input.values)) {
         if (!fullKey.startsWith(prefix)) continue; // other providers' config (aws:region, kubernetes:context)
         const key = fullKey.slice(prefix.length);
         raw[key] = STRING_KEYS.has(key) ? value : decode(value);
     }
-    for (const key of SECRET_CONFIG_KEYS) {
-        if (raw[key] !== undefined && !input.isSecret(`${prefix}${key}`)) {
-            problems.push({
-                path: key,
-                message: `${key}: a plain-text value is not allowed (it is a credential: set it with \`pulumi config set --secret ${prefix}${key} <value>\`)`,
-            });
-            raw[key] = undefined; // never echo it in later messages
-            plainText.add(key);
-        }
-    }
+    const { problems, plainText } = plainTextSecretProblems(raw, input.isSecret);
 
     // Keys the cloud layer derives are refused before the schema, so the message says where the value comes from.
     const environment = (ENVIRONMENTS as readonly unknown[]).includes(raw.environment) ? (raw.environment as Environment) : undefined;
@@ -281,28 +270,47 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
     const parsed = result.data;
     const services = resolveServices(parsed.release, parsed.serviceDefaults, parsed.services);
     const secretsSet = new Set(SECRET_CONFIG_KEYS.filter((key) => parsed[key] !== undefined));
+    problems.push(...parsedProblems(input, parsed, services, secretsSet, plainText));
+    if (problems.length > 0) throw new ConfigValidationError(input.stack, problems);
+    return platformConfig(input.stack, parsed, services, secretsSet);
+}
+
+/** Credentials set in plain text: refused without echoing them, and dropped from `raw` so no later message shows them. */
+function plainTextSecretProblems(
+    raw: Record<string, unknown>,
+    isSecret: (fullKey: string) => boolean,
+): { problems: ConfigProblem[]; plainText: Set<string> } {
+    const prefix = `${CONFIG_NAMESPACE}:`;
+    const problems: ConfigProblem[] = [];
+    const plainText = new Set<string>();
+    for (const key of SECRET_CONFIG_KEYS) {
+        if (raw[key] !== undefined && !isSecret(`${prefix}${key}`)) {
+            problems.push({
+                path: key,
+                message: `${key}: a plain-text value is not allowed (it is a credential: set it with \`pulumi config set --secret ${prefix}${key} <value>\`)`,
+            });
+            raw[key] = undefined; // never echo it in later messages
+            plainText.add(key);
+        }
+    }
+    return { problems, plainText };
+}
+
+/** Every component's rules over the parsed config, in the order they are reported. */
+function parsedProblems(
+    input: RawConfigInput,
+    parsed: ParsedConfig,
+    services: Record<ServiceName, ServiceSettings>,
+    secretsSet: ReadonlySet<SecretConfigKey>,
+    plainText: ReadonlySet<string>,
+): ConfigProblem[] {
     // A credential already refused as plain text is not reported again as missing.
     const notRefusedAsPlainText = (p: ConfigProblem): boolean => p.missingSecret === undefined || !plainText.has(p.missingSecret);
+    const problems: ConfigProblem[] = [];
     problems.push(...crossFieldProblems(input.stack, parsed, services));
     problems.push(...backupProblems(parsed, secretsSet).filter(notRefusedAsPlainText));
     problems.push(...inferenceProblems(parsed.environment, parsed.inference));
-    const cloudIssues = cloudProblems(parsed.cloud, parsed.environment);
-    problems.push(...cloudIssues);
-    // Capacity is judged on valid pools (known sizes and GPU families), so a bad pool is reported once.
-    if (parsed.cloud !== undefined && parsed.environment !== "dev" && cloudIssues.length === 0)
-        problems.push(...capacityProblems(capacityInput(parsed.cloud, parsed, services)));
-    if (parsed.cloud !== undefined && input.registryClaims !== undefined) {
-        const self = {
-            stack: input.stack,
-            accountId: parsed.cloud.accountId,
-            region: parsed.cloud.region,
-            creates: parsed.cloud.registry.create,
-            environment: parsed.environment,
-            ...(parsed.cloud.allowSharedAccount === undefined ? {} : { sharedAccountReason: parsed.cloud.allowSharedAccount.reason }),
-        };
-        problems.push(...registryOwnershipProblems(self, input.registryClaims));
-        problems.push(...sharedAccountProblems(self, input.registryClaims));
-    }
+    problems.push(...cloudLayerProblems(input, parsed, services));
     problems.push(
         ...identityProblems(
             { environment: parsed.environment, oidc: parsed.oidc, grafanaEnabled: parsed.monitoring.grafana.enabled },
@@ -323,19 +331,57 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
     problems.push(...ingressProblems(parsed.environment, parsed.ingress));
     problems.push(...dataStoreProblems(parsed.environment, parsed.dataStores));
     problems.push(...observabilityProblems(parsed, secretsSet).filter(notRefusedAsPlainText));
-    for (const key of requiredDataStoreSecrets(parsed.environment, parsed.cloud !== undefined, parsed.database.host).filter(
-        (k) => !secretsSet.has(k) && !plainText.has(k),
-    )) {
-        problems.push({
+    problems.push(...missingDatabaseSecretProblems(parsed, secretsSet, plainText));
+    return problems;
+}
+
+/** The cloud layer's settings, then (on valid pools) capacity, then which stack creates the ECR repositories. */
+function cloudLayerProblems(input: RawConfigInput, parsed: ParsedConfig, services: Record<ServiceName, ServiceSettings>): ConfigProblem[] {
+    const cloudIssues = cloudProblems(parsed.cloud, parsed.environment);
+    const problems = [...cloudIssues];
+    // Capacity is judged on valid pools (known sizes and GPU families), so a bad pool is reported once.
+    if (parsed.cloud !== undefined && parsed.environment !== "dev" && cloudIssues.length === 0)
+        problems.push(...capacityProblems(capacityInput(parsed.cloud, parsed, services)));
+    if (parsed.cloud !== undefined && input.registryClaims !== undefined) {
+        const self = {
+            stack: input.stack,
+            accountId: parsed.cloud.accountId,
+            region: parsed.cloud.region,
+            creates: parsed.cloud.registry.create,
+            environment: parsed.environment,
+            ...(parsed.cloud.allowSharedAccount === undefined ? {} : { sharedAccountReason: parsed.cloud.allowSharedAccount.reason }),
+        };
+        problems.push(...registryOwnershipProblems(self, input.registryClaims));
+        problems.push(...sharedAccountProblems(self, input.registryClaims));
+    }
+    return problems;
+}
+
+/** Without the cloud layer, the external database's admin password must be set (unless refused above as plain text). */
+function missingDatabaseSecretProblems(
+    parsed: ParsedConfig,
+    secretsSet: ReadonlySet<SecretConfigKey>,
+    plainText: ReadonlySet<string>,
+): ConfigProblem[] {
+    const prefix = `${CONFIG_NAMESPACE}:`;
+    return requiredDataStoreSecrets(parsed.environment, parsed.cloud !== undefined, parsed.database.host)
+        .filter((k) => !secretsSet.has(k) && !plainText.has(k))
+        .map((key) => ({
             path: key,
             message: `${key}: required in ${parsed.environment} without the cloud layer (the external database's admin password the PostgreSQL provider creates roles with: \`pulumi config set --secret ${prefix}${key} <value>\`)`,
             missingSecret: key,
-        });
-    }
-    if (problems.length > 0) throw new ConfigValidationError(input.stack, problems);
+        }));
+}
 
+/** The validated config the program reads. */
+function platformConfig(
+    stack: string,
+    parsed: ParsedConfig,
+    services: Record<ServiceName, ServiceSettings>,
+    secretsSet: ReadonlySet<SecretConfigKey>,
+): PlatformConfig {
     return {
-        stack: input.stack,
+        stack,
         environment: parsed.environment,
         release: parsed.release,
         registry: parsed.registry,
