@@ -4,13 +4,14 @@
  *
  * This module only composes: each component owns the schema of its section
  * next to its code, and nothing under `infra/` imports this file except the
- * program (imports go one way, checked by `npm run lint`):
+ * program and its steps (`infra/<layer>/platform.ts`, `infra/k8s/cluster.ts`),
+ * which no component imports (imports go one way, checked by `npm run lint`):
  *
  * | key(s) | schema |
  * |---|---|
  * | `serviceDefaults`, `services`, `ingress`, `topologySpread` | `infra/services/config.ts` |
  * | `monitoring`, `alerting`, `siem` and the credentials | `infra/observability/config.ts` |
- * | `backups` | `infra/backups/config.ts` |
+ * | `backups`, `backupSigningKey`, `backupSigningKeyPrevious` | `infra/backups/config.ts` (the jobs' args and rules: `from-config.ts`) |
  * | `logrotate` | `infra/logrotate/config.ts` |
  * | `database`, `objectStorage`, `dataStores`, `databaseAdminPassword` | `infra/datastores/config.ts` |
  * | `oidc`, `oidcClientSecret`, `oauth2ProxyCookieSecret` | `infra/identity/config.ts` |
@@ -27,8 +28,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ingressProblems } from "./ingress/config";
 import { z } from "zod";
 
-import { validateBackupsArgs, type BackupsArgs } from "./backups/args";
-import { BACKUP_SECRET_KEYS, backupsSchema, SIGNING_KEY_PATTERN, SIGNING_KEY_RULE, type BackupsConfig } from "./backups/config";
+import { BACKUP_SECRET_KEYS, backupsSchema, type BackupsConfig } from "./backups/config";
+import { backupProblems } from "./backups/from-config";
 import {
     databaseSchema,
     DATASTORE_SECRET_KEYS,
@@ -62,7 +63,7 @@ import {
     type MonitoringConfig,
     type SiemConfig,
 } from "./observability/config";
-import { NAMESPACE, type ServiceName } from "./runbook";
+import type { ServiceName } from "./runbook";
 import {
     INGRESS_DEFAULTS,
     ingressSchema,
@@ -94,6 +95,7 @@ const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecr
 
 export { ENVIRONMENTS, type Environment } from "./environment";
 export { quantityValue, type ServiceSettings } from "./services/config";
+export { backupsArgsFor, type BackupCloudFacts, type BackupSigningKeys } from "./backups/from-config";
 
 export const CONFIG_NAMESPACE = "med-agi";
 
@@ -109,6 +111,9 @@ export const SECRET_CONFIG_KEYS = [
     ...IDENTITY_SECRET_KEYS,
 ] as const;
 export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];
+
+/** The credentials that are set, read as Pulumi secrets (never as plain values). */
+export type SecretInputs = Partial<Record<SecretConfigKey, pulumi.Output<string>>>;
 
 /** The built-in defaults: the `dev` stack runs on these alone. Secure by default. */
 export const CONFIG_DEFAULTS = {
@@ -244,25 +249,14 @@ export interface RawConfigInput {
  * {@link ConfigValidationError} listing every problem, or returns the typed config.
  */
 export function parseConfig(input: RawConfigInput): PlatformConfig {
-    const raw: Record<string, unknown> = {};
-    const problems: ConfigProblem[] = [];
     const prefix = `${CONFIG_NAMESPACE}:`;
-    const plainText = new Set<string>();
+    const raw: Record<string, unknown> = {};
     for (const [fullKey, value] of Object.entries(input.values)) {
         if (!fullKey.startsWith(prefix)) continue; // other providers' config (aws:region, kubernetes:context)
         const key = fullKey.slice(prefix.length);
         raw[key] = STRING_KEYS.has(key) ? value : decode(value);
     }
-    for (const key of SECRET_CONFIG_KEYS) {
-        if (raw[key] !== undefined && !input.isSecret(`${prefix}${key}`)) {
-            problems.push({
-                path: key,
-                message: `${key}: a plain-text value is not allowed (it is a credential: set it with \`pulumi config set --secret ${prefix}${key} <value>\`)`,
-            });
-            raw[key] = undefined; // never echo it in later messages
-            plainText.add(key);
-        }
-    }
+    const { problems, plainText } = plainTextSecretProblems(raw, input.isSecret);
 
     // Keys the cloud layer derives are refused before the schema, so the message says where the value comes from.
     const environment = (ENVIRONMENTS as readonly unknown[]).includes(raw.environment) ? (raw.environment as Environment) : undefined;
@@ -276,28 +270,47 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
     const parsed = result.data;
     const services = resolveServices(parsed.release, parsed.serviceDefaults, parsed.services);
     const secretsSet = new Set(SECRET_CONFIG_KEYS.filter((key) => parsed[key] !== undefined));
+    problems.push(...parsedProblems(input, parsed, services, secretsSet, plainText));
+    if (problems.length > 0) throw new ConfigValidationError(input.stack, problems);
+    return platformConfig(input.stack, parsed, services, secretsSet);
+}
+
+/** Credentials set in plain text: refused without echoing them, and dropped from `raw` so no later message shows them. */
+function plainTextSecretProblems(
+    raw: Record<string, unknown>,
+    isSecret: (fullKey: string) => boolean,
+): { problems: ConfigProblem[]; plainText: Set<string> } {
+    const prefix = `${CONFIG_NAMESPACE}:`;
+    const problems: ConfigProblem[] = [];
+    const plainText = new Set<string>();
+    for (const key of SECRET_CONFIG_KEYS) {
+        if (raw[key] !== undefined && !isSecret(`${prefix}${key}`)) {
+            problems.push({
+                path: key,
+                message: `${key}: a plain-text value is not allowed (it is a credential: set it with \`pulumi config set --secret ${prefix}${key} <value>\`)`,
+            });
+            raw[key] = undefined; // never echo it in later messages
+            plainText.add(key);
+        }
+    }
+    return { problems, plainText };
+}
+
+/** Every component's rules over the parsed config, in the order they are reported. */
+function parsedProblems(
+    input: RawConfigInput,
+    parsed: ParsedConfig,
+    services: Record<ServiceName, ServiceSettings>,
+    secretsSet: ReadonlySet<SecretConfigKey>,
+    plainText: ReadonlySet<string>,
+): ConfigProblem[] {
     // A credential already refused as plain text is not reported again as missing.
     const notRefusedAsPlainText = (p: ConfigProblem): boolean => p.missingSecret === undefined || !plainText.has(p.missingSecret);
+    const problems: ConfigProblem[] = [];
     problems.push(...crossFieldProblems(input.stack, parsed, services));
     problems.push(...backupProblems(parsed, secretsSet).filter(notRefusedAsPlainText));
     problems.push(...inferenceProblems(parsed.environment, parsed.inference));
-    const cloudIssues = cloudProblems(parsed.cloud, parsed.environment);
-    problems.push(...cloudIssues);
-    // Capacity is judged on valid pools (known sizes and GPU families), so a bad pool is reported once.
-    if (parsed.cloud !== undefined && parsed.environment !== "dev" && cloudIssues.length === 0)
-        problems.push(...capacityProblems(capacityInput(parsed.cloud, parsed, services)));
-    if (parsed.cloud !== undefined && input.registryClaims !== undefined) {
-        const self = {
-            stack: input.stack,
-            accountId: parsed.cloud.accountId,
-            region: parsed.cloud.region,
-            creates: parsed.cloud.registry.create,
-            environment: parsed.environment,
-            ...(parsed.cloud.allowSharedAccount === undefined ? {} : { sharedAccountReason: parsed.cloud.allowSharedAccount.reason }),
-        };
-        problems.push(...registryOwnershipProblems(self, input.registryClaims));
-        problems.push(...sharedAccountProblems(self, input.registryClaims));
-    }
+    problems.push(...cloudLayerProblems(input, parsed, services));
     problems.push(
         ...identityProblems(
             { environment: parsed.environment, oidc: parsed.oidc, grafanaEnabled: parsed.monitoring.grafana.enabled },
@@ -318,19 +331,57 @@ export function parseConfig(input: RawConfigInput): PlatformConfig {
     problems.push(...ingressProblems(parsed.environment, parsed.ingress));
     problems.push(...dataStoreProblems(parsed.environment, parsed.dataStores));
     problems.push(...observabilityProblems(parsed, secretsSet).filter(notRefusedAsPlainText));
-    for (const key of requiredDataStoreSecrets(parsed.environment, parsed.cloud !== undefined, parsed.database.host).filter(
-        (k) => !secretsSet.has(k) && !plainText.has(k),
-    )) {
-        problems.push({
+    problems.push(...missingDatabaseSecretProblems(parsed, secretsSet, plainText));
+    return problems;
+}
+
+/** The cloud layer's settings, then (on valid pools) capacity, then which stack creates the ECR repositories. */
+function cloudLayerProblems(input: RawConfigInput, parsed: ParsedConfig, services: Record<ServiceName, ServiceSettings>): ConfigProblem[] {
+    const cloudIssues = cloudProblems(parsed.cloud, parsed.environment);
+    const problems = [...cloudIssues];
+    // Capacity is judged on valid pools (known sizes and GPU families), so a bad pool is reported once.
+    if (parsed.cloud !== undefined && parsed.environment !== "dev" && cloudIssues.length === 0)
+        problems.push(...capacityProblems(capacityInput(parsed.cloud, parsed, services)));
+    if (parsed.cloud !== undefined && input.registryClaims !== undefined) {
+        const self = {
+            stack: input.stack,
+            accountId: parsed.cloud.accountId,
+            region: parsed.cloud.region,
+            creates: parsed.cloud.registry.create,
+            environment: parsed.environment,
+            ...(parsed.cloud.allowSharedAccount === undefined ? {} : { sharedAccountReason: parsed.cloud.allowSharedAccount.reason }),
+        };
+        problems.push(...registryOwnershipProblems(self, input.registryClaims));
+        problems.push(...sharedAccountProblems(self, input.registryClaims));
+    }
+    return problems;
+}
+
+/** Without the cloud layer, the external database's admin password must be set (unless refused above as plain text). */
+function missingDatabaseSecretProblems(
+    parsed: ParsedConfig,
+    secretsSet: ReadonlySet<SecretConfigKey>,
+    plainText: ReadonlySet<string>,
+): ConfigProblem[] {
+    const prefix = `${CONFIG_NAMESPACE}:`;
+    return requiredDataStoreSecrets(parsed.environment, parsed.cloud !== undefined, parsed.database.host)
+        .filter((k) => !secretsSet.has(k) && !plainText.has(k))
+        .map((key) => ({
             path: key,
             message: `${key}: required in ${parsed.environment} without the cloud layer (the external database's admin password the PostgreSQL provider creates roles with: \`pulumi config set --secret ${prefix}${key} <value>\`)`,
             missingSecret: key,
-        });
-    }
-    if (problems.length > 0) throw new ConfigValidationError(input.stack, problems);
+        }));
+}
 
+/** The validated config the program reads. */
+function platformConfig(
+    stack: string,
+    parsed: ParsedConfig,
+    services: Record<ServiceName, ServiceSettings>,
+    secretsSet: ReadonlySet<SecretConfigKey>,
+): PlatformConfig {
     return {
-        stack: input.stack,
+        stack,
         environment: parsed.environment,
         release: parsed.release,
         registry: parsed.registry,
@@ -445,163 +496,6 @@ function crossFieldProblems(stack: string, parsed: ParsedConfig, services: Recor
     }
     out.push(...serviceProblems(parsed.environment, parsed.services, services));
     return out;
-}
-
-/** What the backup jobs take from the cloud layer in staging/prod (a subset of the CloudLayer's outputs). */
-export interface BackupCloudFacts {
-    readonly region: string;
-    readonly buckets: { readonly models: pulumi.Input<string>; readonly backups: pulumi.Input<string> };
-    readonly database: { readonly host: pulumi.Input<string>; readonly port: pulumi.Input<number> };
-    readonly roles: Readonly<Record<"postgresBackup" | "modelBackup" | "configBackup" | "backupRestore", pulumi.Input<string>>>;
-}
-
-/** The manifest signing keys as the program reads them (Pulumi secrets). */
-export interface BackupSigningKeys {
-    readonly backupSigningKey?: pulumi.Input<string>;
-    readonly backupSigningKeyPrevious?: pulumi.Input<string>;
-}
-
-/**
- * The backup jobs' arguments for this config, or undefined when no backup jobs
- * are deployed (backups disabled, or no database yet — dev before the data
- * store layer). In staging/prod the database, buckets and roles come from the
- * cloud layer (`cloud`). `secrets` carries the manifest signing keys;
- * `parseConfig` has already refused a config that deploys backups without one.
- */
-export function backupsArgsFor(
-    config: Pick<PlatformConfig, "environment" | "release" | "database" | "objectStorage" | "backups">,
-    secrets: BackupSigningKeys,
-    cloud?: BackupCloudFacts,
-): BackupsArgs | undefined {
-    const { database, objectStorage: s3 } = config;
-    if (!config.backups.enabled || (cloud === undefined && database.host === undefined)) return undefined;
-    if (secrets.backupSigningKey === undefined) {
-        throw new Error(
-            "backupsArgsFor: backupSigningKey is required when backup jobs are deployed (pulumi config set --secret med-agi:backupSigningKey)",
-        );
-    }
-    const signing = {
-        signingKey: secrets.backupSigningKey,
-        ...(secrets.backupSigningKeyPrevious === undefined ? {} : { previousSigningKey: secrets.backupSigningKeyPrevious }),
-    };
-    if (cloud !== undefined) {
-        return {
-            environment: config.environment,
-            namespace: NAMESPACE,
-            postgres: { host: cloud.database.host, port: cloud.database.port, passwordSecret: database.passwordSecret },
-            s3: {
-                backupBucket: cloud.buckets.backups,
-                modelBucket: cloud.buckets.models,
-                region: cloud.region,
-                roleArn: cloud.roles.postgresBackup,
-                modelRoleArn: cloud.roles.modelBackup,
-                configRoleArn: cloud.roles.configBackup,
-                restoreRoleArn: cloud.roles.backupRestore,
-                // Object Lock and the lifecycle rule hold the 30 days; the writer roles cannot delete.
-                retention: "bucket",
-            },
-            ...signing,
-            config: config.backups,
-            version: config.release,
-        };
-    }
-    if (database.host === undefined) return undefined;
-    return {
-        environment: config.environment,
-        namespace: NAMESPACE,
-        postgres: { host: database.host, port: database.port, passwordSecret: database.passwordSecret },
-        s3: {
-            backupBucket: s3.backupBucket,
-            modelBucket: s3.modelBucket,
-            region: s3.region,
-            ...(s3.endpointUrl === undefined ? {} : { endpointUrl: s3.endpointUrl }),
-            ...(s3.roleArn === undefined ? {} : { roleArn: s3.roleArn }),
-            ...(s3.credentialsSecret === undefined ? {} : { credentialsSecret: { name: s3.credentialsSecret } }),
-        },
-        signingKey: secrets.backupSigningKey,
-        ...(secrets.backupSigningKeyPrevious === undefined ? {} : { previousSigningKey: secrets.backupSigningKeyPrevious }),
-        config: config.backups,
-        version: config.release,
-    };
-}
-
-/** Stand-ins for the cloud layer's outputs, used only to validate the backup settings before anything exists. */
-const CLOUD_STAND_INS: BackupCloudFacts = {
-    region: "us-east-1",
-    buckets: { models: "derived", backups: "derived" },
-    database: { host: "derived", port: 5432 },
-    roles: { postgresBackup: "derived", modelBackup: "derived", configBackup: "derived", backupRestore: "derived" },
-};
-
-/** Where the backup component's argument paths live in stack config. */
-const BACKUP_ARG_KEYS: readonly [string, string][] = [
-    ["backups.s3", "objectStorage"],
-    ["backups.postgres", "database"],
-    ["backups.signingKey", "backupSigningKey"],
-];
-
-/** The backup jobs' rules, checked here so a bad value stops the program before anything is registered. */
-function backupProblems(parsed: ParsedConfig, secretsSet: ReadonlySet<SecretConfigKey>): ConfigProblem[] {
-    const out: ConfigProblem[] = [];
-    // The values are credentials: their format is reported, never the value.
-    for (const key of BACKUP_SECRET_KEYS) {
-        const value = parsed[key];
-        if (value !== undefined && !SIGNING_KEY_PATTERN.test(value)) {
-            out.push({ path: key, message: `${key}: must be ${SIGNING_KEY_RULE}; the value is not shown` });
-        }
-    }
-    if (parsed.backupSigningKeyPrevious !== undefined && parsed.backupSigningKeyPrevious === parsed.backupSigningKey) {
-        out.push({
-            path: "backupSigningKeyPrevious",
-            message:
-                "backupSigningKeyPrevious: equals backupSigningKey (after a rotation it holds the old key; unset it once no run signed with the old key is kept)",
-        });
-    }
-    // Every stack has a database now (in-cluster in dev, RDS in the cloud), so backups
-    // are deployed whenever enabled. dev generates its key when none is set (the
-    // program keeps it in the stack's encrypted state); staging and prod must set one.
-    if (parsed.backups.enabled && parsed.environment !== "dev" && !secretsSet.has("backupSigningKey")) {
-        out.push({
-            path: "backupSigningKey",
-            message:
-                'backupSigningKey: is required while backup jobs are deployed (the HMAC key that signs every backup manifest, kept out of the bucket so a forged backup is refused); set it with: pulumi config set --secret med-agi:backupSigningKey "$(openssl rand -hex 32)"',
-            missingSecret: "backupSigningKey",
-        });
-    }
-    // The component's own rules, against stand-ins for what the cloud layer or the
-    // data stores provide; the signing key's presence and format are checked above.
-    const standIn = { backupSigningKey: "checked-above-not-a-real-key-0000" };
-    const args = backupsArgsFor(
-        parsed.environment === "dev" ? withInClusterStores(parsed) : parsed,
-        standIn,
-        parsed.environment === "dev" ? undefined : CLOUD_STAND_INS,
-    );
-    if (args === undefined) return out;
-    return [
-        ...out,
-        ...validateBackupsArgs(args).map((message) => {
-            const mapped = BACKUP_ARG_KEYS.reduce(
-                (m, [from, to]) => (m.startsWith(`${from}.`) || m.startsWith(`${from}:`) ? to + m.slice(from.length) : m),
-                message,
-            );
-            return { path: mapped.slice(0, mapped.indexOf(":")), message: mapped };
-        }),
-    ];
-}
-
-/**
- * dev's backups run against the in-cluster stores (infra/datastores): the
- * CloudNativePG server and the S3-compatible store with its generated key pair,
- * unless the stack points them elsewhere. Stand-ins for validation only.
- */
-function withInClusterStores(parsed: ParsedConfig): ParsedConfig {
-    const s3 = parsed.objectStorage;
-    return {
-        ...parsed,
-        database: { ...parsed.database, host: parsed.database.host ?? "med-agi-postgres" },
-        objectStorage:
-            s3.credentialsSecret === undefined && s3.roleArn === undefined ? { ...s3, credentialsSecret: "object-store-credentials" } : s3,
-    };
 }
 
 /** The observability component's cross-field rules, as config problems; a missing credential is tagged. */

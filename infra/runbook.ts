@@ -201,7 +201,7 @@ export const LOG_ROTATION = {
 export const RUNBOOK_DOC_PATH = "docs/runbook.md";
 
 // ---------------------------------------------------------------------------
-// Observability (issue 3): the alerts behind the runbook's "Maintenance Tasks"
+// Observability: the alerts behind the runbook's "Maintenance Tasks"
 // checks that an operator otherwise does by hand. The runbook names the checks
 // but gives no numbers; every value below is "chosen" and documented in
 // docs/observability.md.
@@ -249,7 +249,7 @@ export const MAINTENANCE_ALERT_FOR = {
 } as const;
 
 /**
- * Health of the data stores (issue 10 "Observability joins up"): chosen
+ * Health of the data stores, which the alerts and dashboards read: chosen
  * values, documented in docs/observability.md.
  * - `replicationLagSeconds`: a CloudNativePG standby more than 30 s behind its
  *   primary loses up to that much on a failover.

@@ -389,7 +389,7 @@ export const ECK_ELASTICSEARCH_TYPE = "kubernetes:elasticsearch.k8s.elastic.co/v
  * Slow starters: Triton loads every model from the repository before it
  * is live (minutes for large models, longer from S3), and Elasticsearch
  * recovers its shards after a restart. A liveness probe alone kills them
- * while they start (issue 19, finding 11).
+ * while they start.
  */
 export const SLOW_START_DEFAULTS = {
     /** Image repositories (the last path segment, before `:`/`@`) whose containers start slowly. */

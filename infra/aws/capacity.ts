@@ -2,7 +2,7 @@
  * Does the largest pod scheduled to a pool fit one of its nodes, after the
  * DaemonSets that run on every node of that pool? And can the GPU pool hold
  * Triton's HPA maximum? Config validation asks this before anything is
- * created (issue 18, finding 7): a pod that fits no node stays Pending, and
+ * created: a pod that fits no node stays Pending, and
  * Cluster Autoscaler cannot help (no node group would fit it either).
  */
 import { problem, type ConfigProblem } from "../validation";

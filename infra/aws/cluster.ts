@@ -14,7 +14,7 @@ import { KUBERNETES_VERSIONS } from "./config";
 import { serviceTrustPolicy } from "./iam";
 import { rotatingKmsKey } from "./kms";
 
-/** Control-plane logs shipped to CloudWatch (issue 8); `audit` feeds the SIEM path. */
+/** Control-plane logs shipped to CloudWatch; `audit` feeds the SIEM path. */
 export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator"] as const;
 
 /** The access policy each admin role gets, cluster-wide. */

@@ -1,5 +1,5 @@
 /**
- * VPC endpoint policies (issue 19, finding 5): what may pass each endpoint,
+ * VPC endpoint policies: what may pass each endpoint,
  * whoever calls it. IAM decides what a role may do; the endpoint policy
  * decides where data may go from this VPC, so a compromised pod with valid
  * credentials (the database dump of `postgres-backup`, the DICOM images

@@ -16,7 +16,7 @@ import { serviceTrustPolicy } from "./iam";
 /** The label every pool carries with its name; the Triton Deployment selects `triton-gpu`. */
 export const POOL_LABEL = "med-agi.io/pool";
 
-/** What the Triton component schedules by (issue 8: exported for infra/inference/). */
+/** What the Triton component schedules by (exported for infra/inference/). */
 export const GPU_POOL = {
     /** Node label key/value the Triton Deployment's nodeSelector uses. */
     label: { key: POOL_LABEL, value: "triton-gpu" },

@@ -1,6 +1,6 @@
 /**
  * The deploy runner: a self-hosted GitHub Actions runner inside the VPC, so
- * that `pulumi up` reaches what it manages (issue 18, finding 6). The EKS API
+ * that `pulumi up` reaches what it manages. The EKS API
  * is private (public only to the operators' CIDRs) and RDS admits only the
  * cluster; a hosted `ubuntu-latest` runner reaches neither.
  *

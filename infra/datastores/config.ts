@@ -3,7 +3,7 @@
  * `infra/config.ts` under the keys `database` and `objectStorage`. The data
  * store and cloud layers will provide them (DESIGN.md); until then, and for
  * external ones, they are configured here. Today the backup jobs read them
- * (`backupsArgsFor` in `infra/config.ts`).
+ * (`backupsArgsFor` in `infra/backups/from-config.ts`).
  */
 import { z } from "zod";
 

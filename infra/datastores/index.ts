@@ -1,5 +1,5 @@
 /**
- * The data stores of one stack (issue 10): PostgreSQL (CloudNativePG in dev,
+ * The data stores of one stack: PostgreSQL (CloudNativePG in dev,
  * the configured/RDS server elsewhere) with its least-privilege roles,
  * Elasticsearch on ECK, and in dev the S3-compatible store in MinIO's role.
  * Every volume uses the Retain StorageClass; prod protects what holds data.
@@ -80,7 +80,7 @@ export interface DataStoresArgs {
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
-/** Search endpoint and credentials, from one place (issue 10 "Wiring"). */
+/** Search endpoint and credentials, from one place: the services read them here. */
 export interface ElasticsearchConnection {
     readonly url: string;
     /** Per service: the Secret it loads with `envFrom` (ELASTICSEARCH_USERNAME, ELASTICSEARCH_PASSWORD). */
@@ -111,132 +111,23 @@ export class DataStores extends pulumi.ComponentResource {
     constructor(name: string, args: DataStoresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("med-agi:datastores:DataStores", name, {}, opts);
         const cfg = args.config;
-        const stateful = { protect: args.protect, retainOnDelete: args.protect };
-        const base = { parent: this, provider: args.k8sProvider, dependsOn: args.dependsOn ?? [] };
+        const ctx: StepContext = {
+            name,
+            parent: this,
+            stateful: { protect: args.protect, retainOnDelete: args.protect },
+            base: { parent: this, provider: args.k8sProvider, dependsOn: args.dependsOn ?? [] },
+        };
         const storageClass = new k8s.storage.v1.StorageClass(
             `${name}-storageclass`,
             retainStorageClass(args.environment, cfg.storageProvisioner),
-            {
-                ...base,
-                ...stateful,
-            },
+            { ...ctx.base, ...ctx.stateful },
         );
-        const storageClassName = storageClass.metadata.name;
         const dev = args.environment === "dev";
-
-        this.postgres = new PostgresDatabase(
-            `${name}-postgres`,
-            {
-                server: args.externalPostgres ?? {
-                    kind: "in-cluster",
-                    instances: cfg.postgres.instances,
-                    storageSize: cfg.postgres.storageSize,
-                    storageClass: storageClassName,
-                    admin: {
-                        ...(cfg.postgres.adminHost === undefined ? {} : { host: cfg.postgres.adminHost }),
-                        ...(cfg.postgres.adminPort === undefined ? {} : { port: cfg.postgres.adminPort }),
-                    },
-                },
-                protect: args.protect,
-                k8sProvider: args.k8sProvider,
-                dependsOn: [...(args.dependsOn ?? []), storageClass],
-            },
-            { parent: this },
-        );
-
-        const eck = new k8s.helm.v3.Release(
-            `${name}-eck-operator`,
-            {
-                name: "elastic-operator",
-                chart: DATASTORE_CHARTS.eckOperator.chart,
-                version: DATASTORE_CHARTS.eckOperator.version,
-                repositoryOpts: { repo: DATASTORE_CHARTS.eckOperator.repo },
-                namespace: OPERATOR_NAMESPACES.eck,
-                createNamespace: true,
-                atomic: true,
-                values: eckOperatorValues(),
-            },
-            base,
-        );
-        // Zone awareness (prod) copies each node's zone label onto the Elasticsearch pods: the operator's one
-        // cluster-scoped right, read-only on nodes (spec.ts eckNodeReaderRules; docs/identity.md).
+        this.postgres = declarePostgres(ctx, args, storageClass);
+        // Zone awareness (prod) copies each node's zone label onto the Elasticsearch pods.
         const zoneAware = args.environment === "prod";
-        const eckNodeReader: pulumi.Resource[] = [];
-        if (zoneAware) {
-            const labels = { "app.kubernetes.io/part-of": "med-agi" };
-            const role = new k8s.rbac.v1.ClusterRole(
-                `${name}-eck-node-reader`,
-                { metadata: { name: ECK_NODE_READER, labels }, rules: eckNodeReaderRules() },
-                base,
-            );
-            eckNodeReader.push(
-                role,
-                new k8s.rbac.v1.ClusterRoleBinding(
-                    `${name}-eck-node-reader`,
-                    {
-                        metadata: { name: ECK_NODE_READER, labels },
-                        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: ECK_NODE_READER },
-                        subjects: [{ kind: "ServiceAccount", name: ECK_OPERATOR_SERVICE_ACCOUNT, namespace: OPERATOR_NAMESPACES.eck }],
-                    },
-                    { ...base, dependsOn: [role] },
-                ),
-            );
-        }
-        // Search users: one per service, the exporter and the lifecycle Job, each with its own role (users.ts).
-        const users = searchUsers(SEARCH_SERVICES);
-        const rolesSecret = new k8s.core.v1.Secret(
-            `${name}-search-roles`,
-            {
-                metadata: { name: SEARCH_ROLES_SECRET, namespace: NAMESPACE, labels: { "app.kubernetes.io/part-of": "med-agi" } },
-                type: "Opaque",
-                stringData: { "roles.yml": rolesYaml(users) },
-            },
-            base,
-        );
-        const clientSecrets: Partial<Record<ServiceName, string>> = {};
-        const userSecrets: k8s.core.v1.Secret[] = [];
-        for (const user of users) {
-            const password = new random.RandomPassword(
-                `${name}-search-password-${user.username}`,
-                { length: 32, special: false },
-                { parent: this },
-            );
-            userSecrets.push(
-                new k8s.core.v1.Secret(
-                    `${name}-search-user-${user.username}`,
-                    {
-                        metadata: {
-                            name: user.fileRealmSecret,
-                            namespace: NAMESPACE,
-                            labels: { "app.kubernetes.io/part-of": "med-agi", "med-agi/search-user": user.username },
-                        },
-                        // ECK's file realm: `username`, `password` (ECK hashes it) and the comma-separated `roles`.
-                        type: "kubernetes.io/basic-auth",
-                        stringData: { username: user.username, password: password.result, roles: user.username },
-                    },
-                    base,
-                ),
-            );
-            const service = user.service;
-            if (service !== undefined) {
-                const secretName = searchClientSecretName(service);
-                clientSecrets[service] = secretName;
-                new k8s.core.v1.Secret(
-                    `${name}-search-client-${service}`,
-                    {
-                        metadata: {
-                            name: secretName,
-                            namespace: NAMESPACE,
-                            labels: { "app.kubernetes.io/part-of": "med-agi", "med-agi/search-user": user.username },
-                        },
-                        type: "Opaque",
-                        stringData: { ELASTICSEARCH_USERNAME: user.username, ELASTICSEARCH_PASSWORD: password.result },
-                    },
-                    base,
-                );
-            }
-        }
-
+        const eck = declareEckOperator(ctx, zoneAware);
+        const search = declareSearchUsers(ctx);
         const nodes = cfg.elasticsearch.nodes ?? (dev ? 1 : 3);
         const elasticsearch = new k8s.apiextensions.CustomResource(
             `${name}-elasticsearch`,
@@ -244,60 +135,24 @@ export class DataStores extends pulumi.ComponentResource {
                 apiVersion: "elasticsearch.k8s.elastic.co/v1",
                 kind: "Elasticsearch",
                 metadata: { name: ELASTICSEARCH_NAME, namespace: NAMESPACE, labels: { "app.kubernetes.io/part-of": "med-agi" } },
-                spec: storageClassName.apply((sc) =>
+                spec: storageClass.metadata.name.apply((sc) =>
                     elasticsearchSpec({
                         nodes,
                         storageSize: cfg.elasticsearch.storageSize,
                         storageClass: sc,
                         zoneAware,
                         keepVolumesOnDelete: !dev,
-                        auth: searchAuthSpec(users),
+                        auth: searchAuthSpec(search.users),
                     }),
                 ),
             },
-            { ...base, ...stateful, dependsOn: [eck, ...eckNodeReader, storageClass, rolesSecret, ...userSecrets] },
+            { ...ctx.base, ...ctx.stateful, dependsOn: [...eck, storageClass, ...search.resources] },
         );
-
-        // Index lifecycle: a Job named after the documents' hash PUTs the ILM policies and templates (lifecycle.ts).
         const retention = resolveSearchRetention(args.environment, cfg.elasticsearch.retention);
-        const lifecycleData = lifecycleConfigData(lifecycleRequests(retention, nodes > 1 ? 1 : 0));
-        const lifecycle = lifecycleName(lifecycleData);
-        const lifecycleAccount = new k8s.core.v1.ServiceAccount(
-            `${name}-search-lifecycle`,
-            {
-                metadata: {
-                    name: LIFECYCLE_SERVICE_ACCOUNT,
-                    namespace: NAMESPACE,
-                    labels: selectorLabels(LIFECYCLE_NAME),
-                },
-                automountServiceAccountToken: false,
-            },
-            base,
-        );
-        const lifecycleConfig = new k8s.core.v1.ConfigMap(
-            `${name}-search-lifecycle`,
-            {
-                metadata: { name: lifecycle, namespace: NAMESPACE, labels: { "app.kubernetes.io/part-of": "med-agi" } },
-                immutable: true,
-                data: lifecycleData,
-            },
-            base,
-        );
-        new k8s.batch.v1.Job(
-            `${name}-search-lifecycle`,
-            {
-                metadata: {
-                    name: lifecycle,
-                    namespace: NAMESPACE,
-                    labels: { ...selectorLabels(LIFECYCLE_NAME), "app.kubernetes.io/instance": lifecycle },
-                },
-                spec: lifecycleJobSpec(lifecycle),
-            },
-            { ...base, dependsOn: [elasticsearch, lifecycleConfig, lifecycleAccount], customTimeouts: { create: "30m" } },
-        );
+        declareSearchLifecycle(ctx, elasticsearch, lifecycleConfigData(lifecycleRequests(retention, nodes > 1 ? 1 : 0)));
         this.elasticsearch = {
             url: ELASTICSEARCH_URL,
-            clientSecrets,
+            clientSecrets: search.clientSecrets,
             ca: ELASTICSEARCH_CA,
             caMountPath: ELASTICSEARCH_CA_MOUNT_PATH,
             exporterSecret: EXPORTER_SEARCH_USER.fileRealmSecret,
@@ -305,64 +160,8 @@ export class DataStores extends pulumi.ComponentResource {
             retention,
         };
         this.elasticsearchUrl = ELASTICSEARCH_URL;
-        const statefulSets = [ELASTICSEARCH_STATEFULSET];
-
-        this.objectStore = undefined;
-        if (dev) {
-            const impl = cfg.objectStore.implementation;
-            const image = impl === "seaweedfs" ? undefined : (cfg.objectStore.image ?? DATASTORE_IMAGES.minioCommunity);
-            const why = image === undefined ? undefined : unmaintainedImage(image);
-            if (why !== undefined) {
-                void pulumi.log.warn(
-                    `dataStores.objectStore: image ${image} is unmaintained (${why}); select seaweedfs or a maintained build`,
-                    this,
-                );
-            }
-            const accessKey = new random.RandomString(
-                `${name}-s3-access-key`,
-                { length: 20, special: false, upper: true },
-                { parent: this },
-            );
-            const secretKey = new random.RandomPassword(`${name}-s3-secret-key`, { length: 40, special: false }, { parent: this });
-            const creds = new k8s.core.v1.Secret(
-                `${name}-s3-credentials`,
-                {
-                    metadata: {
-                        name: OBJECT_STORE_CREDENTIALS_SECRET,
-                        namespace: NAMESPACE,
-                        labels: { "app.kubernetes.io/part-of": "med-agi" },
-                    },
-                    type: "Opaque",
-                    stringData: { [ACCESS_KEY_KEY]: accessKey.result, [SECRET_KEY_KEY]: secretKey.result },
-                },
-                base,
-            );
-            const chart = objectStoreChart(impl);
-            new k8s.helm.v3.Release(
-                `${name}-object-store`,
-                {
-                    name: OBJECT_STORE_RELEASE[impl],
-                    chart: chart.chart,
-                    version: chart.version,
-                    repositoryOpts: { repo: chart.repo },
-                    namespace: NAMESPACE,
-                    atomic: true,
-                    values: storageClassName.apply((sc) => {
-                        const o = {
-                            buckets: args.buckets,
-                            storageSize: cfg.objectStore.storageSize,
-                            storageClass: sc,
-                            ...(image === undefined ? {} : { image }),
-                        };
-                        return impl === "seaweedfs" ? seaweedfsValues(o) : minioValues(impl, o);
-                    }),
-                },
-                { ...base, ...stateful, dependsOn: [creds, storageClass] },
-            );
-            statefulSets.push(...objectStoreStatefulSets(impl));
-            this.objectStore = { endpointUrl: objectStoreEndpoint(impl), credentialsSecret: OBJECT_STORE_CREDENTIALS_SECRET };
-        }
-        this.statefulSets = statefulSets;
+        this.objectStore = dev ? declareObjectStore(ctx, args, storageClass) : undefined;
+        this.statefulSets = [ELASTICSEARCH_STATEFULSET, ...(dev ? objectStoreStatefulSets(cfg.objectStore.implementation) : [])];
         this.health = dataStoreHealthTargets({
             ...(args.externalPostgres === undefined ? { postgresInstances: cfg.postgres.instances } : {}),
             elasticsearchNodes: nodes,
@@ -373,3 +172,225 @@ export class DataStores extends pulumi.ComponentResource {
 }
 
 export { DATA_STORAGE_CLASS };
+
+/** What every step of {@link DataStores} registers its children with. */
+interface StepContext {
+    readonly name: string;
+    readonly parent: pulumi.Resource;
+    /** protect + retainOnDelete on the stateful resources (prod). */
+    readonly stateful: { readonly protect: boolean; readonly retainOnDelete: boolean };
+    readonly base: pulumi.CustomResourceOptions & { readonly dependsOn: pulumi.Input<pulumi.Resource>[] };
+}
+
+/** PostgreSQL: the external server when given (RDS), else CloudNativePG on the Retain StorageClass. */
+function declarePostgres(ctx: StepContext, args: DataStoresArgs, storageClass: k8s.storage.v1.StorageClass): PostgresDatabase {
+    const pg = args.config.postgres;
+    return new PostgresDatabase(
+        `${ctx.name}-postgres`,
+        {
+            server: args.externalPostgres ?? {
+                kind: "in-cluster",
+                instances: pg.instances,
+                storageSize: pg.storageSize,
+                storageClass: storageClass.metadata.name,
+                admin: {
+                    ...(pg.adminHost === undefined ? {} : { host: pg.adminHost }),
+                    ...(pg.adminPort === undefined ? {} : { port: pg.adminPort }),
+                },
+            },
+            protect: args.protect,
+            k8sProvider: args.k8sProvider,
+            dependsOn: [...(args.dependsOn ?? []), storageClass],
+        },
+        { parent: ctx.parent },
+    );
+}
+
+/**
+ * The ECK operator; with zone awareness, its one cluster-scoped right, read-only on nodes
+ * (spec.ts eckNodeReaderRules; docs/identity.md). Returns what Elasticsearch waits on.
+ */
+function declareEckOperator(ctx: StepContext, zoneAware: boolean): pulumi.Resource[] {
+    const eck = new k8s.helm.v3.Release(
+        `${ctx.name}-eck-operator`,
+        {
+            name: "elastic-operator",
+            chart: DATASTORE_CHARTS.eckOperator.chart,
+            version: DATASTORE_CHARTS.eckOperator.version,
+            repositoryOpts: { repo: DATASTORE_CHARTS.eckOperator.repo },
+            namespace: OPERATOR_NAMESPACES.eck,
+            createNamespace: true,
+            atomic: true,
+            values: eckOperatorValues(),
+        },
+        ctx.base,
+    );
+    if (!zoneAware) return [eck];
+    const labels = { "app.kubernetes.io/part-of": "med-agi" };
+    const role = new k8s.rbac.v1.ClusterRole(
+        `${ctx.name}-eck-node-reader`,
+        { metadata: { name: ECK_NODE_READER, labels }, rules: eckNodeReaderRules() },
+        ctx.base,
+    );
+    const binding = new k8s.rbac.v1.ClusterRoleBinding(
+        `${ctx.name}-eck-node-reader`,
+        {
+            metadata: { name: ECK_NODE_READER, labels },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: ECK_NODE_READER },
+            subjects: [{ kind: "ServiceAccount", name: ECK_OPERATOR_SERVICE_ACCOUNT, namespace: OPERATOR_NAMESPACES.eck }],
+        },
+        { ...ctx.base, dependsOn: [role] },
+    );
+    return [eck, role, binding];
+}
+
+/**
+ * Search users: one per service, the exporter and the lifecycle Job, each with its own role (users.ts).
+ * Returns the users, the Secrets Elasticsearch waits on (roles, then the file-realm users) and each service's client Secret.
+ */
+function declareSearchUsers(ctx: StepContext): {
+    users: ReturnType<typeof searchUsers>;
+    resources: k8s.core.v1.Secret[];
+    clientSecrets: Partial<Record<ServiceName, string>>;
+} {
+    const users = searchUsers(SEARCH_SERVICES);
+    const rolesSecret = new k8s.core.v1.Secret(
+        `${ctx.name}-search-roles`,
+        {
+            metadata: { name: SEARCH_ROLES_SECRET, namespace: NAMESPACE, labels: { "app.kubernetes.io/part-of": "med-agi" } },
+            type: "Opaque",
+            stringData: { "roles.yml": rolesYaml(users) },
+        },
+        ctx.base,
+    );
+    const clientSecrets: Partial<Record<ServiceName, string>> = {};
+    const userSecrets: k8s.core.v1.Secret[] = [];
+    for (const user of users) {
+        const password = new random.RandomPassword(
+            `${ctx.name}-search-password-${user.username}`,
+            { length: 32, special: false },
+            { parent: ctx.parent },
+        );
+        const userLabels = { "app.kubernetes.io/part-of": "med-agi", "med-agi/search-user": user.username };
+        userSecrets.push(
+            new k8s.core.v1.Secret(
+                `${ctx.name}-search-user-${user.username}`,
+                {
+                    metadata: { name: user.fileRealmSecret, namespace: NAMESPACE, labels: userLabels },
+                    // ECK's file realm: `username`, `password` (ECK hashes it) and the comma-separated `roles`.
+                    type: "kubernetes.io/basic-auth",
+                    stringData: { username: user.username, password: password.result, roles: user.username },
+                },
+                ctx.base,
+            ),
+        );
+        const service = user.service;
+        if (service === undefined) continue;
+        clientSecrets[service] = searchClientSecretName(service);
+        new k8s.core.v1.Secret(
+            `${ctx.name}-search-client-${service}`,
+            {
+                metadata: { name: clientSecrets[service], namespace: NAMESPACE, labels: userLabels },
+                type: "Opaque",
+                stringData: { ELASTICSEARCH_USERNAME: user.username, ELASTICSEARCH_PASSWORD: password.result },
+            },
+            ctx.base,
+        );
+    }
+    return { users, resources: [rolesSecret, ...userSecrets], clientSecrets };
+}
+
+/** Index lifecycle: a Job named after the documents' hash PUTs the ILM policies and templates (lifecycle.ts). */
+function declareSearchLifecycle(ctx: StepContext, elasticsearch: pulumi.Resource, lifecycleData: Record<string, string>): void {
+    const lifecycle = lifecycleName(lifecycleData);
+    const lifecycleAccount = new k8s.core.v1.ServiceAccount(
+        `${ctx.name}-search-lifecycle`,
+        {
+            metadata: { name: LIFECYCLE_SERVICE_ACCOUNT, namespace: NAMESPACE, labels: selectorLabels(LIFECYCLE_NAME) },
+            automountServiceAccountToken: false,
+        },
+        ctx.base,
+    );
+    const lifecycleConfig = new k8s.core.v1.ConfigMap(
+        `${ctx.name}-search-lifecycle`,
+        {
+            metadata: { name: lifecycle, namespace: NAMESPACE, labels: { "app.kubernetes.io/part-of": "med-agi" } },
+            immutable: true,
+            data: lifecycleData,
+        },
+        ctx.base,
+    );
+    new k8s.batch.v1.Job(
+        `${ctx.name}-search-lifecycle`,
+        {
+            metadata: {
+                name: lifecycle,
+                namespace: NAMESPACE,
+                labels: { ...selectorLabels(LIFECYCLE_NAME), "app.kubernetes.io/instance": lifecycle },
+            },
+            spec: lifecycleJobSpec(lifecycle),
+        },
+        { ...ctx.base, dependsOn: [elasticsearch, lifecycleConfig, lifecycleAccount], customTimeouts: { create: "30m" } },
+    );
+}
+
+/** dev: the S3-compatible store (SeaweedFS or a MinIO build) with a generated key pair; returns its endpoint and credentials Secret. */
+function declareObjectStore(
+    ctx: StepContext,
+    args: DataStoresArgs,
+    storageClass: k8s.storage.v1.StorageClass,
+): { readonly endpointUrl: string; readonly credentialsSecret: string } {
+    const cfg = args.config.objectStore;
+    const impl = cfg.implementation;
+    const image = impl === "seaweedfs" ? undefined : (cfg.image ?? DATASTORE_IMAGES.minioCommunity);
+    const why = image === undefined ? undefined : unmaintainedImage(image);
+    if (why !== undefined) {
+        void pulumi.log.warn(
+            `dataStores.objectStore: image ${image} is unmaintained (${why}); select seaweedfs or a maintained build`,
+            ctx.parent,
+        );
+    }
+    const creds = objectStoreCredentials(ctx);
+    const chart = objectStoreChart(impl);
+    new k8s.helm.v3.Release(
+        `${ctx.name}-object-store`,
+        {
+            name: OBJECT_STORE_RELEASE[impl],
+            chart: chart.chart,
+            version: chart.version,
+            repositoryOpts: { repo: chart.repo },
+            namespace: NAMESPACE,
+            atomic: true,
+            values: storageClass.metadata.name.apply((sc) => {
+                const o = {
+                    buckets: args.buckets,
+                    storageSize: cfg.storageSize,
+                    storageClass: sc,
+                    ...(image === undefined ? {} : { image }),
+                };
+                return impl === "seaweedfs" ? seaweedfsValues(o) : minioValues(impl, o);
+            }),
+        },
+        { ...ctx.base, ...ctx.stateful, dependsOn: [creds, storageClass] },
+    );
+    return { endpointUrl: objectStoreEndpoint(impl), credentialsSecret: OBJECT_STORE_CREDENTIALS_SECRET };
+}
+
+/** The object store's generated access key pair, as the Secret the store and its clients read. */
+function objectStoreCredentials(ctx: StepContext): k8s.core.v1.Secret {
+    const accessKey = new random.RandomString(
+        `${ctx.name}-s3-access-key`,
+        { length: 20, special: false, upper: true },
+        { parent: ctx.parent },
+    );
+    const secretKey = new random.RandomPassword(`${ctx.name}-s3-secret-key`, { length: 40, special: false }, { parent: ctx.parent });
+    return new k8s.core.v1.Secret(
+        `${ctx.name}-s3-credentials`,
+        {
+            metadata: { name: OBJECT_STORE_CREDENTIALS_SECRET, namespace: NAMESPACE, labels: { "app.kubernetes.io/part-of": "med-agi" } },
+            type: "Opaque",
+            stringData: { [ACCESS_KEY_KEY]: accessKey.result, [SECRET_KEY_KEY]: secretKey.result },
+        },
+        ctx.base,
+    );
+}

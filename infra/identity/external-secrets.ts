@@ -10,7 +10,7 @@
  * ServiceAccount `external-secrets-aws` in `med-agi`, which may read exactly
  * the secrets listed here (infra/aws/iam.ts `externalSecretsPolicy`).
  *
- * Nothing of the chart keeps a cluster-wide right (issue 19, finding 3):
+ * Nothing of the chart keeps a cluster-wide right:
  * the cert-controller (a ClusterRole that reads every Secret) and the
  * webhook it serves certificates to are off, the servicebindings
  * ClusterRole is off, and the controller's `serviceaccounts/token` create

@@ -90,173 +90,196 @@ export class Identity extends pulumi.ComponentResource {
     constructor(name: string, args: IdentityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("med-agi:identity:Identity", name, {}, opts);
         const child = { parent: this };
-        const labels = { "app.kubernetes.io/part-of": "med-agi", "app.kubernetes.io/managed-by": "pulumi" };
-        this.prerequisites = [];
-
-        // --- HSTS header for the Ingresses of med-agi (Grafana's namespace gets its copy from Observability) ---
-        if (args.ingress !== undefined) {
-            this.prerequisites.push(
-                new k8s.core.v1.ConfigMap(
-                    `${name}-security-headers`,
-                    {
-                        metadata: { name: SECURITY_HEADERS_CONFIGMAP, namespace: NAMESPACE, labels },
-                        data: securityHeaders(args.ingress.hsts),
-                    },
-                    child,
-                ),
-            );
-        }
-
-        // --- Grafana: its sidecars read ConfigMaps, never Secrets -----------------------------
-        if (args.grafana === true) {
-            this.prerequisites.push(
-                new k8s.rbac.v1.ClusterRole(
-                    `${name}-grafana-clusterrole`,
-                    { metadata: { name: GRAFANA_CLUSTER_ROLE, labels }, rules: grafanaClusterRoleRules() },
-                    child,
-                ),
-            );
-        }
-
-        // --- OIDC: oauth2-proxy for the browser paths (the only holder of its client secret) ---------
-        const oidc = args.oidc;
-        if (oidc === undefined) {
-            this.oauth2Proxy = undefined;
-        } else {
-            if (args.clientSecret === undefined) throw new Error("clientSecret: is required with oidc (med-agi:oidcClientSecret)");
-            if (args.ingress === undefined) {
-                this.oauth2Proxy = undefined;
-            } else {
-                const cookieSecret =
-                    args.cookieSecret === undefined ? undefined : pulumi.secret(pulumi.output(args.cookieSecret).apply(deriveCookieSecret));
-                const cookie =
-                    cookieSecret ??
-                    new random.RandomPassword(`${name}-oauth2-proxy-cookie-secret`, { length: 32, special: false }, child).result;
-                const proxySecret = new k8s.core.v1.Secret(
-                    `${name}-oauth2-proxy`,
-                    {
-                        metadata: { name: OAUTH2_PROXY.secretName, namespace: NAMESPACE, labels },
-                        type: "Opaque",
-                        stringData: {
-                            [OAUTH2_PROXY_SECRET_KEYS.clientId]: oidc.clientId,
-                            [OAUTH2_PROXY_SECRET_KEYS.clientSecret]: pulumi.secret(args.clientSecret),
-                            [OAUTH2_PROXY_SECRET_KEYS.cookieSecret]: pulumi.secret(cookie),
-                        },
-                    },
-                    child,
-                );
-                this.oauth2Proxy = new k8s.helm.v3.Release(
-                    `${name}-oauth2-proxy`,
-                    {
-                        name: OAUTH2_PROXY.release,
-                        namespace: NAMESPACE,
-                        chart: OAUTH2_PROXY_CHART.chart,
-                        version: OAUTH2_PROXY_CHART.version,
-                        repositoryOpts: { repo: OAUTH2_PROXY_CHART.repo },
-                        values: oauth2ProxyValues({ oidc, domain: args.ingress.domain, replicas: args.proxyReplicas ?? 1 }),
-                    },
-                    { ...child, dependsOn: [proxySecret] },
-                );
-                new k8s.networking.v1.Ingress(
-                    `${name}-oauth2-proxy-ingress`,
-                    {
-                        metadata: {
-                            name: OAUTH2_PROXY.release,
-                            namespace: NAMESPACE,
-                            labels,
-                            annotations: {
-                                ...(args.ingress.clusterIssuer === undefined
-                                    ? {}
-                                    : { "cert-manager.io/cluster-issuer": args.ingress.clusterIssuer }),
-                                ...httpsAnnotations(NAMESPACE),
-                            },
-                        },
-                        spec: oauth2ProxyIngressSpec(args.ingress.domain, args.ingress.className),
-                    },
-                    { ...child, dependsOn: [this.oauth2Proxy, ...this.prerequisites] },
-                );
-            }
-        }
-
-        // --- External Secrets (staging/prod) --------------------------------------------------
-        const eso = args.externalSecrets;
-        if (eso === undefined) {
-            this.syncedSecrets = pulumi.output([]);
-        } else {
-            const ns = new k8s.core.v1.Namespace(
-                `${name}-external-secrets-namespace`,
-                { metadata: { name: EXTERNAL_SECRETS.namespace, labels: { ...labels, ...podSecurityLabels("restricted") } } },
-                child,
-            );
-            const release = new k8s.helm.v3.Release(
-                `${name}-external-secrets`,
-                {
-                    name: EXTERNAL_SECRETS_CHART.chart,
-                    namespace: EXTERNAL_SECRETS.namespace,
-                    chart: EXTERNAL_SECRETS_CHART.chart,
-                    version: EXTERNAL_SECRETS_CHART.version,
-                    repositoryOpts: { repo: EXTERNAL_SECRETS_CHART.repo },
-                    values: externalSecretsValues(),
-                },
-                { ...child, dependsOn: [ns], protect: args.protect ?? false },
-            );
-            const account = new k8s.core.v1.ServiceAccount(
-                `${name}-external-secrets-aws`,
-                {
-                    metadata: {
-                        name: EXTERNAL_SECRETS.serviceAccount,
-                        namespace: NAMESPACE,
-                        labels,
-                        annotations: { [IRSA_ANNOTATION]: eso.roleArn },
-                    },
-                    // The operator requests this account's token itself (TokenRequest); no pod runs as it.
-                    automountServiceAccountToken: false,
-                },
-                child,
-            );
-            const token = tokenRequestRole();
-            const tokenRole = new k8s.rbac.v1.Role(
-                `${name}-external-secrets-token-role`,
-                { metadata: { name: EXTERNAL_SECRETS.tokenRole, namespace: NAMESPACE, labels }, rules: token.rules },
-                child,
-            );
-            const tokenBinding = new k8s.rbac.v1.RoleBinding(
-                `${name}-external-secrets-token-binding`,
-                {
-                    metadata: { name: EXTERNAL_SECRETS.tokenRole, namespace: NAMESPACE, labels },
-                    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: EXTERNAL_SECRETS.tokenRole },
-                    subjects: token.subjects,
-                },
-                { ...child, dependsOn: [tokenRole] },
-            );
-            const store = new k8s.apiextensions.CustomResource(
-                `${name}-secret-store`,
-                {
-                    apiVersion: EXTERNAL_SECRETS.apiVersion,
-                    kind: "SecretStore",
-                    metadata: { name: EXTERNAL_SECRETS.store, namespace: NAMESPACE, labels },
-                    spec: secretStoreSpec(eso.region),
-                },
-                { ...child, dependsOn: [release, account, tokenBinding] },
-            );
-            const synced = eso.secrets.map(
-                (s) =>
-                    new k8s.apiextensions.CustomResource(
-                        `${name}-external-secret-${s.name}`,
-                        {
-                            apiVersion: EXTERNAL_SECRETS.apiVersion,
-                            kind: "ExternalSecret",
-                            metadata: { name: s.name, namespace: NAMESPACE, labels },
-                            spec: pulumi
-                                .output(s.secretArn)
-                                .apply((secretArn) => externalSecretSpec({ name: s.name, secretArn, properties: s.properties })),
-                        },
-                        { ...child, dependsOn: [store] },
-                    ),
-            );
-            this.syncedSecrets = pulumi.all(synced.map((r) => r.metadata.name));
-        }
-
+        this.prerequisites = [...securityHeadersConfigMap(name, args, child), ...grafanaClusterRole(name, args, child)];
+        this.oauth2Proxy = declareOauth2Proxy(name, args, this.prerequisites, child);
+        this.syncedSecrets = declareExternalSecrets(name, args, child);
         this.registerOutputs({ oauth2Proxy: this.oauth2Proxy, syncedSecrets: this.syncedSecrets });
     }
+}
+
+const LABELS = { "app.kubernetes.io/part-of": "med-agi", "app.kubernetes.io/managed-by": "pulumi" };
+
+/** The HSTS header for the Ingresses of med-agi (Grafana's namespace gets its copy from Observability). */
+function securityHeadersConfigMap(name: string, args: IdentityArgs, child: pulumi.CustomResourceOptions): pulumi.Resource[] {
+    if (args.ingress === undefined) return [];
+    return [
+        new k8s.core.v1.ConfigMap(
+            `${name}-security-headers`,
+            {
+                metadata: { name: SECURITY_HEADERS_CONFIGMAP, namespace: NAMESPACE, labels: LABELS },
+                data: securityHeaders(args.ingress.hsts),
+            },
+            child,
+        ),
+    ];
+}
+
+/** Grafana: its sidecars read ConfigMaps, never Secrets. */
+function grafanaClusterRole(name: string, args: IdentityArgs, child: pulumi.CustomResourceOptions): pulumi.Resource[] {
+    if (args.grafana !== true) return [];
+    return [
+        new k8s.rbac.v1.ClusterRole(
+            `${name}-grafana-clusterrole`,
+            { metadata: { name: GRAFANA_CLUSTER_ROLE, labels: LABELS }, rules: grafanaClusterRoleRules() },
+            child,
+        ),
+    ];
+}
+
+/** OIDC: oauth2-proxy for the browser paths (the only holder of its client secret); none without OIDC or Ingresses. */
+function declareOauth2Proxy(
+    name: string,
+    args: IdentityArgs,
+    prerequisites: pulumi.Resource[],
+    child: pulumi.CustomResourceOptions,
+): k8s.helm.v3.Release | undefined {
+    const oidc = args.oidc;
+    if (oidc === undefined) return undefined;
+    if (args.clientSecret === undefined) throw new Error("clientSecret: is required with oidc (med-agi:oidcClientSecret)");
+    if (args.ingress === undefined) return undefined;
+    const cookieSecret =
+        args.cookieSecret === undefined ? undefined : pulumi.secret(pulumi.output(args.cookieSecret).apply(deriveCookieSecret));
+    const cookie =
+        cookieSecret ?? new random.RandomPassword(`${name}-oauth2-proxy-cookie-secret`, { length: 32, special: false }, child).result;
+    const proxySecret = new k8s.core.v1.Secret(
+        `${name}-oauth2-proxy`,
+        {
+            metadata: { name: OAUTH2_PROXY.secretName, namespace: NAMESPACE, labels: LABELS },
+            type: "Opaque",
+            stringData: {
+                [OAUTH2_PROXY_SECRET_KEYS.clientId]: oidc.clientId,
+                [OAUTH2_PROXY_SECRET_KEYS.clientSecret]: pulumi.secret(args.clientSecret),
+                [OAUTH2_PROXY_SECRET_KEYS.cookieSecret]: pulumi.secret(cookie),
+            },
+        },
+        child,
+    );
+    const release = new k8s.helm.v3.Release(
+        `${name}-oauth2-proxy`,
+        {
+            name: OAUTH2_PROXY.release,
+            namespace: NAMESPACE,
+            chart: OAUTH2_PROXY_CHART.chart,
+            version: OAUTH2_PROXY_CHART.version,
+            repositoryOpts: { repo: OAUTH2_PROXY_CHART.repo },
+            values: oauth2ProxyValues({ oidc, domain: args.ingress.domain, replicas: args.proxyReplicas ?? 1 }),
+        },
+        { ...child, dependsOn: [proxySecret] },
+    );
+    oauth2ProxyIngress(name, args.ingress, [release, ...prerequisites], child);
+    return release;
+}
+
+/** oauth2-proxy's own Ingress, behind HTTPS. */
+function oauth2ProxyIngress(
+    name: string,
+    ingress: NonNullable<IdentityArgs["ingress"]>,
+    dependsOn: pulumi.Resource[],
+    child: pulumi.CustomResourceOptions,
+): void {
+    new k8s.networking.v1.Ingress(
+        `${name}-oauth2-proxy-ingress`,
+        {
+            metadata: {
+                name: OAUTH2_PROXY.release,
+                namespace: NAMESPACE,
+                labels: LABELS,
+                annotations: {
+                    ...(ingress.clusterIssuer === undefined ? {} : { "cert-manager.io/cluster-issuer": ingress.clusterIssuer }),
+                    ...httpsAnnotations(NAMESPACE),
+                },
+            },
+            spec: oauth2ProxyIngressSpec(ingress.domain, ingress.className),
+        },
+        { ...child, dependsOn },
+    );
+}
+
+/** External Secrets (when `externalSecrets` is set): the operator, its AWS access, the SecretStore and one ExternalSecret per secret. */
+function declareExternalSecrets(name: string, args: IdentityArgs, child: pulumi.CustomResourceOptions): pulumi.Output<string[]> {
+    const eso = args.externalSecrets;
+    if (eso === undefined) return pulumi.output([]);
+    const release = externalSecretsOperator(name, args.protect ?? false, child);
+    const access = externalSecretsAccess(name, eso.roleArn, child);
+    const store = new k8s.apiextensions.CustomResource(
+        `${name}-secret-store`,
+        {
+            apiVersion: EXTERNAL_SECRETS.apiVersion,
+            kind: "SecretStore",
+            metadata: { name: EXTERNAL_SECRETS.store, namespace: NAMESPACE, labels: LABELS },
+            spec: secretStoreSpec(eso.region),
+        },
+        { ...child, dependsOn: [release, ...access] },
+    );
+    const synced = eso.secrets.map(
+        (s) =>
+            new k8s.apiextensions.CustomResource(
+                `${name}-external-secret-${s.name}`,
+                {
+                    apiVersion: EXTERNAL_SECRETS.apiVersion,
+                    kind: "ExternalSecret",
+                    metadata: { name: s.name, namespace: NAMESPACE, labels: LABELS },
+                    spec: pulumi
+                        .output(s.secretArn)
+                        .apply((secretArn) => externalSecretSpec({ name: s.name, secretArn, properties: s.properties })),
+                },
+                { ...child, dependsOn: [store] },
+            ),
+    );
+    return pulumi.all(synced.map((r) => r.metadata.name));
+}
+
+/** The External Secrets operator in its own restricted namespace. */
+function externalSecretsOperator(name: string, protect: boolean, child: pulumi.CustomResourceOptions): k8s.helm.v3.Release {
+    const ns = new k8s.core.v1.Namespace(
+        `${name}-external-secrets-namespace`,
+        { metadata: { name: EXTERNAL_SECRETS.namespace, labels: { ...LABELS, ...podSecurityLabels("restricted") } } },
+        child,
+    );
+    return new k8s.helm.v3.Release(
+        `${name}-external-secrets`,
+        {
+            name: EXTERNAL_SECRETS_CHART.chart,
+            namespace: EXTERNAL_SECRETS.namespace,
+            chart: EXTERNAL_SECRETS_CHART.chart,
+            version: EXTERNAL_SECRETS_CHART.version,
+            repositoryOpts: { repo: EXTERNAL_SECRETS_CHART.repo },
+            values: externalSecretsValues(),
+        },
+        { ...child, dependsOn: [ns], protect },
+    );
+}
+
+/** The ServiceAccount the operator reads AWS as (IRSA), and the Role that lets it request that account's token. */
+function externalSecretsAccess(name: string, roleArn: pulumi.Input<string>, child: pulumi.CustomResourceOptions): pulumi.Resource[] {
+    const account = new k8s.core.v1.ServiceAccount(
+        `${name}-external-secrets-aws`,
+        {
+            metadata: {
+                name: EXTERNAL_SECRETS.serviceAccount,
+                namespace: NAMESPACE,
+                labels: LABELS,
+                annotations: { [IRSA_ANNOTATION]: roleArn },
+            },
+            // The operator requests this account's token itself (TokenRequest); no pod runs as it.
+            automountServiceAccountToken: false,
+        },
+        child,
+    );
+    const token = tokenRequestRole();
+    const tokenRole = new k8s.rbac.v1.Role(
+        `${name}-external-secrets-token-role`,
+        { metadata: { name: EXTERNAL_SECRETS.tokenRole, namespace: NAMESPACE, labels: LABELS }, rules: token.rules },
+        child,
+    );
+    const tokenBinding = new k8s.rbac.v1.RoleBinding(
+        `${name}-external-secrets-token-binding`,
+        {
+            metadata: { name: EXTERNAL_SECRETS.tokenRole, namespace: NAMESPACE, labels: LABELS },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: EXTERNAL_SECRETS.tokenRole },
+            subjects: token.subjects,
+        },
+        { ...child, dependsOn: [tokenRole] },
+    );
+    return [account, tokenBinding];
 }

@@ -136,7 +136,7 @@ export interface OAuth2ProxyValuesArgs {
 }
 
 /**
- * The browser session (issue 19, finding 10): at most one working day, and
+ * The browser session: at most one working day, and
  * re-checked at the IdP every hour with the refresh token, so a user
  * disabled at the IdP loses access within the hour instead of keeping a
  * 7-day cookie (oauth2-proxy's default `--cookie-expire` is 168h). The

@@ -34,7 +34,7 @@ export const CHARTS = {
 /** The extended resource the NVIDIA device plugin advertises; a Triton GPU pod requests it. */
 export const GPU_RESOURCE = "nvidia.com/gpu";
 
-/** The GPU pool as the cloud layer (issue 8) labels and taints it. */
+/** The GPU pool as the cloud layer (infra/aws) labels and taints it. */
 export const DEFAULT_GPU_POOL = {
     nodeSelector: { "nvidia.com/gpu.present": "true" },
     taint: { key: "nvidia.com/gpu", value: "true", effect: "NoSchedule" },
@@ -53,7 +53,7 @@ export const DEFAULTS = {
     targetGpuUtilization: 75,
     /**
      * Fits the smallest GPU node the pools take (g5.xlarge: 3920m and 15391Mi allocatable, 3705m and 15191Mi after
-     * the DaemonSets; infra/aws/capacity.ts). 4 CPU / 16Gi fitted no g5.xlarge (issue 18).
+     * the DaemonSets; infra/aws/capacity.ts). 4 CPU / 16Gi fitted no g5.xlarge.
      */
     gpuResources: { requests: { cpu: "3", memory: "12Gi" }, limits: { cpu: "4", memory: "14Gi" } },
     gpuShmSize: "2Gi",

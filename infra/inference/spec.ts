@@ -109,7 +109,7 @@ export function modelRepositoryUri(bucket: string, version: string, endpointUrl?
 }
 
 /**
- * Triton's restricted APIs (issue 19, finding 9). Model control (load and
+ * Triton's restricted APIs. Model control (load and
  * unload, with file overrides), configuration, shared memory, statistics,
  * tracing and logging answer only requests that carry the header
  * {@link TRITON_ADMIN}.header with the key from Secret {@link TRITON_ADMIN}.secret;

@@ -1,5 +1,5 @@
 /**
- * The ingress path of staging and prod (issue 18 finding 4): Traefik serves
+ * The ingress path of staging and prod: Traefik serves
  * the stack's Ingresses (class `nginx`, ingress-nginx annotations) through its
  * Kubernetes Ingress NGINX provider, and cert-manager issues their
  * certificates from a ClusterIssuer the stack declares. Pure builders: chart

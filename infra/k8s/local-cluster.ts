@@ -9,8 +9,8 @@ export const LOCAL_CLUSTER_PROVIDES = {
     /**
      * The ingress class the developer's controller serves (README: an ingress
      * controller of class `nginx`, or `ingress.className` set to the one the
-     * cluster has). Issue 18 finding 4 (a controller deployed by the stack) is
-     * open; see docs/identity.md.
+     * cluster has). staging and prod deploy their own controller instead
+     * (infra/ingress); see docs/identity.md.
      */
     ingressClasses: ["nginx"],
     /** No StorageClass is assumed: dev's stores use the one the stack declares. */

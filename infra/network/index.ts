@@ -1,5 +1,5 @@
 /**
- * Network isolation (issue 11): the NetworkPolicies of {@link networkPolicies}
+ * Network isolation: the NetworkPolicies of {@link networkPolicies}
  * as Kubernetes objects. Thin: every rule is built and tested in `spec.ts`.
  *
  * Addresses the cloud layer only knows after `pulumi up` (S3's CIDR blocks)

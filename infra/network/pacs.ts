@@ -1,4 +1,4 @@
-/** How imaging reaches the PACS: the environment it reads (issue 11, "DICOM/PACS"). Pure. */
+/** How imaging reaches the PACS: the environment it reads (DICOM to the PACS). Pure. */
 import type { PacsConfig } from "./config";
 
 /** The variables imaging reads; absent when no PACS is configured (imaging then has no DICOM peer and no DICOM egress). */

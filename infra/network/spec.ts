@@ -1,6 +1,6 @@
 /**
- * Pure builders for the platform's NetworkPolicies (issue 11, "Network
- * isolation"): default-deny ingress and egress in every namespace the
+ * Pure builders for the platform's NetworkPolicies (network isolation):
+ * default-deny ingress and egress in every namespace the
  * platform runs workloads or data in, then one explicit allow per flow, each
  * as narrow as its peer allows (pod labels and ports; IP blocks only for
  * peers outside the cluster). docs/network.md is the matrix these encode.
@@ -46,9 +46,9 @@ export const PEER_LABELS = {
     prometheus: { "app.kubernetes.io/name": "prometheus" },
     /** The ingress controller: Traefik's pods (the chart's name label; infra/ingress). */
     ingressController: { "app.kubernetes.io/name": "traefik" },
-    /** OPA (contract of issue 11): its Deployment's selector (infra/authz). */
+    /** OPA: its Deployment's selector, a contract with infra/authz. */
     opa: selectorLabels(OPA_NAME),
-    /** oauth2-proxy from its chart (contract of issue 11; infra/identity). */
+    /** oauth2-proxy from its chart: a contract with infra/identity. */
     oauth2Proxy: OAUTH2_PROXY.podLabel,
     /** Every pod CloudNativePG runs for the cluster: instances and their bootstrap/join jobs. */
     postgres: { "cnpg.io/cluster": POSTGRES_SERVICE },
@@ -178,7 +178,7 @@ export interface NetworkPlanArgs {
     /** Namespace of the node log rotation DaemonSet (needs no network). Undefined: not deployed. */
     readonly nodeNamespace?: string;
     /**
-     * The monitoring namespace's own isolation (issue 19, finding 10): where the
+     * The monitoring namespace's own isolation: where the
      * nodes are (Prometheus scrapes the kubelet and node-exporter there) and the
      * ports Alertmanager's receivers listen on outside the cluster. Undefined: no
      * NetworkPolicies in the monitoring namespace. @default undefined

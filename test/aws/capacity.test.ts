@@ -26,7 +26,7 @@ describe("node allocatable by the EKS AMI's reservations", () => {
     });
 });
 
-describe("capacity validation (issue 18, finding 7)", () => {
+describe("capacity validation: every pod fits a node of its pool", () => {
     it("accepts the defaults in staging and prod", () => {
         expect(() => parseValues(values("staging"), "staging", PROD_SECRETS)).not.toThrow();
         expect(() => parseValues(values("prod"), "prod", PROD_SECRETS)).not.toThrow();

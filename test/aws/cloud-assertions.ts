@@ -1,6 +1,6 @@
 /**
  * What every cloud stack (staging, prod) must show in its plan: one function
- * per property of issue 8, parameterised by what differs per environment.
+ * per property of the cloud layer, parameterised by what differs per environment.
  */
 import type { Plan, PlannedResource } from "../../tools/lib/plan";
 import type { PolicyDocument } from "../../infra/aws/iam";
@@ -67,7 +67,7 @@ export function cloudSuite(getPlan: () => Plan, e: CloudExpectations): void {
         });
     });
 
-    describe("VPC endpoint policies (issue 19, finding 5)", () => {
+    describe("VPC endpoint policies", () => {
         const account = "123456789012";
         const cidr = { staging: "10.40", prod: "10.50" }[e.stack];
         const policyOf = (service: string) =>
@@ -517,7 +517,7 @@ export function cloudSuite(getPlan: () => Plan, e: CloudExpectations): void {
         });
     });
 
-    // Issue 19, finding 2: no writer of the backups can erase them, and restores run as a reader.
+    // No writer of the backups can erase them, and restores run as a reader.
     // S3 itself is out of reach here, so these read what `pulumi up` would send to AWS;
     // docs/backups.md names the AWS commands that confirm it on a real account.
     describe("backups cannot be erased by the roles that write them", () => {
@@ -598,7 +598,7 @@ export function cloudSuite(getPlan: () => Plan, e: CloudExpectations): void {
         });
     });
 
-    describe("issue 18: versions that RDS accepts, logs that expire", () => {
+    describe("versions that RDS accepts, logs that expire", () => {
         it("runs PostgreSQL 16 by its major version only, with automatic minor upgrades", () => {
             const db = one(plan(), "aws:rds/instance:Instance").inputs;
             expect([db.engineVersion, db.autoMinorVersionUpgrade]).toEqual(["16", true]);
@@ -622,7 +622,7 @@ export function cloudSuite(getPlan: () => Plan, e: CloudExpectations): void {
         });
     });
 
-    describe("the deploy runner inside the VPC (issue 18, finding 6)", () => {
+    describe("the deploy runner inside the VPC", () => {
         it("has a security group with no inbound rule, out to HTTPS and PostgreSQL only", () => {
             const sg = one(plan(), "aws:ec2/securityGroup:SecurityGroup", `${prefix}-deploy-runner`).inputs;
             expect(sg.ingress).toEqual([]);

@@ -36,7 +36,7 @@ describe("cloud config", () => {
         for (const t of ["m5.xlarge", "c6i.large", "g5g.xlarge", "inf2.xlarge", "g5"]) expect(gpuFamilyOf(t)).toBeUndefined();
     });
 
-    describe("the four refusals of issue 8, with exact messages", () => {
+    describe("the four refusals of the cloud config, with exact messages", () => {
         it("refuses a GPU pool instance type without a GPU", () => {
             expect(
                 problems(

@@ -4,7 +4,7 @@ import { runStack } from "../support/harness";
 
 const GET_SECRET = "aws:secretsmanager/getSecretVersion:getSecretVersion";
 
-describe("AWS function calls go through the stack's provider (issue 18, finding 9)", () => {
+describe("AWS function calls go through the stack's provider", () => {
     it("the render refuses an AWS call through the default provider, and answers one through an explicit provider", () => {
         expect(() => mockCall({ token: GET_SECRET, inputs: { secretId: "arn:s" } })).toThrow(
             `${GET_SECRET} was invoked through the default AWS provider (ambient region and credentials, no allowedAccountIds); pass the stack's provider ({ provider })`,

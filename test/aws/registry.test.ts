@@ -23,7 +23,7 @@ function projectCopy(stack: string, edit: (text: string) => string): string {
     return dir;
 }
 
-describe("ECR repositories: exactly one creating stack per account and region (issue 18, finding 3)", () => {
+describe("ECR repositories: exactly one creating stack per account and region", () => {
     it("reads the committed stack files: prod creates the repositories, staging uses them, dev has no cloud", () => {
         const reason = "example account shared by the committed staging and prod files; use separate accounts in a real deployment";
         expect(readRegistryClaims(ROOT)).toEqual([

@@ -8,7 +8,7 @@ import { runnerLabel } from "../../infra/aws/runner";
 const workflow = (file: string) =>
     parse(fs.readFileSync(path.resolve(__dirname, "../../.github/workflows", file), "utf8")) as { jobs: Record<string, any> };
 
-describe("the pipeline runs where it can reach the cluster and the database (issue 18, finding 6)", () => {
+describe("the pipeline runs where it can reach the cluster and the database", () => {
     it("deploys each stack on that stack's self-hosted runner, never on a hosted runner", () => {
         const jobs = workflow("deploy.yml").jobs;
         for (const stack of ["staging", "prod"]) {

@@ -453,7 +453,7 @@ describe("backup scripts against a real PostgreSQL and a real S3 server", () => 
         expect(added.stderr).toContain("differ from the signed marker");
     });
 
-    // --- Issue 19, finding 1: a writer of backups/models/* must not get a model of its choice restored.
+    // --- A writer of backups/models/* must not get a model of its choice restored.
 
     test.concurrent("model restore deletes an object replaced by another of the same size, and fails naming it", async () => {
         const { backups, env, date } = await models();
@@ -499,7 +499,7 @@ describe("backup scripts against a real PostgreSQL and a real S3 server", () => 
         expect(await s3.keys(backups)).toEqual([`models/backup-${today}/v1.0.0/densenet/1/model.onnx`]);
     });
 
-    // --- Issue 19, finding 2: deleting the newest runs must not push a restore back to old data.
+    // --- Deleting the newest runs must not push a restore back to old data.
 
     test.concurrent(
         "latest is refused once the runs of the last 48 hours are deleted; a run just inside 48 h and a named run restore",
@@ -686,7 +686,7 @@ describe("backup scripts against a real PostgreSQL and a real S3 server", () => 
         expect(scratchDatabases("drill_rows")).toEqual([]);
     });
 
-    // --- Forged backups (issue 7, item 8): an attacker who can write to the bucket, but has no signing key.
+    // --- Forged backups: an attacker who can write to the bucket, but has no signing key.
 
     test.concurrent(
         "only past-dated run ids are candidates: planted prefixes and future runs (even signed) are ignored and logged",

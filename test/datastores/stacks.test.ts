@@ -179,7 +179,7 @@ describe("watching the data stores", () => {
     });
 });
 
-describe("Pulumi's own connection to PostgreSQL (issue 19, finding 7)", () => {
+describe("Pulumi's own connection to PostgreSQL verifies the server", () => {
     it("verifies the server outside dev (verify-full with the configured CA); dev's port-forward only encrypts", async () => {
         const staging = await runStack("staging");
         const dir = mkdtempSync(join(tmpdir(), "med-agi-verify-full-"));

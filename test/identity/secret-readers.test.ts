@@ -1,5 +1,5 @@
 /**
- * One holder per secret (issue 19, finding 4): per stack, which workloads can
+ * One holder per secret: per stack, which workloads can
  * read each Secret — volumes, env, envFrom, the Helm releases and custom
  * resources that name it, and ServiceAccounts RBAC lets read Secrets — against
  * a reviewed table. A new reader fails here until it is reviewed and added.
@@ -52,13 +52,13 @@ function common(lifecycleJob: string): Record<string, string[]> {
     };
 }
 
-/** The AWS stacks: OIDC (oauth2-proxy's and Grafana's own client secrets), the SIEM token. The RDS master secret has no copy in the cluster (issue 18, finding 11). */
+/** The AWS stacks: OIDC (oauth2-proxy's and Grafana's own client secrets), the SIEM token. The RDS master secret has no copy in the cluster. */
 const cloud: Record<string, string[]> = {
     ...common("search-lifecycle-cd6a22dc6f"),
     "logging/fluent-bit-siem": ["Release logging/fluent-bit"],
     "med-agi/oauth2-proxy": ["Release med-agi/oauth2-proxy"],
     "med-agi/postgres-medagi": [],
-    // Triton's restricted-API key (issue 19, finding 9): both pools, nothing else.
+    // Triton's restricted-API key: both pools, nothing else.
     "med-agi/triton-admin-key": ["Deployment med-agi/triton", "Deployment med-agi/triton-cpu"],
     "monitoring/grafana-oidc": ["Release monitoring/kube-prometheus-stack"],
 };

@@ -1,6 +1,6 @@
 /**
- * Who can read each Secret of a rendered stack: the reviewed-table check of
- * issue 19 (one holder per secret). Pure over a plan.
+ * Who can read each Secret of a rendered stack, checked against a reviewed
+ * table (one holder per secret). Pure over a plan.
  *
  * A reader is:
  * - a workload (Deployment, StatefulSet, DaemonSet, Job, CronJob) whose pod

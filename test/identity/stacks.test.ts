@@ -61,7 +61,7 @@ describe.each(["staging", "prod"] as const)("%s: OIDC", (stack) => {
             "redirect-url": `https://auth.${domain}/oauth2/callback`,
             "cookie-domain": `.${domain}`,
             "cookie-secure": "true",
-            // A session of one working day at most, re-checked at the IdP every hour (issue 19, finding 10).
+            // A session of one working day at most, re-checked at the IdP every hour.
             "cookie-expire": "8h",
             "cookie-refresh": "1h",
         });
@@ -240,7 +240,7 @@ describe.each(STACKS)("%s: third-party charts keep no cluster-wide write or Secr
         });
     });
 
-    it("lets no Role of ours request ServiceAccount tokens (no External Secrets operator since issue 18, finding 11)", () => {
+    it("lets no Role of ours request ServiceAccount tokens (no External Secrets operator is deployed)", () => {
         const tokenRoles = k8sObjects(plans[stack], "Role").filter((r) =>
             r.rules.some((rule: any) => rule.resources.includes("serviceaccounts/token")),
         );
@@ -256,7 +256,7 @@ describe("External Secrets", () => {
     });
 
     it.each(["staging", "prod"] as const)(
-        "%s: copies no RDS master (superuser) credential into the cluster, and no role may read it (issue 18, finding 11)",
+        "%s: copies no RDS master (superuser) credential into the cluster, and no role may read it",
         (stack) => {
             expect(k8sObjects(plans[stack], "ExternalSecret").map((o) => o.metadata.name)).toEqual([]);
             expect(k8sObjects(plans[stack], "SecretStore").map((o) => o.metadata.name)).toEqual([]);

@@ -1,6 +1,5 @@
 /**
- * Triton's model control and other admin APIs need a key (issue 19,
- * finding 9): every Triton pod of every stack starts with the restricted-API
+ * Triton's model control and other admin APIs need a key: every Triton pod of every stack starts with the restricted-API
  * flags of the pinned release, the key comes from a Secret only Triton reads,
  * and the failover gate asks only the open health API.
  */

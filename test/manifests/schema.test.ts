@@ -307,7 +307,7 @@ describe("the vendored schemas", () => {
                 .map((r) => ({ chart: String(r.inputs.chart), version: String(r.inputs.version) })),
         );
         // dev deploys both data-store operators; staging and prod ECK (their PostgreSQL is RDS) and cert-manager. No stack
-        // deploys External Secrets since its only ExternalSecret (rds-master) went (issue 18, finding 11); its CRDs stay
+        // deploys External Secrets since its only ExternalSecret (rds-master) went; its CRDs stay
         // vendored for the Identity component's externalSecrets option.
         expect(new Set(deployed.map((d) => d.chart))).toEqual(
             new Set(Object.keys(CRD_OPERATOR_RELEASES).filter((chart) => chart !== "external-secrets")),

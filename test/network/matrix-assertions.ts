@@ -38,7 +38,7 @@ export function stackNetwork(plan: Plan): StackNetwork {
     return { policies, evaluator: new PolicyEvaluator(policies), workloads };
 }
 
-/** Pods of charts and operators, with the labels their projects set (and the contracts of issue 11). */
+/** Pods of charts and operators, with the labels their projects set (and the labels our components promise in infra/network/spec.ts). */
 export const PEERS = {
     ingressController: pod("traefik", { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": "traefik-traefik" }),
     prometheus: pod("monitoring", { "app.kubernetes.io/name": "prometheus", prometheus: "kube-prometheus-stack-prometheus" }),

@@ -133,7 +133,7 @@ export function matrixTests(facts: MatrixFacts): void {
             expect(net.evaluator.allows(PEERS.oauth2Proxy, address("10.1.2.3"), 443)).toBe(false);
         });
 
-        it("isolates monitoring (issue 19, finding 10): Prometheus scrapes and alerts, Alertmanager reaches its receivers, Grafana serves the ingress", () => {
+        it("isolates monitoring: Prometheus scrapes and alerts, Alertmanager reaches its receivers, Grafana serves the ingress", () => {
             const alertmanager = pod("monitoring", {
                 "app.kubernetes.io/name": "alertmanager",
                 alertmanager: "kube-prometheus-stack-alertmanager",
@@ -163,7 +163,7 @@ export function matrixTests(facts: MatrixFacts): void {
             if (facts.oidc !== undefined) expect(net.evaluator.allows(PEERS.grafana, address(facts.oidc.ip), 443)).toBe(true);
         });
 
-        it("has no External Secrets policies: no stack deploys the operator (issue 18, finding 11)", () => {
+        it("has no External Secrets policies: no stack deploys the operator", () => {
             expect(net.policies.filter((p) => p.metadata.namespace === "external-secrets").map((p) => p.metadata.name)).toEqual([]);
         });
 
@@ -270,7 +270,7 @@ export function matrixTests(facts: MatrixFacts): void {
             expect(net.evaluator.allows(w("triton"), w("imaging"), SERVICE_PORTS.imaging)).toBe(false);
             expect(net.evaluator.allows(w("triton"), PEERS.elasticsearch, 9200)).toBe(false);
             if (facts.objectStore.kind === "aws") {
-                // IRSA's token exchange reaches the STS endpoint's subnets, not the rest of the VPC on 443 (issue 19, finding 6).
+                // IRSA's token exchange reaches the STS endpoint's subnets, not the rest of the VPC on 443.
                 for (const job of ["triton", "model-backup", "postgres-backup"]) {
                     expect([job, net.evaluator.allows(w(job), address(facts.objectStore.sts), 443)]).toEqual([job, true]);
                     expect([job, net.evaluator.allows(w(job), address(facts.objectStore.notSts), 443)]).toEqual([job, false]);
@@ -296,7 +296,7 @@ export function matrixTests(facts: MatrixFacts): void {
             for (const [job, [toDb, toStore, toApi]] of Object.entries(needs)) {
                 expect([job, net.evaluator.allows(w(job), db, dbPort)]).toEqual([job, toDb]);
                 expect([job, net.evaluator.allows(w(job), store, storePort)]).toEqual([job, toStore]);
-                // STS's interface endpoint has subnets of its own: HTTPS to it no longer reaches the API server (issue 19, finding 6).
+                // STS's interface endpoint has subnets of its own: HTTPS to it no longer reaches the API server.
                 expect([job, net.evaluator.allows(w(job), api(), facts.apiServer.port)]).toEqual([job, toApi]);
                 expect([job, net.evaluator.allows(w(job), api(), 6443)]).toEqual([job, toApi]);
                 expect([job, net.evaluator.allows(w(job), PEERS.elasticsearch, 9200)]).toEqual([job, false]);

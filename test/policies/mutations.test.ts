@@ -864,7 +864,7 @@ const MUTATIONS: Mutation[] = [
         policy: "aws-kms-key-rotation",
         mutate: (p) => void delete aws(p, "kms/key:Key", "s3").inputs.enableKeyRotation,
     },
-    // aws-kms-key-policy (issue 19, finding 8)
+    // aws-kms-key-policy
     {
         name: "the data buckets' key policy deleted (AWS applies the default: the account's IAM policies decide)",
         base: "prod",
@@ -890,7 +890,7 @@ const MUTATIONS: Mutation[] = [
                 doc.Statement.push({ Effect: "Allow", Principal: "*", Action: ["kms:Decrypt"], Resource: "*" });
             }),
     },
-    // k8s-slow-start-startup-probe (issue 19, finding 11)
+    // k8s-slow-start-startup-probe
     {
         name: "drop Triton's startup probe (its liveness probe kills it while it loads the models)",
         base: "prod",

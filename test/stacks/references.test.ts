@@ -1,5 +1,5 @@
 /**
- * No first `pulumi up` depends on an object made by hand (issue 18, scope 2):
+ * No first `pulumi up` depends on an object made by hand:
  * every ConfigMap, Secret, ServiceAccount, StorageClass, IngressClass (and
  * its controller) and ClusterIssuer a workload, claim, chart or Ingress of a
  * committed stack refers to is created by the same stack, by one of its
@@ -135,7 +135,7 @@ describe.each(STACKS)("%s: every reference resolves", (stack) => {
         expect(missing(stack, ["StorageClass", "PersistentVolumeClaim"])).toEqual([]);
     });
 
-    // staging/prod: rds-ca-bundle, mounted by six Deployments and five CronJobs, is the stack's own (finding 5).
+    // staging/prod: rds-ca-bundle, mounted by six Deployments and five CronJobs, is the stack's own.
     it("creates every ConfigMap its workloads mount or read", () => {
         expect(missing(stack, ["ConfigMap"])).toEqual([]);
     });
@@ -150,11 +150,11 @@ describe("dev: ingress", () => {
 
 // staging/prod: the stack deploys the controller (Traefik's NGINX provider serves class nginx) and cert-manager's ClusterIssuer.
 describe.each(["staging", "prod"] as const)("%s: ingress", (stack) => {
-    it("creates the IngressClass of its Ingresses and deploys the controller that serves it (finding 4)", () => {
+    it("creates the IngressClass of its Ingresses and deploys the controller that serves it", () => {
         expect(missing(stack, ["IngressClass", "IngressController"])).toEqual([]);
     });
 
-    it("creates the ClusterIssuer its Ingresses name (finding 4)", () => {
+    it("creates the ClusterIssuer its Ingresses name", () => {
         expect(missing(stack, ["ClusterIssuer"])).toEqual([]);
     });
 });

@@ -12,7 +12,7 @@ beforeAll(async () => {
 
 const figures = (plan: Plan) => costTable(plan, TODAY)!.lines.map((l) => [l.item, l.quantity, l.monthly]);
 
-describe("the monthly cost in summary.md (issue 18, scope 5)", () => {
+describe("the monthly cost in summary.md", () => {
     it("prices staging at $1314.00 a month", () => {
         expect(figures(plans.staging!)).toEqual([
             ["EKS control plane 1.35 (standard support)", 1, 73],

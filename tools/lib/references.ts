@@ -1,7 +1,7 @@
 /**
  * Every object a rendered workload depends on, and whether the same render
- * creates it: what a mocked render cannot see fail, found statically (issue
- * 18, scope 2). A reference resolves when the stack declares the object, when
+ * creates it: what a mocked render cannot see fail, found statically. A
+ * reference resolves when the stack declares the object, when
  * an ExternalSecret of the stack produces it, or when an operator the stack
  * deploys creates it from a resource of the stack (the patterns below).
  */

@@ -1,7 +1,6 @@
 /**
- * Index lifecycle of the log and audit data streams (issue 10: "index
- * lifecycle policies retain the log and audit indices for a configured
- * time"), as pure builders: the ILM policy and index template documents, the
+ * Index lifecycle of the log and audit data streams (the indices are kept
+ * for a configured time), as pure builders: the ILM policy and index template documents, the
  * script that PUTs them, and the Job that runs it.
  *
  * Mechanism: ECK's StackConfigPolicy would declare ILM policies and index

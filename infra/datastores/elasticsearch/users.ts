@@ -1,6 +1,6 @@
 /**
- * Elasticsearch users and roles as data (issue 10: "credentials are Secrets
- * wired into the services that use search"). ECK's file realm
+ * Elasticsearch users and roles as data: credentials are Secrets wired into
+ * the services that use search. ECK's file realm
  * (`spec.auth.fileRealm`) creates one user per `kubernetes.io/basic-auth`
  * Secret (`username`, `password`, `roles`), and `spec.auth.roles` loads the
  * role descriptors below from a Secret's `roles.yml`. Pure builders: the

@@ -1,6 +1,5 @@
 /**
- * Pure builders for watching the in-cluster data stores (issue 10
- * "Observability joins up"): the PodMonitor of the CloudNativePG instances,
+ * Pure builders for watching the in-cluster data stores: the PodMonitor of the CloudNativePG instances,
  * the prometheus-elasticsearch-exporter chart values, and the targets the
  * alert rules and dashboard panels read.
  *

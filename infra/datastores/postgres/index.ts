@@ -94,165 +94,192 @@ export class PostgresDatabase extends pulumi.ComponentResource {
 
     constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("med-agi:datastores:PostgresDatabase", name, {}, opts);
-        const namespace = args.namespace ?? NAMESPACE;
         const protect = args.protect ?? false;
-        const stateful = { protect, retainOnDelete: protect };
-        const k8sOpts = { parent: this, provider: args.k8sProvider, dependsOn: args.dependsOn ?? [] };
+        const ctx: StepContext = {
+            name,
+            parent: this,
+            namespace: args.namespace ?? NAMESPACE,
+            stateful: { protect, retainOnDelete: protect },
+            k8sOpts: { parent: this, provider: args.k8sProvider, dependsOn: args.dependsOn ?? [] },
+        };
         const server = args.server;
         const model = privilegeModel(args.services ?? DATABASE_SERVICES);
-        const roles = rolesOf(model).filter((r) => r.login);
-
         this.connection =
             server.kind === "in-cluster"
                 ? inClusterConnection()
                 : { host: server.host, port: server.port ?? 5432, database: POSTGRES.database, sslMode: "verify-full", ca: server.ca };
-
-        const passwords: Record<string, pulumi.Output<string>> = {};
-        const secrets: Record<string, string> = {};
-        const secretResources: k8s.core.v1.Secret[] = [];
-        for (const role of roles) {
-            const password = new random.RandomPassword(`${name}-password-${role.name}`, { length: 32, special: false }, { parent: this });
-            passwords[role.name] = password.result;
-            const secretName = roleSecretName(role.name);
-            secrets[role.name] = secretName;
-            secretResources.push(
-                new k8s.core.v1.Secret(
-                    `${name}-secret-${role.name}`,
-                    {
-                        metadata: {
-                            name: secretName,
-                            namespace,
-                            labels: { "app.kubernetes.io/part-of": "med-agi", "med-agi/postgres-role": role.name },
-                        },
-                        // basic-auth: CloudNativePG's bootstrap reads `username`/`password` from the owner's Secret.
-                        type: "kubernetes.io/basic-auth",
-                        stringData: {
-                            ...roleSecretData(this.connection, role.name),
-                            password: password.result,
-                            PGPASSWORD: password.result,
-                        },
-                    },
-                    k8sOpts,
-                ),
-            );
-        }
-
-        let provider: postgresql.Provider;
-        if (server.kind === "in-cluster") {
-            const operator = new k8s.helm.v3.Release(
-                `${name}-operator`,
-                {
-                    name: "cnpg",
-                    chart: DATASTORE_CHARTS.cloudnativePg.chart,
-                    version: DATASTORE_CHARTS.cloudnativePg.version,
-                    repositoryOpts: { repo: DATASTORE_CHARTS.cloudnativePg.repo },
-                    namespace: OPERATOR_NAMESPACES.cnpg,
-                    createNamespace: true,
-                    atomic: true,
-                    values: cnpgOperatorValues(),
-                },
-                k8sOpts,
-            );
-            const superuser = new random.RandomPassword(`${name}-password-postgres`, { length: 32, special: false }, { parent: this });
-            const superuserSecret = new k8s.core.v1.Secret(
-                `${name}-secret-postgres`,
-                {
-                    metadata: { name: "postgres-superuser", namespace, labels: { "app.kubernetes.io/part-of": "med-agi" } },
-                    type: "kubernetes.io/basic-auth",
-                    stringData: { username: "postgres", password: superuser.result },
-                },
-                k8sOpts,
-            );
-            new k8s.apiextensions.CustomResource(
-                `${name}-cluster`,
-                {
-                    apiVersion: "postgresql.cnpg.io/v1",
-                    kind: "Cluster",
-                    metadata: { name: POSTGRES_SERVICE, namespace, labels: { "app.kubernetes.io/part-of": "med-agi" } },
-                    spec: pulumi.output(server.storageClass).apply((storageClass) =>
-                        cnpgClusterSpec({
-                            instances: server.instances ?? 1,
-                            storageSize: server.storageSize ?? "10Gi",
-                            storageClass,
-                            ownerSecret: roleSecretName(POSTGRES.user),
-                            superuserSecret: "postgres-superuser",
-                        }),
-                    ),
-                },
-                { ...k8sOpts, ...stateful, dependsOn: [operator, superuserSecret, ...secretResources] },
-            );
-            provider = new postgresql.Provider(
-                `${name}-provider`,
-                {
-                    host: server.admin?.host ?? "localhost",
-                    port: server.admin?.port ?? 5432,
-                    username: "postgres",
-                    password: superuser.result,
-                    database: "postgres",
-                    superuser: true,
-                    // Through `kubectl port-forward` the host name is not the certificate's: encrypted, not verified.
-                    sslmode: "require",
-                    connectTimeout: 15,
-                },
-                { parent: this },
-            );
-        } else {
-            provider = new postgresql.Provider(
-                `${name}-provider`,
-                {
-                    host: server.admin.host ?? server.host,
-                    port: server.admin.port ?? server.port ?? 5432,
-                    username: server.admin.username,
-                    password: server.admin.password,
-                    database: "postgres",
-                    // RDS's master user is rds_superuser, not a superuser.
-                    superuser: false,
-                    // An external server exists only outside dev (RDS, or a site's server): the master user's connection is always
-                    // verified, certificate chain and host name (issue 19, finding 7); caFile names the CA, else the client's default trust.
-                    sslmode: "verify-full",
-                    ...(server.admin.caFile === undefined ? {} : { sslrootcert: server.admin.caFile }),
-                    connectTimeout: 15,
-                },
-                { parent: this },
-            );
-        }
-
-        if (server.kind === "external" && server.caBundle !== undefined) {
-            if (server.ca.kind !== "configMap") throw new Error(`caBundle: the CA reference must be a ConfigMap, not a ${server.ca.kind}`);
-            // The offline render's stand-in holds no certificate and is kept as it is; a real bundle was checked in main().
-            const data =
-                pemCertificates(server.caBundle).length === 0
-                    ? { [server.ca.key]: server.caBundle }
-                    : caBundleData(server.caBundle, server.ca.key);
-            new k8s.core.v1.ConfigMap(
-                `${name}-ca-bundle`,
-                {
-                    metadata: {
-                        name: server.ca.name,
-                        namespace,
-                        labels: { "app.kubernetes.io/part-of": "med-agi" },
-                        annotations: {
-                            "med-agi.io/ca-bundle-sha256": createHash("sha256")
-                                .update(data[server.ca.key] ?? "")
-                                .digest("hex"),
-                        },
-                    },
-                    data,
-                },
-                k8sOpts,
-            );
-        }
-
+        const roles = declareRoleSecrets(
+            ctx,
+            rolesOf(model).filter((r) => r.login),
+            this.connection,
+        );
+        const provider =
+            server.kind === "in-cluster" ? declareInClusterServer(ctx, server, roles.resources) : externalServerProvider(ctx, server);
+        if (server.kind === "external" && server.caBundle !== undefined) declareCaBundle(ctx, server, server.caBundle);
         declareDatabaseObjects(
             name,
             model,
-            passwords,
+            roles.passwords,
             // CloudNativePG's initdb creates the owner role and the database from the owner's Secret.
             server.kind === "in-cluster" ? { owner: true, database: true } : {},
-            { parent: this, provider, ...stateful },
+            { parent: this, provider, ...ctx.stateful },
         );
-
-        this.roleSecrets = secrets;
+        this.roleSecrets = roles.names;
         this.registerOutputs({ connection: this.connection, roleSecrets: this.roleSecrets });
     }
+}
+
+/** What every step of {@link PostgresDatabase} registers its children with. */
+interface StepContext {
+    readonly name: string;
+    readonly parent: pulumi.Resource;
+    readonly namespace: string;
+    /** protect + retainOnDelete on the stateful resources. */
+    readonly stateful: { readonly protect: boolean; readonly retainOnDelete: boolean };
+    readonly k8sOpts: pulumi.CustomResourceOptions;
+}
+
+/** One generated password and basic-auth Secret (`postgres-<role>`) per login role. */
+function declareRoleSecrets(
+    ctx: StepContext,
+    roles: readonly { readonly name: string }[],
+    connection: PostgresConnection,
+): { passwords: Record<string, pulumi.Output<string>>; names: Record<string, string>; resources: k8s.core.v1.Secret[] } {
+    const passwords: Record<string, pulumi.Output<string>> = {};
+    const names: Record<string, string> = {};
+    const resources: k8s.core.v1.Secret[] = [];
+    for (const role of roles) {
+        const password = new random.RandomPassword(
+            `${ctx.name}-password-${role.name}`,
+            { length: 32, special: false },
+            { parent: ctx.parent },
+        );
+        passwords[role.name] = password.result;
+        const secretName = roleSecretName(role.name);
+        names[role.name] = secretName;
+        resources.push(
+            new k8s.core.v1.Secret(
+                `${ctx.name}-secret-${role.name}`,
+                {
+                    metadata: {
+                        name: secretName,
+                        namespace: ctx.namespace,
+                        labels: { "app.kubernetes.io/part-of": "med-agi", "med-agi/postgres-role": role.name },
+                    },
+                    // basic-auth: CloudNativePG's bootstrap reads `username`/`password` from the owner's Secret.
+                    type: "kubernetes.io/basic-auth",
+                    stringData: { ...roleSecretData(connection, role.name), password: password.result, PGPASSWORD: password.result },
+                },
+                ctx.k8sOpts,
+            ),
+        );
+    }
+    return { passwords, names, resources };
+}
+
+/** dev: the CloudNativePG operator and Cluster, and the provider that reaches it as the superuser (through a port-forward). */
+function declareInClusterServer(ctx: StepContext, server: InClusterServer, roleSecrets: k8s.core.v1.Secret[]): postgresql.Provider {
+    const operator = new k8s.helm.v3.Release(
+        `${ctx.name}-operator`,
+        {
+            name: "cnpg",
+            chart: DATASTORE_CHARTS.cloudnativePg.chart,
+            version: DATASTORE_CHARTS.cloudnativePg.version,
+            repositoryOpts: { repo: DATASTORE_CHARTS.cloudnativePg.repo },
+            namespace: OPERATOR_NAMESPACES.cnpg,
+            createNamespace: true,
+            atomic: true,
+            values: cnpgOperatorValues(),
+        },
+        ctx.k8sOpts,
+    );
+    const superuser = new random.RandomPassword(`${ctx.name}-password-postgres`, { length: 32, special: false }, { parent: ctx.parent });
+    const superuserSecret = new k8s.core.v1.Secret(
+        `${ctx.name}-secret-postgres`,
+        {
+            metadata: { name: "postgres-superuser", namespace: ctx.namespace, labels: { "app.kubernetes.io/part-of": "med-agi" } },
+            type: "kubernetes.io/basic-auth",
+            stringData: { username: "postgres", password: superuser.result },
+        },
+        ctx.k8sOpts,
+    );
+    new k8s.apiextensions.CustomResource(
+        `${ctx.name}-cluster`,
+        {
+            apiVersion: "postgresql.cnpg.io/v1",
+            kind: "Cluster",
+            metadata: { name: POSTGRES_SERVICE, namespace: ctx.namespace, labels: { "app.kubernetes.io/part-of": "med-agi" } },
+            spec: pulumi.output(server.storageClass).apply((storageClass) =>
+                cnpgClusterSpec({
+                    instances: server.instances ?? 1,
+                    storageSize: server.storageSize ?? "10Gi",
+                    storageClass,
+                    ownerSecret: roleSecretName(POSTGRES.user),
+                    superuserSecret: "postgres-superuser",
+                }),
+            ),
+        },
+        { ...ctx.k8sOpts, ...ctx.stateful, dependsOn: [operator, superuserSecret, ...roleSecrets] },
+    );
+    return new postgresql.Provider(
+        `${ctx.name}-provider`,
+        {
+            host: server.admin?.host ?? "localhost",
+            port: server.admin?.port ?? 5432,
+            username: "postgres",
+            password: superuser.result,
+            database: "postgres",
+            superuser: true,
+            // Through `kubectl port-forward` the host name is not the certificate's: encrypted, not verified.
+            sslmode: "require",
+            connectTimeout: 15,
+        },
+        { parent: ctx.parent },
+    );
+}
+
+/** staging/prod: the provider that reaches the external server (RDS) as its master user, always verify-full. */
+function externalServerProvider(ctx: StepContext, server: ExternalServer): postgresql.Provider {
+    return new postgresql.Provider(
+        `${ctx.name}-provider`,
+        {
+            host: server.admin.host ?? server.host,
+            port: server.admin.port ?? server.port ?? 5432,
+            username: server.admin.username,
+            password: server.admin.password,
+            database: "postgres",
+            // RDS's master user is rds_superuser, not a superuser.
+            superuser: false,
+            // An external server exists only outside dev (RDS, or a site's server): the master user's connection is always
+            // verified, certificate chain and host name; caFile names the CA, else the client's default trust.
+            sslmode: "verify-full",
+            ...(server.admin.caFile === undefined ? {} : { sslrootcert: server.admin.caFile }),
+            connectTimeout: 15,
+        },
+        { parent: ctx.parent },
+    );
+}
+
+/** The ConfigMap the external server's CA reference names, declared from the PEM bundle (with its digest as an annotation). */
+function declareCaBundle(ctx: StepContext, server: ExternalServer, caBundle: string): void {
+    if (server.ca.kind !== "configMap") throw new Error(`caBundle: the CA reference must be a ConfigMap, not a ${server.ca.kind}`);
+    // The offline render's stand-in holds no certificate and is kept as it is; a real bundle was checked in main().
+    const data = pemCertificates(caBundle).length === 0 ? { [server.ca.key]: caBundle } : caBundleData(caBundle, server.ca.key);
+    new k8s.core.v1.ConfigMap(
+        `${ctx.name}-ca-bundle`,
+        {
+            metadata: {
+                name: server.ca.name,
+                namespace: ctx.namespace,
+                labels: { "app.kubernetes.io/part-of": "med-agi" },
+                annotations: {
+                    "med-agi.io/ca-bundle-sha256": createHash("sha256")
+                        .update(data[server.ca.key] ?? "")
+                        .digest("hex"),
+                },
+            },
+            data,
+        },
+        ctx.k8sOpts,
+    );
 }
