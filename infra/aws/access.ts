@@ -1,5 +1,5 @@
 /**
- * Who may touch the stack's data in S3 and its keys (issue 19, finding 8):
+ * Who may touch the stack's data in S3 and its keys:
  * the stack's own roles, by ARN, and the operators of the account named in
  * config (`cloud.cluster.adminRoleArns`, `breakGlassRoleArns`). The role ARNs
  * are derived from the role names, so the key and bucket policies can name

@@ -1,5 +1,5 @@
 /**
- * One account per environment (issue 19, finding 8). The account is the
+ * One account per environment. The account is the
  * strongest boundary AWS offers: IAM policies, key policies and bucket policies
  * of one stack cannot be relied on to keep the other stack's administrators,
  * roles and mistakes out when both live in one account. AWS's multi-account

@@ -151,7 +151,7 @@ export function lifecycleRules(
                 },
             ];
         case "logs":
-            // Versioned: expiring the current version leaves a noncurrent one, which must expire too (issue 18).
+            // Versioned: expiring the current version leaves a noncurrent one, which must expire too.
             return [
                 {
                     id: "access-log-retention",

@@ -6,7 +6,7 @@
  * functions take the date as an argument, so their tests do not age.
  */
 
-/** Days of standard support left below which the render warns (issue 18). */
+/** Days of standard support left below which the render warns. */
 export const STANDARD_SUPPORT_WARN_DAYS = 90;
 /** Days of standard support left below which the prod policy `aws-eks-standard-support` fails. */
 export const STANDARD_SUPPORT_FAIL_DAYS = 30;

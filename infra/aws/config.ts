@@ -53,7 +53,7 @@ export const KUBERNETES_VERSIONS = { "1.35": EKS_CALENDAR["1.35"], "1.36": EKS_C
 export type KubernetesVersion = keyof typeof KUBERNETES_VERSIONS;
 export type EksAddonName = keyof (typeof KUBERNETES_VERSIONS)[KubernetesVersion]["addons"];
 
-/** Availability zones per environment (issue 8: 2 in staging, 3 in prod). */
+/** Availability zones per environment (2 in staging, 3 in prod). */
 export const AZ_COUNT: Readonly<Record<Exclude<Environment, "dev">, number>> = { staging: 2, prod: 3 };
 
 /** Built-in defaults of the `cloud` key (sizes a person may change; security settings are not options). */
@@ -183,7 +183,7 @@ export const cloudSchema = z
                 allocatedStorageGiB: z.number().int().min(20).max(65536).default(CLOUD_DEFAULTS.database.allocatedStorageGiB),
                 /** Storage autoscaling ceiling. */
                 maxAllocatedStorageGiB: z.number().int().min(20).max(65536).default(CLOUD_DEFAULTS.database.maxAllocatedStorageGiB),
-                /** Automated backup retention (issue 8: at least 7 days). */
+                /** Automated backup retention (at least 7 days). */
                 backupRetentionDays: z.number().int().min(7).max(35).default(CLOUD_DEFAULTS.database.backupRetentionDays),
                 /** @default true in prod, false in staging */
                 multiAz: z.boolean().optional(),

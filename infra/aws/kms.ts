@@ -1,6 +1,6 @@
 /**
  * The customer-managed KMS keys of the stack (cluster Secrets, RDS, S3), each
- * with an explicit key policy (issue 19, finding 8). See docs/aws.md, "Key
+ * with an explicit key policy. See docs/aws.md, "Key
  * policies".
  *
  * - The account administers the key (never its data): the statement AWS
