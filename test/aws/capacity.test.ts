@@ -1,5 +1,6 @@
 import { allocatable, capacityProblems, NODE_DAEMONSETS } from "../../infra/aws/capacity";
 import { configProblems, parseValues, PROD_ROUTING, PROD_SECRETS, rejectionProblems } from "../support/config-fixtures";
+import { k8sObject, ofType, runStack } from "../support/harness";
 
 const CLOUD = { accountId: "123456789012", region: "eu-west-1", cluster: { adminRoleArns: ["arn:aws:iam::123456789012:role/deployer"] } };
 const values = (env: string, extra: Record<string, unknown> = {}) => ({
@@ -77,5 +78,23 @@ describe("capacity validation: every pod fits a node of its pool", () => {
                 pods: [],
             }).map((p) => p.path),
         ).toEqual(["cloud.nodePools.system.instanceTypes.0"]);
+    });
+});
+
+describe("the DaemonSet table agrees with the render", () => {
+    // The table copies the requests of the DaemonSets this program declares itself; a change to one
+    // must move the table too, or capacity is judged on stale figures.
+    it("holds the log rotator's and Fluent Bit's requests as staging declares them", async () => {
+        const plan = await runStack("staging");
+        const rotator = k8sObject(plan, "DaemonSet", "med-agi-logrotate", "med-agi-node");
+        expect(rotator.spec.template.spec.containers[0].resources.requests).toMatchObject({ cpu: "10m", memory: "16Mi" });
+        const fluentBit = ofType(plan, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "fluent-bit");
+        expect((fluentBit?.inputs.values as { resources: { requests: unknown } }).resources.requests).toEqual({
+            cpu: "50m",
+            memory: "64Mi",
+        });
+        const row = (name: string) => NODE_DAEMONSETS.find((d) => d.name === name)?.requests;
+        expect(row("med-agi-logrotate")).toEqual({ cpuMilli: 10, memoryMiB: 16 });
+        expect(row("fluent-bit")).toEqual({ cpuMilli: 50, memoryMiB: 64 });
     });
 });
