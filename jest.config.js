@@ -26,5 +26,7 @@ module.exports = {
     // dev, staging and prod rendered once for every test file that reads a stack as committed.
     globalSetup: "<rootDir>/test/support/global-setup.js",
     globalTeardown: "<rootDir>/test/support/global-teardown.js",
+    // The SDK's subsystems no test calls load on first use (test/support/jest-resolver.js).
+    resolver: "<rootDir>/test/support/jest-resolver.js",
     reporters: ["default", "<rootDir>/test/support/summary-reporter.js"],
 };

@@ -213,3 +213,18 @@ describe("the Pulumi CLI entry point", () => {
         expect(JSON.parse(fullFrames as string)[0]).toBeGreaterThan(1);
     });
 });
+
+describe("in the test files' module registry (test/support/jest-resolver.js)", () => {
+    it("resolves each deferred module to a stand-in file, and the stand-ins still serve the real modules", async () => {
+        const standIns = path.join(ROOT, "node_modules", ".cache", "med-agi-jest-stand-ins");
+        for (const specifier of ["@pulumi/pulumi/typescript-shim.js", "@pulumi/pulumi/automation/index.js"]) {
+            expect(path.dirname(require.resolve(specifier))).toBe(standIns);
+        }
+        // Not deferred: the SDK itself.
+        expect(require.resolve("@pulumi/pulumi")).toBe(path.join(ROOT, "node_modules", "@pulumi", "pulumi", "index.js"));
+        const pulumi = await import("@pulumi/pulumi");
+        expect(typeof pulumi.automation.LocalWorkspace.create).toBe("function");
+        const serialized = await pulumi.runtime.serializeFunction(async (x: number) => x + 1);
+        expect(serialized.text).toContain("x + 1");
+    });
+});

@@ -27,6 +27,8 @@ const Module = require("node:module");
 const path = require("node:path");
 const { fileURLToPath } = require("node:url");
 
+const { deferrableModules, standIn } = require("./deferred-modules");
+
 const ROOT = path.resolve(__dirname, "..", "..");
 /** Bump when the transpile options change, so old cache entries are not reused. */
 const CACHE_VERSION = "2";
@@ -44,91 +46,33 @@ if (!globalThis.__medAgiTsLoader) {
 }
 
 /**
- * The SDK loads, at start, subsystems a program run never calls:
- *
- * - `@pulumi/pulumi`'s entry module loads the Automation API
- *   (`pulumi.automation`, with js-yaml and more);
- * - the function serializer (`pulumi.runtime.serializeFunction`, used by
- *   dynamic providers and callbacks, not by this program) loads TypeScript's
- *   compiler (a 9 MB module), `@npmcli/arborist` with its npm-registry client
- *   tree (sigstore, pacote, cacache, …) and normalize-package-data;
- * - `@pulumi/kubernetes/yaml` loads glob for `ConfigFile` patterns;
- * - zod's classic API loads all of its message locales for `z.locales`.
- *
- * Together about 580 of the 1,270 modules a render loads. Each is registered
- * in the module cache as a transparent stand-in that requires the real module
- * on first use: `pulumi.automation.*` and function serialization still work,
- * loaded when first touched. Only modules not loaded yet are deferred (under
- * the CLI, Pulumi.yaml's `nodeargs` preloads this file before the SDK).
- * MED_AGI_DEFER_SDK_EXTRAS=0 turns it off.
+ * Stand-ins for the SDK's subsystems that a program run never calls (the
+ * function serializer with TypeScript's compiler, the Automation API, …; see
+ * ./deferred-modules.js), put in the module cache before the SDK loads. Only
+ * modules not loaded yet are deferred (under the CLI, Pulumi.yaml's
+ * `nodeargs` preloads this file before the SDK). MED_AGI_DEFER_SDK_EXTRAS=0
+ * turns it off.
  */
 function deferUnusedSdkSubsystems() {
     for (const filename of deferrableModules()) defer(filename);
-}
-
-/** The modules deferred, as installed (a module that a dependency update moved is simply not deferred). */
-function deferrableModules() {
-    const resolveFrom = (specifier, ...from) => {
-        try {
-            return require.resolve(specifier, { paths: [path.join(ROOT, "node_modules", ...from)] });
-        } catch {
-            return undefined; // not installed, or moved in a future release: nothing to defer
-        }
-    };
-    const inPackage = (name, ...file) => {
-        const manifest = resolveFrom(`${name}/package.json`);
-        return manifest === undefined ? undefined : path.join(path.dirname(manifest), ...file);
-    };
-    return [
-        resolveFrom("@pulumi/pulumi/automation/index.js"),
-        resolveFrom("@pulumi/pulumi/typescript-shim.js"),
-        resolveFrom("@npmcli/arborist", "@pulumi", "pulumi", "runtime", "closure"),
-        resolveFrom("normalize-package-data", "@pulumi", "pulumi", "runtime", "closure"),
-        resolveFrom("glob", "@pulumi", "kubernetes", "yaml"),
-        // zod's classic API exports all of its ~60 message locales (`z.locales`); it
-        // loads its default (en) itself.
-        inPackage("zod", "v4", "locales", "index.cjs"),
-    ].filter((filename) => filename !== undefined && fs.existsSync(filename));
 }
 
 /** Puts a stand-in for `filename` in the module cache that loads the real module on first use. */
 function defer(filename) {
     if (require.cache[filename] !== undefined) return;
     let real;
-    const load = () => {
+    const module = new Module(filename, null);
+    module.filename = filename;
+    module.paths = Module._nodeModulePaths(path.dirname(filename));
+    module.loaded = true;
+    module.exports = standIn(() => {
         if (real === undefined) {
             Reflect.deleteProperty(require.cache, filename); // so that require() loads the real module
             real = require(filename);
         }
         return real;
-    };
-    const standIn = new Module(filename, null);
-    standIn.filename = filename;
-    standIn.paths = Module._nodeModulePaths(path.dirname(filename));
-    standIn.loaded = true;
-    // `__esModule: true` makes TypeScript's __importStar/__importDefault hand the
-    // stand-in itself to the importer instead of copying every key (which would
-    // load the module now); `default` then answers as they would have: the
-    // module's own default export, or the CommonJS module itself. (Every
-    // deferred module is used through its properties, none is called directly.)
-    standIn.exports = new Proxy(
-        {},
-        {
-            get: (_, key) => {
-                if (key === "__esModule" && real === undefined) return true;
-                const module = load();
-                return key === "default" && !module.__esModule ? module : Reflect.get(module, key);
-            },
-            has: (_, key) => Reflect.has(load(), key),
-            ownKeys: () => Reflect.ownKeys(load()),
-            getOwnPropertyDescriptor: (_, key) => {
-                const descriptor = Reflect.getOwnPropertyDescriptor(load(), key);
-                return descriptor === undefined ? undefined : { ...descriptor, configurable: true };
-            },
-            set: (_, key, value) => Reflect.set(load(), key, value),
-        },
-    );
-    require.cache[filename] = standIn;
+    });
+    require.cache[filename] = module;
 }
 
 let esbuild;
