@@ -5,7 +5,10 @@
  * container), with the environment the pod gets.
  *
  * Speed without shortcuts: both servers start once for the file, with one
- * initdb; every case is `test.concurrent`, and cases that would disturb each
+ * initdb; the aws CLI's imports are done once, by a fork server that runs each
+ * call as a fresh fork of the real CLI (startAwsCli in ./harness; a case below
+ * holds it to the plain CLI's answers, and MED_AGI_AWS_FORKSERVER=0 turns it
+ * off); every case is `test.concurrent`, and cases that would disturb each
  * other get their own bucket, work directory and scratch-database prefix. Cases
  * that need the first backup await it (`once`), so it is taken exactly once.
  */
@@ -15,7 +18,19 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-import { REPO_ROOT, run, runScript, startPostgres, startS3, stopRunning, type PgServer, type S3Server, type ScriptResult } from "./harness";
+import {
+    REPO_ROOT,
+    run,
+    runScript,
+    startAwsCli,
+    startPostgres,
+    startS3,
+    stopRunning,
+    type AwsCli,
+    type PgServer,
+    type S3Server,
+    type ScriptResult,
+} from "./harness";
 
 const MEDAGI_PASSWORD = "medagi-test-password";
 /** The key the jobs get from the Secret med-agi-backup-signing; never stored in a bucket. */
@@ -41,6 +56,8 @@ jest.setTimeout(300_000);
 
 let pg: PgServer;
 let s3: S3Server;
+/** The aws CLI the scripts call (through its fork server: see startAwsCli). */
+let aws: AwsCli;
 let work: string;
 /** The bucket of the main postgres-backup run. */
 let BUCKET: string;
@@ -54,7 +71,8 @@ function workDir(name: string): string {
 function podEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     return {
         ...s3.env,
-        PATH: `${pg.binDir}:${s3.env.PATH ?? ""}`,
+        ...aws.env,
+        PATH: `${pg.binDir}:${aws.env.PATH ?? ""}`,
         PGHOST: "127.0.0.1",
         PGPORT: String(pg.port),
         PGUSER: "medagi",
@@ -164,6 +182,7 @@ const suiteStart = Date.now();
 beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), "medagi-work-"));
     [pg, s3] = await Promise.all([startPostgres(), startS3()]);
+    aws = await startAwsCli(s3.env.PATH);
     seed();
     BUCKET = await s3.bucket("med-agi-backups");
 }, SETUP_TIMEOUT_MS);
@@ -172,6 +191,7 @@ afterAll(async () => {
     await stopRunning();
     pg?.stop();
     await s3?.stop();
+    await aws?.stop();
     if (work !== undefined) fs.rmSync(work, { recursive: true, force: true });
     process.stderr.write(`test/backups/scripts.test.ts: servers up to teardown in ${((Date.now() - suiteStart) / 1000).toFixed(1)} s\n`);
 });
@@ -541,6 +561,62 @@ describe("backup scripts against a real PostgreSQL and a real S3 server", () => 
         },
     );
 
+    test.concurrent("the aws CLI through its fork server answers as the CLI itself: output, errors, exit status and streams", async () => {
+        const { run: backupRun } = await mainBackup();
+        const bucket = await s3.bucket("med-agi-aws-parity");
+        const endpoint = ["--endpoint-url", s3.endpoint];
+        const via = { fork: { ...s3.env, ...aws.env }, plain: { ...s3.env } };
+        // The fork server's client is the `aws` the scripts find first.
+        const which = await run("sh", ["-c", "command -v aws"], via.fork);
+        expect(path.basename(path.dirname(which.stdout.trim())).startsWith("medagi-aws-")).toBe(aws.forkServer);
+        const both = async (args: string[], input?: string): Promise<ScriptResult[]> =>
+            Promise.all([run("aws", args, via.fork, 300000, input), run("aws", args, via.plain, 300000, input)]);
+        const same = async (args: string[], input?: string): Promise<ScriptResult> => {
+            const [fork, plain] = await both(args, input);
+            expect([args, fork]).toEqual([args, plain]);
+            return fork as ScriptResult;
+        };
+        expect((await same(["--version"])).stdout).toMatch(/^aws-cli\//);
+        const listed = await same([
+            "s3api",
+            "list-objects-v2",
+            "--bucket",
+            BUCKET,
+            "--prefix",
+            `postgres/${backupRun}/`,
+            "--query",
+            "Contents[].[Key,Size]",
+            "--output",
+            "text",
+            ...endpoint,
+        ]);
+        expect(listed.stdout).toContain(`postgres/${backupRun}/manifest`);
+        const missing = await same(["s3api", "head-bucket", "--bucket", "med-agi-no-such-bucket", ...endpoint]);
+        expect(missing.status).not.toBe(0);
+        const usage = await same(["s3api", "no-such-operation"]);
+        // argparse's usage error: 2 in CLI v1, 252 in v2.
+        expect([usage.status, usage.stderr]).toEqual([expect.any(Number), expect.stringContaining("Invalid choice")]);
+        expect(usage.status).not.toBe(0);
+        // Streams: stdin to an object (SSE-KMS as the scripts send it), then the object to stdout.
+        for (const mode of ["fork", "plain"] as const) {
+            const put = await run(
+                "aws",
+                ["s3", "cp", "-", `s3://${bucket}/parity/${mode}`, "--sse", "aws:kms", "--sse-kms-key-id", KMS_KEY, ...endpoint],
+                via[mode],
+                300000,
+                `streamed ${mode}\n`,
+            );
+            expect([mode, put.status, put.stderr]).toEqual([mode, 0, ""]);
+            const got = await run("aws", ["s3", "cp", `s3://${bucket}/parity/${mode}`, "-", ...endpoint], via[mode]);
+            expect([mode, got.status, got.stdout]).toEqual([mode, 0, `streamed ${mode}\n`]);
+        }
+        const sent = s3.uploads().filter((u) => u.bucket === bucket);
+        expect(sent.map((u) => [u.key, u.sse, u.kmsKeyId, u.userAgent.split(" ")[0]])).toEqual(
+            ["fork", "plain"].map((mode) => [`parity/${mode}`, "aws:kms", KMS_KEY, expect.stringMatching(/^aws-cli\//)]),
+        );
+        expect(sent[0]?.userAgent.split(" ").slice(0, 2)).toEqual(sent[1]?.userAgent.split(" ").slice(0, 2));
+    });
+
     test.concurrent("postgres-backup fails non-zero with a wrong password, before anything is uploaded", async () => {
         const dir = workDir("wrongpw");
         const dump = await runScript("pg-dump.sh", [], podEnv({ PGPASSWORD: "wrong-password", WORK_DIR: dir }));
@@ -843,5 +919,5 @@ function kubectlStandIn(secretInOutput: boolean): { env: NodeJS.ProcessEnv; call
         `#!/bin/sh\necho "$*" >> '${calls}'\nprintf 'apiVersion: v1\\nitems:\\n- apiVersion: v1\\n  kind: ${kind}\\n  metadata:\\n    name: x\\nkind: List\\n'\n`,
         { mode: 0o755 },
     );
-    return { env: { PATH: `${dir}:${pg.binDir}:${s3.env.PATH ?? ""}` }, calls };
+    return { env: { PATH: `${dir}:${pg.binDir}:${aws.env.PATH ?? ""}` }, calls };
 }
