@@ -141,6 +141,8 @@ export function dataStoreProblems(environment: Environment, cfg: DataStoresConfi
  * throttles a container at its CPU limit, which slows Elasticsearch even on a
  * node with CPU to spare); memory requested as limited (the Guaranteed-QoS
  * advice there; Elasticsearch sizes its heap from the container's memory).
+ * Capacity validation holds the requests to the system pool's nodes
+ * (infra/aws/capacity.ts).
  */
 export const ELASTICSEARCH_DEFAULT_RESOURCES = { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "2Gi" } } as const;
 
