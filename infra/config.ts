@@ -67,7 +67,6 @@ import type { ServiceName } from "./runbook";
 import {
     INGRESS_DEFAULTS,
     ingressSchema,
-    quantityValue,
     resolveServices,
     SERVICE_DEFAULTS,
     serviceProblems,
@@ -81,7 +80,8 @@ import {
 } from "./services/config";
 import { ConfigValidationError, problem, problemsFromIssues, type ConfigProblem } from "./validation";
 import { gpuReplicaBounds, inferenceProblems, inferenceSchema, type InferenceConfig } from "./inference/config";
-import { capacityProblems, type CapacityInput, type PoolPod } from "./aws/capacity";
+import { capacityProblems, type CapacityInput } from "./aws/capacity";
+import { NODE_DAEMONSETS, poolPods, type WorkloadSettings } from "./aws/workloads";
 import { cloudProblems, cloudSchema, derivedKeyProblems, type CloudConfig } from "./aws/config";
 import { sharedAccountProblems } from "./aws/accounts";
 import { readRegistryClaims, registryOwnershipProblems, type RegistryClaim } from "./aws/registry-owner";
@@ -341,7 +341,11 @@ function cloudLayerProblems(input: RawConfigInput, parsed: ParsedConfig, service
     const problems = [...cloudIssues];
     // Capacity is judged on valid pools (known sizes and GPU families), so a bad pool is reported once.
     if (parsed.cloud !== undefined && parsed.environment !== "dev" && cloudIssues.length === 0)
-        problems.push(...capacityProblems(capacityInput(parsed.cloud, parsed, services)));
+        problems.push(
+            ...capacityProblems(
+                capacityInputFor({ ...parsed, cloud: parsed.cloud, services, authz: resolveAuthz(parsed.environment, parsed.authz) }),
+            ),
+        );
     if (parsed.cloud !== undefined && input.registryClaims !== undefined) {
         const self = {
             stack: input.stack,
@@ -431,51 +435,29 @@ function decode(value: string): unknown {
     }
 }
 
+/** What the capacity check reads of a cloud stack's config (the parsed config with resolved settings, or `PlatformConfig`). */
+export type CapacitySettings = WorkloadSettings & {
+    readonly environment: Environment;
+    readonly cloud: CloudConfig;
+    readonly inference: InferenceConfig;
+};
+
 /**
- * The pods whose requests config sets, by pool: the services and triton-cpu on
- * the system pool, Triton on the GPU pool; and Triton's HPA maximum.
+ * The capacity check's input: the pools, every pod the stack schedules to them
+ * ({@link poolPods}: config-sized ones under their keys, the rest with their
+ * source), the DaemonSets, and Triton's HPA maximum.
  */
-function capacityInput(cloud: CloudConfig, parsed: ParsedConfig, services: Record<ServiceName, ServiceSettings>): CapacityInput {
-    const mi = (q: string) => quantityValue(q) / 2 ** 20;
-    const milli = (q: string) => quantityValue(q) * 1000;
-    const amounts = (r: { cpu: string; memory: string }, extra = { cpuMilli: 0, memoryMiB: 0 }) => ({
-        cpuMilli: milli(r.cpu) + extra.cpuMilli,
-        memoryMiB: mi(r.memory) + extra.memoryMiB,
-    });
-    const gpuOn = parsed.inference.gpu.enabled ?? true;
-    const pods: PoolPod[] = [
-        ...Object.entries(services).map(([name, s]) => ({
-            name,
-            pool: "system" as const,
-            requests: amounts(s.resources.requests),
-            key: `services.${name}.resources.requests`,
-        })),
-        {
-            name: "triton-cpu",
-            pool: "system",
-            // The failover gate sidecar requests 10m / 8Mi (infra/inference/spec.ts).
-            requests: amounts(parsed.inference.cpu.resources.requests, { cpuMilli: 10, memoryMiB: 8 }),
-            key: "inference.cpu.resources.requests",
-        },
-        ...(gpuOn
-            ? [
-                  {
-                      name: "triton",
-                      pool: "gpu" as const,
-                      requests: { ...amounts(parsed.inference.gpu.resources.requests), gpus: parsed.inference.gpu.gpusPerPod },
-                      key: "inference.gpu.resources.requests",
-                  },
-              ]
-            : []),
-    ];
+export function capacityInputFor(settings: CapacitySettings): CapacityInput {
+    const gpuOn = settings.inference.gpu.enabled ?? true;
     return {
-        pools: cloud.nodePools,
-        pods,
+        pools: settings.cloud.nodePools,
+        pods: poolPods(settings),
+        daemonSets: NODE_DAEMONSETS,
         ...(gpuOn
             ? {
                   gpuHpa: {
-                      maxReplicas: gpuReplicaBounds(parsed.environment, parsed.inference).max,
-                      gpusPerPod: parsed.inference.gpu.gpusPerPod,
+                      maxReplicas: gpuReplicaBounds(settings.environment, settings.inference).max,
+                      gpusPerPod: settings.inference.gpu.gpusPerPod,
                   },
               }
             : {}),

@@ -25,6 +25,9 @@ export const CLUSTER_AUTOSCALER_CHART = {
     repo: "https://kubernetes.github.io/autoscaler",
 } as const;
 
+/** Its requests and limits (`resources` of the chart); capacity validation reads the same (infra/aws/workloads.ts). */
+export const CLUSTER_AUTOSCALER_RESOURCES = { requests: { cpu: "100m", memory: "300Mi" }, limits: { memory: "600Mi" } } as const;
+
 /** Values for the cluster-autoscaler chart 9.59.0 (every key checked against that version's values.yaml). */
 export function clusterAutoscalerValues(args: {
     clusterName: string;
@@ -54,7 +57,7 @@ export function clusterAutoscalerValues(args: {
         },
         nodeSelector: { [SYSTEM_POOL.label.key]: SYSTEM_POOL.label.value },
         replicaCount: 1,
-        resources: { requests: { cpu: "100m", memory: "300Mi" }, limits: { memory: "600Mi" } },
+        resources: { requests: { ...CLUSTER_AUTOSCALER_RESOURCES.requests }, limits: { ...CLUSTER_AUTOSCALER_RESOURCES.limits } },
         securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
         containerSecurityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
     };

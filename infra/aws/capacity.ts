@@ -4,7 +4,9 @@
  * Triton's HPA maximum? Config validation asks this before anything is
  * created: a pod that fits no node stays Pending, and
  * Cluster Autoscaler cannot help (no node group would fit it either).
+ * Which pods and DaemonSets run on the pools, and their requests: ./workloads.ts.
  */
+import { quantityValue } from "../services/config";
 import { problem, type ConfigProblem } from "../validation";
 
 /**
@@ -66,6 +68,33 @@ export interface Amounts {
     readonly gpus?: number;
 }
 
+/** The two node pools of the cloud layer (infra/aws/nodepools.ts). */
+export type PoolName = "system" | "gpu";
+
+/** Requests as a container writes them (`cpu: 250m`, `memory: 512Mi`), in {@link Amounts}; an unset amount is 0. */
+export function requestsOf(requests: { readonly cpu?: string; readonly memory?: string }): Amounts {
+    return {
+        cpuMilli: requests.cpu === undefined ? 0 : quantityValue(requests.cpu) * 1000,
+        memoryMiB: requests.memory === undefined ? 0 : quantityValue(requests.memory) / 2 ** 20,
+    };
+}
+
+/**
+ * What a pod requests of its node, as the scheduler counts it: the larger of
+ * the sum over its containers and its largest init container (init containers
+ * run one at a time, before the others), per resource.
+ */
+export function podRequests(containers: readonly Amounts[], initContainers: readonly Amounts[] = []): Amounts {
+    const sum = (k: keyof Amounts) => containers.reduce((s, c) => s + (c[k] ?? 0), 0);
+    const max = (k: keyof Amounts) => Math.max(0, ...initContainers.map((c) => c[k] ?? 0));
+    const gpus = Math.max(sum("gpus"), max("gpus"));
+    return {
+        cpuMilli: Math.max(sum("cpuMilli"), max("cpuMilli")),
+        memoryMiB: Math.max(sum("memoryMiB"), max("memoryMiB")),
+        ...(gpus > 0 ? { gpus } : {}),
+    };
+}
+
 /**
  * Allocatable of a node of `type`, as the EKS AMI's kubelet computes it
  * (amazon-eks-ami@81fec2e, nodeadm `internal/kubelet/config.go`
@@ -88,91 +117,56 @@ export function allocatable(type: InstanceTypeName): Required<Amounts> {
     };
 }
 
-/** A pod the stack schedules to a pool: its name (what `kubectl get pods` shows), requests summed over its containers. */
-export interface PoolPod {
+/**
+ * The object of a stack that makes a pod, as the render shows it: a workload
+ * the program declares (by `metadata.name`), an operator resource, a Helm
+ * release (by chart, at the version whose defaults were read) or an EKS add-on.
+ */
+export interface PodOwner {
+    readonly kind: "Deployment" | "StatefulSet" | "DaemonSet" | "Job" | "CronJob" | "Elasticsearch" | "Release" | "Addon";
+    /** `metadata.name`; a Release's chart; an Addon's `addonName`. */
     readonly name: string;
-    readonly pool: "system" | "gpu";
-    readonly requests: Amounts;
-    /** Config key whose value sets the requests, for the message. */
-    readonly key: string;
+    /** A Release's chart version, whose defaults the requests were read from. */
+    readonly version?: string;
+    /** The name carries a content hash, `<name>-<10 hex digits>` (the index lifecycle Job). */
+    readonly hashSuffix?: boolean;
 }
+
+/** Where a pod's requests come from: a config key, or (when no key sets them) a program constant or a chart's default. */
+export type RequestsOrigin = { readonly key: string; readonly source?: undefined } | { readonly source: string; readonly key?: undefined };
+
+/** A pod the stack schedules to a pool: its name (what `kubectl get pods` shows, less the suffixes) and its requests ({@link podRequests}). */
+export type PoolPod = RequestsOrigin & {
+    readonly name: string;
+    readonly pool: PoolName;
+    readonly requests: Amounts;
+    readonly owner: PodOwner;
+    /** The chart value the program sets the requests with (`resources`): tests hold the requests to the render's. */
+    readonly valuesKey?: string;
+};
 
 /** A DaemonSet that runs on every node of the pools it lists, and what it requests there. */
 export interface NodeDaemonSet {
     readonly name: string;
-    readonly pools: readonly ("system" | "gpu")[];
+    readonly pools: readonly PoolName[];
     readonly requests: Amounts;
     readonly source: string;
+    readonly owner: PodOwner;
+    /** As {@link PoolPod.valuesKey}. */
+    readonly valuesKey?: string;
 }
-
-/**
- * The DaemonSets of the cloud stacks and their requests per node. EKS add-ons:
- * their DaemonSets as the add-on deploys them; charts: the values this program
- * sets (infra/observability, infra/inference), or the chart's default when it
- * sets none. Requests only: limits do not schedule.
- */
-export const NODE_DAEMONSETS: readonly NodeDaemonSet[] = [
-    {
-        name: "aws-node",
-        pools: ["system", "gpu"],
-        requests: { cpuMilli: 25, memoryMiB: 0 },
-        source: "vpc-cni add-on: aws/amazon-vpc-cni-k8s charts/aws-vpc-cni/values.yaml resources.requests.cpu 25m; the node agent sets none",
-    },
-    {
-        name: "kube-proxy",
-        pools: ["system", "gpu"],
-        requests: { cpuMilli: 100, memoryMiB: 0 },
-        source: "kube-proxy add-on: DaemonSet requests cpu 100m (EKS kube-proxy manifest)",
-    },
-    {
-        name: "ebs-csi-node",
-        pools: ["system", "gpu"],
-        requests: { cpuMilli: 30, memoryMiB: 120 },
-        source: "aws-ebs-csi-driver add-on: kubernetes-sigs/aws-ebs-csi-driver charts values node: ebs-plugin, node-driver-registrar, liveness-probe 10m/40Mi each",
-    },
-    {
-        name: "fluent-bit",
-        pools: ["system", "gpu"],
-        requests: { cpuMilli: 50, memoryMiB: 64 },
-        source: "infra/observability fluent-bit values resources.requests 50m/64Mi, tolerations Exists",
-    },
-    {
-        name: "med-agi-logrotate",
-        pools: ["system", "gpu"],
-        requests: { cpuMilli: 10, memoryMiB: 16 },
-        source: "infra/logrotate DaemonSet requests 10m/16Mi, tolerations Exists",
-    },
-    {
-        name: "prometheus-node-exporter",
-        pools: ["system", "gpu"],
-        requests: { cpuMilli: 0, memoryMiB: 0 },
-        source: "kube-prometheus-stack subchart prometheus-node-exporter: no requests set by the chart or by this program",
-    },
-    {
-        name: "nvidia-device-plugin",
-        pools: ["gpu"],
-        requests: { cpuMilli: 0, memoryMiB: 0 },
-        source: "NVIDIA/k8s-device-plugin chart 0.20.0: no requests by default, none set by infra/inference",
-    },
-    {
-        name: "dcgm-exporter",
-        pools: ["gpu"],
-        requests: { cpuMilli: 0, memoryMiB: 0 },
-        source: "NVIDIA/dcgm-exporter chart 4.8.2: no requests by default, none set by infra/inference",
-    },
-];
 
 const fmtCpu = (m: number) => (m % 1000 === 0 ? `${m / 1000}` : `${Math.round(m)}m`);
 const fmtMem = (mi: number) => (mi % 1024 === 0 ? `${mi / 1024}Gi` : `${Math.round(mi)}Mi`);
 const fmt = (a: Amounts) => `cpu ${fmtCpu(a.cpuMilli)}, memory ${fmtMem(a.memoryMiB)}${a.gpus ? `, nvidia.com/gpu ${a.gpus}` : ""}`;
 
 export interface CapacityInput {
-    readonly pools: Readonly<Record<"system" | "gpu", { readonly instanceTypes: readonly string[]; readonly maxSize: number }>>;
+    readonly pools: Readonly<Record<PoolName, { readonly instanceTypes: readonly string[]; readonly maxSize: number }>>;
     readonly pods: readonly PoolPod[];
+    /** The DaemonSets of the pools (infra/aws/workloads.ts `NODE_DAEMONSETS`). */
+    readonly daemonSets: readonly NodeDaemonSet[];
     /** Triton's HPA maximum and the GPUs each replica takes; undefined without a GPU Triton. */
     readonly gpuHpa?: { readonly maxReplicas: number; readonly gpusPerPod: number };
-    /** @default NODE_DAEMONSETS */
-    readonly daemonSets?: readonly NodeDaemonSet[];
 }
 
 /**
@@ -181,7 +175,7 @@ export interface CapacityInput {
  */
 export function capacityProblems(input: CapacityInput): ConfigProblem[] {
     const out: ConfigProblem[] = [];
-    const daemonSets = input.daemonSets ?? NODE_DAEMONSETS;
+    const daemonSets = input.daemonSets;
     for (const pool of ["system", "gpu"] as const) {
         const ds = daemonSets.filter((d) => d.pools.includes(pool));
         const overhead = {
@@ -204,11 +198,15 @@ export function capacityProblems(input: CapacityInput): ConfigProblem[] {
             for (const pod of input.pods.filter((p) => p.pool === pool)) {
                 const r = pod.requests;
                 if (r.cpuMilli <= free.cpuMilli && r.memoryMiB <= free.memoryMiB && (r.gpus ?? 0) <= free.gpus) continue;
+                const fix =
+                    pod.key === undefined
+                        ? `choose a larger instance type for cloud.nodePools.${pool}.instanceTypes (no config key sets these requests)`
+                        : `lower the requests or choose a larger instance type for cloud.nodePools.${pool}.instanceTypes`;
                 out.push(
                     problem(
-                        pod.key,
+                        pod.key ?? pod.source,
                         `${pod.name}: ${fmt(r)}`,
-                        `pod ${pod.name} requests ${fmt(r)}, but a ${type} node of the ${pool} pool has ${fmt(node)} allocatable (EKS AMI reservations), ${fmt(free)} after the DaemonSets (${ds.map((d) => d.name).join(", ")}): lower the requests or choose a larger instance type for cloud.nodePools.${pool}.instanceTypes`,
+                        `pod ${pod.name} requests ${fmt(r)}, but a ${type} node of the ${pool} pool has ${fmt(node)} allocatable (EKS AMI reservations), ${fmt(free)} after the DaemonSets (${ds.map((d) => d.name).join(", ")}): ${fix}`,
                     ),
                 );
             }

@@ -8,8 +8,9 @@
 import { z } from "zod";
 
 import type { Environment } from "../environment";
-import { bucketName, hostName, httpUrl, k8sName } from "../formats";
+import { bucketName, cpuQuantity, hostName, httpUrl, k8sName, memoryQuantity } from "../formats";
 import { BACKUP } from "../runbook";
+import { quantityValue } from "../services/config";
 import { problem, type ConfigProblem } from "../validation";
 
 /** AWS's bundle of every RDS certificate authority (all regions), served over HTTPS by AWS (RDS user guide, "Using SSL/TLS"). */
@@ -121,8 +122,29 @@ export function dataStoreProblems(environment: Environment, cfg: DataStoresConfi
             problem(`${key}.audit`, r.audit, `must be at least ${key}.logs (${JSON.stringify(r.logs)}): the audit trail outlives the logs`),
         );
     }
+    const resources = cfg.elasticsearch.resources;
+    if (quantityValue(resources.requests.memory) > quantityValue(resources.limits.memory)) {
+        out.push(
+            problem(
+                "dataStores.elasticsearch.resources.requests.memory",
+                resources.requests.memory,
+                `must be ≤ dataStores.elasticsearch.resources.limits.memory (${resources.limits.memory}): Kubernetes refuses a request above its limit`,
+            ),
+        );
+    }
     return out;
 }
+
+/**
+ * Each Elasticsearch node's requests and limits when `dataStores.elasticsearch.resources`
+ * does not set them. No CPU limit (ECK's "Manage compute resources": Kubernetes
+ * throttles a container at its CPU limit, which slows Elasticsearch even on a
+ * node with CPU to spare); memory requested as limited (the Guaranteed-QoS
+ * advice there; Elasticsearch sizes its heap from the container's memory).
+ * Capacity validation holds the requests to the system pool's nodes
+ * (infra/aws/capacity.ts).
+ */
+export const ELASTICSEARCH_DEFAULT_RESOURCES = { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "2Gi" } } as const;
 
 /** Chart and image of an S3-compatible store the site may select in dev. */
 const objectStoreImplementation = z.enum(["seaweedfs", "minio", "aistor"]);
@@ -177,6 +199,23 @@ export const dataStoresSchema = z
                  * {@link SEARCH_RETENTION_MINIMUM}.
                  */
                 retention: z.object({ logs: retentionDays.optional(), audit: retentionDays.optional() }).strict().prefault({}),
+                /** Each node's container requests and limits. @default ELASTICSEARCH_DEFAULT_RESOURCES */
+                resources: z
+                    .object({
+                        requests: z
+                            .object({
+                                cpu: cpuQuantity.default(ELASTICSEARCH_DEFAULT_RESOURCES.requests.cpu),
+                                memory: memoryQuantity.default(ELASTICSEARCH_DEFAULT_RESOURCES.requests.memory),
+                            })
+                            .strict()
+                            .prefault({}),
+                        limits: z
+                            .object({ memory: memoryQuantity.default(ELASTICSEARCH_DEFAULT_RESOURCES.limits.memory) })
+                            .strict()
+                            .prefault({}),
+                    })
+                    .strict()
+                    .prefault({}),
             })
             .strict()
             .prefault({}),

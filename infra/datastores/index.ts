@@ -139,6 +139,7 @@ export class DataStores extends pulumi.ComponentResource {
                     elasticsearchSpec({
                         nodes,
                         storageSize: cfg.elasticsearch.storageSize,
+                        resources: cfg.elasticsearch.resources,
                         storageClass: sc,
                         zoneAware,
                         keepVolumesOnDelete: !dev,

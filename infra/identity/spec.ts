@@ -145,6 +145,9 @@ export interface OAuth2ProxyValuesArgs {
  */
 export const OAUTH2_PROXY_SESSION = { expire: "8h", refresh: "1h" } as const;
 
+/** oauth2-proxy's requests and limits (`resources` of the chart); capacity validation reads the same (infra/aws/workloads.ts). */
+export const OAUTH2_PROXY_RESOURCES = { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } } as const;
+
 /** The oauth2-proxy chart values (keys as oauth2-proxy/manifests `oauth2-proxy-10.7.0` values.yaml has them). Pure. */
 export function oauth2ProxyValues(args: OAuth2ProxyValuesArgs): Record<string, unknown> {
     const { oidc, domain } = args;
@@ -177,7 +180,7 @@ export function oauth2ProxyValues(args: OAuth2ProxyValuesArgs): Record<string, u
         enableServiceLinks: false,
         // The chart's default securityContext already runs non-root, read-only, no capabilities.
         podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
-        resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+        resources: { requests: { ...OAUTH2_PROXY_RESOURCES.requests }, limits: { ...OAUTH2_PROXY_RESOURCES.limits } },
         metrics: { enabled: true },
     };
 }

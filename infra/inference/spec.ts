@@ -69,6 +69,8 @@ export const TRITON_TMP_SIZE = "1Gi";
  * placed where the models cannot land), plus `/tmp` and its logs.
  */
 export const TRITON_EPHEMERAL_STORAGE = ephemeralStorage(MODEL_CACHE_SIZE, [MODEL_CACHE_SIZE, TRITON_TMP_SIZE]);
+/** The gate's requests and limits; capacity validation adds the same to triton-cpu's (infra/aws/workloads.ts). */
+export const GATE_RESOURCES = { requests: { cpu: "10m", memory: "8Mi" }, limits: { cpu: "100m", memory: "32Mi" } } as const;
 /** Node disk of the gate: it writes no file, only its logs. */
 export const GATE_EPHEMERAL_STORAGE = ephemeralStorage("8Mi");
 
@@ -296,7 +298,7 @@ export function gateContainer(settings: InferenceSettings, gpuUrl: string): Cont
         ],
         readinessProbe: { exec: { command: ["sh", "/gate/gate.sh"] }, ...t.gate },
         resources: withEphemeralStorage(
-            { requests: { cpu: "10m", memory: "8Mi" }, limits: { cpu: "100m", memory: "32Mi" } },
+            { requests: { ...GATE_RESOURCES.requests }, limits: { ...GATE_RESOURCES.limits } },
             GATE_EPHEMERAL_STORAGE,
         ),
         securityContext: { ...restrictedContainerSecurityContext(), runAsUser: GATE_RUN_AS.user, runAsGroup: GATE_RUN_AS.group },

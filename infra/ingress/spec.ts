@@ -27,6 +27,9 @@ export const LETSENCRYPT_PRODUCTION = "https://acme-v02.api.letsencrypt.org/dire
 /** The header the ingress-nginx `custom-headers` annotation adds (HSTS): Traefik applies only listed ones. */
 export const ALLOWED_RESPONSE_HEADERS = ["Strict-Transport-Security"] as const;
 
+/** The controller's requests and limits (`resources` of the chart); capacity validation reads the same (infra/aws/workloads.ts). */
+export const TRAEFIK_RESOURCES = { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } } as const;
+
 export interface TraefikValuesArgs {
     /** The IngressClass name the stack's Ingresses use (`ingress.className`). */
     readonly className: string;
@@ -71,7 +74,7 @@ export function traefikValues(args: TraefikValuesArgs): Record<string, unknown> 
             traefik: { expose: { default: false } },
             metrics: { expose: { default: false } },
         },
-        resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+        resources: { requests: { ...TRAEFIK_RESOURCES.requests }, limits: { ...TRAEFIK_RESOURCES.limits } },
         topologySpreadConstraints: [
             {
                 maxSkew: 1,

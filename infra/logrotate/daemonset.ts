@@ -8,7 +8,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import { standardLabels, selectorLabels } from "../k8s/labels";
 import { ephemeralStorage, withEphemeralStorage } from "../k8s/storage";
 import { LOG_ROTATION } from "../runbook";
-import { LOGROTATE_CAPABILITIES, LOGROTATE_NAMES, STATE_HOST_PATH } from "./defaults";
+import { LOGROTATE_CAPABILITIES, LOGROTATE_NAMES, LOGROTATE_RESOURCES, STATE_HOST_PATH } from "./defaults";
 
 export interface LogrotateDaemonSetOptions {
     readonly namespace: string;
@@ -63,7 +63,7 @@ export function logrotateDaemonSetSpec(options: LogrotateDaemonSetOptions): k8s.
                             command: rotatorCommand(options.intervalSeconds),
                             // Node disk: it rotates files on the host path (not ephemeral storage) and writes only its logs.
                             resources: withEphemeralStorage(
-                                { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
+                                { requests: { ...LOGROTATE_RESOURCES.requests }, limits: { ...LOGROTATE_RESOURCES.limits } },
                                 ephemeralStorage("8Mi"),
                             ),
                             securityContext: {

@@ -29,3 +29,6 @@ export { RENDER_DIR_ANNOTATION } from "../k8s/annotations";
 
 /** Capabilities logrotate keeps as root: read/replace other users' 0640 logs, chown/chmod the archives. */
 export const LOGROTATE_CAPABILITIES = ["CHOWN", "DAC_OVERRIDE", "FOWNER"] as const;
+
+/** The rotator's requests and limits on every node; capacity validation reads the same (infra/aws/workloads.ts). */
+export const LOGROTATE_RESOURCES = { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "200m", memory: "64Mi" } } as const;

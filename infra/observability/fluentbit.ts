@@ -198,6 +198,9 @@ export function fluentBitPipeline(args: PipelineArgs): FluentBitPipeline {
     return { service, inputs, filters, outputs };
 }
 
+/** Fluent Bit's requests and limits on every node (`resources` of the chart); capacity validation reads the same (infra/aws/workloads.ts). */
+export const FLUENT_BIT_RESOURCES = { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } } as const;
+
 /** fluent-bit chart values. Pure. */
 export function fluentBitValues(args: PipelineArgs): Record<string, unknown> {
     const http = args.siem.output === "http";
@@ -213,7 +216,7 @@ export function fluentBitValues(args: PipelineArgs): Record<string, unknown> {
             readOnlyRootFilesystem: true,
             capabilities: { drop: ["ALL"] },
         },
-        resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+        resources: { requests: { ...FLUENT_BIT_RESOURCES.requests }, limits: { ...FLUENT_BIT_RESOURCES.limits } },
         serviceMonitor: { enabled: true },
         metricsPort: FLUENT_BIT_METRICS_PORT,
         config: { ...fluentBitPipeline(args), customParsers: "" },

@@ -46,6 +46,9 @@ export function clusterUrl(check: SmokeCheck, namespace: string): string {
 /** Default tries per check and seconds between them: a rollout may still be settling. */
 export const SMOKE_DEFAULTS = { attempts: 30, intervalSeconds: 10, timeoutSeconds: 5 } as const;
 
+/** The Job's requests and limits; capacity validation reads the same (infra/aws/workloads.ts). */
+export const SMOKE_RESOURCES = { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "32Mi" } } as const;
+
 /**
  * The Job's script: each check is tried until it answers 2xx (BusyBox wget
  * fails on any other status), up to `attempts` times; every check's result is
@@ -107,7 +110,7 @@ export function smokeJob(args: SmokeJobArgs): k8s.types.input.batch.v1.Job {
                             securityContext: restrictedContainerSecurityContext(),
                             // Node disk: it writes no file, only its logs.
                             resources: withEphemeralStorage(
-                                { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "32Mi" } },
+                                { requests: { ...SMOKE_RESOURCES.requests }, limits: { ...SMOKE_RESOURCES.limits } },
                                 ephemeralStorage("8Mi"),
                             ),
                         },

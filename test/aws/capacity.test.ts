@@ -1,6 +1,6 @@
-import { allocatable, capacityProblems, NODE_DAEMONSETS } from "../../infra/aws/capacity";
+import { allocatable, capacityProblems, podRequests, requestsOf } from "../../infra/aws/capacity";
+import { NODE_DAEMONSETS, SYSTEM_POOL_FIXED_PODS } from "../../infra/aws/workloads";
 import { configProblems, parseValues, PROD_ROUTING, PROD_SECRETS, rejectionProblems } from "../support/config-fixtures";
-import { k8sObject, ofType, runStack } from "../support/harness";
 
 const CLOUD = { accountId: "123456789012", region: "eu-west-1", cluster: { adminRoleArns: ["arn:aws:iam::123456789012:role/deployer"] } };
 const values = (env: string, extra: Record<string, unknown> = {}) => ({
@@ -76,25 +76,78 @@ describe("capacity validation: every pod fits a node of its pool", () => {
             capacityProblems({
                 pools: { system: { instanceTypes: ["m5.large"], maxSize: 2 }, gpu: { instanceTypes: ["g5.xlarge"], maxSize: 1 } },
                 pods: [],
+                daemonSets: NODE_DAEMONSETS,
             }).map((p) => p.path),
         ).toEqual(["cloud.nodePools.system.instanceTypes.0"]);
     });
 });
 
-describe("the DaemonSet table agrees with the render", () => {
-    // The table copies the requests of the DaemonSets this program declares itself; a change to one
-    // must move the table too, or capacity is judged on stale figures.
-    it("holds the log rotator's and Fluent Bit's requests as staging declares them", async () => {
-        const plan = await runStack("staging");
-        const rotator = k8sObject(plan, "DaemonSet", "med-agi-logrotate", "med-agi-node");
-        expect(rotator.spec.template.spec.containers[0].resources.requests).toMatchObject({ cpu: "10m", memory: "16Mi" });
-        const fluentBit = ofType(plan, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "fluent-bit");
-        expect((fluentBit?.inputs.values as { resources: { requests: unknown } }).resources.requests).toEqual({
-            cpu: "50m",
-            memory: "64Mi",
+const DAEMONSETS_ON_SYSTEM = "aws-node, kube-proxy, ebs-csi-node, fluent-bit, med-agi-logrotate, prometheus-node-exporter";
+
+describe("capacity validation: the Elasticsearch nodes (dataStores.elasticsearch.resources)", () => {
+    // m6i.large, staging's system pool: 1930m / 7518Mi allocatable, 1715m / 7318Mi after the DaemonSets.
+    const es = (requests: { cpu: string; memory: string }, limit = requests.memory) => ({
+        dataStores: { elasticsearch: { resources: { requests, limits: { memory: limit } } } },
+    });
+
+    it("accepts a node that takes all the CPU an m6i.large has left (1715m) and refuses one millicore more", () => {
+        expect(accepted(values("staging", es({ cpu: "1715m", memory: "4Gi" })), "staging")).toEqual([]);
+        expect(problems(values("staging", es({ cpu: "1716m", memory: "4Gi" })), "staging")).toEqual([
+            `dataStores.elasticsearch.resources.requests: "med-agi-search-es-default: cpu 1716m, memory 4Gi" is not allowed (pod med-agi-search-es-default requests cpu 1716m, memory 4Gi, but a m6i.large node of the system pool has cpu 1930m, memory 7518Mi allocatable (EKS AMI reservations), cpu 1715m, memory 7318Mi after the DaemonSets (${DAEMONSETS_ON_SYSTEM}): lower the requests or choose a larger instance type for cloud.nodePools.system.instanceTypes)`,
+        ]);
+    });
+
+    it("accepts a node that takes all the memory an m6i.large has left (7318Mi) and refuses one MiB more", () => {
+        expect(accepted(values("staging", es({ cpu: "1", memory: "7318Mi" })), "staging")).toEqual([]);
+        expect(problems(values("staging", es({ cpu: "1", memory: "7319Mi" })), "staging")).toEqual([
+            `dataStores.elasticsearch.resources.requests: "med-agi-search-es-default: cpu 1, memory 7319Mi" is not allowed (pod med-agi-search-es-default requests cpu 1, memory 7319Mi, but a m6i.large node of the system pool has cpu 1930m, memory 7518Mi allocatable (EKS AMI reservations), cpu 1715m, memory 7318Mi after the DaemonSets (${DAEMONSETS_ON_SYSTEM}): lower the requests or choose a larger instance type for cloud.nodePools.system.instanceTypes)`,
+        ]);
+    });
+
+    it("accepts 8Gi nodes on prod's m6i.xlarge system pool, which staging's m6i.large refuses", () => {
+        const big = es({ cpu: "2", memory: "8Gi" });
+        expect(
+            accepted(values("prod", { ...big, cloud: { ...CLOUD, nodePools: { system: { instanceTypes: ["m6i.xlarge"] } } } }), "prod"),
+        ).toEqual([]);
+        expect(problems(values("staging", big), "staging").map((p) => p.split(" is not allowed")[0])).toEqual([
+            'dataStores.elasticsearch.resources.requests: "med-agi-search-es-default: cpu 2, memory 8Gi"',
+        ]);
+    });
+
+    it("counts ECK's init container when it asks for more than the node's own request (max of init and containers)", () => {
+        // elastic-internal-init-filesystem requests 100m/50Mi: a 50m/32Mi node still needs 100m/50Mi to start.
+        expect(podRequests([requestsOf({ cpu: "50m", memory: "32Mi" })], [{ cpuMilli: 100, memoryMiB: 50 }])).toEqual({
+            cpuMilli: 100,
+            memoryMiB: 50,
         });
-        const row = (name: string) => NODE_DAEMONSETS.find((d) => d.name === name)?.requests;
-        expect(row("med-agi-logrotate")).toEqual({ cpuMilli: 10, memoryMiB: 16 });
-        expect(row("fluent-bit")).toEqual({ cpuMilli: 50, memoryMiB: 64 });
+    });
+});
+
+describe("capacity validation: pods whose requests no config key sets", () => {
+    const operator = SYSTEM_POOL_FIXED_PODS.find((p) => p.name === "elastic-operator")!;
+    // A DaemonSet leaving exactly `cpu` millicores of an m6i.large (1930m allocatable) to the operator's 100m.
+    const leaving = (cpu: number) =>
+        capacityProblems({
+            pools: { system: { instanceTypes: ["m6i.large"], maxSize: 2 }, gpu: { instanceTypes: ["g5.xlarge"], maxSize: 1 } },
+            pods: [operator],
+            daemonSets: [
+                {
+                    name: "filler",
+                    pools: ["system"],
+                    requests: { cpuMilli: 1930 - cpu, memoryMiB: 0 },
+                    source: "test",
+                    owner: { kind: "DaemonSet", name: "filler" },
+                },
+            ],
+        });
+
+    it("names the chart default the requests come from, and the instance types to change", () => {
+        expect(leaving(100)).toEqual([]);
+        expect(leaving(99).map((p) => p.message)).toEqual([
+            `${operator.source}: "elastic-operator: cpu 100m, memory 150Mi" is not allowed (pod elastic-operator requests cpu 100m, memory 150Mi, but a m6i.large node of the system pool has cpu 1930m, memory 7518Mi allocatable (EKS AMI reservations), cpu 99m, memory 7518Mi after the DaemonSets (filler): choose a larger instance type for cloud.nodePools.system.instanceTypes (no config key sets these requests))`,
+        ]);
+        expect(leaving(99)[0]!.path).toBe(
+            "eck-operator chart 3.5.0 default (elastic/cloud-on-k8s v3.5.0 = 386c7b1, deploy/eck-operator/values.yaml resources.requests 100m/150Mi)",
+        );
     });
 });

@@ -8,6 +8,7 @@ import { parse } from "yaml";
 import {
     dataStoreProblems,
     dataStoresSchema,
+    ELASTICSEARCH_DEFAULT_RESOURCES,
     resolveSearchRetention,
     retentionToDays,
     SEARCH_RETENTION_DEFAULTS,
@@ -30,6 +31,7 @@ import {
     searchUsers,
     serviceSearchRole,
 } from "../../infra/datastores/elasticsearch/users";
+import { elasticsearchSpec } from "../../infra/datastores/elasticsearch/spec";
 import { configProblems, PROD_ROUTING, PROD_SECRETS } from "../support/config-fixtures";
 
 const SERVICES = ["imaging", "ekg", "eval", "anchor", "modelcards", "ops"] as const;
@@ -220,6 +222,49 @@ describe("dataStores.elasticsearch.retention", () => {
             "dataStores.elasticsearch.retention.audit",
         ]);
         expect(retentionToDays("365d")).toBe(365);
+    });
+});
+
+describe("dataStores.elasticsearch.resources", () => {
+    const withResources = (resources: Record<string, unknown>) => ({ dataStores: { elasticsearch: { resources } } });
+    const spec = (resources: { requests: { cpu: string; memory: string }; limits: { memory: string } }) =>
+        elasticsearchSpec({ nodes: 1, storageSize: "20Gi", storageClass: "sc", zoneAware: false, keepVolumesOnDelete: false, resources });
+    const containerResources = (s: Record<string, unknown>) =>
+        (s as { nodeSets: { podTemplate: { spec: { containers: { resources: unknown }[] } } }[] }).nodeSets[0]!.podTemplate.spec
+            .containers[0]!.resources;
+
+    it("defaults to 500m / 2Gi requested and a 2Gi memory limit, no CPU limit, on each node's container", () => {
+        const cfg = dataStoresSchema.parse({});
+        expect(cfg.elasticsearch.resources).toEqual({ requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "2Gi" } });
+        expect(cfg.elasticsearch.resources).toEqual(ELASTICSEARCH_DEFAULT_RESOURCES);
+        expect(containerResources(spec(cfg.elasticsearch.resources))).toEqual({
+            requests: { cpu: "500m", memory: "2Gi" },
+            limits: { memory: "2Gi" },
+        });
+    });
+
+    it("sets the container's requests and limit from config, each amount on its own", () => {
+        const cfg = dataStoresSchema.parse({ elasticsearch: { resources: { requests: { memory: "4Gi" }, limits: { memory: "4Gi" } } } });
+        expect(containerResources(spec(cfg.elasticsearch.resources))).toEqual({
+            requests: { cpu: "500m", memory: "4Gi" },
+            limits: { memory: "4Gi" },
+        });
+    });
+
+    it("refuses a memory request above the limit, and accepts it equal", () => {
+        expect(configProblems(withResources({ requests: { memory: "4Gi" }, limits: { memory: "4Gi" } }), "dev")).toEqual([]);
+        expect(configProblems(withResources({ requests: { memory: "4Gi" } }), "dev")).toEqual([
+            'dataStores.elasticsearch.resources.requests.memory: "4Gi" is not allowed (must be ≤ dataStores.elasticsearch.resources.limits.memory (2Gi): Kubernetes refuses a request above its limit)',
+        ]);
+    });
+
+    it("refuses a malformed quantity, and a CPU limit (none is set: Kubernetes would throttle the node at it)", () => {
+        expect(configProblems(withResources({ requests: { cpu: "half" } }), "dev")).toEqual([
+            'dataStores.elasticsearch.resources.requests.cpu: "half" is not allowed (a CPU quantity such as "250m" or "1.5")',
+        ]);
+        expect(configProblems(withResources({ limits: { cpu: "2" } }), "dev")).toEqual([
+            "dataStores.elasticsearch.resources.limits.cpu: unknown key (allowed: memory)",
+        ]);
     });
 });
 

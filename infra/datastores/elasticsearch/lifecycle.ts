@@ -170,6 +170,9 @@ export function lifecycleName(data: Record<string, string>): string {
     return `${LIFECYCLE_NAME}-${lifecycleHash(data)}`;
 }
 
+/** The Job's requests and limits; capacity validation reads the same (infra/aws/workloads.ts). */
+export const LIFECYCLE_RESOURCES = { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } } as const;
+
 /** The Job's own ServiceAccount (no API access: its token is not mounted). */
 export const LIFECYCLE_SERVICE_ACCOUNT = LIFECYCLE_NAME;
 
@@ -201,7 +204,7 @@ export function lifecycleJobSpec(name: string, url: string = ELASTICSEARCH_URL):
                         securityContext: restrictedContainerSecurityContext(),
                         // Node disk: its /tmp is memory-backed, so only its logs.
                         resources: withEphemeralStorage(
-                            { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+                            { requests: { ...LIFECYCLE_RESOURCES.requests }, limits: { ...LIFECYCLE_RESOURCES.limits } },
                             ephemeralStorage("8Mi"),
                         ),
                         volumeMounts: [

@@ -62,6 +62,11 @@ export interface ElasticsearchOptions {
     readonly zoneAware: boolean;
     /** Keep volumes when the Elasticsearch resource is deleted (prod). */
     readonly keepVolumesOnDelete: boolean;
+    /** The `elasticsearch` container's requests and limits (`dataStores.elasticsearch.resources`). */
+    readonly resources: {
+        readonly requests: { readonly cpu: string; readonly memory: string };
+        readonly limits: { readonly memory: string };
+    };
     /** `spec.auth`: file-realm users and roles (users.ts `searchAuthSpec`). @default none (only ECK's `elastic` user) */
     readonly auth?: Record<string, unknown>;
 }
@@ -83,7 +88,10 @@ export function elasticsearchSpec(o: ElasticsearchOptions): Record<string, unkno
                         containers: [
                             {
                                 name: "elasticsearch",
-                                resources: { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "2Gi" } },
+                                resources: {
+                                    requests: { cpu: o.resources.requests.cpu, memory: o.resources.requests.memory },
+                                    limits: { memory: o.resources.limits.memory },
+                                },
                             },
                         ],
                     },

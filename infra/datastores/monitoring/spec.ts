@@ -20,6 +20,12 @@ export const POSTGRES_POD_MONITOR = POSTGRES_SERVICE;
 /** The exporter's Helm release name (its Deployment and Service carry it). */
 export const ELASTICSEARCH_EXPORTER_RELEASE = "elasticsearch-exporter";
 
+/** The exporter's requests and limits (`resources` of the chart); capacity validation reads the same (infra/aws/workloads.ts). */
+export const ELASTICSEARCH_EXPORTER_RESOURCES = {
+    requests: { cpu: "20m", memory: "32Mi" },
+    limits: { cpu: "200m", memory: "128Mi" },
+} as const;
+
 /** The `monitoring.coreos.com/v1` PodMonitor spec: CloudNativePG instance pods, their `metrics` port (9187). */
 export function postgresPodMonitorSpec(cluster: string = POSTGRES_SERVICE): Record<string, unknown> {
     return {
@@ -59,7 +65,7 @@ export function elasticsearchExporterValues(credentialsSecret: string, url: stri
             ES_PASSWORD: { secret: credentialsSecret, key: "password" },
         },
         serviceMonitor: { enabled: true, interval: "30s", scrapeTimeout: "25s" },
-        resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+        resources: { requests: { ...ELASTICSEARCH_EXPORTER_RESOURCES.requests }, limits: { ...ELASTICSEARCH_EXPORTER_RESOURCES.limits } },
         podSecurityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: "RuntimeDefault" } },
         securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true },
     };
