@@ -110,7 +110,7 @@ describe("tools/go-tools.sh", () => {
             fs.symlinkSync(found, path.join(bin, command));
         }
         const r = run(root, "tools/go-tools.sh", { PATH: bin });
-        expect(r.status).toBe(1);
-        expect(r.stderr).toContain("go-tools: cannot install hello opa: no `go` on PATH");
+        // Status and stderr together: a failure shows what the script printed.
+        expect([r.status, r.stderr]).toEqual([1, expect.stringContaining("go-tools: cannot install hello opa: no `go` on PATH")]);
     });
 });
