@@ -31,10 +31,17 @@ function checkout(name: string, tools: Record<string, Record<string, string>>): 
     return root;
 }
 
+/**
+ * Runs `script` in bash in `root`. Its stdin is /dev/null: on a socket (what
+ * Node's default stdin pipe is), Debian's bash takes itself for an ssh
+ * session's shell and sources ~/.bashrc, which on many machines puts Go back
+ * on PATH.
+ */
 function run(root: string, script: string, env: Record<string, string> = {}) {
     const r = spawnSync("bash", ["-c", script], {
         cwd: root,
         encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
         env: { ...process.env, MED_AGI_TOOLS_CACHE: path.join(root, "cache"), ...env },
     });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -109,8 +116,13 @@ describe("tools/go-tools.sh", () => {
             const found = spawnSync("bash", ["-c", `command -v ${command}`], { encoding: "utf8" }).stdout.trim();
             fs.symlinkSync(found, path.join(bin, command));
         }
+        // What a shell with that PATH finds for `go` (nothing): shown beside the script's result when it fails.
+        const probe = run(root, "type -a go 2>&1", { PATH: bin }).stdout;
         const r = run(root, "tools/go-tools.sh", { PATH: bin });
-        // Status and stderr together: a failure shows what the script printed.
-        expect([r.status, r.stderr]).toEqual([1, expect.stringContaining("go-tools: cannot install hello opa: no `go` on PATH")]);
+        expect([r.status, r.stderr, probe]).toEqual([
+            1,
+            expect.stringContaining("go-tools: cannot install hello opa: no `go` on PATH"),
+            expect.stringContaining("go: not found"),
+        ]);
     });
 });
