@@ -436,7 +436,7 @@ function decode(value: string): unknown {
 }
 
 /** What the capacity check reads of a cloud stack's config (the parsed config with resolved settings, or `PlatformConfig`). */
-export type CapacitySettings = WorkloadSettings & {
+export type CapacitySettings = Omit<WorkloadSettings, "environment"> & {
     readonly environment: Environment;
     readonly cloud: CloudConfig;
     readonly inference: InferenceConfig;
@@ -448,10 +448,12 @@ export type CapacitySettings = WorkloadSettings & {
  * source), the DaemonSets, and Triton's HPA maximum.
  */
 export function capacityInputFor(settings: CapacitySettings): CapacityInput {
+    const environment = settings.environment;
+    if (environment === "dev") throw new Error("capacityInputFor: dev has no node pools");
     const gpuOn = settings.inference.gpu.enabled ?? true;
     return {
         pools: settings.cloud.nodePools,
-        pods: poolPods(settings),
+        pods: poolPods({ ...settings, environment }),
         daemonSets: NODE_DAEMONSETS,
         ...(gpuOn
             ? {

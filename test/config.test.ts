@@ -66,6 +66,11 @@ describe("stack configuration", () => {
                     imaging: { tag: "v2.3.2-hotfix", replicas: 4, resources: { limits: { memory: "4Gi" } }, env: { LOG_LEVEL: "debug" } },
                 },
                 ingress: { domain: "med-agi.example.org", clusterIssuer: "letsencrypt-prod", acmeEmail: "ops@example.org" },
+                // A system pool for these services: at their minimum replicas they take 5 nodes, at their HPA maximums 9 (docs/aws.md "Capacity").
+                cloud: {
+                    ...PROD_CLOUD.cloud,
+                    nodePools: { system: { instanceTypes: ["m6i.xlarge"], minSize: 5, desiredSize: 5, maxSize: 10 } },
+                },
             },
             "prod",
             PROD_SECRETS,

@@ -28,6 +28,9 @@ export const CLUSTER_AUTOSCALER_CHART = {
 /** Its requests and limits (`resources` of the chart); capacity validation reads the same (infra/aws/workloads.ts). */
 export const CLUSTER_AUTOSCALER_RESOURCES = { requests: { cpu: "100m", memory: "300Mi" }, limits: { memory: "600Mi" } } as const;
 
+/** One replica (`replicaCount`): it elects a leader, a second would only stand by. Capacity validation reads the same. */
+export const CLUSTER_AUTOSCALER_REPLICAS = 1;
+
 /** Values for the cluster-autoscaler chart 9.59.0 (every key checked against that version's values.yaml). */
 export function clusterAutoscalerValues(args: {
     clusterName: string;
@@ -56,7 +59,7 @@ export function clusterAutoscalerValues(args: {
             "skip-nodes-with-system-pods": false,
         },
         nodeSelector: { [SYSTEM_POOL.label.key]: SYSTEM_POOL.label.value },
-        replicaCount: 1,
+        replicaCount: CLUSTER_AUTOSCALER_REPLICAS,
         resources: { requests: { ...CLUSTER_AUTOSCALER_RESOURCES.requests }, limits: { ...CLUSTER_AUTOSCALER_RESOURCES.limits } },
         securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
         containerSecurityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },

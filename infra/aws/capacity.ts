@@ -1,10 +1,19 @@
 /**
- * Does the largest pod scheduled to a pool fit one of its nodes, after the
- * DaemonSets that run on every node of that pool? And can the GPU pool hold
- * Triton's HPA maximum? Config validation asks this before anything is
- * created: a pod that fits no node stays Pending, and
- * Cluster Autoscaler cannot help (no node group would fit it either).
- * Which pods and DaemonSets run on the pools, and their requests: ./workloads.ts.
+ * Config validation asks, before anything is created:
+ *
+ * - per pod: does every pod scheduled to a pool fit one of its nodes, after
+ *   the DaemonSets that run on every node of that pool? A pod that fits no
+ *   node stays Pending, and Cluster Autoscaler cannot help (no node group
+ *   would fit it either). And can the GPU pool hold Triton's HPA maximum?
+ * - per pool: do all its pods fit at once? The steady state (every pod at its
+ *   minimum replicas) must fit `desiredSize` nodes, so that the first
+ *   `pulumi up` schedules everything without waiting for Cluster Autoscaler
+ *   (itself one of those pods), and every pod at its HPA maximum must fit
+ *   `maxSize` nodes, where Cluster Autoscaler stops. The pods are packed
+ *   first-fit-decreasing into nodes of the pool's smallest instance type
+ *   ({@link packedNodes}).
+ *
+ * Which pods and DaemonSets run on the pools, their requests and replicas: ./workloads.ts.
  */
 import { quantityValue } from "../services/config";
 import { problem, type ConfigProblem } from "../validation";
@@ -135,14 +144,45 @@ export interface PodOwner {
 /** Where a pod's requests come from: a config key, or (when no key sets them) a program constant or a chart's default. */
 export type RequestsOrigin = { readonly key: string; readonly source?: undefined } | { readonly source: string; readonly key?: undefined };
 
-/** A pod the stack schedules to a pool: its name (what `kubectl get pods` shows, less the suffixes) and its requests ({@link podRequests}). */
+/**
+ * How many copies of a pod run. `min`: at steady state, the HPA's `minReplicas`
+ * or the workload's replicas. `max`: at the HPA's `maxReplicas` (`min` without
+ * an HPA). A Job's or CronJob's pod, a Helm hook's, an ACME solver's: one
+ * ({@link RUN_ONCE}).
+ */
+export interface Replicas {
+    readonly min: number;
+    readonly max: number;
+}
+
+/**
+ * A pod that runs to completion counts once, in the steady state as at the
+ * maximum: the backup CronJobs' schedules overlap (02:00, 02:30 and 03:00,
+ * each allowed hours, `concurrencyPolicy: Forbid` keeping one pod each), and
+ * the first `pulumi up` runs the index lifecycle Job, the smoke test, the
+ * charts' hook Jobs and the ACME solvers alongside everything else. Counting
+ * them at once is what the scheduler may meet.
+ */
+export const RUN_ONCE: Replicas = { min: 1, max: 1 };
+
+/** A fixed replica count (no HPA). */
+export const replicas = (n: number): Replicas => ({ min: n, max: n });
+
+/** A pod the stack schedules to a pool: its name (what `kubectl get pods` shows, less the suffixes), its requests ({@link podRequests}) and its replicas. */
 export type PoolPod = RequestsOrigin & {
     readonly name: string;
     readonly pool: PoolName;
     readonly requests: Amounts;
+    readonly replicas: Replicas;
     readonly owner: PodOwner;
-    /** The chart value the program sets the requests with (`resources`): tests hold the requests to the render's. */
-    readonly valuesKey?: string;
+    /**
+     * The chart values that set the requests of the pod's containers, one dotted path to a
+     * `resources` per container (a path twice when two containers take it): tests hold the
+     * requests, summed, to the render's.
+     */
+    readonly valuesKeys?: readonly string[];
+    /** The chart value that sets the replica count (a dotted path): tests hold `replicas` to the render's. */
+    readonly replicasKey?: string;
 };
 
 /** A DaemonSet that runs on every node of the pools it lists, and what it requests there. */
@@ -152,16 +192,23 @@ export interface NodeDaemonSet {
     readonly requests: Amounts;
     readonly source: string;
     readonly owner: PodOwner;
-    /** As {@link PoolPod.valuesKey}. */
-    readonly valuesKey?: string;
+    /** As {@link PoolPod.valuesKeys}. */
+    readonly valuesKeys?: readonly string[];
 }
 
 const fmtCpu = (m: number) => (m % 1000 === 0 ? `${m / 1000}` : `${Math.round(m)}m`);
 const fmtMem = (mi: number) => (mi % 1024 === 0 ? `${mi / 1024}Gi` : `${Math.round(mi)}Mi`);
 const fmt = (a: Amounts) => `cpu ${fmtCpu(a.cpuMilli)}, memory ${fmtMem(a.memoryMiB)}${a.gpus ? `, nvidia.com/gpu ${a.gpus}` : ""}`;
 
+/** What the check reads of a node pool (`cloud.nodePools.<pool>`). */
+export interface PoolSizes {
+    readonly instanceTypes: readonly string[];
+    readonly desiredSize: number;
+    readonly maxSize: number;
+}
+
 export interface CapacityInput {
-    readonly pools: Readonly<Record<PoolName, { readonly instanceTypes: readonly string[]; readonly maxSize: number }>>;
+    readonly pools: Readonly<Record<PoolName, PoolSizes>>;
     readonly pods: readonly PoolPod[];
     /** The DaemonSets of the pools (infra/aws/workloads.ts `NODE_DAEMONSETS`). */
     readonly daemonSets: readonly NodeDaemonSet[];
@@ -169,19 +216,174 @@ export interface CapacityInput {
     readonly gpuHpa?: { readonly maxReplicas: number; readonly gpusPerPod: number };
 }
 
+/** What one node of a pool has left for its pods: allocatable less the DaemonSets' requests, and its pod slots (max pods less the DaemonSets' pods). */
+export interface NodeRoom extends Required<Amounts> {
+    readonly pods: number;
+}
+
+/** The room on a node of `type` after `daemonSets` (those that run on its pool). */
+export function nodeRoom(type: InstanceTypeName, daemonSets: readonly NodeDaemonSet[]): NodeRoom {
+    const node = allocatable(type);
+    const used = (k: "cpuMilli" | "memoryMiB") => daemonSets.reduce((s, d) => s + d.requests[k], 0);
+    return {
+        cpuMilli: node.cpuMilli - used("cpuMilli"),
+        memoryMiB: node.memoryMiB - used("memoryMiB"),
+        gpus: node.gpus,
+        pods: INSTANCE_TYPES[type].maxPods - daemonSets.length,
+    };
+}
+
+/** Whether a pod's requests fit in `room`, a pod slot included. */
+function fits(pod: Amounts, room: NodeRoom): boolean {
+    return pod.cpuMilli <= room.cpuMilli && pod.memoryMiB <= room.memoryMiB && (pod.gpus ?? 0) <= room.gpus && room.pods >= 1;
+}
+
+/**
+ * How many nodes of `room` hold `pods` when packed first-fit-decreasing: the
+ * pods sorted by their largest share of a node (CPU, memory or GPUs), largest
+ * first; each goes to the first node with room for it (CPU, memory, GPUs and a
+ * pod slot), or opens a new one. A sum alone would split pods across nodes.
+ * The scheduler packs no tighter: it places pods in the order they come and
+ * prefers the least-allocated node, so a pool this fills exactly can still
+ * leave a pod Pending. Every pod must fit an empty node (the per-pod check).
+ * Pure.
+ */
+export function packedNodes(pods: readonly Amounts[], room: NodeRoom): number {
+    const part = (x: number, of: number) => (x === 0 ? 0 : x / of);
+    const share = (a: Amounts) =>
+        Math.max(part(a.cpuMilli, room.cpuMilli), part(a.memoryMiB, room.memoryMiB), part(a.gpus ?? 0, room.gpus));
+    const sorted = [...pods].sort((a, b) => share(b) - share(a));
+    const nodes: { cpuMilli: number; memoryMiB: number; gpus: number; pods: number }[] = [];
+    for (const pod of sorted) {
+        let node = nodes.find((n) => fits(pod, n));
+        if (node === undefined) {
+            if (!fits(pod, room)) throw new Error(`packedNodes: a pod of ${fmt(pod)} fits no empty node (${fmt(room)})`);
+            node = { ...room };
+            nodes.push(node);
+        }
+        node.cpuMilli -= pod.cpuMilli;
+        node.memoryMiB -= pod.memoryMiB;
+        node.gpus -= pod.gpus ?? 0;
+        node.pods -= 1;
+    }
+    return nodes.length;
+}
+
+/** The smallest of a pool's instance types (fewest vCPUs, then least memory): the nodes Cluster Autoscaler may add at worst. */
+function smallestType(types: readonly InstanceTypeName[]): InstanceTypeName | undefined {
+    return [...types].sort(
+        (a, b) => INSTANCE_TYPES[a].vcpu - INSTANCE_TYPES[b].vcpu || INSTANCE_TYPES[a].memoryMiB - INSTANCE_TYPES[b].memoryMiB,
+    )[0];
+}
+
+const times = (a: Required<Amounts>, n: number): Amounts => ({ cpuMilli: a.cpuMilli * n, memoryMiB: a.memoryMiB * n, gpus: a.gpus * n });
+const total = (pods: readonly Amounts[]): Amounts => ({
+    cpuMilli: pods.reduce((s, p) => s + p.cpuMilli, 0),
+    memoryMiB: pods.reduce((s, p) => s + p.memoryMiB, 0),
+    gpus: pods.reduce((s, p) => s + (p.gpus ?? 0), 0),
+});
+
+/** A pool's pods at steady state or at their maximums: how many, their summed requests, and the nodes they pack onto. */
+export interface PoolLoad {
+    readonly pods: number;
+    readonly requests: Amounts;
+    readonly nodes: number;
+}
+
+/**
+ * What a pool's pods take of its nodes: the pool's smallest instance type,
+ * the room on each of its nodes after the pool's DaemonSets, and the pods
+ * packed ({@link packedNodes}) at steady state (every pod at `replicas.min`)
+ * and at their maximums (`replicas.max`). Undefined when an instance type is
+ * unknown or a pod fits no node of the smallest type (the per-pod check
+ * reports both). Pure.
+ */
+export function poolLoad(
+    sizes: Pick<PoolSizes, "instanceTypes">,
+    pods: readonly PoolPod[],
+    daemonSets: readonly NodeDaemonSet[],
+): { readonly type: InstanceTypeName; readonly room: NodeRoom; readonly steady: PoolLoad; readonly peak: PoolLoad } | undefined {
+    const known = sizes.instanceTypes.filter(isKnownInstanceType);
+    const type = smallestType(known);
+    if (type === undefined || known.length !== sizes.instanceTypes.length) return undefined;
+    const room = nodeRoom(type, daemonSets);
+    if (pods.some((p) => !fits(p.requests, room))) return undefined;
+    const load = (bound: keyof Replicas): PoolLoad => {
+        const copies = pods.flatMap((p) => Array.from({ length: p.replicas[bound] }, () => p.requests));
+        return { pods: copies.length, requests: total(copies), nodes: packedNodes(copies, room) };
+    };
+    return { type, room, steady: load("min"), peak: load("max") };
+}
+
+/**
+ * The aggregate check of one pool: the steady state against `maxSize`, then
+ * `desiredSize`; the pods at their HPA maximums against `maxSize` (unless
+ * `peakReported`: the GPU HPA rule said it). One problem per size key at most.
+ */
+function poolProblems(
+    pool: PoolName,
+    sizes: PoolSizes,
+    pods: readonly PoolPod[],
+    daemonSets: readonly NodeDaemonSet[],
+    peakReported: boolean,
+): ConfigProblem[] {
+    const load = poolLoad(sizes, pods, daemonSets);
+    if (load === undefined) return [];
+    const { type, room, steady, peak } = load;
+    const key = (k: string) => `cloud.nodePools.${pool}.${k}`;
+    const packing = (l: PoolLoad) =>
+        `${l.pods} pods, ${fmt(l.requests)}) pack first-fit-decreasing onto ${l.nodes} ${type} nodes of ${fmt(room)} and ${room.pods} pods each after the DaemonSets (${daemonSets.map((d) => d.name).join(", ")})`;
+    const holding = (n: number) => `${n}, which hold ${fmt(times(room, n))}`;
+    const steadyText = `the ${pool} pool's pods at steady state (every pod at its minimum replicas: ${packing(steady)}`;
+    const larger = `choose a larger instance type for ${key("instanceTypes")}`;
+    if (steady.nodes > sizes.maxSize) {
+        return [
+            problem(
+                key("maxSize"),
+                sizes.maxSize,
+                `${steadyText}, but the pool has at most ${holding(sizes.maxSize)}: raise ${key("maxSize")} and ${key("desiredSize")} to ≥ ${steady.nodes}, ${larger}, or lower the replicas or requests`,
+            ),
+        ];
+    }
+    const out: ConfigProblem[] = [];
+    if (steady.nodes > sizes.desiredSize) {
+        const waiting =
+            pool === "system"
+                ? "until Cluster Autoscaler, itself one of them, adds nodes"
+                : "until Cluster Autoscaler adds GPU nodes, minutes each";
+        out.push(
+            problem(
+                key("desiredSize"),
+                sizes.desiredSize,
+                `${steadyText}, but the pool starts with ${holding(sizes.desiredSize)}: the first pulumi up would leave pods Pending ${waiting}; set ${key("desiredSize")} to ≥ ${steady.nodes} (Cluster Autoscaler owns the size after the first up) or ${larger}`,
+            ),
+        );
+    }
+    if (peak.nodes > sizes.maxSize && !peakReported) {
+        const scaled = pods.filter((p) => p.replicas.max > p.replicas.min).map((p) => `${p.name} ${p.replicas.min}→${p.replicas.max}`);
+        const hpaKeys = pool === "gpu" ? "inference.gpu.maxReplicas" : "services.<name>.autoscaling.maxReplicas";
+        out.push(
+            problem(
+                key("maxSize"),
+                sizes.maxSize,
+                `at their HPA maximums (${scaled.join(", ")}) the ${pool} pool's pods (${packing(peak)}, but the pool has at most ${holding(sizes.maxSize)}: Cluster Autoscaler stops there and the replicas past it stay Pending under the load that asked for them; raise ${key("maxSize")} to ≥ ${peak.nodes}, ${larger}, or lower the HPA maximums (${hpaKeys})`,
+            ),
+        );
+    }
+    return out;
+}
+
 /**
  * Every pod that fits no instance type of its pool, every unknown instance
- * type, and a GPU HPA maximum beyond the GPU pool's GPUs, at once. Pure.
+ * type, a GPU HPA maximum beyond the GPU pool's GPUs, and every pool whose
+ * pods do not fit it at once (steady state over `desiredSize` or `maxSize`,
+ * HPA maximums over `maxSize`), at once. Pure.
  */
 export function capacityProblems(input: CapacityInput): ConfigProblem[] {
     const out: ConfigProblem[] = [];
     const daemonSets = input.daemonSets;
     for (const pool of ["system", "gpu"] as const) {
         const ds = daemonSets.filter((d) => d.pools.includes(pool));
-        const overhead = {
-            cpuMilli: ds.reduce((s, d) => s + d.requests.cpuMilli, 0),
-            memoryMiB: ds.reduce((s, d) => s + d.requests.memoryMiB, 0),
-        };
         input.pools[pool].instanceTypes.forEach((type, i) => {
             if (!isKnownInstanceType(type)) {
                 out.push(
@@ -194,7 +396,7 @@ export function capacityProblems(input: CapacityInput): ConfigProblem[] {
                 return;
             }
             const node = allocatable(type);
-            const free = { cpuMilli: node.cpuMilli - overhead.cpuMilli, memoryMiB: node.memoryMiB - overhead.memoryMiB, gpus: node.gpus };
+            const free = nodeRoom(type, ds);
             for (const pod of input.pods.filter((p) => p.pool === pool)) {
                 const r = pod.requests;
                 if (r.cpuMilli <= free.cpuMilli && r.memoryMiB <= free.memoryMiB && (r.gpus ?? 0) <= free.gpus) continue;
@@ -212,6 +414,7 @@ export function capacityProblems(input: CapacityInput): ConfigProblem[] {
             }
         });
     }
+    let gpuHpaReported = false;
     const hpa = input.gpuHpa;
     if (hpa !== undefined) {
         const types = input.pools.gpu.instanceTypes.filter(isKnownInstanceType);
@@ -219,6 +422,7 @@ export function capacityProblems(input: CapacityInput): ConfigProblem[] {
             const perNode = Math.min(...types.map((t) => Math.floor(INSTANCE_TYPES[t].gpus / hpa.gpusPerPod)));
             const fits = perNode * input.pools.gpu.maxSize;
             if (hpa.maxReplicas > fits) {
+                gpuHpaReported = true;
                 out.push(
                     problem(
                         "inference.gpu.maxReplicas",
@@ -228,6 +432,11 @@ export function capacityProblems(input: CapacityInput): ConfigProblem[] {
                 );
             }
         }
+    }
+    for (const pool of ["system", "gpu"] as const) {
+        const pods = input.pods.filter((p) => p.pool === pool);
+        const ds = daemonSets.filter((d) => d.pools.includes(pool));
+        out.push(...poolProblems(pool, input.pools[pool], pods, ds, pool === "gpu" && gpuHpaReported));
     }
     return out;
 }

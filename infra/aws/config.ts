@@ -61,8 +61,10 @@ export const CLOUD_DEFAULTS = {
     network: { cidr: "10.40.0.0/16" },
     cluster: { version: "1.35" as KubernetesVersion, logRetentionDays: 90 },
     nodePools: {
-        system: { instanceTypes: ["m6i.large"], minSize: 2, desiredSize: 2, maxSize: 4, diskSizeGiB: 50, maxUnavailable: 1 },
-        gpu: { instanceTypes: ["g5.xlarge"], minSize: 1, desiredSize: 1, maxSize: 2, diskSizeGiB: 200, maxUnavailable: 1 },
+        // The platform's pods at their minimum replicas (services at 2) take 3 m6i.xlarge (infra/aws/capacity.ts).
+        system: { instanceTypes: ["m6i.xlarge"], minSize: 3, desiredSize: 3, maxSize: 6, diskSizeGiB: 50, maxUnavailable: 1 },
+        // Starts with prod's default Triton minimum (2 replicas of 1 GPU; infra/inference/config.ts GPU_REPLICAS).
+        gpu: { instanceTypes: ["g5.xlarge"], minSize: 1, desiredSize: 2, maxSize: 2, diskSizeGiB: 200, maxUnavailable: 1 },
     },
     database: {
         instanceClass: "db.m6g.large",

@@ -146,6 +146,14 @@ export function dataStoreProblems(environment: Environment, cfg: DataStoresConfi
  */
 export const ELASTICSEARCH_DEFAULT_RESOURCES = { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "2Gi" } } as const;
 
+/** Elasticsearch nodes when `dataStores.elasticsearch.nodes` is not set: one in dev, three (one per zone in prod) otherwise. */
+export const ELASTICSEARCH_DEFAULT_NODES = { dev: 1, staging: 3, prod: 3 } as const satisfies Record<Environment, number>;
+
+/** Elasticsearch nodes: `dataStores.elasticsearch.nodes`, else {@link ELASTICSEARCH_DEFAULT_NODES}. The builder and capacity validation read this. */
+export function elasticsearchNodes(environment: Environment, elasticsearch: { readonly nodes?: number | undefined }): number {
+    return elasticsearch.nodes ?? ELASTICSEARCH_DEFAULT_NODES[environment];
+}
+
 /** Chart and image of an S3-compatible store the site may select in dev. */
 const objectStoreImplementation = z.enum(["seaweedfs", "minio", "aistor"]);
 

@@ -12,7 +12,7 @@ import type { Environment } from "../environment";
 import { selectorLabels } from "../k8s/labels";
 import { NAMESPACE, type ServiceName } from "../runbook";
 import { DATASTORE_CHARTS, OPERATOR_NAMESPACES, unmaintainedImage, DATASTORE_IMAGES } from "./charts";
-import { resolveSearchRetention, type DataStoresConfig } from "./config";
+import { elasticsearchNodes, resolveSearchRetention, type DataStoresConfig } from "./config";
 import {
     LIFECYCLE_NAME,
     LIFECYCLE_SERVICE_ACCOUNT,
@@ -128,7 +128,7 @@ export class DataStores extends pulumi.ComponentResource {
         const zoneAware = args.environment === "prod";
         const eck = declareEckOperator(ctx, zoneAware);
         const search = declareSearchUsers(ctx);
-        const nodes = cfg.elasticsearch.nodes ?? (dev ? 1 : 3);
+        const nodes = elasticsearchNodes(args.environment, cfg.elasticsearch);
         const elasticsearch = new k8s.apiextensions.CustomResource(
             `${name}-elasticsearch`,
             {

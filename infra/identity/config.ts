@@ -84,6 +84,14 @@ export const oidcSchema = z
     .strict();
 export type OidcConfig = z.infer<typeof oidcSchema>;
 
+/** oauth2-proxy's replicas when `oidc.proxyReplicas` is not set. */
+export const OAUTH2_PROXY_DEFAULT_REPLICAS = { dev: 1, staging: 2, prod: 2 } as const satisfies Record<Environment, number>;
+
+/** oauth2-proxy's replicas: `oidc.proxyReplicas`, else {@link OAUTH2_PROXY_DEFAULT_REPLICAS}. The builder and capacity validation read this. */
+export function oauth2ProxyReplicas(environment: Environment, oidc: Pick<OidcConfig, "proxyReplicas"> | undefined): number {
+    return oidc?.proxyReplicas ?? OAUTH2_PROXY_DEFAULT_REPLICAS[environment];
+}
+
 /** What the identity rules read from the parsed config. */
 export interface IdentityConfigInput {
     readonly environment: Environment;

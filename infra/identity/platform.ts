@@ -7,6 +7,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import type { PlatformConfig, SecretInputs } from "../config";
+import { oauth2ProxyReplicas } from "./config";
 import { Identity, type IdentityArgs } from "./index";
 
 export function declareIdentity(
@@ -27,7 +28,7 @@ export function declareIdentity(
             oidc: config.oidc,
             ...(secrets.oidcClientSecret === undefined ? {} : { clientSecret: secrets.oidcClientSecret }),
             ...(secrets.oauth2ProxyCookieSecret === undefined ? {} : { cookieSecret: secrets.oauth2ProxyCookieSecret }),
-            proxyReplicas: config.oidc?.proxyReplicas ?? (config.environment === "dev" ? 1 : 2),
+            proxyReplicas: oauth2ProxyReplicas(config.environment, config.oidc),
             ...identityIngress(config),
             grafana: config.monitoring.grafana.enabled,
             // No External Secrets: the only secret it synced was a copy of the RDS master (superuser)

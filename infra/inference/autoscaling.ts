@@ -115,10 +115,23 @@ export function adapterRules(): AdapterRule[] {
     ];
 }
 
+/** prometheus-adapter replicas unless the component is told otherwise (`TritonArgs.adapterReplicas`); capacity validation reads the same. */
+export const PROMETHEUS_ADAPTER_DEFAULT_REPLICAS = 1;
+
+/**
+ * prometheus-adapter's requests (`resources`; chart 5.3.0 sets none): the chart's own example,
+ * 100m / 128Mi (prometheus-community/helm-charts prometheus-adapter-5.3.0 = e6e041b, values.yaml,
+ * under `resources: {}`), which serves two rules here (kube-prometheus, serving every pod's
+ * resource metrics, requests 102m / 180Mi). Capacity validation reads the same
+ * (infra/aws/workloads.ts). No limit: the chart sets none.
+ */
+export const PROMETHEUS_ADAPTER_RESOURCES = { requests: { cpu: "100m", memory: "128Mi" } } as const;
+
 /** prometheus-adapter values: kube-prometheus-stack's Prometheus, only our rules. */
 export function prometheusAdapterValues(monitoringNamespace: string, replicas: number): Record<string, unknown> {
     return {
         replicas,
+        resources: { requests: { ...PROMETHEUS_ADAPTER_RESOURCES.requests } },
         prometheus: { url: `http://${PROMETHEUS_SERVICE.name}.${monitoringNamespace}.svc`, port: PROMETHEUS_SERVICE.port },
         rules: { default: false, custom: adapterRules() },
     };

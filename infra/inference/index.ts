@@ -27,7 +27,14 @@ import * as random from "@pulumi/random";
 import { standardLabels, selectorLabels } from "../k8s/labels";
 import { serviceMonitorResource } from "../k8s/servicemonitor";
 import { NAMESPACE } from "../runbook";
-import { devicePluginValues, dcgmExporterValues, gpuHpaSpec, gpuPdbSpec, prometheusAdapterValues } from "./autoscaling";
+import {
+    devicePluginValues,
+    dcgmExporterValues,
+    gpuHpaSpec,
+    gpuPdbSpec,
+    PROMETHEUS_ADAPTER_DEFAULT_REPLICAS,
+    prometheusAdapterValues,
+} from "./autoscaling";
 import type { InferenceSettings } from "./config";
 import { CHARTS } from "./defaults";
 import {
@@ -106,7 +113,7 @@ export interface TritonArgs {
     readonly monitoring: { readonly namespace: string; readonly dependsOn?: pulumi.Input<pulumi.Resource>[] };
     /** Install the device plugin, DCGM exporter and prometheus-adapter with the GPU Triton. @default true */
     readonly gpuAddons?: boolean;
-    /** prometheus-adapter replicas. @default 1 */
+    /** prometheus-adapter replicas. @default PROMETHEUS_ADAPTER_DEFAULT_REPLICAS (1) */
     readonly adapterReplicas?: number;
 }
 
@@ -264,6 +271,12 @@ export class Triton extends pulumi.ComponentResource {
         const crds = args.monitoring.dependsOn ?? [];
         release("device-plugin", CHARTS.devicePlugin, "kube-system", devicePluginValues(gpu));
         release("dcgm-exporter", CHARTS.dcgmExporter, monNs, dcgmExporterValues(gpu), crds);
-        release("prometheus-adapter", CHARTS.prometheusAdapter, monNs, prometheusAdapterValues(monNs, args.adapterReplicas ?? 1), crds);
+        release(
+            "prometheus-adapter",
+            CHARTS.prometheusAdapter,
+            monNs,
+            prometheusAdapterValues(monNs, args.adapterReplicas ?? PROMETHEUS_ADAPTER_DEFAULT_REPLICAS),
+            crds,
+        );
     }
 }

@@ -8,6 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 
 import type { PlatformConfig } from "../config";
 import { IngressPath } from "./index";
+import { TRAEFIK_REPLICAS } from "./spec";
 
 /** The controller, IngressClass, cert-manager and ClusterIssuer the Ingresses need; returns what Ingresses wait on. */
 export function declareIngressPath(config: PlatformConfig, provider: k8s.Provider): pulumi.Resource[] {
@@ -18,7 +19,7 @@ export function declareIngressPath(config: PlatformConfig, provider: k8s.Provide
         "ingress",
         {
             className: config.ingress.className,
-            replicas: config.environment === "prod" ? 3 : 2,
+            replicas: TRAEFIK_REPLICAS[config.environment],
             ...(issuer === undefined || email === undefined ? {} : { clusterIssuer: { name: issuer, email } }),
             protect: config.protect,
         },

@@ -30,6 +30,34 @@ export const ALLOWED_RESPONSE_HEADERS = ["Strict-Transport-Security"] as const;
 /** The controller's requests and limits (`resources` of the chart); capacity validation reads the same (infra/aws/workloads.ts). */
 export const TRAEFIK_RESOURCES = { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } } as const;
 
+/** Controller replicas per environment (`deployment.replicas`); capacity validation reads the same. */
+export const TRAEFIK_REPLICAS = { staging: 2, prod: 3 } as const satisfies Record<"staging" | "prod", number>;
+
+/** cert-manager's replicas (`replicaCount`, `webhook.replicaCount`; the cainjector keeps the chart's 1); capacity validation reads the same. */
+export const CERT_MANAGER_REPLICAS = { controller: 2, webhook: 2 } as const;
+
+/**
+ * cert-manager's requests (`resources`, `webhook.resources`, `cainjector.resources`,
+ * `startupapicheck.resources`); the chart sets none. Capacity validation reads the same
+ * (infra/aws/workloads.ts). No limits: the chart sets none, and a memory limit below the
+ * controller's cache would restart it mid-issuance.
+ *
+ * - webhook and startupapicheck: the chart's own example, cpu 10m / memory 32Mi
+ *   (cert-manager v1.21.1 = 24e3319, deploy/charts/cert-manager/values.yaml, the comment
+ *   above each `resources: {}`).
+ * - controller and cainjector: the same 10m, twice the memory (64Mi). The controller caches
+ *   every Certificate, CertificateRequest and Order and the TLS Secrets it issues, whole
+ *   (cert-manager.io "Scaling cert-manager": its memory grows with those Secrets); the
+ *   cainjector caches the CRDs, webhook configurations and APIServices it patches. 32Mi is
+ *   the chart's floor for an empty cluster, not for the ~10 certificates a stack here holds.
+ */
+export const CERT_MANAGER_RESOURCES = {
+    controller: { requests: { cpu: "10m", memory: "64Mi" } },
+    webhook: { requests: { cpu: "10m", memory: "32Mi" } },
+    cainjector: { requests: { cpu: "10m", memory: "64Mi" } },
+    startupapicheck: { requests: { cpu: "10m", memory: "32Mi" } },
+} as const;
+
 export interface TraefikValuesArgs {
     /** The IngressClass name the stack's Ingresses use (`ingress.className`). */
     readonly className: string;
@@ -86,13 +114,21 @@ export function traefikValues(args: TraefikValuesArgs): Record<string, unknown> 
     };
 }
 
-/** cert-manager release values: its CRDs with the release (kept on uninstall), two controller replicas and a PDB. */
+/** cert-manager release values: its CRDs with the release (kept on uninstall), two controller and webhook replicas with PDBs, and every pod's requests. */
 export function certManagerValues(): Record<string, unknown> {
+    const resources = (r: { readonly requests: { readonly cpu: string; readonly memory: string } }) => ({ requests: { ...r.requests } });
     return {
         crds: { enabled: true, keep: true },
-        replicaCount: 2,
+        replicaCount: CERT_MANAGER_REPLICAS.controller,
         podDisruptionBudget: { enabled: true, minAvailable: 1 },
-        webhook: { replicaCount: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 } },
+        resources: resources(CERT_MANAGER_RESOURCES.controller),
+        webhook: {
+            replicaCount: CERT_MANAGER_REPLICAS.webhook,
+            podDisruptionBudget: { enabled: true, minAvailable: 1 },
+            resources: resources(CERT_MANAGER_RESOURCES.webhook),
+        },
+        cainjector: { resources: resources(CERT_MANAGER_RESOURCES.cainjector) },
+        startupapicheck: { resources: resources(CERT_MANAGER_RESOURCES.startupapicheck) },
     };
 }
 

@@ -290,10 +290,26 @@ export interface ObservabilitySettings {
     readonly siem: SiemConfig & { readonly output: "http" | "stdout" | "off" };
 }
 
+/** Prometheus and Alertmanager replicas, configured or the environment's default. The chart values and capacity validation read this. */
+export function monitoringReplicas(
+    environment: Environment,
+    monitoring: {
+        readonly prometheus: { readonly replicas?: number | undefined };
+        readonly alertmanager: { readonly replicas?: number | undefined };
+    },
+): { readonly prometheus: number; readonly alertmanager: number } {
+    const env = ENVIRONMENT_DEFAULTS[environment];
+    return {
+        prometheus: monitoring.prometheus.replicas ?? env.prometheus.replicas,
+        alertmanager: monitoring.alertmanager.replicas ?? env.alertmanager.replicas,
+    };
+}
+
 /** Applies {@link ENVIRONMENT_DEFAULTS} to the parsed sections. Pure. */
 export function resolveObservabilitySettings(cfg: ObservabilityConfigInput): ObservabilitySettings {
     const env = ENVIRONMENT_DEFAULTS[cfg.environment];
     const m = cfg.monitoring;
+    const replicas = monitoringReplicas(cfg.environment, m);
     return {
         environment: cfg.environment,
         monitoring: {
@@ -303,12 +319,12 @@ export function resolveObservabilitySettings(cfg: ObservabilityConfigInput): Obs
                 retention: m.prometheus.retention ?? env.prometheus.retention,
                 storageSize: m.prometheus.storageSize ?? env.prometheus.storageSize,
                 storageClass: m.prometheus.storageClass,
-                replicas: m.prometheus.replicas ?? env.prometheus.replicas,
+                replicas: replicas.prometheus,
             },
             alertmanager: {
                 storageSize: m.alertmanager.storageSize ?? env.alertmanager.storageSize,
                 storageClass: m.alertmanager.storageClass,
-                replicas: m.alertmanager.replicas ?? env.alertmanager.replicas,
+                replicas: replicas.alertmanager,
             },
             grafana: { enabled: m.grafana.enabled },
         },

@@ -33,6 +33,51 @@ export interface VolumeClaimTemplate {
     };
 }
 
+/** A container's requests, as chart values write them. */
+export interface ContainerRequests {
+    readonly requests: { readonly cpu: string; readonly memory: string };
+}
+
+/**
+ * Requests of the kube-prometheus-stack pods whose chart (81.4.3 and its
+ * subcharts) sets none (`resources: {}`), so that the scheduler reserves room
+ * for them; capacity validation reads the same (infra/aws/workloads.ts).
+ * Requests only, no limits: the charts set none, and a memory limit under
+ * Prometheus' working set would restart it in a loop and lose the head block.
+ * kube-prometheus is the prometheus-operator project's reference deployment
+ * (prometheus-operator/kube-prometheus@4d719f1, 2026-08-10,
+ * `jsonnet/kube-prometheus/components/*.libsonnet`).
+ */
+export const KUBE_PROMETHEUS_STACK_RESOURCES = {
+    /** `prometheusOperator.resources`: the chart's own example (values.yaml, under `resources: {}`) and kube-prometheus' prometheus-operator.libsonnet, both 100m / 100Mi. */
+    operator: { requests: { cpu: "100m", memory: "100Mi" } },
+    /**
+     * `prometheus.prometheusSpec.resources` (the `prometheus` container, per replica). kube-prometheus
+     * requests 400Mi (prometheus.libsonnet) for its default scrape set; this stack scrapes more (the
+     * API server's histograms, kubelet and cAdvisor of every node, kube-state-metrics over every object,
+     * Triton, the data stores' exporters and six services): an estimated 100k active series at a
+     * few KiB each in the head block, plus room for queries, WAL replay and compaction: 1Gi. 200m
+     * for the scrapes and the chart's default rules every 30 s. Compare with `kubectl top pod` after
+     * a week and adjust.
+     */
+    prometheus: { requests: { cpu: "200m", memory: "1Gi" } },
+    /**
+     * `kube-state-metrics.resources`: kube-prometheus' kube-state-metrics.libsonnet, 10m / 190Mi (the
+     * subchart's 7.1.0 example, 10m / 32Mi, is for Minikube, its own comment says).
+     */
+    kubeStateMetrics: { requests: { cpu: "10m", memory: "190Mi" } },
+    /** `grafana.resources`: the grafana 10.5.15 chart's example (values.yaml), 100m / 128Mi (kube-prometheus: 100m / 100Mi). */
+    grafana: { requests: { cpu: "100m", memory: "128Mi" } },
+    /**
+     * `grafana.sidecar.resources`, taken by each sidecar the pod runs (dashboards and datasources
+     * here: `grafana-sc-dashboard`, `grafana-sc-datasources`): the grafana 10.5.15 chart's example, 50m / 50Mi.
+     */
+    grafanaSidecar: { requests: { cpu: "50m", memory: "50Mi" } },
+} as const satisfies Record<string, ContainerRequests>;
+
+/** A copy of `r` as chart values (the constants stay read-only). */
+const requestsValue = (r: ContainerRequests) => ({ requests: { ...r.requests } });
+
 /** The subset of kube-prometheus-stack values this program sets. */
 export interface KubePrometheusStackValues {
     readonly crds: { readonly enabled: boolean };
@@ -41,10 +86,11 @@ export interface KubePrometheusStackValues {
     readonly kubeControllerManager: { readonly enabled: boolean };
     readonly kubeScheduler: { readonly enabled: boolean };
     readonly kubeProxy: { readonly enabled: boolean };
+    readonly prometheusOperator: { readonly resources: ContainerRequests };
     readonly prometheus: { readonly prometheusSpec: Readonly<Record<string, unknown>> };
     readonly alertmanager: { readonly alertmanagerSpec: Readonly<Record<string, unknown>> };
     readonly grafana: Readonly<Record<string, unknown>>;
-    readonly "kube-state-metrics": { readonly collectors: readonly string[] };
+    readonly "kube-state-metrics": { readonly collectors: readonly string[]; readonly resources: ContainerRequests };
 }
 
 /**
@@ -141,10 +187,15 @@ export function kubePrometheusStackValues(args: StackValuesArgs): KubePrometheus
         kubeControllerManager: { enabled: false },
         kubeScheduler: { enabled: false },
         kubeProxy: { enabled: false },
-        "kube-state-metrics": { collectors: [...KUBE_STATE_METRICS_COLLECTORS] },
+        prometheusOperator: { resources: requestsValue(KUBE_PROMETHEUS_STACK_RESOURCES.operator) },
+        "kube-state-metrics": {
+            collectors: [...KUBE_STATE_METRICS_COLLECTORS],
+            resources: requestsValue(KUBE_PROMETHEUS_STACK_RESOURCES.kubeStateMetrics),
+        },
         prometheus: {
             prometheusSpec: {
                 replicas: prometheus.replicas,
+                resources: requestsValue(KUBE_PROMETHEUS_STACK_RESOURCES.prometheus),
                 retention: prometheus.retention,
                 ruleSelectorNilUsesHelmValues: false,
                 ruleSelector: {},
@@ -172,8 +223,10 @@ export function kubePrometheusStackValues(args: StackValuesArgs): KubePrometheus
             {
                 enabled: grafana.enabled,
                 defaultDashboardsTimezone: "utc",
+                resources: requestsValue(KUBE_PROMETHEUS_STACK_RESOURCES.grafana),
                 sidecar: {
                     dashboards: { enabled: true, label: DASHBOARD_LABEL.key, labelValue: DASHBOARD_LABEL.value, searchNamespace: "ALL" },
+                    resources: requestsValue(KUBE_PROMETHEUS_STACK_RESOURCES.grafanaSidecar),
                 },
                 // Never the chart's well-known default password: either our Secret, or "" so the Grafana chart generates one.
                 ...(args.grafanaAdminSecret

@@ -3,10 +3,19 @@
  * prod renders, every object that makes pods (a workload, an operator's
  * resource, a Helm release, an EKS add-on) is covered by a row of the capacity
  * input (infra/aws/workloads.ts), no row stands for an object the render no
- * longer holds, each row's requests and pool are what the render declares, and
- * each chart row was read at the version the stack pins.
+ * longer holds, each row's requests, replicas and pool are what the render
+ * declares, and each chart row was read at the version the stack pins.
  */
-import { podRequests, requestsOf, type Amounts, type CapacityInput, type PodOwner, type PoolName } from "../../infra/aws/capacity";
+import {
+    podRequests,
+    requestsOf,
+    RUN_ONCE,
+    type Amounts,
+    type CapacityInput,
+    type PodOwner,
+    type PoolName,
+    type Replicas,
+} from "../../infra/aws/capacity";
 import { ECK_PREPARE_FS_REQUESTS } from "../../infra/aws/workloads";
 import { capacityInputFor, parseConfig, type PlatformConfig } from "../../infra/config";
 import { ConfigValidationError } from "../../infra/validation";
@@ -101,6 +110,9 @@ function at(value: unknown, path: readonly string[]): any {
     return path.reduce<any>((v, k) => (v === undefined || v === null ? undefined : v[k]), value);
 }
 
+/** A release's value at a dotted path of its chart values. */
+const valueAt = (inputs: Record<string, unknown>, dotted: string): any => at(inputs, ["values", ...dotted.split(".")]);
+
 interface Container {
     readonly name: string;
     readonly resources?: { readonly requests?: Record<string, string> };
@@ -141,13 +153,13 @@ describe.each(["staging", "prod"] as const)("%s: the capacity input covers every
         makers = podMakers(plan);
     });
     const rows = () => [
-        ...input.pods.map((p) => ({ name: p.name, owner: p.owner, requests: p.requests, pools: [p.pool], valuesKey: p.valuesKey })),
+        ...input.pods.map((p) => ({ name: p.name, owner: p.owner, requests: p.requests, pools: [p.pool], valuesKeys: p.valuesKeys })),
         ...input.daemonSets.map((d) => ({
             name: d.name,
             owner: d.owner,
             requests: d.requests,
             pools: [...d.pools],
-            valuesKey: d.valuesKey,
+            valuesKeys: d.valuesKeys,
         })),
     ];
 
@@ -189,7 +201,8 @@ describe.each(["staging", "prod"] as const)("%s: the capacity input covers every
             else if (r.owner.kind === "Elasticsearch") {
                 const main = specRequests(at(inputs, ["spec", "nodeSets", "0", "podTemplate", "spec"]));
                 declared = podRequests([main], [ECK_PREPARE_FS_REQUESTS, main]);
-            } else if (r.valuesKey !== undefined) declared = requestsOf(at(inputs, ["values", r.valuesKey, "requests"]));
+            } else if (r.valuesKeys !== undefined)
+                declared = podRequests(r.valuesKeys.map((k) => requestsOf(valueAt(inputs, k)?.requests ?? {})));
             return declared === undefined || JSON.stringify(declared) === JSON.stringify(r.requests)
                 ? []
                 : [`${r.name}: capacity input ${JSON.stringify(r.requests)}, render ${JSON.stringify(declared)}`];
@@ -198,9 +211,85 @@ describe.each(["staging", "prod"] as const)("%s: the capacity input covers every
         // Every pod the program sizes itself is held to the render.
         expect(
             rows()
-                .filter((r) => r.owner.kind === "Release" && r.valuesKey !== undefined)
+                .filter((r) => r.owner.kind === "Release" && r.valuesKeys !== undefined)
                 .map((r) => r.name),
-        ).toEqual(expect.arrayContaining(["fluent-bit", "cluster-autoscaler", "traefik", "oauth2-proxy", "elasticsearch-exporter"]));
+        ).toEqual(
+            expect.arrayContaining([
+                "fluent-bit",
+                "cluster-autoscaler",
+                "traefik",
+                "oauth2-proxy",
+                "elasticsearch-exporter",
+                "cert-manager",
+                "cert-manager-webhook",
+                "cert-manager-cainjector",
+                "cert-manager-startupapicheck",
+                "kube-prometheus-stack-operator",
+                "kube-prometheus-stack-kube-state-metrics",
+                "kube-prometheus-stack-grafana",
+                "prometheus-kube-prometheus-stack-prometheus",
+                "prometheus-adapter",
+            ]),
+        );
+    });
+
+    it("leaves no pod without requests but the operator's admission hook Jobs, the node exporter and the NVIDIA DaemonSets (chart defaults)", () => {
+        const none = rows()
+            .filter((r) => r.requests.cpuMilli === 0 && r.requests.memoryMiB === 0)
+            .map((r) => r.name);
+        expect(none).toEqual([
+            "kube-prometheus-stack-admission-create",
+            "kube-prometheus-stack-admission-patch",
+            "prometheus-node-exporter",
+            "nvidia-device-plugin",
+            "dcgm-exporter",
+        ]);
+    });
+
+    it("gives each pod the replicas the render declares: the HPA's bounds, the workload's replicas, the chart value the program sets; one for a run-to-completion pod", () => {
+        const hpas = plan.resources.filter((r) => r.type.startsWith("kubernetes:") && r.inputs.kind === "HorizontalPodAutoscaler");
+        const differing = input.pods.flatMap((p) => {
+            const maker = makers.find((m) => covers(p.owner, m));
+            if (maker === undefined) return []; // a stale row, reported above
+            const inputs = maker.resource.inputs;
+            let declared: Replicas | undefined;
+            if (p.owner.kind === "Deployment" || p.owner.kind === "StatefulSet") {
+                const hpa = hpas.find((h) => at(h.inputs, ["spec", "scaleTargetRef", "name"]) === p.owner.name);
+                const spec = hpa?.inputs.spec as { minReplicas?: number; maxReplicas: number } | undefined;
+                const fixed = Number(at(inputs, ["spec", "replicas"]) ?? 1);
+                declared = spec === undefined ? { min: fixed, max: fixed } : { min: spec.minReplicas ?? 1, max: spec.maxReplicas };
+            } else if (p.owner.kind === "Elasticsearch") {
+                const count = (at(inputs, ["spec", "nodeSets"]) as { count: number }[]).reduce((n, set) => n + set.count, 0);
+                declared = { min: count, max: count };
+            } else if (p.owner.kind === "Job") {
+                // One pod at a time: no parallelism.
+                declared = at(inputs, ["spec", "parallelism"]) === undefined ? RUN_ONCE : undefined;
+            } else if (p.owner.kind === "CronJob") {
+                // One Job at a time (Forbid), one pod each.
+                const spec = inputs.spec as { concurrencyPolicy?: string; jobTemplate: { spec: { parallelism?: number } } };
+                declared = spec.concurrencyPolicy === "Forbid" && spec.jobTemplate.spec.parallelism === undefined ? RUN_ONCE : undefined;
+            } else if (p.replicasKey !== undefined) {
+                const n = Number(valueAt(inputs, p.replicasKey));
+                declared = { min: n, max: n };
+            } else return []; // a chart's or an add-on's default: the row's source says where it is read
+            return JSON.stringify(declared) === JSON.stringify(p.replicas)
+                ? []
+                : [`${p.name}: capacity input ${JSON.stringify(p.replicas)}, render ${JSON.stringify(declared)}`];
+        });
+        expect(differing).toEqual([]);
+        // The chart replica counts the program sets are held to the render.
+        expect(input.pods.filter((p) => p.replicasKey !== undefined).map((p) => p.name)).toEqual(
+            expect.arrayContaining([
+                "cluster-autoscaler",
+                "traefik",
+                "oauth2-proxy",
+                "cert-manager",
+                "cert-manager-webhook",
+                "prometheus-kube-prometheus-stack-prometheus",
+                "alertmanager-kube-prometheus-stack-alertmanager",
+                "prometheus-adapter",
+            ]),
+        );
     });
 
     it("places each pod on the pool its tolerations and node selector choose (no GPU toleration: the system pool)", () => {

@@ -1,8 +1,27 @@
-import { allocatable, capacityProblems, podRequests, requestsOf } from "../../infra/aws/capacity";
-import { NODE_DAEMONSETS, SYSTEM_POOL_FIXED_PODS } from "../../infra/aws/workloads";
+import {
+    allocatable,
+    capacityProblems,
+    nodeRoom,
+    packedNodes,
+    podRequests,
+    poolLoad,
+    replicas,
+    requestsOf,
+    type PoolPod,
+} from "../../infra/aws/capacity";
+import { NODE_DAEMONSETS, systemPoolFixedPods } from "../../infra/aws/workloads";
+import { capacityInputFor, parseConfig } from "../../infra/config";
+import { ConfigValidationError } from "../../infra/validation";
+import { readStackConfig } from "../../tools/lib/project";
 import { configProblems, parseValues, PROD_ROUTING, PROD_SECRETS, rejectionProblems } from "../support/config-fixtures";
+import { ROOT } from "../support/harness";
 
 const CLOUD = { accountId: "123456789012", region: "eu-west-1", cluster: { adminRoleArns: ["arn:aws:iam::123456789012:role/deployer"] } };
+/**
+ * A system pool of m6i.large large enough as a whole for everything below: the
+ * per-pod tests hold one pod to one node of it (1715m / 7318Mi after the DaemonSets).
+ */
+const LARGE_POOL = { nodePools: { system: { instanceTypes: ["m6i.large"], minSize: 2, desiredSize: 12, maxSize: 16 } } };
 const values = (env: string, extra: Record<string, unknown> = {}) => ({
     environment: env,
     serviceDefaults: { replicas: 2 },
@@ -54,13 +73,14 @@ describe("capacity validation: every pod fits a node of its pool", () => {
         expect(problems(values("staging", triton("3706m")), "staging")).toHaveLength(1);
     });
 
-    it("refuses triton-cpu at 2 CPU on an m6i.large, and accepts it on an m6i.xlarge", () => {
+    it("refuses triton-cpu at 2 CPU on an m6i.large, and accepts it on the default m6i.xlarge", () => {
         const cpu2 = { inference: { cpu: { resources: { requests: { cpu: "2", memory: "4Gi" }, limits: { cpu: "4", memory: "8Gi" } } } } };
-        expect(problems(values("staging", cpu2), "staging").map((p) => p.split(" is not allowed")[0])).toEqual([
-            'inference.cpu.resources.requests: "triton-cpu: cpu 2010m, memory 4104Mi"',
-        ]);
-        const xlarge = { cloud: { ...CLOUD, nodePools: { system: { instanceTypes: ["m6i.xlarge"] } } } };
-        expect(accepted(values("staging", { ...cpu2, ...xlarge }), "staging")).toEqual([]);
+        expect(
+            problems(values("staging", { ...cpu2, cloud: { ...CLOUD, ...LARGE_POOL } }), "staging").map(
+                (p) => p.split(" is not allowed")[0],
+            ),
+        ).toEqual(['inference.cpu.resources.requests: "triton-cpu: cpu 2010m, memory 4104Mi"']);
+        expect(accepted(values("staging", cpu2), "staging")).toEqual([]);
     });
 
     it("refuses a GPU HPA maximum beyond the GPU pool (prod: 6 replicas, 4 GPUs) and accepts it at the pool's size", () => {
@@ -74,7 +94,10 @@ describe("capacity validation: every pod fits a node of its pool", () => {
     it("refuses an instance type without a row in the capacity table", () => {
         expect(
             capacityProblems({
-                pools: { system: { instanceTypes: ["m5.large"], maxSize: 2 }, gpu: { instanceTypes: ["g5.xlarge"], maxSize: 1 } },
+                pools: {
+                    system: { instanceTypes: ["m5.large"], desiredSize: 2, maxSize: 2 },
+                    gpu: { instanceTypes: ["g5.xlarge"], desiredSize: 1, maxSize: 1 },
+                },
                 pods: [],
                 daemonSets: NODE_DAEMONSETS,
             }).map((p) => p.path),
@@ -85,9 +108,10 @@ describe("capacity validation: every pod fits a node of its pool", () => {
 const DAEMONSETS_ON_SYSTEM = "aws-node, kube-proxy, ebs-csi-node, fluent-bit, med-agi-logrotate, prometheus-node-exporter";
 
 describe("capacity validation: the Elasticsearch nodes (dataStores.elasticsearch.resources)", () => {
-    // m6i.large, staging's system pool: 1930m / 7518Mi allocatable, 1715m / 7318Mi after the DaemonSets.
+    // m6i.large: 1930m / 7518Mi allocatable, 1715m / 7318Mi after the DaemonSets.
     const es = (requests: { cpu: string; memory: string }, limit = requests.memory) => ({
         dataStores: { elasticsearch: { resources: { requests, limits: { memory: limit } } } },
+        cloud: { ...CLOUD, ...LARGE_POOL },
     });
 
     it("accepts a node that takes all the CPU an m6i.large has left (1715m) and refuses one millicore more", () => {
@@ -104,11 +128,10 @@ describe("capacity validation: the Elasticsearch nodes (dataStores.elasticsearch
         ]);
     });
 
-    it("accepts 8Gi nodes on prod's m6i.xlarge system pool, which staging's m6i.large refuses", () => {
+    it("accepts 8Gi nodes on an m6i.xlarge system pool, which an m6i.large refuses", () => {
         const big = es({ cpu: "2", memory: "8Gi" });
-        expect(
-            accepted(values("prod", { ...big, cloud: { ...CLOUD, nodePools: { system: { instanceTypes: ["m6i.xlarge"] } } } }), "prod"),
-        ).toEqual([]);
+        const xlarge = { nodePools: { system: { instanceTypes: ["m6i.xlarge"], minSize: 4, desiredSize: 4, maxSize: 6 } } };
+        expect(accepted(values("prod", { ...big, cloud: { ...CLOUD, ...xlarge } }), "prod")).toEqual([]);
         expect(problems(values("staging", big), "staging").map((p) => p.split(" is not allowed")[0])).toEqual([
             'dataStores.elasticsearch.resources.requests: "med-agi-search-es-default: cpu 2, memory 8Gi"',
         ]);
@@ -124,11 +147,16 @@ describe("capacity validation: the Elasticsearch nodes (dataStores.elasticsearch
 });
 
 describe("capacity validation: pods whose requests no config key sets", () => {
-    const operator = SYSTEM_POOL_FIXED_PODS.find((p) => p.name === "elastic-operator")!;
+    const operator = systemPoolFixedPods({ traefik: 2, oauth2Proxy: 2, prometheus: 1, alertmanager: 1 }).find(
+        (p) => p.name === "elastic-operator",
+    )!;
     // A DaemonSet leaving exactly `cpu` millicores of an m6i.large (1930m allocatable) to the operator's 100m.
     const leaving = (cpu: number) =>
         capacityProblems({
-            pools: { system: { instanceTypes: ["m6i.large"], maxSize: 2 }, gpu: { instanceTypes: ["g5.xlarge"], maxSize: 1 } },
+            pools: {
+                system: { instanceTypes: ["m6i.large"], desiredSize: 2, maxSize: 2 },
+                gpu: { instanceTypes: ["g5.xlarge"], desiredSize: 1, maxSize: 1 },
+            },
             pods: [operator],
             daemonSets: [
                 {
@@ -147,7 +175,150 @@ describe("capacity validation: pods whose requests no config key sets", () => {
             `${operator.source}: "elastic-operator: cpu 100m, memory 150Mi" is not allowed (pod elastic-operator requests cpu 100m, memory 150Mi, but a m6i.large node of the system pool has cpu 1930m, memory 7518Mi allocatable (EKS AMI reservations), cpu 99m, memory 7518Mi after the DaemonSets (filler): choose a larger instance type for cloud.nodePools.system.instanceTypes (no config key sets these requests))`,
         ]);
         expect(leaving(99)[0]!.path).toBe(
-            "eck-operator chart 3.5.0 default (elastic/cloud-on-k8s v3.5.0 = 386c7b1, deploy/eck-operator/values.yaml resources.requests 100m/150Mi)",
+            "eck-operator chart 3.5.0 default (elastic/cloud-on-k8s v3.5.0 = 386c7b1, deploy/eck-operator/values.yaml resources.requests 100m/150Mi, replicaCount 1)",
         );
+    });
+});
+
+describe("capacity validation: each pool holds all its pods at once", () => {
+    const onSystem = NODE_DAEMONSETS.filter((d) => d.pools.includes("system"));
+    // m6i.large: 1715m, 7318Mi and 23 pods (29 less the 6 DaemonSets) after the system pool's DaemonSets.
+    const room = nodeRoom("m6i.large", onSystem);
+    const app = (cpuMilli: number, r: { min: number; max: number }): PoolPod => ({
+        name: "app",
+        pool: "system",
+        requests: { cpuMilli, memoryMiB: 1024 },
+        replicas: r,
+        source: "test",
+        owner: { kind: "Deployment", name: "app" },
+    });
+    const check = (pod: PoolPod, desiredSize: number, maxSize: number) =>
+        capacityProblems({
+            pools: {
+                system: { instanceTypes: ["m6i.large"], desiredSize, maxSize },
+                gpu: { instanceTypes: ["g5.xlarge"], desiredSize: 0, maxSize: 1 },
+            },
+            pods: [pod],
+            daemonSets: NODE_DAEMONSETS,
+        }).map((p) => p.message);
+    const DS = "aws-node, kube-proxy, ebs-csi-node, fluent-bit, med-agi-logrotate, prometheus-node-exporter";
+
+    it("packs whole pods: two of 857m share an m6i.large (1714m of 1715m), two of 858m do not", () => {
+        expect(room).toEqual({ cpuMilli: 1715, memoryMiB: 7318, gpus: 0, pods: 23 });
+        const pods = (cpuMilli: number, n: number) => Array.from({ length: n }, () => ({ cpuMilli, memoryMiB: 1024 }));
+        expect(packedNodes(pods(857, 4), room)).toBe(2);
+        // Their sum (3432m) is two thirds of three nodes' 5145m: a sum alone would accept them on 3.
+        expect(packedNodes(pods(858, 4), room)).toBe(4);
+    });
+
+    it("packs by the scarcest of CPU, memory and pod slots, largest pods first", () => {
+        expect(
+            packedNodes(
+                Array.from({ length: 23 }, () => ({ cpuMilli: 0, memoryMiB: 0 })),
+                room,
+            ),
+        ).toBe(1);
+        expect(
+            packedNodes(
+                Array.from({ length: 24 }, () => ({ cpuMilli: 0, memoryMiB: 0 })),
+                room,
+            ),
+        ).toBe(2);
+        expect(
+            packedNodes(
+                Array.from({ length: 2 }, () => ({ cpuMilli: 10, memoryMiB: 3660 })),
+                room,
+            ),
+        ).toBe(2);
+        // First-fit-decreasing: the 1200m pods open nodes the 500m pods then fill; in the given order they would need 3.
+        const mixed = [500, 500, 1200, 1200].map((cpuMilli) => ({ cpuMilli, memoryMiB: 0 }));
+        expect(packedNodes(mixed, room)).toBe(2);
+    });
+
+    it("accepts a steady state that just fits maxSize (4 × 857m on 2 of 3 nodes) and refuses one that does not (4 × 858m take 4)", () => {
+        expect(check(app(857, replicas(4)), 3, 3)).toEqual([]);
+        expect(check(app(858, replicas(4)), 3, 3)).toEqual([
+            `cloud.nodePools.system.maxSize: 3 is not allowed (the system pool's pods at steady state (every pod at its minimum replicas: 4 pods, cpu 3432m, memory 4Gi) pack first-fit-decreasing onto 4 m6i.large nodes of cpu 1715m, memory 7318Mi and 23 pods each after the DaemonSets (${DS}), but the pool has at most 3, which hold cpu 5145m, memory 21954Mi: raise cloud.nodePools.system.maxSize and cloud.nodePools.system.desiredSize to ≥ 4, choose a larger instance type for cloud.nodePools.system.instanceTypes, or lower the replicas or requests)`,
+        ]);
+    });
+
+    it("accepts a steady state that just fits desiredSize and refuses one that needs Cluster Autoscaler on the first up", () => {
+        expect(check(app(857, replicas(4)), 2, 4)).toEqual([]);
+        expect(check(app(858, replicas(4)), 2, 4)).toEqual([
+            `cloud.nodePools.system.desiredSize: 2 is not allowed (the system pool's pods at steady state (every pod at its minimum replicas: 4 pods, cpu 3432m, memory 4Gi) pack first-fit-decreasing onto 4 m6i.large nodes of cpu 1715m, memory 7318Mi and 23 pods each after the DaemonSets (${DS}), but the pool starts with 2, which hold cpu 3430m, memory 14636Mi: the first pulumi up would leave pods Pending until Cluster Autoscaler, itself one of them, adds nodes; set cloud.nodePools.system.desiredSize to ≥ 4 (Cluster Autoscaler owns the size after the first up) or choose a larger instance type for cloud.nodePools.system.instanceTypes)`,
+        ]);
+    });
+
+    it("accepts HPA maximums that just fit maxSize and refuses those that do not", () => {
+        expect(check(app(857, { min: 2, max: 4 }), 2, 2)).toEqual([]);
+        expect(check(app(858, { min: 2, max: 4 }), 2, 2)).toEqual([
+            `cloud.nodePools.system.maxSize: 2 is not allowed (at their HPA maximums (app 2→4) the system pool's pods (4 pods, cpu 3432m, memory 4Gi) pack first-fit-decreasing onto 4 m6i.large nodes of cpu 1715m, memory 7318Mi and 23 pods each after the DaemonSets (${DS}), but the pool has at most 2, which hold cpu 3430m, memory 14636Mi: Cluster Autoscaler stops there and the replicas past it stay Pending under the load that asked for them; raise cloud.nodePools.system.maxSize to ≥ 4, choose a larger instance type for cloud.nodePools.system.instanceTypes, or lower the HPA maximums (services.<name>.autoscaling.maxReplicas))`,
+        ]);
+    });
+
+    it("leaves a pool whose pod fits no node to the per-pod check: one problem, not two", () => {
+        expect(check(app(1716, replicas(4)), 1, 1).map((m) => m.split(" is not allowed")[0])).toEqual([
+            'test: "app: cpu 1716m, memory 1Gi"',
+        ]);
+    });
+
+    it("refuses the system pool staging had (m6i.large, desired 2, max 4): its steady state takes 5", () => {
+        const former = { nodePools: { system: { instanceTypes: ["m6i.large"], minSize: 2, desiredSize: 2, maxSize: 4 } } };
+        expect(problems(values("staging", { cloud: { ...CLOUD, ...former } }), "staging")).toEqual([
+            `cloud.nodePools.system.maxSize: 4 is not allowed (the system pool's pods at steady state (every pod at its minimum replicas: 51 pods, cpu 8250m, memory 21668Mi) pack first-fit-decreasing onto 5 m6i.large nodes of cpu 1715m, memory 7318Mi and 23 pods each after the DaemonSets (${DS}), but the pool has at most 4, which hold cpu 6860m, memory 29272Mi: raise cloud.nodePools.system.maxSize and cloud.nodePools.system.desiredSize to ≥ 5, choose a larger instance type for cloud.nodePools.system.instanceTypes, or lower the replicas or requests)`,
+        ]);
+    });
+
+    it("refuses a GPU pool that starts with fewer nodes than Triton's minimum (prod: 2 replicas of 1 GPU)", () => {
+        const gpu1 = { nodePools: { gpu: { instanceTypes: ["g5.xlarge"], minSize: 1, desiredSize: 1, maxSize: 2 } } };
+        expect(problems(values("prod", { cloud: { ...CLOUD, ...gpu1 } }), "prod")).toEqual([
+            "cloud.nodePools.gpu.desiredSize: 1 is not allowed (the gpu pool's pods at steady state (every pod at its minimum replicas: 2 pods, cpu 6, memory 24Gi, nvidia.com/gpu 2) pack first-fit-decreasing onto 2 g5.xlarge nodes of cpu 3705m, memory 15191Mi, nvidia.com/gpu 1 and 50 pods each after the DaemonSets (aws-node, kube-proxy, ebs-csi-node, fluent-bit, med-agi-logrotate, prometheus-node-exporter, nvidia-device-plugin, dcgm-exporter), but the pool starts with 1, which hold cpu 3705m, memory 15191Mi, nvidia.com/gpu 1: the first pulumi up would leave pods Pending until Cluster Autoscaler adds GPU nodes, minutes each; set cloud.nodePools.gpu.desiredSize to ≥ 2 (Cluster Autoscaler owns the size after the first up) or choose a larger instance type for cloud.nodePools.gpu.instanceTypes)",
+        ]);
+    });
+});
+
+describe("capacity validation: the committed stacks", () => {
+    /** A committed stack's capacity input, credentials missing from its file stood in for. */
+    const inputOf = (stack: string) => {
+        const parse = (overrides: Record<string, unknown>) => {
+            const c = readStackConfig(ROOT, stack, overrides);
+            return parseConfig({ stack, values: c.values, isSecret: (key) => c.secretKeys.includes(key) });
+        };
+        let config;
+        try {
+            config = parse({});
+        } catch (err) {
+            if (!(err instanceof ConfigValidationError) || err.problems.some((p) => p.missingSecret === undefined)) throw err;
+            config = parse(Object.fromEntries(err.problems.map((p) => [p.missingSecret, { secure: "placeholder" }])));
+        }
+        return capacityInputFor({ ...config, cloud: config.cloud! });
+    };
+    const loads = (stack: string) => {
+        const input = inputOf(stack);
+        return (["system", "gpu"] as const).map((pool) => {
+            const sizes = input.pools[pool];
+            const load = poolLoad(
+                sizes,
+                input.pods.filter((p) => p.pool === pool),
+                input.daemonSets.filter((d) => d.pools.includes(pool)),
+            )!;
+            return [pool, load.type, load.steady.nodes, sizes.desiredSize, load.peak.nodes, sizes.maxSize];
+        });
+    };
+
+    it("start staging with the nodes its steady state takes, and hold its HPA maximums: [pool, type, steady, desired, peak, max]", () => {
+        expect(loads("staging")).toEqual([
+            ["system", "m6i.xlarge", 3, 3, 4, 6],
+            ["gpu", "g5.xlarge", 1, 1, 2, 2],
+        ]);
+        expect(capacityProblems(inputOf("staging"))).toEqual([]);
+    });
+
+    it("start prod with a node more than its steady state packs onto, and hold its HPA maximums", () => {
+        expect(loads("prod")).toEqual([
+            ["system", "m6i.xlarge", 4, 5, 10, 12],
+            ["gpu", "g5.2xlarge", 2, 2, 4, 4],
+        ]);
+        expect(capacityProblems(inputOf("prod"))).toEqual([]);
     });
 });

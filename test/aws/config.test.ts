@@ -135,7 +135,8 @@ describe("cloud config", () => {
             "cloud.nodePools.system.minSize: 1 is not allowed (prod needs ≥ 2 system nodes so a node loss keeps CoreDNS and the controllers running)",
         ]);
         expect(
-            parse(values("prod", { cloud: withCloud({ nodePools: { system: { minSize: 2, desiredSize: 2 } } }) }), "prod").cloud?.nodePools
+            // desiredSize 3: the platform's pods take 3 nodes at the start (the capacity check).
+            parse(values("prod", { cloud: withCloud({ nodePools: { system: { minSize: 2, desiredSize: 3 } } }) }), "prod").cloud?.nodePools
                 .system.minSize,
         ).toBe(2);
     });

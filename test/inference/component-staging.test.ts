@@ -130,6 +130,8 @@ describe("Triton in the staging stack", () => {
         }
         expect(releases["dcgm-exporter"].values.serviceMonitor).toMatchObject({ enabled: true, honorLabels: true });
         expect(releases["prometheus-adapter"].values.rules.custom.map((r: any) => r.name.as)).toContain("triton_gpu_utilization");
+        // The chart sets no requests; the capacity check reads the same constant.
+        expect(releases["prometheus-adapter"].values.resources).toEqual({ requests: { cpu: "100m", memory: "128Mi" } });
     });
 
     it("follows models.version: repository path and pod-template label in both pools", () => {

@@ -46,12 +46,20 @@ describe("Traefik values", () => {
 
 describe("cert-manager and the ClusterIssuer", () => {
     it("installs cert-manager's CRDs with the release and keeps them on uninstall", () => {
-        expect(certManagerValues()).toEqual({
+        expect(certManagerValues()).toMatchObject({
             crds: { enabled: true, keep: true },
             replicaCount: 2,
             podDisruptionBudget: { enabled: true, minAvailable: 1 },
             webhook: { replicaCount: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 } },
         });
+    });
+
+    it("gives every cert-manager pod requests, which the chart leaves unset", () => {
+        const values = certManagerValues() as Record<string, any>;
+        expect(values.resources).toEqual({ requests: { cpu: "10m", memory: "64Mi" } });
+        expect(values.webhook.resources).toEqual({ requests: { cpu: "10m", memory: "32Mi" } });
+        expect(values.cainjector).toEqual({ resources: { requests: { cpu: "10m", memory: "64Mi" } } });
+        expect(values.startupapicheck).toEqual({ resources: { requests: { cpu: "10m", memory: "32Mi" } } });
     });
 
     it("issues from Let's Encrypt production with HTTP-01 through the stack's ingress class", () => {

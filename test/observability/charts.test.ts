@@ -53,6 +53,18 @@ describe("kubePrometheusStackValues", () => {
         });
     });
 
+    it("requests room for the pods the chart leaves without: the operator, Prometheus, kube-state-metrics, Grafana and its sidecars", () => {
+        for (const v of [dev, prod]) {
+            expect(v.prometheusOperator.resources).toEqual({ requests: { cpu: "100m", memory: "100Mi" } });
+            expect(v.prometheus.prometheusSpec.resources).toEqual({ requests: { cpu: "200m", memory: "1Gi" } });
+            expect(v["kube-state-metrics"].resources).toEqual({ requests: { cpu: "10m", memory: "190Mi" } });
+            expect(v.grafana).toMatchObject({
+                resources: { requests: { cpu: "100m", memory: "128Mi" } },
+                sidecar: { resources: { requests: { cpu: "50m", memory: "50Mi" } } },
+            });
+        }
+    });
+
     it("enables Grafana's dashboard sidecar on the grafana_dashboard label in all namespaces", () => {
         expect(dev.grafana).toMatchObject({
             sidecar: { dashboards: { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL" } },

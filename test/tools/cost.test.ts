@@ -13,30 +13,30 @@ beforeAll(async () => {
 const figures = (plan: Plan) => costTable(plan, TODAY)!.lines.map((l) => [l.item, l.quantity, l.monthly]);
 
 describe("the monthly cost in summary.md", () => {
-    it("prices staging at $1314.00 a month", () => {
+    it("prices staging at $1626.44 a month", () => {
         expect(figures(plans.staging!)).toEqual([
             ["EKS control plane 1.35 (standard support)", 1, 73],
-            ["node group med-agi-staging-system: m6i.large × desired size", 2, 156.22],
+            ["node group med-agi-staging-system: m6i.xlarge × desired size", 3, 468.66],
             ["node group med-agi-staging-gpu: g5.xlarge × desired size", 1, 819.79],
             ["med-agi-staging-deploy-runner: m6i.large", 1, 78.11],
             ["NAT gateways", 1, 35.04],
             ["RDS PostgreSQL db.t4g.large", 1, 103.66],
             ["interface endpoints (per endpoint per AZ)", 6, 48.18],
         ]);
-        expect(costTable(plans.staging!, TODAY)!.total).toBe(1314);
+        expect(costTable(plans.staging!, TODAY)!.total).toBe(1626.44);
     });
 
-    it("prices prod at $3182.80 a month, multi-AZ RDS counted twice", () => {
+    it("prices prod at $3495.24 a month, multi-AZ RDS counted twice", () => {
         expect(figures(plans.prod!)).toEqual([
             ["EKS control plane 1.35 (standard support)", 1, 73],
-            ["node group med-agi-prod-system: m6i.xlarge × desired size", 3, 468.66],
+            ["node group med-agi-prod-system: m6i.xlarge × desired size", 5, 781.1],
             ["node group med-agi-prod-gpu: g5.2xlarge × desired size", 2, 1975.38],
             ["med-agi-prod-deploy-runner: m6i.large", 1, 78.11],
             ["NAT gateways", 3, 105.12],
             ["RDS PostgreSQL db.r6g.large multi-AZ", 1, 410.26],
             ["interface endpoints (per endpoint per AZ)", 9, 72.27],
         ]);
-        expect(costTable(plans.prod!, TODAY)!.total).toBe(3182.8);
+        expect(costTable(plans.prod!, TODAY)!.total).toBe(3495.24);
         expect(costTable(plans.prod!, TODAY)!.unpriced).toEqual([]);
     });
 
@@ -72,9 +72,9 @@ describe("the monthly cost in summary.md", () => {
         const gpu = cheaper.resources.find((r) => r.name === "med-agi-prod-gpu" && r.type === "aws:eks/nodeGroup:NodeGroup")!;
         (gpu.inputs as any).scalingConfig.desiredSize = 1;
         expect(costChangeLine(plans.prod!, cheaper, TODAY)).toBe(
-            "Monthly cost (on-demand, storage and traffic not included): $3182.80 → $2195.11 (−$987.69)",
+            "Monthly cost (on-demand, storage and traffic not included): $3495.24 → $2507.55 (−$987.69)",
         );
-        expect(diffMarkdown(diffPlans(plans.prod!, cheaper), { today: TODAY })).toContain("$3182.80 → $2195.11 (−$987.69)");
+        expect(diffMarkdown(diffPlans(plans.prod!, cheaper), { today: TODAY })).toContain("$3495.24 → $2507.55 (−$987.69)");
         expect(costChangeLine(plans.dev!, plans.dev!, TODAY)).toBeUndefined();
     });
 });
