@@ -4,7 +4,9 @@
  * Service `opa` in `med-agi`, a PodDisruptionBudget (replicas > 1) and a
  * ServiceMonitor. The services reach it through {@link opaClientEnv}.
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as appsv1 from "@pulumi/kubernetes/apps/v1";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
+import * as policyv1 from "@pulumi/kubernetes/policy/v1";
 import * as pulumi from "@pulumi/pulumi";
 
 import { standardLabels } from "../k8s/labels";
@@ -71,15 +73,15 @@ export class OpaAuthz extends pulumi.ComponentResource {
         const config = { [CONFIG_FILE]: opaConfigYaml(settings.environment) };
         const checksum = filesChecksum(policy, config);
 
-        const account = new k8s.core.v1.ServiceAccount(
+        const account = new corev1.ServiceAccount(
             `${name}-serviceaccount`,
             { metadata: meta(OPA_NAME), automountServiceAccountToken: false },
             child,
         );
-        const policyMap = new k8s.core.v1.ConfigMap(`${name}-policy`, { metadata: meta(POLICY_CONFIGMAP), data: policy }, child);
-        const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: meta(CONFIG_CONFIGMAP), data: config }, child);
+        const policyMap = new corev1.ConfigMap(`${name}-policy`, { metadata: meta(POLICY_CONFIGMAP), data: policy }, child);
+        const configMap = new corev1.ConfigMap(`${name}-config`, { metadata: meta(CONFIG_CONFIGMAP), data: config }, child);
 
-        new k8s.apps.v1.Deployment(
+        new appsv1.Deployment(
             `${name}-deployment`,
             {
                 metadata: meta(OPA_NAME),
@@ -93,10 +95,10 @@ export class OpaAuthz extends pulumi.ComponentResource {
             },
             { ...child, dependsOn: [account, policyMap, configMap] },
         );
-        const service = new k8s.core.v1.Service(`${name}-service`, { metadata: meta(OPA_NAME), spec: opaServiceSpec() }, child);
+        const service = new corev1.Service(`${name}-service`, { metadata: meta(OPA_NAME), spec: opaServiceSpec() }, child);
 
         const pdb = opaPdbSpec(settings);
-        if (pdb !== undefined) new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta(OPA_NAME), spec: pdb }, child);
+        if (pdb !== undefined) new policyv1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta(OPA_NAME), spec: pdb }, child);
 
         const monitor = args.serviceMonitor ?? { enabled: true };
         if (monitor.enabled) {

@@ -11,7 +11,8 @@
  * EC2NodeClasses (CRDs), so the node group's settings would no longer
  * describe the nodes that run.
  */
-import * as k8s from "@pulumi/kubernetes";
+import { Release as HelmRelease } from "@pulumi/kubernetes/helm/v3/release";
+import * as storagev1 from "@pulumi/kubernetes/storage/v1";
 import type * as pulumi from "@pulumi/pulumi";
 
 import { KUBERNETES_VERSIONS, type KubernetesVersion } from "./config";
@@ -71,8 +72,8 @@ export function createClusterAutoscaler(
     name: string,
     values: pulumi.Input<Record<string, unknown>>,
     opts: pulumi.CustomResourceOptions,
-): k8s.helm.v3.Release {
-    return new k8s.helm.v3.Release(
+): HelmRelease {
+    return new HelmRelease(
         name,
         {
             name: "cluster-autoscaler",
@@ -92,7 +93,7 @@ export function createClusterAutoscaler(
  * The default StorageClass: gp3 through the EBS CSI driver, encrypted, bound
  * where the pod lands. In prod a deleted claim keeps its volume (Retain).
  */
-export function gp3StorageClassArgs(prod: boolean): k8s.storage.v1.StorageClassArgs {
+export function gp3StorageClassArgs(prod: boolean): storagev1.StorageClassArgs {
     return {
         metadata: { name: "gp3", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
         provisioner: "ebs.csi.aws.com",

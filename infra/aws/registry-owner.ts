@@ -11,9 +11,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-import { parse } from "yaml";
-
 import { problem, type ConfigProblem } from "../validation";
+import { parseYaml } from "../yaml";
 
 /** What a stack says about the registry of its account and region. */
 export interface RegistryClaim {
@@ -55,7 +54,7 @@ export function readStackClouds(root: string, namespace = "med-agi"): StackCloud
         if (stack === undefined) continue;
         let doc: unknown;
         try {
-            doc = parse(fs.readFileSync(path.join(root, file), "utf8"));
+            doc = parseYaml(fs.readFileSync(path.join(root, file), "utf8"));
         } catch {
             continue;
         }

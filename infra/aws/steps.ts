@@ -7,7 +7,8 @@
  */
 import type * as aws from "@pulumi/aws";
 import { Provider as AwsProvider } from "@pulumi/aws/provider";
-import * as k8s from "@pulumi/kubernetes";
+import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
+import * as storagev1 from "@pulumi/kubernetes/storage/v1";
 import * as pulumi from "@pulumi/pulumi";
 
 import type { Environment } from "../environment";
@@ -324,14 +325,14 @@ export function declareKubernetes(
     cluster: Cluster,
     pools: NodePools,
     roles: CloudRoles,
-): k8s.Provider {
-    const kubernetes = new k8s.Provider(
+): KubernetesProvider {
+    const kubernetes = new KubernetesProvider(
         `${name}-eks`,
         { kubeconfig: cluster.kubeconfig, enableServerSideApply: true },
         { parent, dependsOn: [...cluster.accessEntries, pools.system] },
     );
     const k8sChild = { parent, provider: kubernetes };
-    new k8s.storage.v1.StorageClass(`${name}-gp3`, gp3StorageClassArgs(ctx.prod), k8sChild);
+    new storagev1.StorageClass(`${name}-gp3`, gp3StorageClassArgs(ctx.prod), k8sChild);
     createClusterAutoscaler(
         `${name}-cluster-autoscaler`,
         roles.clusterAutoscaler.apply((roleArn) =>

@@ -7,7 +7,9 @@
  * template. Backup freshness is alerted on by the observability rules
  * (kube_cronjob_status_last_successful_time of postgres-backup).
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as batchv1 from "@pulumi/kubernetes/batch/v1";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
+import * as rbacv1 from "@pulumi/kubernetes/rbac/v1";
 import * as pulumi from "@pulumi/pulumi";
 
 import { standardLabels } from "../k8s/labels";
@@ -40,14 +42,14 @@ export class Backups extends pulumi.ComponentResource {
         const namespace = args.namespace ?? NAMESPACE;
         const labels = standardLabels("backups", "backup", args.version);
 
-        const scripts = new k8s.core.v1.ConfigMap(
+        const scripts = new corev1.ConfigMap(
             `${name}-scripts`,
             { metadata: { name: SCRIPTS_CONFIGMAP_NAME, namespace, labels }, data: readScripts() },
             { parent: this },
         );
 
         // The manifest signing key(s): only here and in Pulumi's encrypted config, never in a bucket.
-        const signing = new k8s.core.v1.Secret(
+        const signing = new corev1.Secret(
             `${name}-signing`,
             {
                 metadata: { name: SIGNING_SECRET.name, namespace, labels },
@@ -59,7 +61,7 @@ export class Backups extends pulumi.ComponentResource {
 
         // One IRSA role per ServiceAccount when given (AWS: least privilege per job), else the shared roleArn.
         const irsa = (role: pulumi.Input<string> | undefined) => (role === undefined ? {} : { annotations: { [IRSA_ANNOTATION]: role } });
-        const backupSa = new k8s.core.v1.ServiceAccount(
+        const backupSa = new corev1.ServiceAccount(
             `${name}-sa`,
             {
                 metadata: { name: SERVICE_ACCOUNT_NAMES.backup, namespace, labels, ...irsa(args.s3.roleArn) },
@@ -67,7 +69,7 @@ export class Backups extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const modelSa = new k8s.core.v1.ServiceAccount(
+        const modelSa = new corev1.ServiceAccount(
             `${name}-model-sa`,
             {
                 metadata: { name: SERVICE_ACCOUNT_NAMES.modelBackup, namespace, labels, ...irsa(args.s3.modelRoleArn ?? args.s3.roleArn) },
@@ -76,7 +78,7 @@ export class Backups extends pulumi.ComponentResource {
             { parent: this },
         );
         // The restore drill and the restore read backups with an identity of their own that cannot change them.
-        const restoreSa = new k8s.core.v1.ServiceAccount(
+        const restoreSa = new corev1.ServiceAccount(
             `${name}-restore-sa`,
             {
                 metadata: { name: SERVICE_ACCOUNT_NAMES.restore, namespace, labels, ...irsa(args.s3.restoreRoleArn ?? args.s3.roleArn) },
@@ -84,7 +86,7 @@ export class Backups extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const configSa = new k8s.core.v1.ServiceAccount(
+        const configSa = new corev1.ServiceAccount(
             `${name}-config-sa`,
             {
                 metadata: {
@@ -96,12 +98,12 @@ export class Backups extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const role = new k8s.rbac.v1.Role(
+        const role = new rbacv1.Role(
             `${name}-config-reader`,
             { metadata: { name: "med-agi-config-reader", namespace, labels }, rules: configReaderRules() },
             { parent: this },
         );
-        const binding = new k8s.rbac.v1.RoleBinding(
+        const binding = new rbacv1.RoleBinding(
             `${name}-config-reader`,
             {
                 metadata: { name: "med-agi-config-reader", namespace, labels },
@@ -115,7 +117,7 @@ export class Backups extends pulumi.ComponentResource {
         if (config.enabled) {
             const specs = backupCronJobs(args, config);
             for (const job of Object.keys(specs) as BackupJob[]) {
-                const cronJob = new k8s.batch.v1.CronJob(`${name}-${CRONJOB_NAMES[job]}`, specs[job], {
+                const cronJob = new batchv1.CronJob(`${name}-${CRONJOB_NAMES[job]}`, specs[job], {
                     parent: this,
                     dependsOn:
                         job === "configBackup"

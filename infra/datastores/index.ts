@@ -4,7 +4,13 @@
  * Elasticsearch on ECK, and in dev the S3-compatible store in MinIO's role.
  * Every volume uses the Retain StorageClass; prod protects what holds data.
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as apiextensions from "@pulumi/kubernetes/apiextensions";
+import * as batchv1 from "@pulumi/kubernetes/batch/v1";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
+import { Release as HelmRelease } from "@pulumi/kubernetes/helm/v3/release";
+import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
+import * as rbacv1 from "@pulumi/kubernetes/rbac/v1";
+import * as storagev1 from "@pulumi/kubernetes/storage/v1";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 
@@ -75,7 +81,7 @@ export interface DataStoresArgs {
     readonly buckets: readonly string[];
     /** protect + retainOnDelete on stateful resources. */
     readonly protect: boolean;
-    readonly k8sProvider: k8s.Provider;
+    readonly k8sProvider: KubernetesProvider;
     /** @default [] */
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -117,7 +123,7 @@ export class DataStores extends pulumi.ComponentResource {
             stateful: { protect: args.protect, retainOnDelete: args.protect },
             base: { parent: this, provider: args.k8sProvider, dependsOn: args.dependsOn ?? [] },
         };
-        const storageClass = new k8s.storage.v1.StorageClass(
+        const storageClass = new storagev1.StorageClass(
             `${name}-storageclass`,
             retainStorageClass(args.environment, cfg.storageProvisioner),
             { ...ctx.base, ...ctx.stateful },
@@ -129,7 +135,7 @@ export class DataStores extends pulumi.ComponentResource {
         const eck = declareEckOperator(ctx, zoneAware);
         const search = declareSearchUsers(ctx);
         const nodes = elasticsearchNodes(args.environment, cfg.elasticsearch);
-        const elasticsearch = new k8s.apiextensions.CustomResource(
+        const elasticsearch = new apiextensions.CustomResource(
             `${name}-elasticsearch`,
             {
                 apiVersion: "elasticsearch.k8s.elastic.co/v1",
@@ -184,7 +190,7 @@ interface StepContext {
 }
 
 /** PostgreSQL: the external server when given (RDS), else CloudNativePG on the Retain StorageClass. */
-function declarePostgres(ctx: StepContext, args: DataStoresArgs, storageClass: k8s.storage.v1.StorageClass): PostgresDatabase {
+function declarePostgres(ctx: StepContext, args: DataStoresArgs, storageClass: storagev1.StorageClass): PostgresDatabase {
     const pg = args.config.postgres;
     return new PostgresDatabase(
         `${ctx.name}-postgres`,
@@ -212,7 +218,7 @@ function declarePostgres(ctx: StepContext, args: DataStoresArgs, storageClass: k
  * (spec.ts eckNodeReaderRules; docs/identity.md). Returns what Elasticsearch waits on.
  */
 function declareEckOperator(ctx: StepContext, zoneAware: boolean): pulumi.Resource[] {
-    const eck = new k8s.helm.v3.Release(
+    const eck = new HelmRelease(
         `${ctx.name}-eck-operator`,
         {
             name: "elastic-operator",
@@ -228,12 +234,12 @@ function declareEckOperator(ctx: StepContext, zoneAware: boolean): pulumi.Resour
     );
     if (!zoneAware) return [eck];
     const labels = { "app.kubernetes.io/part-of": "med-agi" };
-    const role = new k8s.rbac.v1.ClusterRole(
+    const role = new rbacv1.ClusterRole(
         `${ctx.name}-eck-node-reader`,
         { metadata: { name: ECK_NODE_READER, labels }, rules: eckNodeReaderRules() },
         ctx.base,
     );
-    const binding = new k8s.rbac.v1.ClusterRoleBinding(
+    const binding = new rbacv1.ClusterRoleBinding(
         `${ctx.name}-eck-node-reader`,
         {
             metadata: { name: ECK_NODE_READER, labels },
@@ -251,11 +257,11 @@ function declareEckOperator(ctx: StepContext, zoneAware: boolean): pulumi.Resour
  */
 function declareSearchUsers(ctx: StepContext): {
     users: ReturnType<typeof searchUsers>;
-    resources: k8s.core.v1.Secret[];
+    resources: corev1.Secret[];
     clientSecrets: Partial<Record<ServiceName, string>>;
 } {
     const users = searchUsers(SEARCH_SERVICES);
-    const rolesSecret = new k8s.core.v1.Secret(
+    const rolesSecret = new corev1.Secret(
         `${ctx.name}-search-roles`,
         {
             metadata: { name: SEARCH_ROLES_SECRET, namespace: NAMESPACE, labels: { "app.kubernetes.io/part-of": "med-agi" } },
@@ -265,7 +271,7 @@ function declareSearchUsers(ctx: StepContext): {
         ctx.base,
     );
     const clientSecrets: Partial<Record<ServiceName, string>> = {};
-    const userSecrets: k8s.core.v1.Secret[] = [];
+    const userSecrets: corev1.Secret[] = [];
     for (const user of users) {
         const password = new random.RandomPassword(
             `${ctx.name}-search-password-${user.username}`,
@@ -274,7 +280,7 @@ function declareSearchUsers(ctx: StepContext): {
         );
         const userLabels = { "app.kubernetes.io/part-of": "med-agi", "med-agi/search-user": user.username };
         userSecrets.push(
-            new k8s.core.v1.Secret(
+            new corev1.Secret(
                 `${ctx.name}-search-user-${user.username}`,
                 {
                     metadata: { name: user.fileRealmSecret, namespace: NAMESPACE, labels: userLabels },
@@ -288,7 +294,7 @@ function declareSearchUsers(ctx: StepContext): {
         const service = user.service;
         if (service === undefined) continue;
         clientSecrets[service] = searchClientSecretName(service);
-        new k8s.core.v1.Secret(
+        new corev1.Secret(
             `${ctx.name}-search-client-${service}`,
             {
                 metadata: { name: clientSecrets[service], namespace: NAMESPACE, labels: userLabels },
@@ -304,7 +310,7 @@ function declareSearchUsers(ctx: StepContext): {
 /** Index lifecycle: a Job named after the documents' hash PUTs the ILM policies and templates (lifecycle.ts). */
 function declareSearchLifecycle(ctx: StepContext, elasticsearch: pulumi.Resource, lifecycleData: Record<string, string>): void {
     const lifecycle = lifecycleName(lifecycleData);
-    const lifecycleAccount = new k8s.core.v1.ServiceAccount(
+    const lifecycleAccount = new corev1.ServiceAccount(
         `${ctx.name}-search-lifecycle`,
         {
             metadata: { name: LIFECYCLE_SERVICE_ACCOUNT, namespace: NAMESPACE, labels: selectorLabels(LIFECYCLE_NAME) },
@@ -312,7 +318,7 @@ function declareSearchLifecycle(ctx: StepContext, elasticsearch: pulumi.Resource
         },
         ctx.base,
     );
-    const lifecycleConfig = new k8s.core.v1.ConfigMap(
+    const lifecycleConfig = new corev1.ConfigMap(
         `${ctx.name}-search-lifecycle`,
         {
             metadata: { name: lifecycle, namespace: NAMESPACE, labels: { "app.kubernetes.io/part-of": "med-agi" } },
@@ -321,7 +327,7 @@ function declareSearchLifecycle(ctx: StepContext, elasticsearch: pulumi.Resource
         },
         ctx.base,
     );
-    new k8s.batch.v1.Job(
+    new batchv1.Job(
         `${ctx.name}-search-lifecycle`,
         {
             metadata: {
@@ -339,7 +345,7 @@ function declareSearchLifecycle(ctx: StepContext, elasticsearch: pulumi.Resource
 function declareObjectStore(
     ctx: StepContext,
     args: DataStoresArgs,
-    storageClass: k8s.storage.v1.StorageClass,
+    storageClass: storagev1.StorageClass,
 ): { readonly endpointUrl: string; readonly credentialsSecret: string } {
     const cfg = args.config.objectStore;
     const impl = cfg.implementation;
@@ -353,7 +359,7 @@ function declareObjectStore(
     }
     const creds = objectStoreCredentials(ctx);
     const chart = objectStoreChart(impl);
-    new k8s.helm.v3.Release(
+    new HelmRelease(
         `${ctx.name}-object-store`,
         {
             name: OBJECT_STORE_RELEASE[impl],
@@ -378,14 +384,14 @@ function declareObjectStore(
 }
 
 /** The object store's generated access key pair, as the Secret the store and its clients read. */
-function objectStoreCredentials(ctx: StepContext): k8s.core.v1.Secret {
+function objectStoreCredentials(ctx: StepContext): corev1.Secret {
     const accessKey = new random.RandomString(
         `${ctx.name}-s3-access-key`,
         { length: 20, special: false, upper: true },
         { parent: ctx.parent },
     );
     const secretKey = new random.RandomPassword(`${ctx.name}-s3-secret-key`, { length: 40, special: false }, { parent: ctx.parent });
-    return new k8s.core.v1.Secret(
+    return new corev1.Secret(
         `${ctx.name}-s3-credentials`,
         {
             metadata: { name: OBJECT_STORE_CREDENTIALS_SECRET, namespace: NAMESPACE, labels: { "app.kubernetes.io/part-of": "med-agi" } },

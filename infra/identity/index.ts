@@ -14,7 +14,11 @@
  * }, { provider, dependsOn: [namespace] });
  * ```
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as apiextensions from "@pulumi/kubernetes/apiextensions";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
+import { Release as HelmRelease } from "@pulumi/kubernetes/helm/v3/release";
+import * as networkingv1 from "@pulumi/kubernetes/networking/v1";
+import * as rbacv1 from "@pulumi/kubernetes/rbac/v1";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 
@@ -81,7 +85,7 @@ export interface IdentityArgs {
 
 export class Identity extends pulumi.ComponentResource {
     /** The oauth2-proxy release, or undefined. */
-    public readonly oauth2Proxy: k8s.helm.v3.Release | undefined;
+    public readonly oauth2Proxy: HelmRelease | undefined;
     /** Resources the Ingresses and Grafana need first (header ConfigMaps, Grafana's ClusterRole). */
     public readonly prerequisites: pulumi.Resource[];
     /** Names of the Secrets synced by External Secrets (staging/prod). */
@@ -103,7 +107,7 @@ const LABELS = { "app.kubernetes.io/part-of": "med-agi", "app.kubernetes.io/mana
 function securityHeadersConfigMap(name: string, args: IdentityArgs, child: pulumi.CustomResourceOptions): pulumi.Resource[] {
     if (args.ingress === undefined) return [];
     return [
-        new k8s.core.v1.ConfigMap(
+        new corev1.ConfigMap(
             `${name}-security-headers`,
             {
                 metadata: { name: SECURITY_HEADERS_CONFIGMAP, namespace: NAMESPACE, labels: LABELS },
@@ -118,7 +122,7 @@ function securityHeadersConfigMap(name: string, args: IdentityArgs, child: pulum
 function grafanaClusterRole(name: string, args: IdentityArgs, child: pulumi.CustomResourceOptions): pulumi.Resource[] {
     if (args.grafana !== true) return [];
     return [
-        new k8s.rbac.v1.ClusterRole(
+        new rbacv1.ClusterRole(
             `${name}-grafana-clusterrole`,
             { metadata: { name: GRAFANA_CLUSTER_ROLE, labels: LABELS }, rules: grafanaClusterRoleRules() },
             child,
@@ -132,7 +136,7 @@ function declareOauth2Proxy(
     args: IdentityArgs,
     prerequisites: pulumi.Resource[],
     child: pulumi.CustomResourceOptions,
-): k8s.helm.v3.Release | undefined {
+): HelmRelease | undefined {
     const oidc = args.oidc;
     if (oidc === undefined) return undefined;
     if (args.clientSecret === undefined) throw new Error("clientSecret: is required with oidc (med-agi:oidcClientSecret)");
@@ -141,7 +145,7 @@ function declareOauth2Proxy(
         args.cookieSecret === undefined ? undefined : pulumi.secret(pulumi.output(args.cookieSecret).apply(deriveCookieSecret));
     const cookie =
         cookieSecret ?? new random.RandomPassword(`${name}-oauth2-proxy-cookie-secret`, { length: 32, special: false }, child).result;
-    const proxySecret = new k8s.core.v1.Secret(
+    const proxySecret = new corev1.Secret(
         `${name}-oauth2-proxy`,
         {
             metadata: { name: OAUTH2_PROXY.secretName, namespace: NAMESPACE, labels: LABELS },
@@ -154,7 +158,7 @@ function declareOauth2Proxy(
         },
         child,
     );
-    const release = new k8s.helm.v3.Release(
+    const release = new HelmRelease(
         `${name}-oauth2-proxy`,
         {
             name: OAUTH2_PROXY.release,
@@ -177,7 +181,7 @@ function oauth2ProxyIngress(
     dependsOn: pulumi.Resource[],
     child: pulumi.CustomResourceOptions,
 ): void {
-    new k8s.networking.v1.Ingress(
+    new networkingv1.Ingress(
         `${name}-oauth2-proxy-ingress`,
         {
             metadata: {
@@ -201,7 +205,7 @@ function declareExternalSecrets(name: string, args: IdentityArgs, child: pulumi.
     if (eso === undefined) return pulumi.output([]);
     const release = externalSecretsOperator(name, args.protect ?? false, child);
     const access = externalSecretsAccess(name, eso.roleArn, child);
-    const store = new k8s.apiextensions.CustomResource(
+    const store = new apiextensions.CustomResource(
         `${name}-secret-store`,
         {
             apiVersion: EXTERNAL_SECRETS.apiVersion,
@@ -213,7 +217,7 @@ function declareExternalSecrets(name: string, args: IdentityArgs, child: pulumi.
     );
     const synced = eso.secrets.map(
         (s) =>
-            new k8s.apiextensions.CustomResource(
+            new apiextensions.CustomResource(
                 `${name}-external-secret-${s.name}`,
                 {
                     apiVersion: EXTERNAL_SECRETS.apiVersion,
@@ -230,13 +234,13 @@ function declareExternalSecrets(name: string, args: IdentityArgs, child: pulumi.
 }
 
 /** The External Secrets operator in its own restricted namespace. */
-function externalSecretsOperator(name: string, protect: boolean, child: pulumi.CustomResourceOptions): k8s.helm.v3.Release {
-    const ns = new k8s.core.v1.Namespace(
+function externalSecretsOperator(name: string, protect: boolean, child: pulumi.CustomResourceOptions): HelmRelease {
+    const ns = new corev1.Namespace(
         `${name}-external-secrets-namespace`,
         { metadata: { name: EXTERNAL_SECRETS.namespace, labels: { ...LABELS, ...podSecurityLabels("restricted") } } },
         child,
     );
-    return new k8s.helm.v3.Release(
+    return new HelmRelease(
         `${name}-external-secrets`,
         {
             name: EXTERNAL_SECRETS_CHART.chart,
@@ -252,7 +256,7 @@ function externalSecretsOperator(name: string, protect: boolean, child: pulumi.C
 
 /** The ServiceAccount the operator reads AWS as (IRSA), and the Role that lets it request that account's token. */
 function externalSecretsAccess(name: string, roleArn: pulumi.Input<string>, child: pulumi.CustomResourceOptions): pulumi.Resource[] {
-    const account = new k8s.core.v1.ServiceAccount(
+    const account = new corev1.ServiceAccount(
         `${name}-external-secrets-aws`,
         {
             metadata: {
@@ -267,12 +271,12 @@ function externalSecretsAccess(name: string, roleArn: pulumi.Input<string>, chil
         child,
     );
     const token = tokenRequestRole();
-    const tokenRole = new k8s.rbac.v1.Role(
+    const tokenRole = new rbacv1.Role(
         `${name}-external-secrets-token-role`,
         { metadata: { name: EXTERNAL_SECRETS.tokenRole, namespace: NAMESPACE, labels: LABELS }, rules: token.rules },
         child,
     );
-    const tokenBinding = new k8s.rbac.v1.RoleBinding(
+    const tokenBinding = new rbacv1.RoleBinding(
         `${name}-external-secrets-token-binding`,
         {
             metadata: { name: EXTERNAL_SECRETS.tokenRole, namespace: NAMESPACE, labels: LABELS },

@@ -20,7 +20,11 @@
 import * as fs from "fs";
 import * as path from "path";
 
-import * as k8s from "@pulumi/kubernetes";
+import * as appsv1 from "@pulumi/kubernetes/apps/v1";
+import * as autoscalingv2 from "@pulumi/kubernetes/autoscaling/v2";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
+import { Release as HelmRelease } from "@pulumi/kubernetes/helm/v3/release";
+import * as policyv1 from "@pulumi/kubernetes/policy/v1";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 
@@ -146,7 +150,7 @@ export class Triton extends pulumi.ComponentResource {
         }));
         const role = args.roleArn ?? base.roleArn;
 
-        const account = new k8s.core.v1.ServiceAccount(
+        const account = new corev1.ServiceAccount(
             `${name}-serviceaccount`,
             {
                 metadata: {
@@ -159,7 +163,7 @@ export class Triton extends pulumi.ComponentResource {
         );
         // The key of Triton's restricted APIs (model control, config, …): generated, secret in the state, read by Triton only.
         const adminKey = new random.RandomPassword(`${name}-admin-key`, { length: 40, special: false }, child);
-        const adminSecret = new k8s.core.v1.Secret(
+        const adminSecret = new corev1.Secret(
             `${name}-admin-key`,
             {
                 metadata: meta(TRITON_ADMIN.secret),
@@ -173,26 +177,26 @@ export class Triton extends pulumi.ComponentResource {
         if (gpu === undefined) {
             // dev: deployment/triton on CPU is the only pool, no gate.
             deployments.push(
-                new k8s.apps.v1.Deployment(
+                new appsv1.Deployment(
                     `${name}-deployment`,
                     { metadata: meta(TRITON_NAMES.triton), spec: settings.apply((s) => cpuDeploymentSpec(s, undefined)) },
                     { ...child, dependsOn: [account, adminSecret], customTimeouts: longRollout },
                 ),
             );
         } else {
-            const gpuDeployment = new k8s.apps.v1.Deployment(
+            const gpuDeployment = new appsv1.Deployment(
                 `${name}-deployment`,
                 { metadata: meta(TRITON_NAMES.triton), spec: settings.apply((s) => gpuDeploymentSpec(s, gpu)) },
                 { ...child, dependsOn: [account, adminSecret], customTimeouts: longRollout },
             );
             deployments.push(gpuDeployment);
-            const gate = new k8s.core.v1.ConfigMap(
+            const gate = new corev1.ConfigMap(
                 `${name}-gate`,
                 { metadata: meta(TRITON_NAMES.gate, "failover-gate"), data: { "gate.sh": fs.readFileSync(GATE_SCRIPT_PATH, "utf8") } },
                 child,
             );
             deployments.push(
-                new k8s.apps.v1.Deployment(
+                new appsv1.Deployment(
                     `${name}-cpu-deployment`,
                     {
                         metadata: {
@@ -205,12 +209,12 @@ export class Triton extends pulumi.ComponentResource {
                     { ...child, dependsOn: [account, adminSecret, gate] },
                 ),
             );
-            new k8s.core.v1.Service(
+            new corev1.Service(
                 `${name}-gpu-service`,
                 { metadata: meta(TRITON_NAMES.gpu), spec: tritonServiceSpec(selectorLabels(TRITON_NAMES.triton)) },
                 child,
             );
-            new k8s.core.v1.Service(
+            new corev1.Service(
                 `${name}-cpu-service`,
                 {
                     metadata: meta(TRITON_NAMES.cpu),
@@ -219,24 +223,24 @@ export class Triton extends pulumi.ComponentResource {
                 },
                 child,
             );
-            new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+            new autoscalingv2.HorizontalPodAutoscaler(
                 `${name}-hpa`,
                 { metadata: meta(TRITON_NAMES.triton), spec: gpuHpaSpec(gpu) },
                 { ...child, dependsOn: [gpuDeployment] },
             );
             const pdb = gpuPdbSpec(gpu);
             if (pdb !== undefined) {
-                new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta(TRITON_NAMES.triton), spec: pdb }, child);
+                new policyv1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta(TRITON_NAMES.triton), spec: pdb }, child);
             }
             if (args.gpuAddons ?? true) this.gpuAddons(name, gpu, args);
         }
 
-        const failover = new k8s.core.v1.Service(
+        const failover = new corev1.Service(
             `${name}-service`,
             { metadata: meta(TRITON_NAMES.triton), spec: tritonServiceSpec(failoverSelector()) },
             child,
         );
-        const metrics = new k8s.core.v1.Service(
+        const metrics = new corev1.Service(
             `${name}-metrics-service`,
             { metadata: meta(TRITON_NAMES.metrics, "metrics"), spec: metricsServiceSpec() },
             child,
@@ -262,7 +266,7 @@ export class Triton extends pulumi.ComponentResource {
             values: Record<string, unknown>,
             deps: pulumi.Input<pulumi.Resource>[] = [],
         ) =>
-            new k8s.helm.v3.Release(
+            new HelmRelease(
                 `${name}-${role}`,
                 { name: chart.chart, namespace, chart: chart.chart, version: chart.version, repositoryOpts: { repo: chart.repo }, values },
                 { parent: this, dependsOn: deps },

@@ -7,7 +7,10 @@
  *
  *     new IngressPath("ingress", { className: "nginx", replicas: 2, clusterIssuer: { name, email } }, { provider });
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as apiextensions from "@pulumi/kubernetes/apiextensions";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
+import { Release as HelmRelease } from "@pulumi/kubernetes/helm/v3/release";
+import * as networkingv1 from "@pulumi/kubernetes/networking/v1";
 import * as pulumi from "@pulumi/pulumi";
 
 import { podSecurityLabels } from "../k8s/security";
@@ -37,12 +40,12 @@ export class IngressPath extends pulumi.ComponentResource {
         const labels = { "app.kubernetes.io/part-of": "med-agi" };
 
         // Traefik binds unprivileged ports as a non-root user: the restricted Pod Security level holds.
-        const controllerNs = new k8s.core.v1.Namespace(
+        const controllerNs = new corev1.Namespace(
             `${name}-controller-namespace`,
             { metadata: { name: INGRESS_NAMESPACES.controller, labels: { ...labels, ...podSecurityLabels("restricted") } } },
             child,
         );
-        const controller = new k8s.helm.v3.Release(
+        const controller = new HelmRelease(
             `${name}-traefik`,
             {
                 name: INGRESS_CHARTS.traefik.chart,
@@ -54,7 +57,7 @@ export class IngressPath extends pulumi.ComponentResource {
             },
             { ...child, dependsOn: [controllerNs], protect: args.protect ?? false },
         );
-        const ingressClass = new k8s.networking.v1.IngressClass(
+        const ingressClass = new networkingv1.IngressClass(
             `${name}-class`,
             { metadata: { name: args.className, labels }, spec: ingressClassSpec() },
             { ...child, dependsOn: [controller] },
@@ -62,12 +65,12 @@ export class IngressPath extends pulumi.ComponentResource {
         this.ready = [controller, ingressClass];
 
         if (args.clusterIssuer !== undefined) {
-            const certNs = new k8s.core.v1.Namespace(
+            const certNs = new corev1.Namespace(
                 `${name}-cert-manager-namespace`,
                 { metadata: { name: INGRESS_NAMESPACES.certManager, labels: { ...labels, ...podSecurityLabels("restricted") } } },
                 child,
             );
-            const certManager = new k8s.helm.v3.Release(
+            const certManager = new HelmRelease(
                 `${name}-cert-manager`,
                 {
                     name: INGRESS_CHARTS.certManager.chart,
@@ -79,7 +82,7 @@ export class IngressPath extends pulumi.ComponentResource {
                 },
                 { ...child, dependsOn: [certNs], protect: args.protect ?? false },
             );
-            const issuer = new k8s.apiextensions.CustomResource(
+            const issuer = new apiextensions.CustomResource(
                 `${name}-cluster-issuer`,
                 {
                     apiVersion: "cert-manager.io/v1",

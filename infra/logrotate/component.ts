@@ -4,7 +4,8 @@
  * configs (annotated for the render tool: `logrotate/med-agi` for Compose
  * hosts, `logrotate/med-agi-k8s` for nodes) and the rotator DaemonSet.
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as appsv1 from "@pulumi/kubernetes/apps/v1";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 
 import { logrotateSchema, type LogrotateConfig } from "./config";
@@ -46,7 +47,7 @@ export class LogRotation extends pulumi.ComponentResource {
         const labels = standardLabels(LOGROTATE_NAMES.configMap, "logrotate", args.version);
 
         const ns = new PlatformNamespace(`${name}-namespace`, { name: config.namespace, podSecurity: "privileged" }, { parent: this });
-        const configMap = new k8s.core.v1.ConfigMap(
+        const configMap = new corev1.ConfigMap(
             `${name}-config`,
             {
                 metadata: {
@@ -60,12 +61,12 @@ export class LogRotation extends pulumi.ComponentResource {
             { parent: this },
         );
         if (config.enabled) {
-            const account = new k8s.core.v1.ServiceAccount(
+            const account = new corev1.ServiceAccount(
                 `${name}-serviceaccount`,
                 { metadata: { name: LOGROTATE_NAMES.daemonSet, namespace: config.namespace }, automountServiceAccountToken: false },
                 { parent: this, dependsOn: [ns] },
             );
-            new k8s.apps.v1.DaemonSet(
+            new appsv1.DaemonSet(
                 `${name}-daemonset`,
                 logrotateDaemonSetSpec({
                     namespace: config.namespace,

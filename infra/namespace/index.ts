@@ -3,7 +3,7 @@
  * every pod in it must run non-root, without privilege escalation, with all
  * capabilities dropped and a RuntimeDefault seccomp profile.
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 
 import { PART_OF } from "../k8s/labels";
@@ -31,7 +31,7 @@ export class PlatformNamespace extends pulumi.ComponentResource {
 
     constructor(name: string, args: PlatformNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("med-agi:namespace:PlatformNamespace", name, {}, opts);
-        const ns = new k8s.core.v1.Namespace(
+        const ns = new corev1.Namespace(
             `${name}-namespace`,
             { metadata: { name: args.name, labels: namespaceLabels(args.podSecurity ?? "restricted") } },
             { parent: this },

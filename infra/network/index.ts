@@ -6,7 +6,8 @@
  * arrive as outputs; the set of policies never depends on them, only the
  * rules inside do.
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as networkingv1 from "@pulumi/kubernetes/networking/v1";
+import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import * as pulumi from "@pulumi/pulumi";
 
 import { PART_OF } from "../k8s/labels";
@@ -24,7 +25,7 @@ export interface NetworkIsolationArgs {
             | Extract<ObjectStorePlacement, { kind: "in-cluster" }>
             | { readonly kind: "aws"; readonly s3Cidrs: pulumi.Input<string[]>; readonly stsCidrs: readonly string[] };
     };
-    readonly provider: k8s.Provider;
+    readonly provider: KubernetesProvider;
     /** Created first: the namespaces the policies live in (and the charts that create operator namespaces). @default [] */
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -48,7 +49,7 @@ export class NetworkIsolation extends pulumi.ComponentResource {
         this.policyNames = shape.map((p) => `${p.namespace}/${p.name}`);
         for (const p of shape) {
             const key = `${p.namespace}/${p.name}`;
-            new k8s.networking.v1.NetworkPolicy(
+            new networkingv1.NetworkPolicy(
                 `${name}-${p.namespace}-${p.name}`,
                 {
                     metadata: {

@@ -32,7 +32,9 @@
  * the application (rules, dashboard); `monitoring` for what Alertmanager must
  * read from its own namespace (config and receiver Secrets).
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as apiextensions from "@pulumi/kubernetes/apiextensions";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
+import { Release as HelmRelease } from "@pulumi/kubernetes/helm/v3/release";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 
@@ -180,9 +182,9 @@ export class Observability extends pulumi.ComponentResource {
     /** Namespace of Fluent Bit, or undefined when SIEM shipping is off. */
     public readonly loggingNamespace: pulumi.Output<string> | undefined;
     /** The kube-prometheus-stack release. */
-    public readonly stack: k8s.helm.v3.Release;
+    public readonly stack: HelmRelease;
     /** The fluent-bit release, or undefined when SIEM shipping is off. */
-    public readonly fluentBit: k8s.helm.v3.Release | undefined;
+    public readonly fluentBit: HelmRelease | undefined;
     /** Names of the PrometheusRule objects (in the application namespace). */
     public readonly prometheusRuleNames: pulumi.Output<string[]>;
     /** The generated `alertmanager.yaml` (no credentials inside). */
@@ -199,20 +201,20 @@ export class Observability extends pulumi.ComponentResource {
         const monNs = settings.monitoring.namespace;
         const serviceNames = args.services.map((s) => s.name);
 
-        const monitoringNamespace = new k8s.core.v1.Namespace(
+        const monitoringNamespace = new corev1.Namespace(
             `${name}-monitoring-namespace`,
             { metadata: { name: monNs, labels: podSecurityLabels("privileged") } },
             { parent: this },
         );
 
         // --- Alertmanager: receiver credentials as files, generated config -------------
-        const receiverSecret = new k8s.core.v1.Secret(
+        const receiverSecret = new corev1.Secret(
             `${name}-alertmanager-receivers`,
             { metadata: { name: RECEIVER_SECRET.name, namespace: monNs }, type: "Opaque", stringData: receiverSecretData(secrets) },
             { parent: this, dependsOn: [monitoringNamespace] },
         );
         const amYaml = stringify(observabilityAlertmanagerConfig(args), { lineWidth: 0 });
-        const configSecret = new k8s.core.v1.Secret(
+        const configSecret = new corev1.Secret(
             `${name}-alertmanager-config`,
             {
                 metadata: { name: CONFIG_SECRET_NAME, namespace: monNs },
@@ -225,7 +227,7 @@ export class Observability extends pulumi.ComponentResource {
         // Secret read access) cannot see the routing. The same text, which holds no credential, is
         // published in a ConfigMap: `kubectl get cm alertmanager-med-agi-config` and the render's
         // alertmanager.yaml show exactly what Alertmanager runs.
-        new k8s.core.v1.ConfigMap(
+        new corev1.ConfigMap(
             `${name}-alertmanager-config-view`,
             {
                 metadata: { name: CONFIG_VIEW_CONFIGMAP_NAME, namespace: monNs, annotations: { [RENDER_DIR_ANNOTATION]: "." } },
@@ -236,7 +238,7 @@ export class Observability extends pulumi.ComponentResource {
         const stackDeps: pulumi.Resource[] = [monitoringNamespace, receiverSecret, configSecret];
         if (secrets.grafanaAdminPassword !== undefined) {
             stackDeps.push(
-                new k8s.core.v1.Secret(
+                new corev1.Secret(
                     `${name}-grafana-admin`,
                     {
                         metadata: { name: GRAFANA_ADMIN_SECRET.name, namespace: monNs },
@@ -254,7 +256,7 @@ export class Observability extends pulumi.ComponentResource {
         const grafanaIdentity = args.grafanaIdentity;
         if (grafanaIdentity?.oidcClientSecret !== undefined) {
             stackDeps.push(
-                new k8s.core.v1.Secret(
+                new corev1.Secret(
                     `${name}-grafana-oidc`,
                     {
                         metadata: { name: GRAFANA_OIDC_SECRET_NAME, namespace: monNs },
@@ -267,7 +269,7 @@ export class Observability extends pulumi.ComponentResource {
         }
         for (const cm of grafanaIdentity?.configMaps ?? []) {
             stackDeps.push(
-                new k8s.core.v1.ConfigMap(
+                new corev1.ConfigMap(
                     `${name}-${cm.name}`,
                     { metadata: { name: cm.name, namespace: monNs }, data: { ...cm.data } },
                     { parent: this, dependsOn: [monitoringNamespace] },
@@ -278,7 +280,7 @@ export class Observability extends pulumi.ComponentResource {
 
         // --- kube-prometheus-stack --------------------------------------------------------
         const kps = CHARTS.kubePrometheusStack;
-        this.stack = new k8s.helm.v3.Release(
+        this.stack = new HelmRelease(
             `${name}-kube-prometheus-stack`,
             {
                 name: kps.chart,
@@ -303,7 +305,7 @@ export class Observability extends pulumi.ComponentResource {
         );
 
         // --- Dashboard -------------------------------------------------------------------
-        new k8s.core.v1.ConfigMap(
+        new corev1.ConfigMap(
             `${name}-dashboards`,
             {
                 metadata: {
@@ -333,7 +335,7 @@ export class Observability extends pulumi.ComponentResource {
             this.fluentBit = undefined;
             this.loggingNamespace = undefined;
         } else {
-            const loggingNamespace = new k8s.core.v1.Namespace(
+            const loggingNamespace = new corev1.Namespace(
                 `${name}-logging-namespace`,
                 { metadata: { name: siem.namespace, labels: podSecurityLabels("privileged") } },
                 { parent: this },
@@ -342,7 +344,7 @@ export class Observability extends pulumi.ComponentResource {
             if (siem.output === "http") {
                 if (secrets.siemToken === undefined) throw new Error('secrets.siemToken: is required when siem.output is "http"');
                 fbDeps.push(
-                    new k8s.core.v1.Secret(
+                    new corev1.Secret(
                         `${name}-fluent-bit-token`,
                         {
                             metadata: { name: FLUENT_BIT_TOKEN_SECRET.name, namespace: siem.namespace },
@@ -354,7 +356,7 @@ export class Observability extends pulumi.ComponentResource {
                 );
             }
             const fb = CHARTS.fluentBit;
-            this.fluentBit = new k8s.helm.v3.Release(
+            this.fluentBit = new HelmRelease(
                 `${name}-fluent-bit`,
                 {
                     name: fb.chart,
@@ -396,8 +398,8 @@ function prometheusRule(
     namespace: string,
     group: RuleGroup,
     opts: pulumi.CustomResourceOptions,
-): k8s.apiextensions.CustomResource {
-    return new k8s.apiextensions.CustomResource(
+): apiextensions.CustomResource {
+    return new apiextensions.CustomResource(
         resourceName,
         {
             apiVersion: "monitoring.coreos.com/v1",

@@ -3,7 +3,12 @@
  * ServiceAccount, Deployment, Service, HPA, PodDisruptionBudget (replicas > 1),
  * ServiceMonitor and Ingress — names exactly as the runbook's commands use them.
  */
-import * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
+import * as appsv1 from "@pulumi/kubernetes/apps/v1";
+import * as autoscalingv2 from "@pulumi/kubernetes/autoscaling/v2";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
+import * as networkingv1 from "@pulumi/kubernetes/networking/v1";
+import * as policyv1 from "@pulumi/kubernetes/policy/v1";
 import * as pulumi from "@pulumi/pulumi";
 
 import type { ServiceSettings } from "./config";
@@ -92,13 +97,9 @@ export class MedAgiService extends pulumi.ComponentResource {
         const meta = { name: service.name, namespace: args.namespace, labels };
         const child = { parent: this };
 
-        const account = new k8s.core.v1.ServiceAccount(
-            `${name}-serviceaccount`,
-            { metadata: meta, automountServiceAccountToken: false },
-            child,
-        );
+        const account = new corev1.ServiceAccount(`${name}-serviceaccount`, { metadata: meta, automountServiceAccountToken: false }, child);
 
-        const deployment = new k8s.apps.v1.Deployment(
+        const deployment = new appsv1.Deployment(
             `${name}-deployment`,
             {
                 metadata: meta,
@@ -118,10 +119,10 @@ export class MedAgiService extends pulumi.ComponentResource {
             { ...child, dependsOn: [account] },
         );
 
-        const svc = new k8s.core.v1.Service(`${name}-service`, { metadata: meta, spec: serviceSpec(service) }, child);
+        const svc = new corev1.Service(`${name}-service`, { metadata: meta, spec: serviceSpec(service) }, child);
 
         if (settings.autoscaling.enabled) {
-            new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+            new autoscalingv2.HorizontalPodAutoscaler(
                 `${name}-hpa`,
                 { metadata: meta, spec: hpaSpec(service, settings) },
                 { ...child, dependsOn: [deployment] },
@@ -129,7 +130,7 @@ export class MedAgiService extends pulumi.ComponentResource {
         }
 
         if (needsDisruptionBudget(settings)) {
-            new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta, spec: pdbSpec(service) }, child);
+            new policyv1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta, spec: pdbSpec(service) }, child);
         }
 
         const monitor = args.serviceMonitor ?? { enabled: true };
@@ -145,7 +146,7 @@ export class MedAgiService extends pulumi.ComponentResource {
         let url: pulumi.Output<string | undefined> = pulumi.output(undefined);
         if (args.ingress !== undefined) {
             const ingress = args.ingress;
-            new k8s.networking.v1.Ingress(
+            new networkingv1.Ingress(
                 `${name}-ingress`,
                 {
                     metadata: { ...meta, annotations: ingressAnnotations(ingress.clusterIssuer, ingress.annotations ?? {}) },
@@ -155,7 +156,7 @@ export class MedAgiService extends pulumi.ComponentResource {
             );
             if (ingress.docs !== undefined) {
                 // nginx merges both Ingresses of the host; the longer, more specific /docs prefixes win.
-                new k8s.networking.v1.Ingress(
+                new networkingv1.Ingress(
                     `${name}-docs-ingress`,
                     {
                         metadata: {

@@ -3,7 +3,8 @@
  * waits on, created after every service, re-created on every change of
  * release (its pod template is immutable, so the provider replaces it).
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as batchv1 from "@pulumi/kubernetes/batch/v1";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 
 import { SMOKE_SERVICE_ACCOUNT, smokeJob, type SmokeJobArgs } from "./spec";
@@ -18,7 +19,7 @@ export class PostDeploySmoke extends pulumi.ComponentResource {
 
     constructor(name: string, args: SmokeJobArgs, opts?: pulumi.ComponentResourceOptions) {
         super("med-agi:smoke:PostDeploySmoke", name, {}, opts);
-        const account = new k8s.core.v1.ServiceAccount(
+        const account = new corev1.ServiceAccount(
             `${name}-serviceaccount`,
             {
                 metadata: { name: SMOKE_SERVICE_ACCOUNT, namespace: args.namespace, labels: { "app.kubernetes.io/part-of": "med-agi" } },
@@ -26,7 +27,7 @@ export class PostDeploySmoke extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const job = new k8s.batch.v1.Job(`${name}-job`, smokeJob(args), {
+        const job = new batchv1.Job(`${name}-job`, smokeJob(args), {
             parent: this,
             dependsOn: [account],
             // A finished Job cannot run again: every change is a fresh Job, deleted first (it has a fixed name).

@@ -87,11 +87,16 @@ describe("modules the program never calls are loaded on first use", () => {
     // loading the SDK, then each deferred subsystem used through its stand-in.
     const script = [
         "const path = require('path');",
-        "console.log(require(process.env.LOADER).deferrableModules().map((f) => path.relative(process.cwd(), f)).join(','));",
+        // Relative to node_modules as resolved (in a git worktree it may be a link to another checkout's).
+        "const modules = require('fs').realpathSync('node_modules');",
+        "console.log(require(process.env.LOADER).deferrableModules().map((f) => path.relative(modules, f)).join(','));",
         "const pulumi = require('@pulumi/pulumi');",
         "console.log(Object.keys(require.cache).length);",
         "const { z } = require('zod');",
         "console.log(typeof pulumi.automation.LocalWorkspace.create, typeof z.locales.de, typeof require('glob').sync);",
+        // The gRPC stubs build their client classes from @grpc/grpc-js when first used, as the runtime connects.
+        "const resrpc = require('@pulumi/pulumi/proto/resource_grpc_pb');",
+        "console.log(typeof resrpc.ResourceMonitorClient, typeof require('@grpc/grpc-js').credentials.createInsecure, typeof pulumi.provider.main, typeof require('@opentelemetry/api').propagation.inject);",
         "(async () => {",
         "  console.log((await pulumi.runtime.serializeFunction(async (x) => x + 1)).text.includes('x + 1'));",
         // normalize-package-data is called through TypeScript's __importDefault: its default is the module.
@@ -115,14 +120,21 @@ describe("modules the program never calls are loaded on first use", () => {
         const [, eagerCount, ...eager] = probe({ MED_AGI_DEFER_SDK_EXTRAS: "0" });
         // At the installed versions: a dependency update that moves one is noticed here.
         expect(list?.split(",")).toEqual([
-            "node_modules/@pulumi/pulumi/automation/index.js",
-            "node_modules/@pulumi/pulumi/typescript-shim.js",
-            "node_modules/@npmcli/arborist/lib/index.js",
-            "node_modules/normalize-package-data/lib/normalize.js",
-            "node_modules/glob/dist/commonjs/index.js",
-            "node_modules/zod/v4/locales/index.cjs",
+            "@pulumi/pulumi/automation/index.js",
+            "@pulumi/pulumi/typescript-shim.js",
+            "@npmcli/arborist/lib/index.js",
+            "normalize-package-data/lib/normalize.js",
+            "glob/dist/commonjs/index.js",
+            "zod/v4/locales/index.cjs",
+            "@grpc/grpc-js/build/src/index.js",
+            "@opentelemetry/api/build/src/index.js",
+            "@pulumi/pulumi/proto/engine_grpc_pb.js",
+            "@pulumi/pulumi/proto/resource_grpc_pb.js",
+            "@pulumi/pulumi/proto/callback_grpc_pb.js",
+            "@pulumi/pulumi/proto/analyzer_grpc_pb.js",
+            "@pulumi/pulumi/provider/index.js",
         ]);
-        expect(deferred).toEqual(["function function function", "true", "true"]);
+        expect(deferred).toEqual(["function function function", "function function function function", "true", "true"]);
         expect(eager).toEqual(deferred);
         expect(Number(deferredCount)).toBeLessThan(Number(eagerCount) * 0.6);
     });

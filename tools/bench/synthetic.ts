@@ -2,7 +2,7 @@
  * Synthetic platforms for the benchmark: N services built by the same
  * component as the real six, in one namespace, with the dev defaults.
  */
-import * as k8s from "@pulumi/kubernetes";
+import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 
 import { parseConfig } from "../../infra/config";
 import { PlatformNamespace } from "../../infra/namespace";
@@ -12,7 +12,7 @@ import { imageRef, MedAgiService } from "../../infra/services";
 export function declareSyntheticPlatform(count: number): void {
     const config = parseConfig({ stack: "bench", values: {}, isSecret: () => false });
     const settings = { ...config.services.imaging, replicas: 2 };
-    const provider = new k8s.Provider("kubernetes", {});
+    const provider = new KubernetesProvider("kubernetes", {});
     const namespace = new PlatformNamespace("platform", { name: "med-agi" }, { provider });
     for (let i = 1; i <= count; i++) {
         const name = `svc-${String(i).padStart(4, "0")}`;

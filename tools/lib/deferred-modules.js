@@ -11,9 +11,16 @@
  *   (pulumi/pulumi#10185 calls importing the runtime "considered harmful"
  *   for this reason);
  * - `@pulumi/kubernetes/yaml` loads glob for `ConfigFile` patterns;
- * - zod's classic API loads all of its message locales for `z.locales`.
+ * - zod's classic API loads all of its message locales for `z.locales`;
+ * - gRPC: `@grpc/grpc-js` (about 60 modules), which the SDK's service stubs
+ *   (`proto/*_grpc_pb`) build their client classes from as they load, the
+ *   component-provider server (`pulumi.provider`, with the provider
+ *   protocol's messages) and OpenTelemetry's API (the SDK's gRPC
+ *   interceptor). A run under the mocks never opens a channel, and the
+ *   policy pack's handlers are called without its server; under the CLI they
+ *   load when the runtime first connects to the engine.
  *
- * Together about 580 of the 1,270 modules a render loads. Each can be replaced
+ * Together about 700 of the 1,340 modules a render of prod loads. Each can be replaced
  * by a transparent stand-in that requires the real module on first use:
  * `pulumi.automation.*` and function serialization still work, loaded when
  * first touched. Two loaders use this file: tools/lib/ts-loader.js (every
@@ -48,6 +55,14 @@ function deferrableModules() {
         // zod's classic API exports all of its ~60 message locales (`z.locales`); it
         // loads its default (en) itself.
         inPackage("zod", "v4", "locales", "index.cjs"),
+        resolveFrom("@grpc/grpc-js", "@pulumi", "pulumi"),
+        resolveFrom("@opentelemetry/api", "@pulumi", "pulumi"),
+        resolveFrom("@pulumi/pulumi/proto/engine_grpc_pb.js"),
+        resolveFrom("@pulumi/pulumi/proto/resource_grpc_pb.js"),
+        resolveFrom("@pulumi/pulumi/proto/callback_grpc_pb.js"),
+        // The policy pack's analyzer service (a render calls the pack's handlers directly).
+        resolveFrom("@pulumi/pulumi/proto/analyzer_grpc_pb.js"),
+        resolveFrom("@pulumi/pulumi/provider/index.js"),
     ].filter((filename) => filename !== undefined && fs.existsSync(filename));
 }
 

@@ -8,8 +8,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
 
+import { parseYaml } from "../../infra/yaml";
 import { listStacks } from "./stacks";
 
 export { listStacks };
@@ -38,7 +38,7 @@ export function secretPlaceholder(key: string): string {
 
 function readYaml(file: string): unknown {
     try {
-        return parse(fs.readFileSync(file, "utf8"));
+        return parseYaml(fs.readFileSync(file, "utf8"));
     } catch (err) {
         throw new Error(`${file}: ${(err as Error).message}`);
     }

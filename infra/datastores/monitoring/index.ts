@@ -3,7 +3,9 @@
  * and the Elasticsearch exporter. Declared after the monitoring stack, whose
  * release installs the PodMonitor/ServiceMonitor CRDs (`dependsOn`).
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as apiextensions from "@pulumi/kubernetes/apiextensions";
+import { Release as HelmRelease } from "@pulumi/kubernetes/helm/v3/release";
+import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import * as pulumi from "@pulumi/pulumi";
 
 import { NAMESPACE } from "../../runbook";
@@ -17,7 +19,7 @@ export interface DataStoreMonitoringArgs {
     readonly inClusterPostgres: boolean;
     /** The exporter user's file-realm Secret (`username`, `password`). */
     readonly elasticsearchCredentialsSecret: string;
-    readonly k8sProvider: k8s.Provider;
+    readonly k8sProvider: KubernetesProvider;
     /** The monitoring stack (CRDs) and the data stores. @default [] */
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -28,7 +30,7 @@ export class DataStoreMonitoring extends pulumi.ComponentResource {
         const base = { parent: this, provider: args.k8sProvider, dependsOn: args.dependsOn ?? [] };
         const labels = { "app.kubernetes.io/part-of": "med-agi" };
         if (args.inClusterPostgres) {
-            new k8s.apiextensions.CustomResource(
+            new apiextensions.CustomResource(
                 `${name}-postgres-podmonitor`,
                 {
                     apiVersion: "monitoring.coreos.com/v1",
@@ -40,7 +42,7 @@ export class DataStoreMonitoring extends pulumi.ComponentResource {
             );
         }
         const chart = DATASTORE_CHARTS.elasticsearchExporter;
-        new k8s.helm.v3.Release(
+        new HelmRelease(
             `${name}-elasticsearch-exporter`,
             {
                 name: ELASTICSEARCH_EXPORTER_RELEASE,

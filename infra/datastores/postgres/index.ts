@@ -7,7 +7,10 @@
  */
 import { createHash } from "node:crypto";
 
-import * as k8s from "@pulumi/kubernetes";
+import * as apiextensions from "@pulumi/kubernetes/apiextensions";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
+import { Release as HelmRelease } from "@pulumi/kubernetes/helm/v3/release";
+import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -81,7 +84,7 @@ export interface PostgresArgs {
     /** protect + retainOnDelete on the stateful resources (prod). @default false */
     readonly protect?: boolean;
     /** Kubernetes provider. */
-    readonly k8sProvider: k8s.Provider;
+    readonly k8sProvider: KubernetesProvider;
     /** Resources created first (the namespace). @default [] */
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -144,10 +147,10 @@ function declareRoleSecrets(
     ctx: StepContext,
     roles: readonly { readonly name: string }[],
     connection: PostgresConnection,
-): { passwords: Record<string, pulumi.Output<string>>; names: Record<string, string>; resources: k8s.core.v1.Secret[] } {
+): { passwords: Record<string, pulumi.Output<string>>; names: Record<string, string>; resources: corev1.Secret[] } {
     const passwords: Record<string, pulumi.Output<string>> = {};
     const names: Record<string, string> = {};
-    const resources: k8s.core.v1.Secret[] = [];
+    const resources: corev1.Secret[] = [];
     for (const role of roles) {
         const password = new random.RandomPassword(
             `${ctx.name}-password-${role.name}`,
@@ -158,7 +161,7 @@ function declareRoleSecrets(
         const secretName = roleSecretName(role.name);
         names[role.name] = secretName;
         resources.push(
-            new k8s.core.v1.Secret(
+            new corev1.Secret(
                 `${ctx.name}-secret-${role.name}`,
                 {
                     metadata: {
@@ -178,8 +181,8 @@ function declareRoleSecrets(
 }
 
 /** dev: the CloudNativePG operator and Cluster, and the provider that reaches it as the superuser (through a port-forward). */
-function declareInClusterServer(ctx: StepContext, server: InClusterServer, roleSecrets: k8s.core.v1.Secret[]): postgresql.Provider {
-    const operator = new k8s.helm.v3.Release(
+function declareInClusterServer(ctx: StepContext, server: InClusterServer, roleSecrets: corev1.Secret[]): postgresql.Provider {
+    const operator = new HelmRelease(
         `${ctx.name}-operator`,
         {
             name: "cnpg",
@@ -194,7 +197,7 @@ function declareInClusterServer(ctx: StepContext, server: InClusterServer, roleS
         ctx.k8sOpts,
     );
     const superuser = new random.RandomPassword(`${ctx.name}-password-postgres`, { length: 32, special: false }, { parent: ctx.parent });
-    const superuserSecret = new k8s.core.v1.Secret(
+    const superuserSecret = new corev1.Secret(
         `${ctx.name}-secret-postgres`,
         {
             metadata: { name: "postgres-superuser", namespace: ctx.namespace, labels: { "app.kubernetes.io/part-of": "med-agi" } },
@@ -203,7 +206,7 @@ function declareInClusterServer(ctx: StepContext, server: InClusterServer, roleS
         },
         ctx.k8sOpts,
     );
-    new k8s.apiextensions.CustomResource(
+    new apiextensions.CustomResource(
         `${ctx.name}-cluster`,
         {
             apiVersion: "postgresql.cnpg.io/v1",
@@ -265,7 +268,7 @@ function declareCaBundle(ctx: StepContext, server: ExternalServer, caBundle: str
     if (server.ca.kind !== "configMap") throw new Error(`caBundle: the CA reference must be a ConfigMap, not a ${server.ca.kind}`);
     // The offline render's stand-in holds no certificate and is kept as it is; a real bundle was checked in main().
     const data = pemCertificates(caBundle).length === 0 ? { [server.ca.key]: caBundle } : caBundleData(caBundle, server.ca.key);
-    new k8s.core.v1.ConfigMap(
+    new corev1.ConfigMap(
         `${ctx.name}-ca-bundle`,
         {
             metadata: {
