@@ -27,6 +27,10 @@ describe("structRoundTrip", () => {
     const cases: Record<string, unknown> = {
         "scalars and null": { s: "x", n: 1.5, neg: -0, big: 1e300, t: true, f: false, z: null },
         "keys sorted, integer-like keys first": { b: 1, a: 2, "10": 3, "2": 4, B: 5 },
+        "keys already in order, and in order but for the integer-like ones": {
+            A: 1,
+            a: { b: [{ c: 1, d: 2 }], e: { "10": 1, "9": 2, x: 3 } },
+        },
         "nested arrays and objects": { list: [1, "two", null, [true, { y: 1, x: [] }]], o: { d: { c: { b: {} } } } },
         "NaN and Infinity are numbers": { nan: Number.NaN, inf: Number.POSITIVE_INFINITY },
         "objects by their enumerable keys, inherited included": {
