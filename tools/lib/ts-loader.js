@@ -11,9 +11,11 @@
  *   every preview, which costs seconds and finds nothing CI has not.
  * - Each `.ts` file is transpiled by esbuild (one file at a time, so
  *   `__dirname` and stack traces keep pointing at the source) and the result
- *   is cached on disk under a hash of the file's path and content: a cache
- *   entry can never be stale, and an edited file is transpiled again on its
- *   next load. esbuild itself is only loaded on a cache miss.
+ *   is cached on disk under a hash of esbuild's version and the file's path
+ *   and content: a cache entry can never be stale, an edited file is
+ *   transpiled again on its next load, and so is every file after an esbuild
+ *   update. esbuild itself is only loaded on a cache miss (its package.json
+ *   is read once per thread, for the version).
  * - V8's compile cache (`module.enableCompileCache`) keeps the bytecode of
  *   the SDK and the program between runs.
  *
@@ -76,10 +78,23 @@ function defer(filename) {
 }
 
 let esbuild;
+let esbuildVersion;
+
+/** The installed esbuild's version, without loading esbuild. */
+function transpilerVersion() {
+    if (esbuildVersion === undefined) {
+        try {
+            esbuildVersion = JSON.parse(fs.readFileSync(require.resolve("esbuild/package.json"), "utf8")).version;
+        } catch {
+            esbuildVersion = "none"; // not installed: a cache miss reports it when it requires esbuild
+        }
+    }
+    return esbuildVersion;
+}
 
 /** The JavaScript for one TypeScript source, from the cache or transpiled now. */
 function transpile(filename, source) {
-    const key = crypto.createHash("sha256").update(`${CACHE_VERSION}\0${filename}\0`).update(source).digest("hex");
+    const key = crypto.createHash("sha256").update(`${CACHE_VERSION}\0${transpilerVersion()}\0${filename}\0`).update(source).digest("hex");
     const cached = path.join(CACHE_DIR, key.slice(0, 2), `${key}.js`);
     try {
         return fs.readFileSync(cached, "utf8");
