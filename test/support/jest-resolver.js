@@ -34,10 +34,14 @@ function standInFile(filename) {
     const key = crypto.createHash("sha256").update(source).digest("hex").slice(0, 16);
     file = path.join(STAND_INS, `${path.basename(filename, path.extname(filename))}-${key}.js`);
     if (!fs.existsSync(file)) {
-        fs.mkdirSync(STAND_INS, { recursive: true });
-        const tmp = `${file}.${process.pid}.tmp`;
-        fs.writeFileSync(tmp, source);
-        fs.renameSync(tmp, file);
+        try {
+            fs.mkdirSync(STAND_INS, { recursive: true });
+            const tmp = `${file}.${process.pid}.tmp`;
+            fs.writeFileSync(tmp, source);
+            fs.renameSync(tmp, file);
+        } catch {
+            file = filename; // a read-only node_modules: the real module, loaded now (only slower)
+        }
     }
     written.set(filename, file);
     return file;
