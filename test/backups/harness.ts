@@ -41,12 +41,18 @@ export function requireTool(tool: string, debianPackage: string): void {
  * without two extra bash processes on each of the suite's ~80 calls.
  */
 export function pathWithResolvedAws(pathVar: string | undefined): string | undefined {
-    const found = spawnSync("sh", ["-c", "command -v aws"], { encoding: "utf8", env: { ...process.env, PATH: pathVar } });
-    const aws = found.stdout.trim();
-    if (found.status !== 0 || !/\/shims\/aws$/.test(aws) || !fs.readFileSync(aws, "utf8").includes("pyenv")) return pathVar;
+    const aws = whichAws(pathVar);
+    if (aws === undefined || !/\/shims\/aws$/.test(aws) || !fs.readFileSync(aws, "utf8").includes("pyenv")) return pathVar;
     const real = spawnSync("pyenv", ["which", "aws"], { encoding: "utf8", env: { ...process.env, PATH: pathVar } });
     if (real.status !== 0 || real.stdout.trim() === "") return pathVar;
     return `${path.dirname(real.stdout.trim())}:${pathVar ?? ""}`;
+}
+
+/** The file `aws` resolves to on `pathVar`, or undefined. */
+function whichAws(pathVar: string | undefined): string | undefined {
+    const found = spawnSync("sh", ["-c", "command -v aws"], { encoding: "utf8", env: { ...process.env, PATH: pathVar } });
+    const aws = found.stdout.trim();
+    return found.status === 0 && aws !== "" ? aws : undefined;
 }
 
 export async function freePort(): Promise<number> {
@@ -344,9 +350,8 @@ export interface AwsCli {
 export async function startAwsCli(pathVar: string | undefined): Promise<AwsCli> {
     const plain: AwsCli = { env: { PATH: pathVar }, forkServer: false, stop: async () => undefined };
     if (process.env.MED_AGI_AWS_FORKSERVER === "0") return plain;
-    const found = spawnSync("sh", ["-c", "command -v aws"], { encoding: "utf8", env: { ...process.env, PATH: pathVar } });
-    const aws = found.stdout.trim();
-    if (found.status !== 0 || aws === "") throw new Error("aws not found on PATH (install Debian package awscli)");
+    const aws = whichAws(pathVar);
+    if (aws === undefined) throw new Error("aws not found on PATH (install Debian package awscli)");
     const python = /^#!\s*(\S*python[0-9.]*)\s*$/.exec(fs.readFileSync(aws, "utf8").split("\n", 1)[0] ?? "")?.[1];
     if (python === undefined) return plain;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "medagi-aws-"));
