@@ -17,18 +17,21 @@ runs in a fresh fork of it:
 
 The code that runs is the installed aws CLI's, at its version: argument
 parsing, signing, the HTTP requests, error messages and exit codes. Only the
-imports are shared; the session, its configuration and the credentials are
-created in the worker from the caller's environment, as a fresh process
-creates them, and the one module that reads the environment at import time
-(awscli's package, for AWS_DATA_PATH) is run again under the caller's. test/backups/scripts.test.ts compares the two on the same
-commands (success, error and streaming paths), and MED_AGI_AWS_FORKSERVER=0
-runs the suite on the plain CLI.
+imports and the parsed data files are shared (SharedDataFiles); the session,
+its configuration and the credentials are created in the worker from the
+caller's environment, as a fresh process creates them, and the import-time
+reads of the environment those calls depend on (awscli's AWS_DATA_PATH,
+botocore's ~/.aws/models) are done again under the caller's.
+test/backups/scripts.test.ts compares the two on the same commands (success,
+error and streaming paths), and MED_AGI_AWS_FORKSERVER=0 runs the suite on the
+plain CLI.
 
 Usage: python aws-forkserver.py SOCKET REAL_AWS_SCRIPT
 Prints "READY" once listening; SIGTERM stops it.
 """
 
 import array
+import gc
 import importlib
 import json
 import os
@@ -65,15 +68,74 @@ PRELOAD = (
 
 
 def preload():
-    """Imports the CLI and builds one driver (which imports every plugin); the driver is discarded."""
+    """Imports the CLI and builds one driver (which imports every plugin), its
+    command table and an S3 client, recording the data files they read
+    (SharedDataFiles); the driver and the client are discarded. The server runs
+    in its callers' environment (HOME and AWS_* of the test's S3 server), so
+    what it records is what their calls read."""
     import awscli.clidriver
 
-    awscli.clidriver.create_clidriver()
+    shared = SharedDataFiles()
+    shared.recording = True
+    try:
+        driver = awscli.clidriver.create_clidriver()
+        driver._get_command_table()
+        driver.session.create_client("s3")
+    except Exception as e:  # a CLI version without these: its calls read every file themselves
+        print(f"aws-forkserver: nothing recorded ({e!r})", file=sys.stderr, flush=True)
+    finally:
+        shared.recording = False
     for name in PRELOAD:
         try:
             importlib.import_module(name)
         except ImportError:
             pass
+
+
+class SharedDataFiles:
+    """The CLI's data files (service models, endpoint rules, partitions), read and
+    parsed once in the server instead of in every call.
+
+    botocore reads each JSON data file it needs with JSONFileLoader.load_file
+    (about 0.2 CPU-s of a call: gzip and json with an OrderedDict hook) and scans
+    the data directories with Loader.list_available_services. preload() records
+    what creating the driver and an S3 client reads. A worker then gets, for each
+    recorded path or scan, the object the server parsed, once: the first load of
+    a path in a process is a freshly parsed object that nothing has modified (the
+    server kept one copy for the workers and handed its own callers another), as
+    in a fresh process; any later load of it in the same worker reads the file
+    again, as botocore would. Other paths are read as usual.
+    """
+
+    def __init__(self):
+        import botocore.loaders
+
+        self.recorded = {}
+        self.recording = False
+        self.handed = set()
+        load_file = botocore.loaders.JSONFileLoader.load_file
+        list_services = botocore.loaders.Loader.list_available_services
+        shared = self
+
+        def shared_load_file(loader, file_path):
+            return shared.serve(("file", file_path), lambda: load_file(loader, file_path))
+
+        def shared_list_services(loader, type_name):
+            key = ("services", tuple(loader.search_paths), type_name)
+            return shared.serve(key, lambda: list(list_services(loader, type_name)))
+
+        botocore.loaders.JSONFileLoader.load_file = shared_load_file
+        botocore.loaders.Loader.list_available_services = shared_list_services
+
+    def serve(self, key, load):
+        if self.recording:
+            if key not in self.recorded:
+                self.recorded[key] = load()
+            return load()
+        if key in self.recorded and key not in self.handed:
+            self.handed.add(key)
+            return self.recorded[key]
+        return load()
 
 
 def recv_request(conn):
@@ -110,13 +172,18 @@ def run_cli(aws, fds, request):
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
-    # The one import-time read of the environment in the CLI's packages: awscli's
-    # __init__ puts its data directory on AWS_DATA_PATH (after the caller's own
-    # entries). Run again under the caller's environment, as a fresh process
-    # would run it.
+    # The import-time reads of the environment that a call of the scripts' commands
+    # depends on, done again under the caller's environment, as a fresh process
+    # would do them: awscli's __init__ puts its data directory on AWS_DATA_PATH
+    # (after the caller's own entries), and botocore's loader searches
+    # ~/.aws/models of the caller's HOME. (The other import-time reads of HOME are
+    # caches of SSO, assume-role and EKS commands, and the CLI history, which
+    # the scripts do not use.)
     import awscli
+    import botocore.loaders
 
     importlib.reload(awscli)
+    botocore.loaders.Loader.CUSTOMER_DATA_PATH = os.path.join(os.path.expanduser("~"), ".aws", "models")
     sys.stdin = sys.__stdin__ = open(0, "r", closefd=False)
     sys.stdout = sys.__stdout__ = open(1, "w", closefd=False)
     sys.stderr = sys.__stderr__ = open(2, "w", closefd=False)
@@ -166,6 +233,10 @@ def handle(conn, listener, aws):
 def main():
     path, aws = sys.argv[1], sys.argv[2]
     preload()
+    # What preload() made is kept by the workers for their whole life: out of the
+    # collector's sight, a worker's collections do not walk it (nor copy its pages,
+    # shared with the server after the fork, by writing their reference counts).
+    gc.freeze()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(64)

@@ -342,12 +342,15 @@ export interface AwsCli {
 /**
  * The aws CLI for the scripts, with its imports done once: a fork server run by
  * the CLI's own interpreter (aws-forkserver.py: each call runs the real CLI in
- * a fresh fork of a process that has imported it) and a client named `aws`
- * first on PATH (aws-client.py). About 0.2 CPU-s a call instead of 0.8. The
- * plain CLI (`pathVar`'s aws) where it is not a Python script, or with
- * MED_AGI_AWS_FORKSERVER=0.
+ * a fresh fork of a process that has imported it and parsed its data files)
+ * and a client named `aws` first on PATH (aws-client.py). About 0.2 CPU-s a
+ * call instead of 0.8. `callers` is the environment the scripts run in (the S3
+ * server's: HOME, AWS_*): the server runs in it, so that the data files it
+ * reads ahead are those the calls read. The plain CLI (the aws on callers'
+ * PATH) where it is not a Python script, or with MED_AGI_AWS_FORKSERVER=0.
  */
-export async function startAwsCli(pathVar: string | undefined): Promise<AwsCli> {
+export async function startAwsCli(callers: NodeJS.ProcessEnv): Promise<AwsCli> {
+    const pathVar = callers.PATH;
     const plain: AwsCli = { env: { PATH: pathVar }, forkServer: false, stop: async () => undefined };
     if (process.env.MED_AGI_AWS_FORKSERVER === "0") return plain;
     const aws = whichAws(pathVar);
@@ -361,7 +364,7 @@ export async function startAwsCli(pathVar: string | undefined): Promise<AwsCli> 
     });
     const server = spawn(python, [path.join(__dirname, "aws-forkserver.py"), socket, aws], {
         stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, PATH: pathVar },
+        env: callers,
     });
     let stderr = "";
     server.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));

@@ -182,7 +182,7 @@ const suiteStart = Date.now();
 beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), "medagi-work-"));
     [pg, s3] = await Promise.all([startPostgres(), startS3()]);
-    aws = await startAwsCli(s3.env.PATH);
+    aws = await startAwsCli(s3.env);
     seed();
     BUCKET = await s3.bucket("med-agi-backups");
 }, SETUP_TIMEOUT_MS);
