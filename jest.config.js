@@ -26,6 +26,8 @@ module.exports = {
     // dev, staging and prod rendered once for every test file that reads a stack as committed.
     globalSetup: "<rootDir>/test/support/global-setup.js",
     globalTeardown: "<rootDir>/test/support/global-teardown.js",
+    // The longest files first, also on a clean clone without jest's timings (test/support/sequencer.js).
+    testSequencer: "<rootDir>/test/support/sequencer.js",
     // The SDK's subsystems no test calls load on first use (test/support/jest-resolver.js).
     resolver: "<rootDir>/test/support/jest-resolver.js",
     reporters: ["default", "<rootDir>/test/support/summary-reporter.js"],
