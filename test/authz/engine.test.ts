@@ -25,11 +25,10 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 
-import { parseAllDocuments } from "yaml";
-
 import { renderAll, STACKS, type Stack } from "../policies/harness";
 import { goTool } from "../support/go-tools";
 import { ROOT } from "../support/harness";
+import { parseManifests } from "../support/manifest-yaml";
 
 const POLICY_DIR = path.join(ROOT, "infra/authz/policy");
 const SERVICES = ["imaging", "ekg", "eval", "anchor", "modelcards", "ops"] as const;
@@ -149,7 +148,7 @@ interface Manifest {
 
 /** The OPA Deployment's command line and mounted files, from a stack's rendered kubernetes.yaml. */
 function opaManifest(kubernetesYaml: string): Manifest {
-    const objects = parseAllDocuments(kubernetesYaml).map((d) => d.toJS() as any);
+    const objects = parseManifests(kubernetesYaml);
     const find = (kind: string, name: string) => {
         const found = objects.filter((o) => o?.kind === kind && o.metadata?.name === name && o.metadata?.namespace === "med-agi");
         if (found.length !== 1) throw new Error(`expected one ${kind} med-agi/${name} in kubernetes.yaml, found ${found.length}`);

@@ -15,17 +15,24 @@ interface Inputs {
     readonly dataStores: { urn: string; inputs: unknown; protect: boolean }[];
 }
 
-function planInputs(stack: string, overrides: Record<string, unknown>): Inputs {
+/** The inputs of `stack` run with each set of overrides, in order: all runs in one child process. */
+function planInputs(stack: string, ...overrides: Record<string, unknown>[]): Inputs[] {
     const r = spawnSync(
         process.execPath,
-        ["-r", path.join(ROOT, "tools/lib/ts-loader.js"), path.join(__dirname, "support/plan-inputs.ts"), stack, JSON.stringify(overrides)],
+        [
+            "-r",
+            path.join(ROOT, "tools/lib/ts-loader.js"),
+            path.join(__dirname, "support/plan-inputs.ts"),
+            stack,
+            ...overrides.map((o) => JSON.stringify(o)),
+        ],
         {
             encoding: "utf8",
             maxBuffer: 256 * 1024 * 1024,
         },
     );
     if (r.status !== 0) throw new Error(`plan-inputs ${stack} failed: ${r.stderr}`);
-    return JSON.parse(r.stdout) as Inputs;
+    return JSON.parse(r.stdout) as Inputs[];
 }
 
 describe("the cloud layer and the data stores do not depend on the release or the replica counts", () => {
@@ -35,8 +42,11 @@ describe("the cloud layer and the data stores do not depend on the release or th
     beforeAll(async () => {
         // staging as committed: the plan every test file shares (the same planStack), else run here.
         base = JSON.parse(JSON.stringify(pickInputs(await runStack("staging")))) as Inputs;
-        released = planInputs("staging", { release: "v1.0.1" });
-        scaled = planInputs("staging", { serviceDefaults: { replicas: 3, autoscaling: { maxReplicas: 4 } } });
+        [released, scaled] = planInputs(
+            "staging",
+            { release: "v1.0.1" },
+            { serviceDefaults: { replicas: 3, autoscaling: { maxReplicas: 4 } } },
+        );
     }, 180_000);
 
     it("registers the same aws: resources with the same inputs after a release change", () => {

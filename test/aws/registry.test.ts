@@ -4,8 +4,8 @@ import * as path from "node:path";
 
 import { readRegistryClaims, registryOwnershipProblems } from "../../infra/aws/registry-owner";
 import { planStack, RenderError } from "../../tools/lib/render-stack";
+import { ROOT, runStack } from "../support/harness";
 
-const ROOT = path.resolve(__dirname, "../..");
 const claim = (stack: string, creates: boolean, accountId = "123456789012", region = "eu-west-1") => ({
     stack,
     accountId,
@@ -66,8 +66,9 @@ describe("ECR repositories: exactly one creating stack per account and region", 
     });
 
     it("creates the repositories in prod only, protected", async () => {
-        const prod = await planStack(ROOT, "prod");
-        const staging = await planStack(ROOT, "staging");
+        // prod and staging as committed: the plans the global setup rendered (the same planStack).
+        const prod = await runStack("prod");
+        const staging = await runStack("staging");
         const repos = prod.resources.filter((r) => r.type === "aws:ecr/repository:Repository");
         expect(repos.map((r) => [r.inputs.name, r.protect])).toEqual([
             ["med-agi/imaging", true],

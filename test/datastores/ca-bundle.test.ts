@@ -1,7 +1,8 @@
 /**
  * The RDS CA bundle as a declared ConfigMap (`dataStores.postgres.manageCaConfigMap`):
  * the PEM the provider verifies RDS with (`caFile`) becomes ConfigMap
- * `rds-ca-bundle`, checked before any resource is registered. Certificates
+ * `rds-ca-bundle`, checked before any resource is registered, and the CA
+ * Pulumi's own PostgreSQL connection verifies the server with. Certificates
  * are made with openssl; the prod stack is run by the real program under the
  * mock runtime.
  */
@@ -13,6 +14,7 @@ import { caBundleData, caBundleProblem, pemCertificates } from "../../infra/data
 import { loadCaBundle, readCaBundle } from "../../infra/program";
 import type { PlatformConfig } from "../../infra/config";
 import { ConfigValidationError } from "../../infra/validation";
+import type { Plan } from "../../tools/lib/plan";
 import { ofType, runStack } from "../support/harness";
 import { selfSignedCert } from "../support/pem";
 
@@ -22,6 +24,12 @@ const a = cert("rds-ca-a");
 const b = cert("rds-ca-b");
 const bundlePath = join(dir, "global-bundle.pem");
 writeFileSync(bundlePath, `# comment lines are dropped\n${a}\n${b}`);
+
+/** prod with `caFile` set (and the ConfigMap managed, its default): one run of the program for every case that needs it. */
+let withCaFile: Plan;
+beforeAll(async () => {
+    withCaFile = await runStack("prod", { dataStores: { postgres: { caFile: bundlePath, manageCaConfigMap: true } } });
+}, 120_000);
 
 describe("CA bundle builders", () => {
     it("keeps the certificates of a bundle, in order, and nothing else", () => {
@@ -68,9 +76,8 @@ describe("readCaBundle", () => {
 });
 
 describe("prod with manageCaConfigMap", () => {
-    it("declares ConfigMap rds-ca-bundle from caFile, with the bundle's sha256, where the backups and services mount it", async () => {
-        const plan = await runStack("prod", { dataStores: { postgres: { caFile: bundlePath, manageCaConfigMap: true } } });
-        const cms = ofType(plan, "kubernetes:core/v1:ConfigMap").filter((r) => (r.inputs as any).metadata.name === "rds-ca-bundle");
+    it("declares ConfigMap rds-ca-bundle from caFile, with the bundle's sha256, where the backups and services mount it", () => {
+        const cms = ofType(withCaFile, "kubernetes:core/v1:ConfigMap").filter((r) => (r.inputs as any).metadata.name === "rds-ca-bundle");
         expect(cms).toHaveLength(1);
         const inputs = cms[0]!.inputs as any;
         expect(inputs.metadata.namespace).toBe("med-agi");
@@ -142,5 +149,17 @@ describe("loadCaBundle: the bundle fetched from AWS at pulumi up", () => {
         const never = () => Promise.reject(new Error("must not fetch"));
         expect(await loadCaBundle(dev, { fetchText: never })).toBeUndefined();
         expect(await loadCaBundle(off, { fetchText: never })).toBeUndefined();
+    });
+});
+
+describe("Pulumi's own connection to PostgreSQL verifies the server", () => {
+    it("verifies the server outside dev (verify-full with the configured CA); dev's port-forward only encrypts", async () => {
+        const provider = (plan: Plan) =>
+            ofType(plan, "pulumi:providers:postgresql").map((r) => r.inputs as { sslmode?: string; sslrootcert?: string });
+        const [dev, staging, prod] = [await runStack("dev"), await runStack("staging"), await runStack("prod")];
+        expect(provider(prod).map((p) => [p.sslmode, p.sslrootcert])).toEqual([["verify-full", undefined]]);
+        expect(provider(staging).map((p) => p.sslmode)).toEqual(["verify-full"]);
+        expect(provider(withCaFile).map((p) => [p.sslmode, p.sslrootcert])).toEqual([["verify-full", bundlePath]]);
+        expect(provider(dev).map((p) => p.sslmode)).toEqual(["require"]);
     });
 });

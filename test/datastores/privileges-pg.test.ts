@@ -29,9 +29,19 @@ function asRole(role: string, db: string, sql: string): Run {
     return { ok: r.status === 0, out: `${r.stdout}${r.stderr}`.trim() };
 }
 
-/** Runs a script statement by statement (as the provider does: CREATE DATABASE cannot run in a transaction). */
+/**
+ * Runs a script statement by statement as the superuser (as the provider does: CREATE DATABASE cannot run in
+ * a transaction). psql reading a script sends each statement on its own, in autocommit, and stops at the
+ * first error: one session for the whole script, where a psql per statement cost a process, a backend and
+ * a SCRAM login each, about a hundred times.
+ */
 function applyScript(db: string, script: string): void {
-    for (const statement of script.split(";\n").filter((line) => line.trim() !== "")) pg.psql(db, statement);
+    const r = spawnSync(
+        path.join(pg.binDir, "psql"),
+        ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(pg.port), "-U", pg.superuser, "-d", db, "-f", "-"],
+        { input: script, encoding: "utf8", env: { ...process.env, PGPASSWORD: pg.superPassword } },
+    );
+    if (r.status !== 0) throw new Error(`psql ${db} failed (exit ${r.status}): ${r.stderr}`);
 }
 
 beforeAll(async () => {
@@ -40,9 +50,12 @@ beforeAll(async () => {
     applyScript("postgres", sql.cluster);
     applyScript("medagi", sql.database);
     // Test-only passwords: in the stacks each is generated and kept in its role's Secret.
-    for (const role of ["medagi", "imaging", "eval", "medagi_readonly", "medagi_backup", "medagi_restore"]) {
-        pg.psql("postgres", `ALTER ROLE "${role}" PASSWORD '${PASSWORD}'`);
-    }
+    applyScript(
+        "postgres",
+        ["medagi", "imaging", "eval", "medagi_readonly", "medagi_backup", "medagi_restore"]
+            .map((role) => `ALTER ROLE "${role}" PASSWORD '${PASSWORD}';\n`)
+            .join(""),
+    );
     // eval's migration: a table (and sequence) it creates and owns in its own schema.
     const migrated = asRole(
         "eval",

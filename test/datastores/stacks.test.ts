@@ -2,14 +2,11 @@
  * The data stores as each stack declares them (the shared renders of dev and
  * prod): least-privilege roles and grants, where PostgreSQL runs, and what is
  * protected in prod. The privileges themselves are proven on a real server in
- * privileges-pg.test.ts.
+ * privileges-pg.test.ts, and how Pulumi's own connection verifies the server
+ * (which needs prod run with a `caFile`) in ca-bundle.test.ts.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Plan } from "../../tools/lib/plan";
 import { ofType, runStack } from "../support/harness";
-import { selfSignedCert } from "../support/pem";
 
 const SERVICES = ["imaging", "ekg", "eval", "anchor", "modelcards", "ops"];
 const plans: Record<"dev" | "prod", Plan> = {} as Record<"dev" | "prod", Plan>;
@@ -177,19 +174,4 @@ describe("watching the data stores", () => {
         expect(alerts("prod")).not.toContain("MedAgiPostgresDown");
         expect(alerts("prod")).toEqual(expect.arrayContaining(["MedAgiElasticsearchClusterRed", "MedAgiElasticsearchClusterYellow"]));
     });
-});
-
-describe("Pulumi's own connection to PostgreSQL verifies the server", () => {
-    it("verifies the server outside dev (verify-full with the configured CA); dev's port-forward only encrypts", async () => {
-        const staging = await runStack("staging");
-        const dir = mkdtempSync(join(tmpdir(), "med-agi-verify-full-"));
-        const caFile = join(dir, "global-bundle.pem");
-        writeFileSync(caFile, selfSignedCert(dir, "rds-ca"));
-        const bundle = await runStack("prod", { dataStores: { postgres: { caFile } } });
-        const provider = (plan: Plan) => inputs(plan, "pulumi:providers:postgresql");
-        expect(provider(plans.prod).map((p) => [p.sslmode, p.sslrootcert])).toEqual([["verify-full", undefined]]);
-        expect(provider(staging).map((p) => p.sslmode)).toEqual(["verify-full"]);
-        expect(provider(bundle).map((p) => [p.sslmode, p.sslrootcert])).toEqual([["verify-full", caFile]]);
-        expect(provider(plans.dev).map((p) => p.sslmode)).toEqual(["require"]);
-    }, 120_000);
 });

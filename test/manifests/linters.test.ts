@@ -14,10 +14,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-import { parseAllDocuments, stringify } from "yaml";
-
 import { kubernetesYaml } from "../../tools/lib/artifacts";
 import { ROOT, runStack, sharedRenders } from "../support/harness";
+import { manifestsYaml, parseManifests } from "../support/manifest-yaml";
 import {
     exceptionProblems,
     findingKey,
@@ -63,12 +62,7 @@ beforeAll(async () => {
     for (const stack of LINTED_STACKS) {
         const file = await stackFile(stack);
         files.set(stack, file);
-        objects.set(
-            stack,
-            parseAllDocuments(fs.readFileSync(file, "utf8"))
-                .map((d) => d.toJS() as Record<string, any> | null)
-                .filter((o): o is Record<string, any> => o !== null),
-        );
+        objects.set(stack, parseManifests(fs.readFileSync(file, "utf8")));
         for (const tool of LINTERS) findings.set(`${tool} ${stack}`, runLinter(tool, file));
     }
 });
@@ -190,7 +184,7 @@ function planted(tool: Linter, kind: string, name: string, plant: (o: Record<str
     expect(target).toHaveLength(1);
     plant(target[0]!);
     const file = path.join(scratch, `planted-${tool}.yaml`);
-    fs.writeFileSync(file, docs.map((o) => stringify(o)).join("---\n"));
+    fs.writeFileSync(file, manifestsYaml(docs));
     return judgementProblems("dev", judge(tool, "dev", runLinter(tool, file), exceptions));
 }
 

@@ -9,13 +9,13 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseAllDocuments } from "yaml";
 
 import { SECRET_CONFIG_KEYS } from "../../infra/config";
 import { SECRET_MASK, type Plan } from "../../tools/lib/plan";
 import { secretPlaceholder } from "../../tools/lib/project";
 import { renderFiles, writeRender } from "../../tools/lib/render-stack";
 import { runStack } from "../support/harness";
+import { parseManifests } from "../support/manifest-yaml";
 
 const out = fs.mkdtempSync(path.join(os.tmpdir(), "secrets-render-"));
 afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
@@ -63,9 +63,7 @@ describe("prod rendered with every credential set", () => {
     });
 
     it("shows each Secret's keys with every value masked in kubernetes.yaml", () => {
-        const docs = parseAllDocuments(fs.readFileSync(path.join(out, "kubernetes.yaml"), "utf8")).map(
-            (d) => d.toJS() as Record<string, any>,
-        );
+        const docs = parseManifests(fs.readFileSync(path.join(out, "kubernetes.yaml"), "utf8"));
         const secrets = Object.fromEntries(docs.filter((d) => d.kind === "Secret").map((d) => [d.metadata.name, d.stringData]));
         // Each database role's Secret: the connection and the generated password, every value masked.
         const roleSecret = Object.fromEntries(

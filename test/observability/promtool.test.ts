@@ -73,8 +73,18 @@ interface Check {
     readonly fires: readonly { severity: string; labels: Record<string, string> }[];
 }
 
-/** Runs one `promtool test rules` case; returns promtool's output when it fails. */
-function promtoolTest(name: string, series: readonly Series[], checks: readonly Check[], rules = rulesPath): string | undefined {
+/**
+ * Every `promtool test rules` case of this file: its name → its test file.
+ * Cases are declared (and their files written) as the file is collected, and
+ * run together by one promtool in beforeAll: a promtool process costs ~60 ms
+ * of CPU to start, more than most cases cost to evaluate, and it judges each
+ * file on its own (a fresh storage per test group) whether alone or with others.
+ */
+const cases = new Map<string, string>();
+
+/** Declares one `promtool test rules` case, written now and run with all the others before the tests; returns its name. */
+function promtoolCase(name: string, series: readonly Series[], checks: readonly Check[], rules = rulesPath): string {
+    if (cases.has(name)) throw new Error(`promtool case ${name} is declared twice`);
     // promtool evaluates every rule of its files at every step (a day and more at
     // 1m for the backup cases): give it the alerts under test and the recording
     // rules they may read, not the other alerts, which cannot change the outcome.
@@ -107,13 +117,39 @@ function promtoolTest(name: string, series: readonly Series[], checks: readonly 
             },
         ],
     };
-    const path = writeYaml(dir, `${name.replace(/[^a-z0-9]+/gi, "-")}.test.yaml`, test);
-    const r = run("promtool", ["test", "rules", path]);
-    return r.status === 0 ? undefined : `${r.stdout}\n${r.stderr}`;
+    cases.set(name, writeYaml(dir, `${name.replace(/[^a-z0-9]+/gi, "-")}.test.yaml`, test));
+    return name;
 }
 
-function expectPasses(name: string, series: readonly Series[], checks: readonly Check[], rules = rulesPath): void {
-    expect(promtoolTest(name, series, checks, rules)).toBeUndefined();
+/** The test files promtool passed, from its one run over every case. */
+let passed: ReadonlySet<string>;
+beforeAll(() => {
+    const r = run("promtool", ["test", "rules", ...cases.values()]);
+    // stdout names each file (`Unit Testing:  <file>`) and says `  SUCCESS` right after it when the file passed;
+    // a failure's details go to stderr, unnamed, so a failed case is run again alone for its message.
+    const lines = r.stdout.split("\n");
+    passed = new Set(
+        lines.flatMap((line, i) => (line.startsWith("Unit Testing:  ") && lines[i + 1] === "  SUCCESS" ? [line.slice(15)] : [])),
+    );
+});
+
+/** Undefined when promtool passed the declared case `name`; else promtool's output for that case. */
+function promtoolFailure(name: string): string | undefined {
+    const file = cases.get(name);
+    if (file === undefined) throw new Error(`no promtool case ${name} is declared`);
+    if (passed.has(file)) return undefined;
+    const alone = run("promtool", ["test", "rules", file]);
+    return `${alone.stdout}\n${alone.stderr}`;
+}
+
+function expectPasses(name: string): void {
+    expect(promtoolFailure(name)).toBeUndefined();
+}
+
+/** A test that promtool passes the case: declared now, judged from the one run. */
+function itPasses(title: string, name: string, series: readonly Series[], checks: readonly Check[], rules = rulesPath): void {
+    promtoolCase(name, series, checks, rules);
+    it(title, () => expectPasses(name));
 }
 
 const m = (n: number) => `${n}m`;
@@ -162,17 +198,13 @@ describe("MedAgiHighErrorRate (runbook: Error Rate > 1% → page on-call)", () =
     ];
     const firing = [{ severity: k.severity, labels: { namespace: NS, service: "imaging" } }];
 
-    it("fires with severity=page for imaging at 1.2% 5xx once the for: window has elapsed", () => {
-        expectPasses("error-rate-1.2", traffic(12), [
-            { at: m(RATE_START + forMin - 1), alert: k.alert, fires: [] },
-            { at: m(RATE_START + forMin), alert: k.alert, fires: firing },
-            { at: m(30), alert: k.alert, fires: firing },
-        ]);
-    });
+    itPasses("fires with severity=page for imaging at 1.2% 5xx once the for: window has elapsed", "error-rate-1.2", traffic(12), [
+        { at: m(RATE_START + forMin - 1), alert: k.alert, fires: [] },
+        { at: m(RATE_START + forMin), alert: k.alert, fires: firing },
+        { at: m(30), alert: k.alert, fires: firing },
+    ]);
 
-    it("does not fire at 0.8% 5xx", () => {
-        expectPasses("error-rate-0.8", traffic(8), [{ at: m(30), alert: k.alert, fires: [] }]);
-    });
+    itPasses("does not fire at 0.8% 5xx", "error-rate-0.8", traffic(8), [{ at: m(30), alert: k.alert, fires: [] }]);
 });
 
 describe("MedAgiHighLatencyP95 (runbook: P95 Latency > 2s → alert team)", () => {
@@ -191,16 +223,12 @@ describe("MedAgiHighLatencyP95 (runbook: P95 Latency > 2s → alert team)", () =
     const fast = histogram({ "0.5": 50, "1": 90, "2": 100, "3": 100, "+Inf": 100 });
     const firing = [{ severity: k.severity, labels: { namespace: NS, service: "eval" } }];
 
-    it("fires with severity=warning for eval at a p95 of 2.5s once the for: window has elapsed", () => {
-        expectPasses("latency-2.5s", slow, [
-            { at: m(RATE_START + forMin - 1), alert: k.alert, fires: [] },
-            { at: m(RATE_START + forMin), alert: k.alert, fires: firing },
-        ]);
-    });
+    itPasses("fires with severity=warning for eval at a p95 of 2.5s once the for: window has elapsed", "latency-2.5s", slow, [
+        { at: m(RATE_START + forMin - 1), alert: k.alert, fires: [] },
+        { at: m(RATE_START + forMin), alert: k.alert, fires: firing },
+    ]);
 
-    it("does not fire at a p95 of 1.5s", () => {
-        expectPasses("latency-1.5s", fast, [{ at: m(30), alert: k.alert, fires: [] }]);
-    });
+    itPasses("does not fire at a p95 of 1.5s", "latency-1.5s", fast, [{ at: m(30), alert: k.alert, fires: [] }]);
 });
 
 describe("MedAgiGpuUtilizationHigh (runbook: GPU Utilization > 90% → scale up)", () => {
@@ -212,16 +240,12 @@ describe("MedAgiGpuUtilizationHigh (runbook: GPU Utilization > 90% → scale up)
     ];
     const firing = [{ severity: k.severity, labels: { namespace: NS, service: "triton", gpu: "0", Hostname: "gpu-node-1" } }];
 
-    it("fires with severity=warning at 95% utilisation once the for: window has elapsed", () => {
-        expectPasses("gpu-95", gpu(95), [
-            { at: m(forMin - 1), alert: k.alert, fires: [] },
-            { at: m(forMin), alert: k.alert, fires: firing },
-        ]);
-    });
+    itPasses("fires with severity=warning at 95% utilisation once the for: window has elapsed", "gpu-95", gpu(95), [
+        { at: m(forMin - 1), alert: k.alert, fires: [] },
+        { at: m(forMin), alert: k.alert, fires: firing },
+    ]);
 
-    it("does not fire at 85% utilisation", () => {
-        expectPasses("gpu-85", gpu(85), [{ at: m(30), alert: k.alert, fires: [] }]);
-    });
+    itPasses("does not fire at 85% utilisation", "gpu-85", gpu(85), [{ at: m(30), alert: k.alert, fires: [] }]);
 });
 
 describe("MedAgiMemoryHigh (runbook: Memory Usage > 80% → investigate)", () => {
@@ -247,16 +271,12 @@ describe("MedAgiMemoryHigh (runbook: Memory Usage > 80% → investigate)", () =>
         { severity: k.severity, labels: { namespace: NS, pod: "imaging-7d9f-abcde", container: "imaging", service: "imaging" } },
     ];
 
-    it("fires with severity=warning at 85% of the memory limit once the for: window has elapsed", () => {
-        expectPasses("memory-85", memory(0.85), [
-            { at: m(forMin - 1), alert: k.alert, fires: [] },
-            { at: m(forMin), alert: k.alert, fires: firing },
-        ]);
-    });
+    itPasses("fires with severity=warning at 85% of the memory limit once the for: window has elapsed", "memory-85", memory(0.85), [
+        { at: m(forMin - 1), alert: k.alert, fires: [] },
+        { at: m(forMin), alert: k.alert, fires: firing },
+    ]);
 
-    it("does not fire at 75% of the memory limit", () => {
-        expectPasses("memory-75", memory(0.75), [{ at: m(30), alert: k.alert, fires: [] }]);
-    });
+    itPasses("does not fire at 75% of the memory limit", "memory-75", memory(0.75), [{ at: m(30), alert: k.alert, fires: [] }]);
 });
 
 describe("MedAgiTritonUnhealthy (runbook: Triton Health unhealthy → failover to CPU)", () => {
@@ -268,20 +288,19 @@ describe("MedAgiTritonUnhealthy (runbook: Triton Health unhealthy → failover t
     ];
     const firing = [{ severity: k.severity, labels: { namespace: NS, service: "triton" } }];
 
-    it("fires with severity=page when no GPU Triton pod is ready, once the for: window has elapsed", () => {
-        expectPasses("triton-0-ready", ready(0), [
-            { at: m(forMin - 1), alert: k.alert, fires: [] },
-            { at: m(forMin), alert: k.alert, fires: firing },
-        ]);
-    });
+    itPasses("fires with severity=page when no GPU Triton pod is ready, once the for: window has elapsed", "triton-0-ready", ready(0), [
+        { at: m(forMin - 1), alert: k.alert, fires: [] },
+        { at: m(forMin), alert: k.alert, fires: firing },
+    ]);
 
-    it("fires when kube-state-metrics reports no triton Deployment at all", () => {
-        expectPasses("triton-absent", [], [{ at: m(forMin), alert: k.alert, fires: firing }]);
-    });
+    itPasses(
+        "fires when kube-state-metrics reports no triton Deployment at all",
+        "triton-absent",
+        [],
+        [{ at: m(forMin), alert: k.alert, fires: firing }],
+    );
 
-    it("does not fire while one GPU Triton pod is ready", () => {
-        expectPasses("triton-1-ready", ready(1), [{ at: m(30), alert: k.alert, fires: [] }]);
-    });
+    itPasses("does not fire while one GPU Triton pod is ready", "triton-1-ready", ready(1), [{ at: m(30), alert: k.alert, fires: [] }]);
 
     describe("on a stack that does not deploy the GPU Triton", () => {
         const noGpuRules = writeYaml(
@@ -290,21 +309,24 @@ describe("MedAgiTritonUnhealthy (runbook: Triton Health unhealthy → failover t
             ruleFile(Object.values(ruleGroups({ services: SERVICE_NAMES, tritonGpu: false }))),
         );
 
-        it("does not page for a triton Deployment that does not exist", () => {
-            expectPasses("no-gpu-triton-absent", [], [{ at: m(forMin + 10), alert: k.alert, fires: [] }], noGpuRules);
-        });
+        itPasses(
+            "does not page for a triton Deployment that does not exist",
+            "no-gpu-triton-absent",
+            [],
+            [{ at: m(forMin + 10), alert: k.alert, fires: [] }],
+            noGpuRules,
+        );
 
-        it("still pages when a triton Deployment exists with no ready pod", () => {
-            expectPasses(
-                "no-gpu-triton-0-ready",
-                ready(0),
-                [
-                    { at: m(forMin - 1), alert: k.alert, fires: [] },
-                    { at: m(forMin), alert: k.alert, fires: firing },
-                ],
-                noGpuRules,
-            );
-        });
+        itPasses(
+            "still pages when a triton Deployment exists with no ready pod",
+            "no-gpu-triton-0-ready",
+            ready(0),
+            [
+                { at: m(forMin - 1), alert: k.alert, fires: [] },
+                { at: m(forMin), alert: k.alert, fires: firing },
+            ],
+            noGpuRules,
+        );
     });
 });
 
@@ -315,39 +337,36 @@ describe("MedAgiBackupMissing (runbook: daily “Verify backup completion”)", 
     const backup = 'kube_cronjob_status_last_successful_time{namespace="med-agi",cronjob="postgres-backup"}';
     const stale = [{ severity: "warning", labels: { namespace: NS, cronjob: "postgres-backup", service: "postgres", reason: "stale" } }];
 
-    it("fires when the last successful backup is older than 26h", () => {
-        // Last success at t=0: the age passes 26h just after 26h; the condition first holds at 26h+1m.
-        expectPasses(
-            "backup-stale",
-            [{ series: backup, values: `0x${maxAgeMin + 60}` }],
-            [
-                { at: m(maxAgeMin + 1 + staleFor - 1), alert: a, fires: [] },
-                { at: m(maxAgeMin + 1 + staleFor), alert: a, fires: stale },
-            ],
-        );
-    });
+    // Last success at t=0: the age passes 26h just after 26h; the condition first holds at 26h+1m.
+    itPasses(
+        "fires when the last successful backup is older than 26h",
+        "backup-stale",
+        [{ series: backup, values: `0x${maxAgeMin + 60}` }],
+        [
+            { at: m(maxAgeMin + 1 + staleFor - 1), alert: a, fires: [] },
+            { at: m(maxAgeMin + 1 + staleFor), alert: a, fires: stale },
+        ],
+    );
 
-    it("does not fire when the daily backup succeeded again after 24h", () => {
-        expectPasses(
-            "backup-fresh",
-            [{ series: backup, values: `0x1439 86400x${maxAgeMin}` }],
-            [{ at: m(maxAgeMin + 1 + staleFor + 30), alert: a, fires: [] }],
-        );
-    });
+    itPasses(
+        "does not fire when the daily backup succeeded again after 24h",
+        "backup-fresh",
+        [{ series: backup, values: `0x1439 86400x${maxAgeMin}` }],
+        [{ at: m(maxAgeMin + 1 + staleFor + 30), alert: a, fires: [] }],
+    );
 
-    it("fires when no backup has ever succeeded for 26h", () => {
-        const never = [
-            { severity: "warning", labels: { namespace: NS, cronjob: "postgres-backup", service: "postgres", reason: "never-succeeded" } },
-        ];
-        expectPasses(
-            "backup-never",
-            [],
-            [
-                { at: m(maxAgeMin - 1), alert: a, fires: [] },
-                { at: m(maxAgeMin), alert: a, fires: never },
-            ],
-        );
-    });
+    const never = [
+        { severity: "warning", labels: { namespace: NS, cronjob: "postgres-backup", service: "postgres", reason: "never-succeeded" } },
+    ];
+    itPasses(
+        "fires when no backup has ever succeeded for 26h",
+        "backup-never",
+        [],
+        [
+            { at: m(maxAgeMin - 1), alert: a, fires: [] },
+            { at: m(maxAgeMin), alert: a, fires: never },
+        ],
+    );
 });
 
 describe("MedAgiVolumeUsageHigh (runbook: daily “Check disk usage”)", () => {
@@ -366,33 +385,30 @@ describe("MedAgiVolumeUsageHigh (runbook: daily “Check disk usage”)", () => 
     ];
     const labels = { namespace: NS, persistentvolumeclaim: "data-postgres-0" };
 
-    it(`warns above ${VOLUME_USAGE.warning * 100}% full and does not page below ${VOLUME_USAGE.page * 100}%`, () => {
-        expectPasses("volume-85", volume(0.85), [
+    itPasses(
+        `warns above ${VOLUME_USAGE.warning * 100}% full and does not page below ${VOLUME_USAGE.page * 100}%`,
+        "volume-85",
+        volume(0.85),
+        [
             { at: m(warnFor - 1), alert: a, fires: [] },
             { at: m(warnFor), alert: a, fires: [{ severity: "warning", labels }] },
-        ]);
-    });
+        ],
+    );
 
-    it(`pages above ${VOLUME_USAGE.page * 100}% full`, () => {
-        expectPasses("volume-95", volume(0.95), [
-            { at: m(pageFor - 1), alert: a, fires: [] },
-            { at: m(pageFor), alert: a, fires: [{ severity: "page", labels }] },
-        ]);
-    });
+    itPasses(`pages above ${VOLUME_USAGE.page * 100}% full`, "volume-95", volume(0.95), [
+        { at: m(pageFor - 1), alert: a, fires: [] },
+        { at: m(pageFor), alert: a, fires: [{ severity: "page", labels }] },
+    ]);
 
-    it(`does not fire at 75% full`, () => {
-        expectPasses("volume-75", volume(0.75), [{ at: m(30), alert: a, fires: [] }]);
-    });
+    itPasses(`does not fire at 75% full`, "volume-75", volume(0.75), [{ at: m(30), alert: a, fires: [] }]);
 
-    it("watches the monitoring stack's volumes too", () => {
-        expectPasses("volume-monitoring", volume(0.95, "monitoring"), [
-            {
-                at: m(pageFor),
-                alert: a,
-                fires: [{ severity: "page", labels: { namespace: "monitoring", persistentvolumeclaim: "data-postgres-0" } }],
-            },
-        ]);
-    });
+    itPasses("watches the monitoring stack's volumes too", "volume-monitoring", volume(0.95, "monitoring"), [
+        {
+            at: m(pageFor),
+            alert: a,
+            fires: [{ severity: "page", labels: { namespace: "monitoring", persistentvolumeclaim: "data-postgres-0" } }],
+        },
+    ]);
 });
 
 describe("MedAgiPodCrashLooping", () => {
@@ -405,20 +421,16 @@ describe("MedAgiPodCrashLooping", () => {
         },
     ];
 
-    it("fires for a container in CrashLoopBackOff once the for: window has elapsed", () => {
-        expectPasses("crashloop", waiting(1), [
-            { at: m(forMin - 1), alert: a, fires: [] },
-            {
-                at: m(forMin),
-                alert: a,
-                fires: [{ severity: "warning", labels: { namespace: NS, pod: "ekg-5c6-xyz", container: "ekg", service: "ekg" } }],
-            },
-        ]);
-    });
+    itPasses("fires for a container in CrashLoopBackOff once the for: window has elapsed", "crashloop", waiting(1), [
+        { at: m(forMin - 1), alert: a, fires: [] },
+        {
+            at: m(forMin),
+            alert: a,
+            fires: [{ severity: "warning", labels: { namespace: NS, pod: "ekg-5c6-xyz", container: "ekg", service: "ekg" } }],
+        },
+    ]);
 
-    it("does not fire for a container that is not waiting", () => {
-        expectPasses("no-crashloop", waiting(0), [{ at: m(30), alert: a, fires: [] }]);
-    });
+    itPasses("does not fire for a container that is not waiting", "no-crashloop", waiting(0), [{ at: m(30), alert: a, fires: [] }]);
 });
 
 describe("MedAgiDataStoreDown", () => {
@@ -428,20 +440,16 @@ describe("MedAgiDataStoreDown", () => {
         { series: `kube_statefulset_status_replicas_ready{namespace="${NS}",statefulset="postgres"}`, values: `${n}x40` },
     ];
 
-    it("pages when a data store StatefulSet has no ready replica", () => {
-        expectPasses("datastore-down", ready(0), [
-            { at: m(forMin - 1), alert: a, fires: [] },
-            {
-                at: m(forMin),
-                alert: a,
-                fires: [{ severity: "page", labels: { namespace: NS, statefulset: "postgres", service: "postgres" } }],
-            },
-        ]);
-    });
+    itPasses("pages when a data store StatefulSet has no ready replica", "datastore-down", ready(0), [
+        { at: m(forMin - 1), alert: a, fires: [] },
+        {
+            at: m(forMin),
+            alert: a,
+            fires: [{ severity: "page", labels: { namespace: NS, statefulset: "postgres", service: "postgres" } }],
+        },
+    ]);
 
-    it("does not fire while the data store has a ready replica", () => {
-        expectPasses("datastore-up", ready(1), [{ at: m(30), alert: a, fires: [] }]);
-    });
+    itPasses("does not fire while the data store has a ready replica", "datastore-up", ready(1), [{ at: m(30), alert: a, fires: [] }]);
 });
 
 describe("MedAgiTritonCpuFailoverActive (runbook: Failover to CPU inference, automatic)", () => {
@@ -452,50 +460,44 @@ describe("MedAgiTritonCpuFailoverActive (runbook: Failover to CPU inference, aut
         { series: `kube_deployment_status_replicas_ready{namespace="${NS}",deployment="triton-cpu"}`, values: `${cpu}x40` },
     ];
 
-    it("fires while the GPU Triton is down and triton-cpu serves", () => {
-        expectPasses("failover-active", deployments(0, 1), [
-            { at: m(forMin - 1), alert: a, fires: [] },
-            { at: m(forMin), alert: a, fires: [{ severity: "warning", labels: { namespace: NS, service: "triton-cpu" } }] },
-        ]);
-    });
+    itPasses("fires while the GPU Triton is down and triton-cpu serves", "failover-active", deployments(0, 1), [
+        { at: m(forMin - 1), alert: a, fires: [] },
+        { at: m(forMin), alert: a, fires: [{ severity: "warning", labels: { namespace: NS, service: "triton-cpu" } }] },
+    ]);
 
-    it("does not fire while the GPU Triton is ready", () => {
-        expectPasses("failover-idle", deployments(1, 1), [{ at: m(30), alert: a, fires: [] }]);
-    });
+    itPasses("does not fire while the GPU Triton is ready", "failover-idle", deployments(1, 1), [{ at: m(30), alert: a, fires: [] }]);
 
-    it("does not fire when the CPU fallback is not serving either", () => {
-        expectPasses("failover-none", deployments(0, 0), [{ at: m(30), alert: a, fires: [] }]);
-    });
-    it("fires when deployment/triton is gone altogether while triton-cpu serves", () => {
-        const cpuOnly = [{ series: `kube_deployment_status_replicas_ready{namespace="${NS}",deployment="triton-cpu"}`, values: "1x40" }];
-        expectPasses("failover-gpu-missing", cpuOnly, [
-            { at: m(forMin - 1), alert: a, fires: [] },
-            { at: m(forMin), alert: a, fires: [{ severity: "warning", labels: { namespace: NS, service: "triton-cpu" } }] },
-        ]);
-    });
+    itPasses("does not fire when the CPU fallback is not serving either", "failover-none", deployments(0, 0), [
+        { at: m(30), alert: a, fires: [] },
+    ]);
+    const cpuOnly = [{ series: `kube_deployment_status_replicas_ready{namespace="${NS}",deployment="triton-cpu"}`, values: "1x40" }];
+    itPasses("fires when deployment/triton is gone altogether while triton-cpu serves", "failover-gpu-missing", cpuOnly, [
+        { at: m(forMin - 1), alert: a, fires: [] },
+        { at: m(forMin), alert: a, fires: [{ severity: "warning", labels: { namespace: NS, service: "triton-cpu" } }] },
+    ]);
 
-    it("stops once a GPU Triton is ready again and the gate has taken the CPU pods out", () => {
-        const recovering: Series[] = [
-            { series: `kube_deployment_status_replicas_ready{namespace="${NS}",deployment="triton"}`, values: "0x14 1x25" },
-            { series: `kube_deployment_status_replicas_ready{namespace="${NS}",deployment="triton-cpu"}`, values: "1x15 0x24" },
-        ];
-        expectPasses("failover-recovers", recovering, [
-            { at: m(10), alert: a, fires: [{ severity: "warning", labels: { namespace: NS, service: "triton-cpu" } }] },
-            { at: m(15), alert: a, fires: [] },
-            { at: m(30), alert: a, fires: [] },
-        ]);
-    });
+    const recovering: Series[] = [
+        { series: `kube_deployment_status_replicas_ready{namespace="${NS}",deployment="triton"}`, values: "0x14 1x25" },
+        { series: `kube_deployment_status_replicas_ready{namespace="${NS}",deployment="triton-cpu"}`, values: "1x15 0x24" },
+    ];
+    itPasses("stops once a GPU Triton is ready again and the gate has taken the CPU pods out", "failover-recovers", recovering, [
+        { at: m(10), alert: a, fires: [{ severity: "warning", labels: { namespace: NS, service: "triton-cpu" } }] },
+        { at: m(15), alert: a, fires: [] },
+        { at: m(30), alert: a, fires: [] },
+    ]);
 
+    const devRules = ruleGroups({ services: SERVICE_NAMES, tritonGpu: false });
+    const devRulesPath = writeYaml(dir, "dev-failover-rules.yaml", ruleFile(Object.values(devRules)));
+    // dev: deployment/triton is the CPU Triton, there is no triton-cpu; an hour of it ready or down raises nothing.
+    const dev = (ready: number): Series[] => [
+        { series: `kube_deployment_status_replicas_ready{namespace="${NS}",deployment="triton"}`, values: `${ready}x70` },
+    ];
+    promtoolCase("failover-dev-up", dev(1), [{ at: m(60), alert: a, fires: [] }], devRulesPath);
+    promtoolCase("failover-dev-down", dev(0), [{ at: m(60), alert: a, fires: [] }], devRulesPath);
     it("is not shipped where there is no GPU Triton (dev), so it cannot stand active there", () => {
-        const devRules = ruleGroups({ services: SERVICE_NAMES, tritonGpu: false });
         expect(Object.values(devRules).flatMap((g) => g.rules.map((r) => r.alert))).not.toContain(a);
-        const path = writeYaml(dir, "dev-failover-rules.yaml", ruleFile(Object.values(devRules)));
-        // dev: deployment/triton is the CPU Triton, there is no triton-cpu; an hour of it ready or down raises nothing.
-        const dev = (ready: number): Series[] => [
-            { series: `kube_deployment_status_replicas_ready{namespace="${NS}",deployment="triton"}`, values: `${ready}x70` },
-        ];
-        expectPasses("failover-dev-up", dev(1), [{ at: m(60), alert: a, fires: [] }], path);
-        expectPasses("failover-dev-down", dev(0), [{ at: m(60), alert: a, fires: [] }], path);
+        expectPasses("failover-dev-up");
+        expectPasses("failover-dev-down");
     });
 });
 
@@ -507,16 +509,12 @@ describe("MedAgiHighAuthFailureRate (runbook: daily “Review security alerts”
         { series: `http_requests_total{namespace="${NS}",service="anchor",code="200"}`, values: `0+${100 - refusedPerMin}x40` },
     ];
 
-    it(`fires with category=security above ${AUTH_FAILURE_RATIO * 100}% refused requests`, () => {
-        expectPasses("auth-15", traffic(15), [
-            { at: m(RATE_START + forMin - 1), alert: a, fires: [] },
-            { at: m(RATE_START + forMin), alert: a, fires: [{ severity: "warning", labels: { namespace: NS, service: "anchor" } }] },
-        ]);
-    });
+    itPasses(`fires with category=security above ${AUTH_FAILURE_RATIO * 100}% refused requests`, "auth-15", traffic(15), [
+        { at: m(RATE_START + forMin - 1), alert: a, fires: [] },
+        { at: m(RATE_START + forMin), alert: a, fires: [{ severity: "warning", labels: { namespace: NS, service: "anchor" } }] },
+    ]);
 
-    it(`does not fire at 5% refused requests`, () => {
-        expectPasses("auth-5", traffic(5), [{ at: m(30), alert: a, fires: [] }]);
-    });
+    itPasses(`does not fire at 5% refused requests`, "auth-5", traffic(5), [{ at: m(30), alert: a, fires: [] }]);
 });
 
 describe("MedAgiSiemShippingFailing", () => {
@@ -525,20 +523,16 @@ describe("MedAgiSiemShippingFailing", () => {
         { series: 'fluentbit_output_retries_failed_total{namespace="logging",pod="fluent-bit-abc",name="http.0"}', values },
     ];
 
-    it("fires when Fluent Bit drops records after its retries", () => {
-        expectPasses("siem-dropping", failed("0x5 1+1x30"), [
-            { at: m(4), alert: a, fires: [] },
-            {
-                at: m(10),
-                alert: a,
-                fires: [{ severity: "warning", labels: { namespace: "logging", pod: "fluent-bit-abc", name: "http.0" } }],
-            },
-        ]);
-    });
+    itPasses("fires when Fluent Bit drops records after its retries", "siem-dropping", failed("0x5 1+1x30"), [
+        { at: m(4), alert: a, fires: [] },
+        {
+            at: m(10),
+            alert: a,
+            fires: [{ severity: "warning", labels: { namespace: "logging", pod: "fluent-bit-abc", name: "http.0" } }],
+        },
+    ]);
 
-    it("does not fire while no record is dropped", () => {
-        expectPasses("siem-ok", failed("0x40"), [{ at: m(30), alert: a, fires: [] }]);
-    });
+    itPasses("does not fire while no record is dropped", "siem-ok", failed("0x40"), [{ at: m(30), alert: a, fires: [] }]);
 });
 
 describe("MedAgiPostgresDown (CloudNativePG: no StatefulSet for MedAgiDataStoreDown)", () => {
@@ -553,36 +547,28 @@ describe("MedAgiPostgresDown (CloudNativePG: no StatefulSet for MedAgiDataStoreD
     ];
     const noReady = [{ severity: "page", labels: { reason: "no-ready-instance" } }];
 
-    it("pages when no instance pod of the cluster is ready, even while its initdb Job's pod is", () => {
-        expectPasses("pg-no-ready", ready(0, 1), [
-            { at: m(forMin - 1), alert: a, fires: [] },
-            { at: m(forMin), alert: a, fires: noReady },
-        ]);
-    });
+    itPasses("pages when no instance pod of the cluster is ready, even while its initdb Job's pod is", "pg-no-ready", ready(0, 1), [
+        { at: m(forMin - 1), alert: a, fires: [] },
+        { at: m(forMin), alert: a, fires: noReady },
+    ]);
 
-    it("pages when kube-state-metrics knows no instance pod at all", () => {
-        expectPasses("pg-absent", [], [{ at: m(forMin), alert: a, fires: noReady }]);
-    });
+    itPasses("pages when kube-state-metrics knows no instance pod at all", "pg-absent", [], [{ at: m(forMin), alert: a, fires: noReady }]);
 
-    it("does not fire while an instance is ready", () => {
-        expectPasses("pg-ready", ready(1), [{ at: m(30), alert: a, fires: [] }]);
-    });
+    itPasses("does not fire while an instance is ready", "pg-ready", ready(1), [{ at: m(30), alert: a, fires: [] }]);
 
     const up = (v: number): Series[] => [
         ...ready(1),
         { series: `cnpg_collector_up{namespace="${NS}",pod="med-agi-postgres-1",cluster="med-agi-postgres"}`, values: `${v}x40` },
     ];
-    it("pages when the instance manager reports PostgreSQL down in a ready pod", () => {
-        const fires = [{ severity: "page", labels: { namespace: NS, pod: "med-agi-postgres-1", reason: "postgres-not-running" } }];
-        expectPasses("pg-collector-down", up(0), [
-            { at: m(forMin - 1), alert: a, fires: [] },
-            { at: m(forMin), alert: a, fires },
-        ]);
-    });
+    const notRunning = [{ severity: "page", labels: { namespace: NS, pod: "med-agi-postgres-1", reason: "postgres-not-running" } }];
+    itPasses("pages when the instance manager reports PostgreSQL down in a ready pod", "pg-collector-down", up(0), [
+        { at: m(forMin - 1), alert: a, fires: [] },
+        { at: m(forMin), alert: a, fires: notRunning },
+    ]);
 
-    it("does not fire while the instance manager reports PostgreSQL up", () => {
-        expectPasses("pg-collector-up", up(1), [{ at: m(30), alert: a, fires: [] }]);
-    });
+    itPasses("does not fire while the instance manager reports PostgreSQL up", "pg-collector-up", up(1), [
+        { at: m(30), alert: a, fires: [] },
+    ]);
 });
 
 describe("MedAgiPostgresReplicationLagHigh", () => {
@@ -592,16 +578,12 @@ describe("MedAgiPostgresReplicationLagHigh", () => {
         { series: `cnpg_pg_replication_lag{namespace="${NS}",pod="med-agi-postgres-2"}`, values: `${seconds}x40` },
     ];
 
-    it("warns when a standby is 31s behind (threshold 30s)", () => {
-        expectPasses("pg-lag-31", lag(31), [
-            { at: m(forMin - 1), alert: a, fires: [] },
-            { at: m(forMin), alert: a, fires: [{ severity: "warning", labels: { namespace: NS, pod: "med-agi-postgres-2" } }] },
-        ]);
-    });
+    itPasses("warns when a standby is 31s behind (threshold 30s)", "pg-lag-31", lag(31), [
+        { at: m(forMin - 1), alert: a, fires: [] },
+        { at: m(forMin), alert: a, fires: [{ severity: "warning", labels: { namespace: NS, pod: "med-agi-postgres-2" } }] },
+    ]);
 
-    it("does not fire at 29s", () => {
-        expectPasses("pg-lag-29", lag(29), [{ at: m(30), alert: a, fires: [] }]);
-    });
+    itPasses("does not fire at 29s", "pg-lag-29", lag(29), [{ at: m(30), alert: a, fires: [] }]);
 
     it("is not shipped for a single instance (dev), which has no standby", () => {
         const one = ruleGroups({ services: SERVICE_NAMES, dataStoreHealth: { postgres: { cluster: "med-agi-postgres", instances: 1 } } });
@@ -619,27 +601,21 @@ describe("MedAgiElasticsearchClusterRed / Yellow / Unreachable (prometheus-elast
         }));
     const labels = { namespace: NS, cluster: "med-agi-search" };
 
-    it("pages 5m after the cluster turns red", () => {
-        expectPasses("es-red", status("red"), [
-            { at: m(4), alert: "MedAgiElasticsearchClusterRed", fires: [] },
-            { at: m(5), alert: "MedAgiElasticsearchClusterRed", fires: [{ severity: "page", labels }] },
-        ]);
-    });
+    itPasses("pages 5m after the cluster turns red", "es-red", status("red"), [
+        { at: m(4), alert: "MedAgiElasticsearchClusterRed", fires: [] },
+        { at: m(5), alert: "MedAgiElasticsearchClusterRed", fires: [{ severity: "page", labels }] },
+    ]);
 
-    it("warns 30m after the cluster turns yellow, and does not page", () => {
-        expectPasses("es-yellow", status("yellow"), [
-            { at: m(29), alert: "MedAgiElasticsearchClusterYellow", fires: [] },
-            { at: m(30), alert: "MedAgiElasticsearchClusterYellow", fires: [{ severity: "warning", labels }] },
-            { at: m(35), alert: "MedAgiElasticsearchClusterRed", fires: [] },
-        ]);
-    });
+    itPasses("warns 30m after the cluster turns yellow, and does not page", "es-yellow", status("yellow"), [
+        { at: m(29), alert: "MedAgiElasticsearchClusterYellow", fires: [] },
+        { at: m(30), alert: "MedAgiElasticsearchClusterYellow", fires: [{ severity: "warning", labels }] },
+        { at: m(35), alert: "MedAgiElasticsearchClusterRed", fires: [] },
+    ]);
 
-    it("raises nothing while the cluster is green", () => {
-        expectPasses("es-green", status("green"), [
-            { at: m(35), alert: "MedAgiElasticsearchClusterRed", fires: [] },
-            { at: m(35), alert: "MedAgiElasticsearchClusterYellow", fires: [] },
-        ]);
-    });
+    itPasses("raises nothing while the cluster is green", "es-green", status("green"), [
+        { at: m(35), alert: "MedAgiElasticsearchClusterRed", fires: [] },
+        { at: m(35), alert: "MedAgiElasticsearchClusterYellow", fires: [] },
+    ]);
 
     it("does not ship the yellow alert for a single node, where replicas can never be assigned", () => {
         const one = ruleGroups({ services: SERVICE_NAMES, dataStoreHealth: { elasticsearch: { cluster: "med-agi-search", nodes: 1 } } });
@@ -651,18 +627,20 @@ describe("MedAgiElasticsearchClusterRed / Yellow / Unreachable (prometheus-elast
     const up = (v: number): Series[] => [
         { series: `elasticsearch_cluster_health_up{namespace="${NS}",pod="elasticsearch-exporter-abc"}`, values: `${v}x40` },
     ];
+    const unreachable = [{ severity: "warning", labels: { namespace: NS } }];
+    promtoolCase("es-unreachable", up(0), [
+        { at: m(9), alert: "MedAgiElasticsearchUnreachable", fires: [] },
+        { at: m(10), alert: "MedAgiElasticsearchUnreachable", fires: unreachable },
+    ]);
+    promtoolCase("es-unscraped", [], [{ at: m(10), alert: "MedAgiElasticsearchUnreachable", fires: unreachable }]);
     it("warns when the exporter cannot reach the cluster for 10m, or reports nothing", () => {
-        const fires = [{ severity: "warning", labels: { namespace: NS } }];
-        expectPasses("es-unreachable", up(0), [
-            { at: m(9), alert: "MedAgiElasticsearchUnreachable", fires: [] },
-            { at: m(10), alert: "MedAgiElasticsearchUnreachable", fires },
-        ]);
-        expectPasses("es-unscraped", [], [{ at: m(10), alert: "MedAgiElasticsearchUnreachable", fires }]);
+        expectPasses("es-unreachable");
+        expectPasses("es-unscraped");
     });
 
-    it("does not fire while the exporter reaches the cluster", () => {
-        expectPasses("es-reachable", up(1), [{ at: m(30), alert: "MedAgiElasticsearchUnreachable", fires: [] }]);
-    });
+    itPasses("does not fire while the exporter reaches the cluster", "es-reachable", up(1), [
+        { at: m(30), alert: "MedAgiElasticsearchUnreachable", fires: [] },
+    ]);
 });
 
 describe("MedAgiDataStoreVolumeFillingUp (full within 24h at the last 6h's rate, once half full)", () => {
@@ -679,25 +657,23 @@ describe("MedAgiDataStoreVolumeFillingUp (full within 24h at the last 6h's rate,
     ];
     const fires = [{ severity: "warning", labels: { namespace: NS, persistentvolumeclaim: claim } }];
 
-    it("warns for a volume 52% full that would be full in about 19h", () => {
-        // At 61m: 455.6 left at 0.4/min → 1139 min ≈ 19h < 24h.
-        expectPasses("volume-fill-19h", volume(480, 0.4), [
-            { at: m(forMin), alert: a, fires: [] },
-            { at: m(forMin + 1), alert: a, fires },
-        ]);
-    });
+    // At 61m: 455.6 left at 0.4/min → 1139 min ≈ 19h < 24h.
+    itPasses("warns for a volume 52% full that would be full in about 19h", "volume-fill-19h", volume(480, 0.4), [
+        { at: m(forMin), alert: a, fires: [] },
+        { at: m(forMin + 1), alert: a, fires },
+    ]);
 
-    it("does not fire when it would take about 25.6h", () => {
-        // At 62m: 461.4 left at 0.3/min → 1538 min ≈ 25.6h > 24h.
-        expectPasses("volume-fill-26h", volume(480, 0.3), [{ at: m(forMin + 2), alert: a, fires: [] }]);
-    });
+    // At 62m: 461.4 left at 0.3/min → 1538 min ≈ 25.6h > 24h.
+    itPasses("does not fire when it would take about 25.6h", "volume-fill-26h", volume(480, 0.3), [
+        { at: m(forMin + 2), alert: a, fires: [] },
+    ]);
 
-    it("does not fire for a volume under half full, however fast it fills", () => {
-        // 40% used at the start, and 42% at 61m: below the 50% floor although 24h would fill it.
-        expectPasses("volume-fill-40pct", volume(600, 0.4), [{ at: m(forMin + 1), alert: a, fires: [] }]);
-    });
+    // 40% used at the start, and 42% at 61m: below the 50% floor although 24h would fill it.
+    itPasses("does not fire for a volume under half full, however fast it fills", "volume-fill-40pct", volume(600, 0.4), [
+        { at: m(forMin + 1), alert: a, fires: [] },
+    ]);
 
-    it("watches only the data stores' claims", () => {
-        expectPasses("volume-fill-other", volume(480, 0.4, "scratch-0"), [{ at: m(forMin + 1), alert: a, fires: [] }]);
-    });
+    itPasses("watches only the data stores' claims", "volume-fill-other", volume(480, 0.4, "scratch-0"), [
+        { at: m(forMin + 1), alert: a, fires: [] },
+    ]);
 });
