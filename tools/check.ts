@@ -13,7 +13,6 @@ import * as path from "node:path";
 
 import { parseCommandLine, usageError } from "./lib/cli";
 import type { Plan } from "./lib/plan";
-import { formatReport, runPolicies } from "./lib/policy-run";
 
 const USAGE = `usage: npm run check -- <render-dir | plan.json>... [--json]
 
@@ -59,6 +58,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.stderr.write(problems.join(""));
         return 2;
     }
+    // Loaded once the targets are read: a usage error answers without loading the pack.
+    const { formatReport, runPolicies } = await import("./lib/policy-run");
     let mandatory = 0;
     for (const [i, plan] of plans.entries()) {
         const report = await runPolicies(plan);
