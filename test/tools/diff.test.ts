@@ -47,8 +47,9 @@ let markdown: string;
 
 beforeAll(async () => {
     // One thread for the three: the program loads once instead of once per thread, which is
-    // most of a render's CPU (3.1 CPU-s instead of 4.8 for the three; the suite is CPU-bound,
-    // and the other jest workers keep the second core busy meanwhile).
+    // most of a render's CPU (renderStacks alone: 3.1 CPU-s instead of 4.8 for the three; in
+    // this file about 1 CPU-s less). The suite is CPU-bound, and the other jest workers keep
+    // the second core busy meanwhile.
     // Why not the global setup's prod render as the base: without the credentials set it
     // renders another stack (a generated oauth2-proxy cookie secret, no Grafana admin Secret).
     const outcomes = await renderStacks(Object.values(jobs), 1);
