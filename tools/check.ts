@@ -1,23 +1,25 @@
 /**
- * `npm run check -- <render-dir | plan.json> [--json]`
+ * `npm run check -- <render-dir | plan.json>... [--json]`
  *
  * Runs the CrossGuard policy pack (policies/) over a render's plan.json with
  * the engine's own analyzer handlers (tools/lib/policy-run.ts). Each violation
  * names the resource (URN), the policy, the runbook line or standard it
- * enforces, and the fix. Exits 1 on a mandatory violation, 2 on bad usage.
+ * enforces, and the fix. Several renders (`npm run check -- out/dev out/prod`)
+ * are checked in one process, one report after another: the pack loads once.
+ * Exits 1 on a mandatory violation in any of them, 2 on bad usage.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 
 import { parseCommandLine, usageError } from "./lib/cli";
 import type { Plan } from "./lib/plan";
-import { formatReport, runPolicies } from "./lib/policy-run";
 
-const USAGE = `usage: npm run check -- <render-dir | plan.json> [--json]
+const USAGE = `usage: npm run check -- <render-dir | plan.json>... [--json]
 
   <render-dir>  a directory written by \`npm run render\` (reads its plan.json)
   <plan.json>   any plan of the render contract's shape
-  --json        print the report as JSON (policy.json's shape)
+                several of either: each is checked, its report printed in turn
+  --json        print the report as JSON (policy.json's shape); one target only
   --help        show this help`;
 
 function readPlan(target: string): Plan {
@@ -36,20 +38,36 @@ export async function main(argv: readonly string[]): Promise<number> {
         allowPositionals: true,
     });
     if (typeof parsed === "number") return parsed;
-    const [target, ...extra] = parsed.positionals;
-    if (target === undefined || extra.length > 0) {
-        return usageError("check", USAGE, "give exactly one render directory or plan.json");
+    const targets = parsed.positionals;
+    if (targets.length === 0) return usageError("check", USAGE, "give a render directory or plan.json");
+    // One report is policy.json's shape; several would need another shape, which nothing reads.
+    if (parsed.values.json && targets.length > 1) {
+        return usageError("check", USAGE, `--json takes one render directory or plan.json (given ${targets.length})`);
     }
-    let plan: Plan;
-    try {
-        plan = readPlan(target);
-    } catch (err) {
-        process.stderr.write(`check: ${(err as Error).message}\n`);
+    // Every target read before any is checked, and every unreadable one named.
+    const plans: Plan[] = [];
+    const problems: string[] = [];
+    for (const target of targets) {
+        try {
+            plans.push(readPlan(target));
+        } catch (err) {
+            problems.push(`check: ${(err as Error).message}\n`);
+        }
+    }
+    if (problems.length > 0) {
+        process.stderr.write(problems.join(""));
         return 2;
     }
-    const report = await runPolicies(plan);
-    process.stdout.write(parsed.values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
-    return report.mandatory > 0 ? 1 : 0;
+    // Loaded once the targets are read: a usage error answers without loading the pack.
+    const { formatReport, runPolicies } = await import("./lib/policy-run");
+    let mandatory = 0;
+    for (const [i, plan] of plans.entries()) {
+        const report = await runPolicies(plan);
+        mandatory += report.mandatory;
+        // A blank line between the reports of several renders, as between the findings of one.
+        process.stdout.write(parsed.values.json ? `${JSON.stringify(report, null, 2)}\n` : `${i > 0 ? "\n" : ""}${formatReport(report)}`);
+    }
+    return mandatory > 0 ? 1 : 0;
 }
 
 if (require.main === module) {

@@ -1,7 +1,7 @@
 /**
- * `npm run rollback` driven through a stand-in `pulumi` executable (the only
- * double: the real CLI is unreachable here), selected with
- * `PulumiCommand.get({ root })`. It records every argument list and answers
+ * `npm run rollback` driven through a stand-in `pulumi` executable
+ * (test/tools/pulumi-stand-in.sh; the only double: the real CLI is
+ * unreachable here), selected with `PulumiCommand.get({ root })`. It records every argument list and answers
  * `stack history --json` with canned history in the CLI's format. The
  * repository is a scratch git repo with real commits.
  */
@@ -23,30 +23,13 @@ const pulumiRoot = path.join(tmp, "pulumi");
 const callLog = path.join(tmp, "calls.jsonl");
 const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, encoding: "utf8" }).trim();
 
-/** The stand-in CLI: records argv, answers like pulumi 3.210 would. */
-const STANDIN = `#!/usr/bin/env node
-const fs = require("node:fs");
-const args = process.argv.slice(2);
-fs.appendFileSync(process.env.STANDIN_LOG, JSON.stringify({ args, cwd: process.cwd() }) + "\\n");
-const is = (...words) => words.every((w, i) => args[i] === w);
-if (is("version")) { process.stdout.write("v3.210.0\\n"); process.exit(0); }
-const lockedFor = (process.env.STANDIN_LOCKED || "").split(",");
-if (lockedFor.includes(args[0])) {
-  process.stderr.write("error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with \`pulumi cancel\`.\\n");
-  process.exit(255);
-}
-if (is("stack", "history")) { process.stdout.write(fs.readFileSync(process.env.STANDIN_HISTORY, "utf8")); process.exit(0); }
-if (is("stack", "output")) { process.stdout.write(process.env.STANDIN_OUTPUTS || "{}"); process.exit(0); }
-if (is("preview")) { process.stdout.write("Previewing update (prod):\\n ~ kubernetes:apps/v1:Deployment imaging update [diff: ~spec]\\nResources:\\n    ~ 6 to update\\n"); process.exit(0); }
-if (is("up")) { process.stdout.write("Updating (prod):\\nResources:\\n    ~ 6 updated\\n"); process.exit(0); }
-process.exit(0);
-`;
-
 let commits: { v100: string; v110: string; v120: string };
 
 beforeAll(() => {
     fs.mkdirSync(path.join(pulumiRoot, "bin"), { recursive: true });
-    fs.writeFileSync(path.join(pulumiRoot, "bin", "pulumi"), STANDIN, { mode: 0o755 });
+    // The stand-in CLI: records argv, answers like pulumi 3.210 would.
+    fs.copyFileSync(path.join(__dirname, "pulumi-stand-in.sh"), path.join(pulumiRoot, "bin", "pulumi"));
+    fs.chmodSync(path.join(pulumiRoot, "bin", "pulumi"), 0o755);
     fs.mkdirSync(repo);
     git("init", "-q", "-b", "main");
     git("config", "user.email", "test@example.org");

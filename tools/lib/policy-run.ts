@@ -181,17 +181,22 @@ export async function runPolicies(plan: Plan, policies: readonly MedAgiPolicy[] 
         }
     };
 
-    const props = plan.resources.map((r) => properties(e, r));
+    // Each resource's properties are built once, and only for a resource some policy is sent:
+    // a run of one policy (the mutation catalogue runs dozens) sends few of a stack's resources.
+    const props: unknown[] = [];
+    const propsAt = (i: number, r: PlannedResource) => (props[i] ??= properties(e, r));
     for (const [i, r] of plan.resources.entries()) {
         const handler = e.analyze(r.type);
         if (handler === undefined) continue;
-        collect(await call(handler, resourceMessage(new e.proto.AnalyzeRequest(), e, r, props[i])), r.urn);
+        collect(await call(handler, resourceMessage(new e.proto.AnalyzeRequest(), e, r, propsAt(i, r))), r.urn);
     }
 
-    const messages = plan.resources.map((r, i) => {
-        const res = resourceMessage(new e.proto.AnalyzerResource(), e, r, props[i]);
+    const read = new Set(e.stack.flatMap((s) => s.reads));
+    const messages = plan.resources.flatMap((r, i) => {
+        if (!read.has(r.type)) return [];
+        const res = resourceMessage(new e.proto.AnalyzerResource(), e, r, propsAt(i, r));
         if (r.parent !== null) res.setParent(r.parent);
-        return { type: r.type, res };
+        return [{ type: r.type, res }];
     });
     for (const { reads, handler } of e.stack) {
         const stackReq = new e.proto.AnalyzeStackRequest();
