@@ -20,13 +20,15 @@ const LONGEST_FIRST = [
     "inference/failover.test.ts",
     "render.test.ts",
     "tools/ts-loader.test.ts",
-    "policies/pack.test.ts",
-    "observability/promtool.test.ts",
+    "tools/diff.test.ts",
     "policies/cli-runner.test.ts",
+    "policies/pack.test.ts",
     "manifests/linters.test.ts",
     "manifests/schema.test.ts",
-    "tools/diff.test.ts",
+    "observability/promtool.test.ts",
     "datastores/privileges-pg.test.ts",
+    "authz/engine.test.ts",
+    "datastores/ca-bundle.test.ts",
 ];
 
 class LongestFirst extends Sequencer {
