@@ -31,12 +31,13 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 
-import { CORE_SCHEMA, dump, load } from "js-yaml";
+import { dump } from "js-yaml";
 
-import { kubernetesYaml } from "../../tools/lib/artifacts";
+import { kubernetesYaml, stringify } from "../../tools/lib/artifacts";
 import type { Plan } from "../../tools/lib/plan";
 import { STACKS, type Stack } from "../policies/harness";
 import { goTool } from "../support/go-tools";
+import { parseManifest } from "../support/manifest-yaml";
 import { ROOT, runStack } from "../support/harness";
 
 type K8sObject = Record<string, any>;
@@ -189,10 +190,10 @@ const plans = {} as Record<Stack, Plan>;
 
 /**
  * A YAML stream for kubectl: rendered documents as the render wrote them, and
- * objects the test builds written by js-yaml, as the render writes (YAML 1.1
+ * objects the test builds written by the render's own writer (js-yaml, YAML 1.1
  * safe: kubectl reads `on` unquoted as a boolean).
  */
-const yamlStream = (docs: (Rendered | K8sObject)[]): string => docs.map((d) => (isRendered(d) ? d.text : dump(d))).join("---\n");
+const yamlStream = (docs: (Rendered | K8sObject)[]): string => docs.map((d) => (isRendered(d) ? d.text : stringify(d))).join("---\n");
 const isRendered = (d: Rendered | K8sObject): d is Rendered => typeof d.text === "string" && typeof d.object === "object";
 
 beforeAll(async () => {
@@ -202,9 +203,8 @@ beforeAll(async () => {
         rendered[stack] = kubernetesYaml(plans[stack])
             .split(/^---\n/m)
             .map((text) => {
-                // js-yaml with YAML 1.2's core schema, as test/support/manifest-yaml.ts reads these files
-                // (several times faster than the yaml package); a syntax error throws here.
-                return { text, object: load(text, { schema: CORE_SCHEMA }) as K8sObject };
+                // A syntax error throws here.
+                return { text, object: parseManifest(text) };
             });
     }
 
@@ -351,11 +351,7 @@ describe("the API server", () => {
         const vendored = fs
             .readdirSync(path.join(ROOT, "test/fixtures/schemas"))
             .filter((f) => /^crd-.*\.yaml$/.test(f))
-            .map(
-                (f) =>
-                    (load(fs.readFileSync(path.join(ROOT, "test/fixtures/schemas", f), "utf8"), { schema: CORE_SCHEMA }) as K8sObject)
-                        .metadata.name,
-            );
+            .map((f) => parseManifest(fs.readFileSync(path.join(ROOT, "test/fixtures/schemas", f), "utf8")).metadata.name);
         expect(vendored.length).toBeGreaterThanOrEqual(8);
         const r = await kubectl([
             "get",

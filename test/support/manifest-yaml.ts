@@ -9,7 +9,14 @@
  * plan's objects. js-yaml is several times faster on these ~300 KB streams,
  * and several test files read all three stacks.
  */
-import { CORE_SCHEMA, dump, loadAll } from "js-yaml";
+import { CORE_SCHEMA, load, loadAll } from "js-yaml";
+
+import { stringify } from "../../tools/lib/artifacts";
+
+/** One document, as plain data; throws on a syntax error. */
+export function parseManifest(text: string): Record<string, any> {
+    return load(text, { schema: CORE_SCHEMA }) as Record<string, any>;
+}
 
 /** Every document of a YAML stream, as plain data (empty documents dropped); throws on the first syntax error. */
 export function parseManifests(text: string): Record<string, any>[] {
@@ -18,5 +25,5 @@ export function parseManifests(text: string): Record<string, any>[] {
 
 /** Objects as one YAML stream (as the render writes kubernetes.yaml: no anchors, no line folding). */
 export function manifestsYaml(objects: readonly unknown[]): string {
-    return objects.map((o) => dump(o, { lineWidth: -1, noRefs: true })).join("---\n");
+    return objects.map(stringify).join("---\n");
 }

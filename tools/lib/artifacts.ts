@@ -20,7 +20,8 @@ export { annotatedFiles, architectureMermaid, RENDER_DIR_ANNOTATION };
  * folding.
  */
 const YAML_OPTIONS = { lineWidth: -1, noRefs: true } as const;
-const stringify = (value: unknown): string => dump(value, YAML_OPTIONS);
+/** One YAML document as the render writes it (also for tests that write objects the way the render does). */
+export const stringify = (value: unknown): string => dump(value, YAML_OPTIONS);
 
 /**
  * A Secret's masked values as `kubectl apply` accepts them: `data` holds
